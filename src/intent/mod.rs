@@ -1,0 +1,530 @@
+//! Stage 1: what the user asked for.
+//!
+//! Owns the typed mirror of `eksgen.yaml` (`apiVersion: eksgen/v1alpha1`, `kind:
+//! ClusterIntent`), its parsing with source locations ([`parse`]) and its validation
+//! ([`validate`]). Nothing here derives numbers (that is `resolve`) or touches files: the
+//! caller passes the text and an origin name for messages.
+
+mod locate;
+mod parse;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+
+pub use locate::LocationIndex;
+pub use parse::{parse, parse_and_validate};
+pub use validate::validate;
+
+pub const API_VERSION: &str = "eksgen/v1alpha1";
+pub const KIND: &str = "ClusterIntent";
+
+/// The whole intent file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Intent {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: Metadata,
+    pub spec: Spec,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Metadata {
+    /// EKS cluster name.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Spec {
+    pub region: String,
+    pub kubernetes_version: KubernetesVersion,
+    #[serde(default)]
+    pub terraform: TerraformSpec,
+    /// Who can reach the Kubernetes API endpoint.
+    #[serde(default)]
+    pub endpoint: EndpointSpec,
+    pub network: NetworkSpec,
+    #[serde(default)]
+    pub autoscaling: AutoscalingSpec,
+    #[serde(default)]
+    pub registry: Option<RegistrySpec>,
+    /// Tags added to every AWS resource the generated Terraform creates.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    pub node_groups: Vec<NodeGroupSpec>,
+}
+
+/// A Kubernetes minor version written as a string, e.g. `"1.34"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct KubernetesVersion(pub String);
+
+impl KubernetesVersion {
+    /// `(major, minor)` when the text is `MAJOR.MINOR`.
+    pub fn parts(&self) -> Option<(u32, u32)> {
+        let (major, minor) = self.0.split_once('.')?;
+        Some((major.parse().ok()?, minor.parse().ok()?))
+    }
+}
+
+impl<'de> Deserialize<'de> for KubernetesVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = KubernetesVersion;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a quoted Kubernetes version such as \"1.34\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(KubernetesVersion(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Err(E::custom(format!(
+                    "kubernetesVersion {v} is a YAML number (1.30 would read as 1.3); quote it, e.g. \"1.34\""
+                )))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Err(E::custom(format!(
+                    "kubernetesVersion {v} is a YAML number; quote it, e.g. \"1.34\""
+                )))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                self.visit_u64(v.unsigned_abs())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Which terraform-aws-eks major version's input names to emit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum EksModule {
+    #[serde(rename = "20")]
+    V20,
+    #[default]
+    #[serde(rename = "21")]
+    V21,
+}
+
+impl EksModule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EksModule::V20 => "20",
+            EksModule::V21 => "21",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EksModule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = EksModule;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"20\" or \"21\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                match v {
+                    "20" => Ok(EksModule::V20),
+                    "21" => Ok(EksModule::V21),
+                    other => Err(E::custom(format!(
+                        "eksModule `{other}` is not supported; use \"20\" or \"21\""
+                    ))),
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                self.visit_str(&v.to_string())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TerraformSpec {
+    #[serde(default)]
+    pub eks_module: EksModule,
+}
+
+/// Kubernetes API endpoint access. Private access is always on; public access is opt-in.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EndpointSpec {
+    #[serde(default)]
+    pub public_access: bool,
+    /// CIDRs allowed to reach the public endpoint; required when `publicAccess` is true.
+    #[serde(default)]
+    pub public_access_cidrs: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetworkSpec {
+    pub vpc_cidr: String,
+    pub availability_zones: Vec<String>,
+    #[serde(default)]
+    pub secondary_cidrs: SecondaryCidrs,
+    #[serde(default)]
+    pub cni: CniSpec,
+    #[serde(default)]
+    pub pod_churn: PodChurn,
+    #[serde(default)]
+    pub nat_gateway: NatGateway,
+}
+
+/// Secondary VPC CIDRs for pods.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(untagged)]
+pub enum SecondaryCidrs {
+    /// Add /16s from 100.64.0.0/10 only when the primary CIDR cannot hold the plan.
+    #[default]
+    Auto,
+    /// Never add secondary CIDRs; too little space is an error.
+    None,
+    List(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for SecondaryCidrs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SecondaryCidrs;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`auto`, `none` or a list of CIDRs")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                match v {
+                    "auto" => Ok(SecondaryCidrs::Auto),
+                    "none" => Ok(SecondaryCidrs::None),
+                    other => Err(E::custom(format!(
+                        "secondaryCidrs `{other}`: expected `auto`, `none` or a list such as [100.64.0.0/16]"
+                    ))),
+                }
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(SecondaryCidrs::Auto)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    out.push(item);
+                }
+                Ok(SecondaryCidrs::List(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CniMode {
+    #[default]
+    Auto,
+    PrefixDelegation,
+    SecondaryIp,
+}
+
+/// VPC CNI overrides. Each set field is taken literally.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CniSpec {
+    #[serde(default)]
+    pub mode: CniMode,
+    #[serde(default)]
+    pub warm_eni_target: Option<u32>,
+    #[serde(default)]
+    pub warm_ip_target: Option<u32>,
+    #[serde(default)]
+    pub minimum_ip_target: Option<u32>,
+    #[serde(default)]
+    pub warm_prefix_target: Option<u32>,
+    #[serde(default)]
+    pub max_eni: Option<u32>,
+}
+
+impl CniSpec {
+    pub fn has_overrides(&self) -> bool {
+        self.warm_eni_target.is_some()
+            || self.warm_ip_target.is_some()
+            || self.minimum_ip_target.is_some()
+            || self.warm_prefix_target.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PodChurn {
+    #[default]
+    Low,
+    High,
+}
+
+/// NAT gateways for the private subnets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NatGateway {
+    /// One per AZ: an AZ outage does not cut the others off.
+    #[default]
+    PerAz,
+    /// One for the VPC: cheaper, but a single point of failure.
+    Single,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AutoscalingSpec {
+    #[serde(default)]
+    pub cluster_autoscaler: bool,
+    #[serde(default)]
+    pub karpenter: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RegistrySpec {
+    /// Region the workload images are pulled from; defaults to the cluster region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Typical workload image size.
+    #[serde(default)]
+    pub image_size_gi_b: Option<f64>,
+    /// Node scale-outs per day that pull the image (drives the transfer estimate).
+    #[serde(default)]
+    pub scale_outs_per_day: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provisioner {
+    #[default]
+    Managed,
+    SelfManaged,
+    Karpenter,
+}
+
+impl Provisioner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provisioner::Managed => "managed",
+            Provisioner::SelfManaged => "self-managed",
+            Provisioner::Karpenter => "karpenter",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AmiFamily {
+    #[default]
+    Al2023,
+    Bottlerocket,
+    Al2,
+}
+
+impl AmiFamily {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmiFamily::Al2023 => "al2023",
+            AmiFamily::Bottlerocket => "bottlerocket",
+            AmiFamily::Al2 => "al2",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CapacityType {
+    #[default]
+    OnDemand,
+    Spot,
+    CapacityBlock,
+}
+
+impl CapacityType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapacityType::OnDemand => "on-demand",
+            CapacityType::Spot => "spot",
+            CapacityType::CapacityBlock => "capacity-block",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Scaling {
+    pub min: u32,
+    pub desired: u32,
+    pub max: u32,
+}
+
+/// `auto` or a fixed number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(untagged)]
+pub enum MaxPodsSetting {
+    #[default]
+    Auto,
+    Fixed(u32),
+}
+
+impl<'de> Deserialize<'de> for MaxPodsSetting {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = MaxPodsSetting;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`auto` or a whole number of pods")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                match v {
+                    "auto" => Ok(MaxPodsSetting::Auto),
+                    other => Err(E::custom(format!(
+                        "maxPods `{other}`: expected `auto` or a whole number of pods"
+                    ))),
+                }
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(MaxPodsSetting::Auto)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                u32::try_from(v)
+                    .map(MaxPodsSetting::Fixed)
+                    .map_err(|_| E::custom(format!("maxPods {v} is too large")))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                if v < 0 {
+                    Err(E::custom(format!(
+                        "maxPods {v} is negative; use `auto` or a whole number"
+                    )))
+                } else {
+                    self.visit_u64(v.unsigned_abs())
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+impl TaintEffect {
+    /// Kubernetes spelling (`NoSchedule`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NoSchedule",
+            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+            TaintEffect::NoExecute => "NoExecute",
+        }
+    }
+    /// EKS managed node group API spelling (`NO_SCHEDULE`).
+    pub fn eks_api(self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NO_SCHEDULE",
+            TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
+            TaintEffect::NoExecute => "NO_EXECUTE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Taint {
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    pub effect: TaintEffect,
+}
+
+/// Karpenter consolidation for a group's NodePool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Consolidation {
+    /// Replace or remove under-used nodes (Karpenter default).
+    WhenUnderutilized,
+    /// Remove only empty nodes: a running job is never moved.
+    WhenEmpty,
+    /// Never consolidate.
+    Never,
+}
+
+/// Inter-node traffic of the group's workloads (drives AZ lints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Traffic {
+    #[default]
+    Low,
+    High,
+}
+
+/// What one workload pod needs (for one-pod-per-node sizing lints and snippets).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodResources {
+    #[serde(default)]
+    pub cpu: Option<f64>,
+    #[serde(default)]
+    pub memory_gi_b: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeGroupSpec {
+    pub name: String,
+    #[serde(default)]
+    pub instance_types: Vec<String>,
+    /// Choose instances by memory instead of by name: one group per tier.
+    #[serde(default)]
+    pub memory_tiers_gi_b: Vec<u32>,
+    #[serde(default)]
+    pub instance_families: Vec<String>,
+    #[serde(default)]
+    pub provisioner: Provisioner,
+    #[serde(default)]
+    pub ami_family: AmiFamily,
+    #[serde(default)]
+    pub capacity_type: CapacityType,
+    /// Required with `capacityType: capacity-block`; also skips the EFA placement group.
+    #[serde(default)]
+    pub capacity_reservation_id: Option<String>,
+    pub scaling: Scaling,
+    #[serde(default)]
+    pub pods_per_node: Option<u32>,
+    #[serde(default)]
+    pub max_pods: MaxPodsSetting,
+    #[serde(default)]
+    pub one_pod_per_node: bool,
+    #[serde(default)]
+    pub pod_resources: Option<PodResources>,
+    #[serde(default)]
+    pub availability_zones: Option<Vec<String>>,
+    #[serde(default)]
+    pub efa: bool,
+    #[serde(default)]
+    pub inter_node_traffic: Traffic,
+    #[serde(default)]
+    pub disk_size_gi_b: Option<u32>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub taints: Vec<Taint>,
+    /// Karpenter only; default: `when-empty` for EFA / capacity-block groups, else
+    /// `when-underutilized`.
+    #[serde(default)]
+    pub consolidation: Option<Consolidation>,
+}

@@ -1,0 +1,813 @@
+//! Semantic checks of a parsed [`Intent`]: every problem at once, each with its key path.
+//!
+//! Rules that need only the intent and the catalog live here (syntax of names, CIDRs, AZs,
+//! scaling bounds, instance types, label and taint syntax). Rules that need resolved numbers
+//! (max pods against the chosen CNI mode, subnet space) live in `resolve`.
+
+use std::collections::BTreeSet;
+
+use crate::catalog::{Arch, Catalog};
+use crate::cidr::{Ipv4Cidr, MIN_SUBNET_PREFIX, MIN_VPC_PREFIX};
+use crate::diagnostic::{Diagnostic, did_you_mean};
+
+use super::{AmiFamily, CapacityType, Intent, NodeGroupSpec, Provisioner, SecondaryCidrs};
+
+/// Default quota of IPv4 CIDR blocks per VPC, primary included.
+pub const CIDR_BLOCKS_PER_VPC: usize = 5;
+/// Node-group names become IAM role and launch-template name prefixes; keep room for suffixes.
+pub const MAX_GROUP_NAME: usize = 32;
+
+/// All problems in the intent; empty when it is valid.
+pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let spec = &intent.spec;
+    check_cluster_name(&intent.metadata.name, &mut out);
+    if !is_region(&spec.region) {
+        out.push(
+            Diagnostic::new(
+                "spec.region",
+                format!("`{}` is not an AWS region name", spec.region),
+            )
+            .hint("use a region code such as `us-west-2`"),
+        );
+    }
+    match spec.kubernetes_version.parts() {
+        Some((1, minor)) if (28..=40).contains(&minor) => {}
+        _ => out.push(
+            Diagnostic::new(
+                "spec.kubernetesVersion",
+                format!(
+                    "`{}` is not a supported EKS Kubernetes version",
+                    spec.kubernetes_version.0
+                ),
+            )
+            .hint("use a quoted minor version such as \"1.34\""),
+        ),
+    }
+
+    // Endpoint.
+    if spec.endpoint.public_access {
+        if spec.endpoint.public_access_cidrs.is_empty() {
+            out.push(
+                Diagnostic::new("spec.endpoint.publicAccessCidrs", "public endpoint access needs the CIDRs allowed to reach it")
+                    .hint("list your office or VPN ranges; write 0.0.0.0/0 only if you mean the whole internet"),
+            );
+        }
+        for (i, c) in spec.endpoint.public_access_cidrs.iter().enumerate() {
+            if let Err(e) = c.parse::<Ipv4Cidr>() {
+                out.push(Diagnostic::new(
+                    format!("spec.endpoint.publicAccessCidrs[{i}]"),
+                    e.to_string(),
+                ));
+            }
+        }
+    } else if !spec.endpoint.public_access_cidrs.is_empty() {
+        out.push(
+            Diagnostic::new(
+                "spec.endpoint.publicAccessCidrs",
+                "CIDRs are given but public access is off",
+            )
+            .hint("set `publicAccess: true` or remove the list"),
+        );
+    }
+
+    for (key, value) in &spec.tags {
+        check_aws_tag(key, value, &format!("spec.tags.{key}"), &mut out);
+    }
+
+    // Network.
+    let net = &spec.network;
+    let vpc = match net.vpc_cidr.parse::<Ipv4Cidr>() {
+        Ok(c) if !(MIN_VPC_PREFIX..=MIN_SUBNET_PREFIX).contains(&c.prefix()) => {
+            out.push(
+                Diagnostic::new(
+                    "spec.network.vpcCidr",
+                    format!("a VPC CIDR must be /16 to /28; `{c}` is /{}", c.prefix()),
+                )
+                .hint("AWS allows /16 (65,536 addresses) at most; add space with `secondaryCidrs`"),
+            );
+            None
+        }
+        Ok(c) => Some(c),
+        Err(e) => {
+            out.push(Diagnostic::new("spec.network.vpcCidr", e.to_string()));
+            None
+        }
+    };
+    let cluster_azs = check_azs(
+        &net.availability_zones,
+        &spec.region,
+        "spec.network.availabilityZones",
+        &mut out,
+    );
+    if net.availability_zones.len() < 2 {
+        out.push(
+            Diagnostic::new(
+                "spec.network.availabilityZones",
+                "EKS needs subnets in at least two availability zones",
+            )
+            .hint(format!("add a second zone, e.g. `{}b`", spec.region)),
+        );
+    }
+    if let SecondaryCidrs::List(list) = &net.secondary_cidrs {
+        if list.len() + 1 > CIDR_BLOCKS_PER_VPC {
+            out.push(
+                Diagnostic::new("spec.network.secondaryCidrs", format!("{} secondary CIDRs exceed the default quota of {CIDR_BLOCKS_PER_VPC} CIDR blocks per VPC", list.len()))
+                    .hint("use fewer, larger blocks (a /16 holds 65,536 addresses) or raise the quota and split the VPC"),
+            );
+        }
+        let mut seen: Vec<Ipv4Cidr> = vpc.into_iter().collect();
+        for (i, c) in list.iter().enumerate() {
+            let path = format!("spec.network.secondaryCidrs[{i}]");
+            match c.parse::<Ipv4Cidr>() {
+                Ok(block) if !(MIN_VPC_PREFIX..=MIN_SUBNET_PREFIX).contains(&block.prefix()) => out
+                    .push(Diagnostic::new(
+                        path,
+                        format!("`{block}`: a VPC CIDR block must be /16 to /28"),
+                    )),
+                Ok(block) => {
+                    if let Some(other) = seen.iter().find(|s| s.overlaps(block)) {
+                        out.push(
+                            Diagnostic::new(path, format!("`{block}` overlaps {other}"))
+                                .hint("secondary CIDRs must not overlap the VPC CIDR or each other; 100.64.0.0/10 is the usual pod range"),
+                        );
+                    }
+                    seen.push(block);
+                }
+                Err(e) => out.push(Diagnostic::new(path, e.to_string())),
+            }
+        }
+    }
+    let cni = &net.cni;
+    if cni.max_eni == Some(0) {
+        out.push(
+            Diagnostic::new(
+                "spec.network.cni.maxEni",
+                "maxEni 0 is ignored by the VPC CNI",
+            )
+            .hint("remove it, or set 1 or more"),
+        );
+    }
+    if cni.warm_prefix_target == Some(0)
+        && cni.warm_ip_target.is_none()
+        && cni.minimum_ip_target.is_none()
+    {
+        out.push(
+            Diagnostic::new(
+                "spec.network.cni.warmPrefixTarget",
+                "warmPrefixTarget 0 without IP targets is not supported by the VPC CNI",
+            )
+            .hint("use 1, or set warmIpTarget / minimumIpTarget"),
+        );
+    }
+
+    if let Some(reg) = &spec.registry {
+        if let Some(r) = &reg.region {
+            if !is_region(r) {
+                out.push(Diagnostic::new(
+                    "spec.registry.region",
+                    format!("`{r}` is not an AWS region name"),
+                ));
+            }
+        }
+        if let Some(size) = reg.image_size_gi_b {
+            if !(size.is_finite() && size > 0.0 && size <= 1024.0) {
+                out.push(Diagnostic::new(
+                    "spec.registry.imageSizeGiB",
+                    format!("{size} is not an image size in GiB (0 to 1024)"),
+                ));
+            }
+        }
+    }
+
+    // Node groups.
+    if spec.node_groups.is_empty() {
+        out.push(
+            Diagnostic::new(
+                "spec.nodeGroups",
+                "no node groups: the cluster would have nowhere to run pods",
+            )
+            .hint("add at least one group (a small `system` group of m6i.large is common)"),
+        );
+    }
+    let mut names = BTreeSet::new();
+    for (i, group) in spec.node_groups.iter().enumerate() {
+        let path = format!("spec.nodeGroups[{i}]");
+        for name in expanded_names(group) {
+            if !names.insert(name.clone()) {
+                out.push(
+                    Diagnostic::new(
+                        format!("{path}.name"),
+                        format!("node group name `{name}` is used twice"),
+                    )
+                    .hint("node group names must be unique (memory tiers add `-<GiB>g` suffixes)"),
+                );
+            }
+        }
+        check_group(intent, group, &path, catalog, &cluster_azs, &mut out);
+    }
+    out
+}
+
+/// Names a group produces, memory tiers expanded.
+pub fn expanded_names(group: &NodeGroupSpec) -> Vec<String> {
+    if group.memory_tiers_gi_b.is_empty() {
+        vec![group.name.clone()]
+    } else {
+        group
+            .memory_tiers_gi_b
+            .iter()
+            .map(|t| format!("{}-{t}g", group.name))
+            .collect()
+    }
+}
+
+fn check_group(
+    intent: &Intent,
+    group: &NodeGroupSpec,
+    path: &str,
+    catalog: &Catalog,
+    cluster_azs: &[String],
+    out: &mut Vec<Diagnostic>,
+) {
+    let name_ok = !group.name.is_empty()
+        && group.name.len() <= MAX_GROUP_NAME
+        && group.name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !group.name.ends_with('-')
+        && group
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !name_ok {
+        out.push(
+            Diagnostic::new(format!("{path}.name"), format!("`{}` is not a valid node group name", group.name.escape_debug()))
+                .hint(format!("use 1-{MAX_GROUP_NAME} characters of a-z, 0-9 and `-`, starting with a letter, e.g. `gpu-train`")),
+        );
+    }
+
+    // Instance selection: by name, or by memory tier.
+    let by_name = !group.instance_types.is_empty();
+    let by_tier = !group.memory_tiers_gi_b.is_empty() || !group.instance_families.is_empty();
+    if by_name && by_tier {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.instanceTypes"),
+                "give either instanceTypes or memoryTiersGiB + instanceFamilies, not both",
+            )
+            .hint("memory tiers choose the cheapest type per tier; named types are used as given"),
+        );
+    } else if !by_name && !by_tier {
+        out.push(
+            Diagnostic::new(format!("{path}.instanceTypes"), "no instance types").hint(
+                "list types such as [m6i.xlarge], or use memoryTiersGiB with instanceFamilies",
+            ),
+        );
+    } else if by_tier && (group.memory_tiers_gi_b.is_empty() || group.instance_families.is_empty())
+    {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.memoryTiersGiB"),
+                "memoryTiersGiB and instanceFamilies go together",
+            )
+            .hint("e.g. memoryTiersGiB: [16, 64] with instanceFamilies: [r6i, m6i]"),
+        );
+    }
+    let mut types = Vec::new();
+    let mut seen_types = BTreeSet::new();
+    for (j, name) in group.instance_types.iter().enumerate() {
+        let tpath = format!("{path}.instanceTypes[{j}]");
+        if !seen_types.insert(name) {
+            out.push(Diagnostic::new(
+                tpath.clone(),
+                format!("`{name}` is listed twice"),
+            ));
+        }
+        match catalog.get(name) {
+            Some(t) => types.push((tpath, t)),
+            None => {
+                let suggestions = catalog.suggest(name);
+                let mut d = Diagnostic::new(
+                    tpath,
+                    format!("unknown instance type `{}`", name.escape_debug()),
+                );
+                d = match suggestions.first() {
+                    Some(best) => d.hint(format!(
+                        "did you mean `{best}`? (`eksgen catalog` lists known types)"
+                    )),
+                    None => d.hint(
+                        "`eksgen catalog` lists known types; `eksgen catalog import` adds new ones",
+                    ),
+                };
+                out.push(d);
+            }
+        }
+    }
+    for (j, family) in group.instance_families.iter().enumerate() {
+        if !catalog.has_family(family) {
+            let families: BTreeSet<&str> = catalog.iter().map(|t| t.family.as_str()).collect();
+            let mut d = Diagnostic::new(
+                format!("{path}.instanceFamilies[{j}]"),
+                format!("unknown instance family `{}`", family.escape_debug()),
+            );
+            if let Some(h) = did_you_mean(family, families.iter().copied()) {
+                d = d.hint(h);
+            }
+            out.push(d);
+        }
+    }
+    let mut tier_seen = BTreeSet::new();
+    for (j, tier) in group.memory_tiers_gi_b.iter().enumerate() {
+        if *tier == 0 || !tier_seen.insert(tier) {
+            out.push(Diagnostic::new(
+                format!("{path}.memoryTiersGiB[{j}]"),
+                format!("tier {tier} GiB must be positive and listed once"),
+            ));
+        }
+    }
+    let family_types: Vec<_> = catalog
+        .iter()
+        .filter(|t| group.instance_families.contains(&t.family))
+        .collect();
+    let archs: BTreeSet<Arch> = types
+        .iter()
+        .map(|(_, t)| t.arch)
+        .chain(family_types.iter().map(|t| t.arch))
+        .collect();
+    if archs.len() > 1 {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.instanceTypes"),
+                "the group mixes amd64 and arm64 instance types",
+            )
+            .hint("one AMI serves one architecture: split Graviton types into their own group"),
+        );
+    }
+    let accelerated: BTreeSet<bool> = types
+        .iter()
+        .map(|(_, t)| t.gpu_count > 0 || t.accelerator_count > 0)
+        .collect();
+    if accelerated.len() > 1 {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.instanceTypes"),
+                "the group mixes accelerated (GPU / Neuron) and plain instance types",
+            )
+            .hint("a GPU AMI and its taint serve one kind of node: split them into two groups"),
+        );
+    }
+    if group.efa {
+        for (tpath, t) in &types {
+            if t.efa_interfaces == 0 {
+                let alt = catalog
+                    .iter()
+                    .filter(|c| c.family == t.family && c.efa_interfaces > 0)
+                    .map(|c| c.name.as_str())
+                    .next();
+                let mut d = Diagnostic::new(
+                    tpath.clone(),
+                    format!(
+                        "`{}` has no EFA interfaces but the group sets `efa: true`",
+                        t.name
+                    ),
+                );
+                d = match alt {
+                    Some(a) => d.hint(format!(
+                        "use an EFA-capable size such as `{a}`, or set `efa: false`"
+                    )),
+                    None => d.hint(
+                        "choose an EFA-capable type (`eksgen catalog --efa`), or set `efa: false`",
+                    ),
+                };
+                out.push(d);
+            }
+        }
+        if by_tier {
+            out.push(
+                Diagnostic::new(
+                    format!("{path}.efa"),
+                    "EFA groups must name their instance types",
+                )
+                .hint("list the EFA type, e.g. [p5.48xlarge]"),
+            );
+        }
+    }
+    if group.ami_family == AmiFamily::Al2023 && types.iter().any(|(_, t)| t.family == "a1") {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.amiFamily"),
+                "AL2023 does not support a1 instances",
+            )
+            .hint("use a newer Graviton type such as m7g, or `amiFamily: bottlerocket`"),
+        );
+    }
+    if group.ami_family == AmiFamily::Al2
+        && types
+            .iter()
+            .any(|(_, t)| t.has_neuron() || (t.arch == Arch::Arm64 && t.gpu_count > 0))
+    {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.amiFamily"),
+                "AL2 has no AMI for this accelerator / architecture",
+            )
+            .hint("use `amiFamily: al2023`"),
+        );
+    }
+
+    let s = group.scaling;
+    if s.max == 0 {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.scaling.max"),
+                "max is 0: the group could never run a node",
+            )
+            .hint("set max to the most nodes the group may grow to"),
+        );
+    }
+    if s.min > s.max {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.scaling.min"),
+                format!("min {} is above max {}", s.min, s.max),
+            )
+            .hint("min <= desired <= max"),
+        );
+    }
+    if s.desired < s.min || s.desired > s.max {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.scaling.desired"),
+                format!(
+                    "desired {} is outside min {} .. max {}",
+                    s.desired, s.min, s.max
+                ),
+            )
+            .hint("min <= desired <= max"),
+        );
+    }
+    if s.max > 10_000 {
+        out.push(Diagnostic::new(
+            format!("{path}.scaling.max"),
+            format!("max {} is above the 10,000 nodes eksgen plans for", s.max),
+        ));
+    }
+    if group.pods_per_node == Some(0) {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.podsPerNode"),
+                "podsPerNode must be at least 1",
+            )
+            .hint("count the pods that use VPC addresses, daemonsets included"),
+        );
+    }
+    if let super::MaxPodsSetting::Fixed(0) = group.max_pods {
+        out.push(Diagnostic::new(
+            format!("{path}.maxPods"),
+            "maxPods must be at least 1, or `auto`",
+        ));
+    }
+    if group.one_pod_per_node && group.pods_per_node.is_some_and(|p| p > 16) {
+        out.push(
+            Diagnostic::new(format!("{path}.podsPerNode"), "onePodPerNode with more than 16 pods per node")
+                .hint("podsPerNode counts the workload pod plus daemonsets; one-pod-per-node groups rarely run more than a handful"),
+        );
+    }
+
+    if let Some(azs) = &group.availability_zones {
+        let zpath = format!("{path}.availabilityZones");
+        if azs.is_empty() {
+            out.push(
+                Diagnostic::new(zpath.clone(), "an empty zone list")
+                    .hint("remove the field to use every cluster zone"),
+            );
+        }
+        let mut seen = BTreeSet::new();
+        for (j, az) in azs.iter().enumerate() {
+            if !seen.insert(az) {
+                out.push(Diagnostic::new(
+                    format!("{zpath}[{j}]"),
+                    format!("`{az}` is listed twice"),
+                ));
+            } else if !cluster_azs.contains(az) {
+                let mut d = Diagnostic::new(
+                    format!("{zpath}[{j}]"),
+                    format!(
+                        "`{}` is not one of the cluster's availabilityZones",
+                        az.escape_debug()
+                    ),
+                );
+                if let Some(h) = did_you_mean(az, cluster_azs.iter().map(String::as_str)) {
+                    d = d.hint(h);
+                } else {
+                    d = d.hint(format!("cluster zones: {}", cluster_azs.join(", ")));
+                }
+                out.push(d);
+            }
+        }
+    }
+    if let Some(disk) = group.disk_size_gi_b {
+        if !(20..=16_384).contains(&disk) {
+            out.push(Diagnostic::new(
+                format!("{path}.diskSizeGiB"),
+                format!("{disk} GiB is outside 20 .. 16384"),
+            ));
+        }
+    }
+    for (key, value) in &group.labels {
+        check_label(key, value, &format!("{path}.labels.{key}"), out);
+    }
+    for (j, taint) in group.taints.iter().enumerate() {
+        let tpath = format!("{path}.taints[{j}]");
+        if let Err(m) = label_key(&taint.key) {
+            out.push(
+                Diagnostic::new(
+                    format!("{tpath}.key"),
+                    format!("taint key `{}`: {m}", taint.key.escape_debug()),
+                )
+                .hint("keys look like `example.com/dedicated` or `dedicated`"),
+            );
+        }
+        if let Some(v) = &taint.value {
+            if let Err(m) = label_value(v) {
+                out.push(Diagnostic::new(
+                    format!("{tpath}.value"),
+                    format!("taint value `{}`: {m}", v.escape_debug()),
+                ));
+            }
+        }
+    }
+    match (group.capacity_type, &group.capacity_reservation_id) {
+        (CapacityType::CapacityBlock, None) => out.push(
+            Diagnostic::new(
+                format!("{path}.capacityReservationId"),
+                "capacity-block groups need the reservation id",
+            )
+            .hint("add `capacityReservationId: cr-...` from your EC2 Capacity Block"),
+        ),
+        (_, Some(id)) if !is_reservation_id(id) => out.push(
+            Diagnostic::new(
+                format!("{path}.capacityReservationId"),
+                format!("`{}` is not a capacity reservation id", id.escape_debug()),
+            )
+            .hint("ids look like `cr-0123456789abcdef0`"),
+        ),
+        _ => {}
+    }
+    if group.capacity_type == CapacityType::CapacityBlock
+        && group.provisioner == Provisioner::SelfManaged
+    {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.provisioner"),
+                "eksgen renders capacity blocks for managed and Karpenter groups only",
+            )
+            .hint("use `provisioner: managed`"),
+        );
+    }
+    if group.provisioner == Provisioner::Karpenter && !intent.spec.autoscaling.karpenter {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.provisioner"),
+                "the group uses Karpenter but `spec.autoscaling.karpenter` is false",
+            )
+            .hint("set `spec.autoscaling.karpenter: true` so the Karpenter module is rendered"),
+        );
+    }
+    if group.consolidation.is_some() && group.provisioner != Provisioner::Karpenter {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.consolidation"),
+                "consolidation applies to Karpenter groups only",
+            )
+            .hint("remove it, or set `provisioner: karpenter`"),
+        );
+    }
+    if let Some(r) = &group.pod_resources {
+        for (field, v) in [("cpu", r.cpu), ("memoryGiB", r.memory_gi_b)] {
+            if let Some(v) = v {
+                if !(v.is_finite() && v > 0.0) {
+                    out.push(Diagnostic::new(
+                        format!("{path}.podResources.{field}"),
+                        format!("{v} must be a positive number"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn check_cluster_name(name: &str, out: &mut Vec<Diagnostic>) {
+    let ok = (1..=100).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok {
+        out.push(
+            Diagnostic::new("metadata.name", format!("`{}` is not a valid EKS cluster name", name.escape_debug()))
+                .hint("use 1-100 characters of A-Z, a-z, 0-9, `-` and `_`, starting with a letter or digit"),
+        );
+    }
+}
+
+/// `us-west-2`, `eu-central-1`, `us-gov-west-1`, `ap-southeast-5`.
+pub fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts.len() <= 4
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
+        && !parts[parts.len() - 1].starts_with('0')
+}
+
+fn check_azs(azs: &[String], region: &str, path: &str, out: &mut Vec<Diagnostic>) -> Vec<String> {
+    let mut good = Vec::new();
+    for (i, az) in azs.iter().enumerate() {
+        let suffix = az.strip_prefix(region);
+        let ok = suffix.is_some_and(|s| s.len() == 1 && s.bytes().all(|b| b.is_ascii_lowercase()));
+        if !ok {
+            let hint = if az.len() > region.len()
+                && az.starts_with(char::is_alphabetic)
+                && is_region(&az[..az.len() - 1])
+            {
+                format!(
+                    "`{az}` is in region {}, the cluster is in {region}",
+                    &az[..az.len() - 1]
+                )
+            } else {
+                format!("zones of {region} look like `{region}a`")
+            };
+            out.push(
+                Diagnostic::new(
+                    format!("{path}[{i}]"),
+                    format!(
+                        "`{}` is not an availability zone of {region}",
+                        az.escape_debug()
+                    ),
+                )
+                .hint(hint),
+            );
+        } else if good.contains(az) {
+            out.push(Diagnostic::new(
+                format!("{path}[{i}]"),
+                format!("`{az}` is listed twice"),
+            ));
+        } else {
+            good.push(az.clone());
+        }
+    }
+    good
+}
+
+fn check_label(key: &str, value: &str, path: &str, out: &mut Vec<Diagnostic>) {
+    if let Err(m) = label_key(key) {
+        out.push(
+            Diagnostic::new(path, format!("label key `{}`: {m}", key.escape_debug()))
+                .hint("keys look like `workload` or `example.com/team`"),
+        );
+    } else if let Some((prefix, _)) = key.split_once('/') {
+        let reserved = prefix == "kubernetes.io"
+            || prefix == "k8s.io"
+            || prefix.ends_with(".kubernetes.io")
+            || prefix.ends_with(".k8s.io");
+        let allowed = prefix == "node.kubernetes.io"
+            || prefix.ends_with(".node.kubernetes.io")
+            || prefix == "node-restriction.kubernetes.io";
+        if reserved && !allowed {
+            out.push(
+                Diagnostic::new(path, format!("label key `{key}` uses a reserved Kubernetes prefix; the kubelet may not set it"))
+                    .hint("use your own domain (e.g. `example.com/role`) or `node.kubernetes.io/...`"),
+            );
+        }
+    }
+    if let Err(m) = label_value(value) {
+        out.push(Diagnostic::new(path, format!("label value `{}`: {m}", value.escape_debug())).hint("values are at most 63 characters of A-Z, a-z, 0-9, `-`, `_` and `.`, starting and ending alphanumeric"));
+    }
+}
+
+/// Kubernetes qualified name: optional DNS-subdomain prefix and `/`, then a name.
+pub fn label_key(key: &str) -> Result<(), String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix {
+        let ok = !p.is_empty()
+            && p.len() <= 253
+            && p.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+            });
+        if !ok {
+            return Err("the prefix must be a lowercase DNS subdomain".to_string());
+        }
+    }
+    if name.is_empty() || name.len() > 63 {
+        return Err("the name must be 1-63 characters".to_string());
+    }
+    if !name_chars_ok(name) {
+        return Err(
+            "use A-Z, a-z, 0-9, `-`, `_` and `.`, starting and ending alphanumeric".to_string(),
+        );
+    }
+    Ok(())
+}
+
+pub fn label_value(value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    if value.len() > 63 {
+        return Err("longer than 63 characters".to_string());
+    }
+    if !name_chars_ok(value) {
+        return Err(
+            "use A-Z, a-z, 0-9, `-`, `_` and `.`, starting and ending alphanumeric".to_string(),
+        );
+    }
+    Ok(())
+}
+
+fn name_chars_ok(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+fn check_aws_tag(key: &str, value: &str, path: &str, out: &mut Vec<Diagnostic>) {
+    let chars_ok = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " _.:/=+-@".contains(c))
+    };
+    if key.is_empty() || key.len() > 128 || !chars_ok(key) || key.starts_with("aws:") {
+        out.push(
+            Diagnostic::new(path, format!("tag key `{}` is not allowed", key.escape_debug()))
+                .hint("1-128 characters of letters, digits, spaces and _ . : / = + - @, not starting with `aws:`"),
+        );
+    }
+    if value.len() > 256 || !chars_ok(value) {
+        out.push(
+            Diagnostic::new(
+                path,
+                format!("tag value `{}` is not allowed", value.escape_debug()),
+            )
+            .hint("up to 256 characters of letters, digits, spaces and _ . : / = + - @"),
+        );
+    }
+}
+
+fn is_reservation_id(id: &str) -> bool {
+    id.strip_prefix("cr-").is_some_and(|h| {
+        (8..=17).contains(&h.len())
+            && h.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions() {
+        for ok in [
+            "us-west-2",
+            "eu-central-1",
+            "us-gov-west-1",
+            "ap-southeast-5",
+        ] {
+            assert!(is_region(ok), "{ok}");
+        }
+        for bad in [
+            "us-west",
+            "uswest2",
+            "us-west-2a",
+            "US-WEST-2",
+            "us-west-02",
+            "x-y-1",
+            "",
+        ] {
+            assert!(!is_region(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn label_rules() {
+        assert!(label_key("example.com/team").is_ok());
+        assert!(label_key("workload").is_ok());
+        assert!(label_key("Example.com/x").is_err());
+        assert!(label_key("a\"b").is_err());
+        assert!(label_value("").is_ok());
+        assert!(label_value("a\"b ${x} %{ if }").is_err());
+        assert!(label_value("ok-value_1.2").is_ok());
+        assert!(label_value("-bad").is_err());
+    }
+}
