@@ -16,3 +16,5 @@ pub mod cidr;
 pub mod diagnostic;
 pub mod intent;
 pub mod max_pods;
+pub mod plan;
+pub mod resolve;

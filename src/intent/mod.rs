@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 
 pub use locate::LocationIndex;
 pub use parse::{parse, parse_and_validate};
-pub use validate::validate;
+pub use validate::{
+    CIDR_BLOCKS_PER_VPC, MAX_GROUP_NAME, expanded_names, is_region, label_key, label_value,
+    validate,
+};
 
 pub const API_VERSION: &str = "eksgen/v1alpha1";
 pub const KIND: &str = "ClusterIntent";

@@ -1,0 +1,341 @@
+//! Stage 3: the typed plan — the single contract between `resolve` and `render`.
+//!
+//! Holds every number eksgen chose, each with its reason, in the field names of the product
+//! contract (`eksgen plan --format json` is this struct serialized). Data only: no
+//! derivation happens here, and render must find everything it lays out in these fields.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cidr::Ipv4Cidr;
+use crate::max_pods::MaxPods;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub cluster: String,
+    pub region: String,
+    pub kubernetes_version: String,
+    /// terraform-aws-eks major version whose input names are emitted ("20" or "21").
+    pub eks_module: String,
+    pub endpoint: EndpointPlan,
+    pub tags: BTreeMap<String, String>,
+    pub autoscaling: AutoscalingPlan,
+    pub network: NetworkPlan,
+    pub node_groups: Vec<NodeGroupPlan>,
+    pub registry: Option<RegistryPlan>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointPlan {
+    pub public_access: bool,
+    pub private_access: bool,
+    pub public_access_cidrs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoscalingPlan {
+    pub cluster_autoscaler: bool,
+    pub karpenter: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPlan {
+    pub vpc_cidr: Ipv4Cidr,
+    pub secondary_cidrs: Vec<Ipv4Cidr>,
+    pub secondary_cidrs_reason: String,
+    pub custom_networking: bool,
+    pub availability_zones: Vec<String>,
+    /// `per-az` or `single`.
+    pub nat_gateway: String,
+    pub cni: CniPlan,
+    pub subnets: Vec<SubnetPlan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CniPlan {
+    /// `prefix-delegation` or `secondary-ip`.
+    pub mode: String,
+    pub mode_reason: String,
+    /// Exactly what goes into the vpc-cni add-on `configuration_values.env`.
+    pub env: BTreeMap<String, String>,
+    /// One entry per env value, with why it has that value.
+    pub settings: Vec<CniSetting>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CniSetting {
+    pub name: String,
+    pub value: String,
+    /// `eksgen` (computed) or `intent` (override taken literally).
+    pub source: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubnetRole {
+    /// Nodes (and pods unless custom networking).
+    Private,
+    /// Load balancers and NAT gateways.
+    Public,
+    /// Pods under custom networking, from the secondary CIDRs.
+    Pod,
+}
+
+impl SubnetRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubnetRole::Private => "private",
+            SubnetRole::Public => "public",
+            SubnetRole::Pod => "pod",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubnetPlan {
+    pub name: String,
+    pub az: String,
+    pub role: SubnetRole,
+    pub cidr: Ipv4Cidr,
+    pub usable_ips: u64,
+    pub ips_needed_at_max: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeGroupPlan {
+    pub name: String,
+    /// The intent group this came from (differs for memory tiers).
+    pub intent_group: String,
+    pub provisioner: String,
+    pub instance_types: Vec<String>,
+    pub instance_types_reason: String,
+    /// `amd64` or `arm64`.
+    pub arch: String,
+    pub ami_family: String,
+    pub ami: AmiPlan,
+    pub capacity_type: String,
+    pub capacity_reservation_id: Option<String>,
+    pub scaling: ScalingPlan,
+    pub availability_zones: Vec<String>,
+    pub availability_zones_reason: String,
+    pub max_pods: u32,
+    pub max_pods_reason: String,
+    pub max_pods_by_type: Vec<MaxPods>,
+    pub max_pods_delivery: MaxPodsDelivery,
+    pub pods_per_node: u32,
+    pub ips_per_node: u64,
+    pub ips_at_max: u64,
+    pub ip_accounting: IpAccounting,
+    pub gpus_per_node: u32,
+    pub gpu_name: Option<String>,
+    pub gpu_memory_mib: u64,
+    pub accelerators_per_node: u32,
+    pub accelerator_name: Option<String>,
+    pub efa: bool,
+    pub efa_interfaces: u32,
+    /// EFA groups get a cluster placement group unless a capacity reservation places them.
+    pub placement_group: bool,
+    pub vcpu: u32,
+    pub memory_mib: u64,
+    /// What one pod can request on this node (after kube-reserved, eviction and OS overhead).
+    pub allocatable: Allocatable,
+    pub network_bandwidth_mbps: u64,
+    pub one_pod_per_node: bool,
+    pub root_volume: RootVolume,
+    /// Effective node labels (intent labels plus eksgen's).
+    pub labels: BTreeMap<String, String>,
+    /// Effective taints (intent taints plus GPU / Neuron ones).
+    pub taints: Vec<TaintPlan>,
+    pub image_pull: Option<ImagePullPlan>,
+    /// Karpenter groups only.
+    pub karpenter: Option<KarpenterPlan>,
+    /// Tags for the Auto Scaling group (cluster-autoscaler discovery and scale-from-zero).
+    pub autoscaler_tags: BTreeMap<String, String>,
+    pub hourly_cost_usd: Option<f64>,
+    pub monthly_cost_usd: Option<MonthlyCost>,
+    pub cost_reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AmiPlan {
+    /// EKS `amiType` (e.g. `AL2023_x86_64_NVIDIA`).
+    pub ami_type: String,
+    /// Public SSM parameter that names the current AMI id for this family / arch / variant.
+    pub ssm_parameter: String,
+    /// Karpenter `amiSelectorTerms` alias (e.g. `al2023@latest`).
+    pub karpenter_alias: String,
+    /// `standard`, `nvidia` or `neuron`.
+    pub variant: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScalingPlan {
+    pub min: u32,
+    pub desired: u32,
+    pub max: u32,
+}
+
+/// How the group's max pods reaches the kubelet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MaxPodsDelivery {
+    /// `eks-ami` (EKS-provided AMI; EKS's value equals eksgen's), `custom-ami` (AMI id from
+    /// SSM + module-owned bootstrap so eksgen's value wins), `self-managed`, or `karpenter`.
+    pub path: String,
+    /// What EKS would inject on its own AMI for this group (managed groups only).
+    pub eks_injected_max_pods: Option<u32>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IpAccounting {
+    /// ENIs attached when the node runs `podsPerNode` pods.
+    pub enis: u32,
+    /// Addresses taken from the node (private) subnet.
+    pub node_subnet_ips: u64,
+    /// Addresses taken from the pod subnet (custom networking only).
+    pub pod_subnet_ips: u64,
+    /// What the VPC CNI defaults (secondary IP, WARM_ENI_TARGET=1) would hold.
+    pub ips_per_node_cni_default: u64,
+    /// Share of held addresses that pods use, percent.
+    pub ip_efficiency_pct: f64,
+    pub ip_efficiency_cni_default_pct: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Allocatable {
+    pub cpu_millicores: u64,
+    pub memory_mib: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RootVolume {
+    pub size_gib: u32,
+    pub volume_type: String,
+    pub iops: u32,
+    pub throughput_mibps: u32,
+    pub encrypted: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaintPlan {
+    pub key: String,
+    pub value: Option<String>,
+    /// Kubernetes spelling: `NoSchedule`, `PreferNoSchedule`, `NoExecute`.
+    pub effect: String,
+    /// EKS API spelling: `NO_SCHEDULE`, ...
+    pub eks_effect: String,
+    /// `intent` or `eksgen` (added for GPU / Neuron).
+    pub source: String,
+}
+
+/// Faster pulls of large images on scale-out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImagePullPlan {
+    pub image_size_gib: f64,
+    /// kubelet `maxParallelImagePulls` (with `serializeImagePulls: false`).
+    pub max_parallel_image_pulls: u32,
+    pub registry_pull_qps: u32,
+    pub registry_burst: u32,
+    /// containerd `max_concurrent_downloads`.
+    pub containerd_max_concurrent_downloads: u32,
+    /// Estimated seconds to pull one image on a new node (network and disk bound).
+    pub estimated_pull_seconds: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KarpenterPlan {
+    /// `WhenEmpty`, `WhenEmptyOrUnderutilized`, or `Never` (no consolidation).
+    pub consolidation_policy: String,
+    /// `consolidateAfter` (`Never` disables).
+    pub consolidate_after: String,
+    pub consolidation_reason: String,
+    /// NodePool limits: `cpu`, `memory`, `nvidia.com/gpu`, ...
+    pub limits: BTreeMap<String, String>,
+    pub limits_reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonthlyCost {
+    pub desired: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryPlan {
+    pub region: String,
+    pub image_size_gib: Option<f64>,
+    pub scale_outs_per_day: Option<u32>,
+    pub cross_region: bool,
+    /// GiB pulled per 30-day month at the stated scale-outs.
+    pub monthly_transfer_gib: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub id: String,
+    pub severity: Severity,
+    pub node_group: Option<String>,
+    pub message: String,
+    pub hint: String,
+}
+
+impl Plan {
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    pub fn node_group(&self, name: &str) -> Option<&NodeGroupPlan> {
+        self.node_groups.iter().find(|g| g.name == name)
+    }
+
+    /// Subnets of one role, in AZ order.
+    pub fn subnets(&self, role: SubnetRole) -> impl Iterator<Item = &SubnetPlan> {
+        self.network.subnets.iter().filter(move |s| s.role == role)
+    }
+}

@@ -1,0 +1,239 @@
+//! Addresses one node holds under given VPC CNI settings (eks-reference §1.3).
+//!
+//! Pure arithmetic over catalog facts: ENIs attached, addresses taken from the node subnet
+//! and (custom networking) from the pod subnet, with a sentence saying how.
+
+use crate::catalog::InstanceType;
+use crate::max_pods::{ADDRESSES_PER_PREFIX, enis_for_pods};
+
+/// The VPC CNI settings that decide how many addresses a node keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CniTargets {
+    pub prefix_delegation: bool,
+    pub custom_networking: bool,
+    pub warm_eni_target: Option<u32>,
+    pub warm_ip_target: Option<u32>,
+    pub minimum_ip_target: Option<u32>,
+    pub warm_prefix_target: Option<u32>,
+    pub max_eni: Option<u32>,
+}
+
+impl CniTargets {
+    /// The VPC CNI's own defaults: secondary IPs, `WARM_ENI_TARGET=1`.
+    pub fn cni_default() -> CniTargets {
+        CniTargets::default()
+    }
+
+    fn ip_targets(&self) -> bool {
+        self.warm_ip_target.is_some_and(|w| w > 0) || self.minimum_ip_target.is_some_and(|m| m > 0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// ENIs attached (custom networking: pod ENIs, plus the primary).
+    pub enis: u32,
+    pub node_subnet: u64,
+    pub pod_subnet: u64,
+    pub reason: String,
+}
+
+impl Held {
+    pub fn total(&self) -> u64 {
+        self.node_subnet + self.pod_subnet
+    }
+}
+
+/// Addresses a node of `instance` holds when it runs `pods` pods that use VPC addresses,
+/// with kubelet `max_pods`.
+pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniTargets) -> Held {
+    let a = u64::from(instance.ipv4_per_eni);
+    let s = a.saturating_sub(1).max(1);
+    let e_max = u64::from(enis_for_pods(instance, t.max_eni, t.custom_networking));
+    let n = u64::from(pods);
+    let pd = t.prefix_delegation && instance.is_nitro();
+    let cn = t.custom_networking;
+    // Without custom networking the primary ENI is always attached and carries pods.
+    let min_enis = if cn { 0 } else { 1 };
+
+    let (pod_enis, pod_addresses, how) = if pd {
+        let prefixes_cap = e_max * s;
+        let prefixes = if t.ip_targets() {
+            let w = u64::from(t.warm_ip_target.unwrap_or(0));
+            let m = u64::from(t.minimum_ip_target.unwrap_or(0));
+            let p = (n + w).div_ceil(16).max(m.div_ceil(16));
+            (
+                p,
+                format!(
+                    "prefixes = max(ceil(({n} pods + WARM_IP_TARGET {w}) / 16), ceil(MINIMUM_IP_TARGET {m} / 16))"
+                ),
+            )
+        } else if let Some(p) = t.warm_prefix_target.filter(|p| *p > 0) {
+            let p = u64::from(p);
+            (
+                n.div_ceil(16) + p,
+                format!("prefixes = ceil({n} pods / 16) + WARM_PREFIX_TARGET {p}"),
+            )
+        } else {
+            let w = u64::from(t.warm_eni_target.unwrap_or(1));
+            (
+                n.div_ceil(16) + w * s,
+                format!("prefixes = ceil({n} pods / 16) + WARM_ENI_TARGET {w} x {s} slots"),
+            )
+        };
+        let (prefixes, mut how) = prefixes;
+        let prefixes = prefixes.min(prefixes_cap);
+        if prefixes == prefixes_cap {
+            how.push_str(&format!(", capped at {e_max} ENIs x {s} slots"));
+        }
+        let enis = prefixes.div_ceil(s).max(min_enis);
+        (
+            enis,
+            prefixes * u64::from(ADDRESSES_PER_PREFIX),
+            format!("{how} = {prefixes} x /28 on {enis} ENI{}", plural(enis)),
+        )
+    } else if t.ip_targets() {
+        let w = u64::from(t.warm_ip_target.unwrap_or(0));
+        let m = u64::from(t.minimum_ip_target.unwrap_or(0));
+        let target = (n + w).max(m).min(e_max * s);
+        let enis = target.div_ceil(s).max(min_enis);
+        (
+            enis,
+            target,
+            format!(
+                "IPs = min(max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m}), {e_max} ENIs x {s}) = {target} on {enis} ENI{}",
+                plural(enis)
+            ),
+        )
+    } else {
+        let w = u64::from(t.warm_eni_target.unwrap_or(1));
+        // ipamd stops adding ENIs once the pool covers the node's max pods.
+        let by_capacity = u64::from(max_pods).div_ceil(s).max(min_enis);
+        let enis = (n.div_ceil(s) + w)
+            .min(e_max)
+            .min(by_capacity)
+            .max(min_enis);
+        (
+            enis,
+            enis * s,
+            format!(
+                "ENIs = min(ceil({n} pods / {s}) + WARM_ENI_TARGET {w}, {e_max} usable) = {enis}, each filled with {s} secondary IPs"
+            ),
+        )
+    };
+    // Every attached ENI also takes its own primary address from its subnet.
+    let (node_subnet, pod_subnet) = if cn {
+        (1, pod_addresses + pod_enis)
+    } else {
+        (pod_addresses + pod_enis, 0)
+    };
+    let reason = if cn {
+        format!(
+            "{how}; custom networking: pod ENIs take {pod_subnet} addresses from the pod subnet, the primary ENI 1 from the node subnet"
+        )
+    } else {
+        format!(
+            "{how}; plus {pod_enis} ENI primary address{} = {node_subnet}",
+            if pod_enis == 1 { "" } else { "es" }
+        )
+    };
+    Held {
+        enis: pod_enis as u32 + u32::from(cn),
+        node_subnet,
+        pod_subnet,
+        reason,
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::max_pods::{MaxPodsOptions, max_pods};
+    use proptest::prelude::*;
+
+    fn held(name: &str, pods: u32, t: CniTargets) -> Held {
+        let it = Catalog::embedded().get(name).unwrap();
+        let mp = max_pods(
+            it,
+            MaxPodsOptions {
+                prefix_delegation: t.prefix_delegation,
+                custom_networking: t.custom_networking,
+                max_eni: t.max_eni,
+                uncapped: false,
+            },
+        )
+        .max_pods;
+        addresses_held(it, pods, mp, t)
+    }
+
+    /// Published figures (eks-reference §1.4, AWS AI-on-EKS networking guide).
+    #[test]
+    fn published_examples() {
+        let eni1 = CniTargets {
+            warm_eni_target: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(held("m5.8xlarge", 10, eni1).total(), 60);
+        assert_eq!(held("m5.16xlarge", 10, eni1).total(), 100);
+        assert_eq!(held("c5.18xlarge", 5, eni1).total(), 100);
+        assert_eq!(held("t3.small", 5, eni1).enis, 3);
+        assert_eq!(held("p3dn.24xlarge", 95, eni1).enis, 3);
+        let targets = CniTargets {
+            warm_ip_target: Some(5),
+            minimum_ip_target: Some(10),
+            ..Default::default()
+        };
+        assert_eq!(held("p3dn.24xlarge", 45, targets).enis, 2);
+        let small = CniTargets {
+            warm_ip_target: Some(2),
+            minimum_ip_target: Some(12),
+            ..Default::default()
+        };
+        assert_eq!(held("c5.4xlarge", 10, small).total(), 13);
+        let pd = CniTargets {
+            prefix_delegation: true,
+            warm_prefix_target: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(held("c5.4xlarge", 10, pd).total(), 33);
+        assert_eq!(held("t3.small", 17, pd).total(), 48 + 1);
+        assert_eq!(held("t3.small", 58, pd).enis, 2);
+        assert_eq!(
+            held("m5.8xlarge", 10, CniTargets::cni_default()).total(),
+            60
+        );
+    }
+
+    #[test]
+    fn custom_networking_splits_subnets() {
+        let t = CniTargets {
+            custom_networking: true,
+            warm_eni_target: Some(1),
+            ..Default::default()
+        };
+        let h = held("r5.16xlarge", 1, t);
+        assert_eq!((h.node_subnet, h.pod_subnet, h.enis), (1, 100, 3));
+    }
+
+    proptest! {
+        /// More pods never hold fewer addresses, and enough addresses are held for the pods.
+        #[test]
+        fn monotone_and_sufficient(idx in 0usize..1300, pods in 0u32..300, pd in any::<bool>(), cn in any::<bool>(), w in proptest::option::of(0u32..4)) {
+            let cat = Catalog::embedded();
+            let it = cat.iter().nth(idx % cat.len()).unwrap();
+            let t = CniTargets { prefix_delegation: pd, custom_networking: cn, warm_eni_target: w, ..Default::default() };
+            let mp = max_pods(it, MaxPodsOptions { prefix_delegation: pd, custom_networking: cn, max_eni: None, uncapped: false }).max_pods;
+            let pods = pods.min(mp.saturating_sub(2));
+            let a = addresses_held(it, pods, mp, t);
+            let b = addresses_held(it, pods + 1, mp, t);
+            prop_assert!(b.total() >= a.total());
+            let pod_ips = a.total() - u64::from(a.enis);
+            prop_assert!(pod_ips >= u64::from(pods), "{} pods but {} pod addresses ({})", pods, pod_ips, a.reason);
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Stage 2: derive every number from a valid intent and the catalog.
+//!
+//! Owns the fixed order of decisions: expand memory tiers → CNI mode and env → per group max
+//! pods and addresses held → subnet layout (adding secondary CIDRs and custom networking
+//! only when the primary CIDR cannot hold the plan) → node facts, AMI, labels, taints,
+//! autoscaler tags, costs → findings. Pure and deterministic: no files, no clock, no env.
+//! Problems only visible here (a podsPerNode above what the ENIs allow) come back as
+//! [`Diagnostic`]s with key paths, like validation errors.
+
+mod cni;
+pub mod findings;
+mod groups;
+pub mod ip_budget;
+pub mod subnets;
+
+use crate::catalog::Catalog;
+use crate::cidr::Ipv4Cidr;
+use crate::diagnostic::Diagnostic;
+use crate::intent::{Intent, NatGateway, SecondaryCidrs};
+use crate::plan::{
+    AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, Severity, SubnetPlan,
+    SubnetRole,
+};
+
+pub use cni::LARGE_CLUSTER_NODES;
+pub use groups::{GroupDraft, allocatable, expand_groups};
+
+/// Resolve a validated intent into a plan. Returns diagnostics (exit 2) for intents that
+/// validation accepted but whose numbers cannot work.
+pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
+    let spec = &intent.spec;
+    let net = &spec.network;
+    let vpc: Ipv4Cidr = net.vpc_cidr.parse().map_err(|e: crate::cidr::CidrError| {
+        vec![Diagnostic::new("spec.network.vpcCidr", e.to_string())]
+    })?;
+    let drafts = expand_groups(intent, catalog)?;
+
+    let explicit_secondary: Vec<Ipv4Cidr> = match &net.secondary_cidrs {
+        SecondaryCidrs::List(list) => list.iter().filter_map(|c| c.parse().ok()).collect(),
+        _ => Vec::new(),
+    };
+    // Custom networking is on from the start with explicit secondary CIDRs; with `auto`, only
+    // when the primary CIDR cannot hold the plan.
+    let mut custom_networking = !explicit_secondary.is_empty();
+    let mut attempt = groups::size_groups(intent, &drafts, custom_networking)?;
+    let mut layout = lay_out(
+        intent,
+        vpc,
+        &explicit_secondary,
+        &attempt,
+        custom_networking,
+    );
+    let mut secondary_reason = if custom_networking {
+        "set in the intent; pods use custom networking".to_string()
+    } else {
+        "none needed: the primary CIDR holds every subnet at max scale".to_string()
+    };
+    if layout.is_err() && net.secondary_cidrs == SecondaryCidrs::Auto {
+        custom_networking = true;
+        attempt = groups::size_groups(intent, &drafts, true)?;
+        layout = lay_out(intent, vpc, &[], &attempt, true);
+        if let Ok(l) = &layout {
+            secondary_reason = format!(
+                "auto: the primary {vpc} cannot hold the pods' addresses at max scale, so pods move to {} with custom networking",
+                l.secondary
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+
+    let mut findings = Vec::new();
+    let (subnets, secondary) = match layout {
+        Ok(l) => (l.subnets, l.secondary),
+        Err(shortfall) => {
+            findings.push(shortfall);
+            (Vec::new(), explicit_secondary.clone())
+        }
+    };
+
+    let node_groups = groups::finish_groups(intent, &drafts, &attempt);
+    let registry = spec.registry.as_ref().map(|r| {
+        let region = r.region.clone().unwrap_or_else(|| spec.region.clone());
+        let monthly = match (r.image_size_gi_b, r.scale_outs_per_day) {
+            (Some(size), Some(per_day)) => Some(size * f64::from(per_day) * 30.0),
+            _ => None,
+        };
+        RegistryPlan {
+            cross_region: region != spec.region,
+            region,
+            image_size_gib: r.image_size_gi_b,
+            scale_outs_per_day: r.scale_outs_per_day,
+            monthly_transfer_gib: monthly,
+        }
+    });
+
+    let mut plan = Plan {
+        cluster: intent.metadata.name.clone(),
+        region: spec.region.clone(),
+        kubernetes_version: spec.kubernetes_version.0.clone(),
+        eks_module: spec.terraform.eks_module.as_str().to_string(),
+        endpoint: EndpointPlan {
+            public_access: spec.endpoint.public_access,
+            private_access: true,
+            public_access_cidrs: spec.endpoint.public_access_cidrs.clone(),
+        },
+        tags: spec.tags.clone(),
+        autoscaling: AutoscalingPlan {
+            cluster_autoscaler: spec.autoscaling.cluster_autoscaler,
+            karpenter: spec.autoscaling.karpenter,
+        },
+        network: NetworkPlan {
+            vpc_cidr: vpc,
+            secondary_cidrs: secondary,
+            secondary_cidrs_reason: secondary_reason,
+            custom_networking,
+            availability_zones: net.availability_zones.clone(),
+            nat_gateway: match net.nat_gateway {
+                NatGateway::PerAz => "per-az",
+                NatGateway::Single => "single",
+            }
+            .to_string(),
+            cni: attempt.cni.clone(),
+            subnets,
+        },
+        node_groups,
+        registry,
+        findings: Vec::new(),
+    };
+    findings.extend(findings::lint(intent, &drafts, &plan));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.id.cmp(&b.id))
+            .then(a.node_group.cmp(&b.node_group))
+    });
+    plan.findings = findings;
+    Ok(plan)
+}
+
+struct Layout {
+    subnets: Vec<SubnetPlan>,
+    secondary: Vec<Ipv4Cidr>,
+}
+
+/// Lay out subnets for one sizing attempt; `Err` is the shortfall finding.
+fn lay_out(
+    intent: &Intent,
+    vpc: Ipv4Cidr,
+    explicit_secondary: &[Ipv4Cidr],
+    sized: &groups::Sizing,
+    custom_networking: bool,
+) -> Result<Layout, crate::plan::Finding> {
+    let azs = &intent.spec.network.availability_zones;
+    let private_needs: Vec<u64> = azs.iter().map(|az| sized.node_subnet_need(az)).collect();
+    let pod_needs: Vec<u64> = azs.iter().map(|az| sized.pod_subnet_need(az)).collect();
+    let primary = subnets::layout_primary(vpc, &private_needs).map_err(|needed| {
+        shortfall_finding(
+            format!("primary CIDR {vpc}"),
+            needed,
+            vpc.size(),
+            if custom_networking {
+                "even the nodes' own addresses do not fit: widen vpcCidr".to_string()
+            } else {
+                match intent.spec.network.secondary_cidrs {
+                    SecondaryCidrs::None => "widen vpcCidr, lower scaling.max / podsPerNode, or set `secondaryCidrs: auto` so pods move to 100.64.0.0/10 with custom networking".to_string(),
+                    _ => "widen vpcCidr or lower scaling.max / podsPerNode".to_string(),
+                }
+            },
+        )
+    })?;
+    let mut out = Vec::new();
+    for (i, az) in azs.iter().enumerate() {
+        out.push(SubnetPlan {
+            name: format!("private-{az}"),
+            az: az.clone(),
+            role: SubnetRole::Private,
+            cidr: primary.private[i],
+            usable_ips: primary.private[i].usable(),
+            ips_needed_at_max: private_needs[i],
+            reason: subnet_reason(
+                private_needs[i],
+                primary.private[i],
+                primary.grown,
+                if custom_networking {
+                    "node primary addresses"
+                } else {
+                    "nodes and pods"
+                },
+            ),
+        });
+    }
+    for (i, az) in azs.iter().enumerate() {
+        out.push(SubnetPlan {
+            name: format!("public-{az}"),
+            az: az.clone(),
+            role: SubnetRole::Public,
+            cidr: primary.public[i],
+            usable_ips: primary.public[i].usable(),
+            ips_needed_at_max: 0,
+            reason: format!(
+                "/{} for load balancers and the NAT gateway",
+                primary.public[i].prefix()
+            ),
+        });
+    }
+    let mut secondary = explicit_secondary.to_vec();
+    if custom_networking {
+        let pods = if explicit_secondary.is_empty() {
+            // Add /16s from 100.64.0.0/10 until the pod subnets fit (VPC quota: 4 besides the primary).
+            let candidates = subnets::auto_secondary_candidates(&[vpc]);
+            let mut result = Err(0);
+            for count in 1..=candidates.len().min(crate::intent::CIDR_BLOCKS_PER_VPC - 1) {
+                result = subnets::layout_pods(&candidates[..count], &pod_needs);
+                if result.is_ok() {
+                    secondary = candidates[..count].to_vec();
+                    break;
+                }
+            }
+            result.map_err(|needed| {
+                shortfall_finding(
+                    "auto secondary CIDRs (up to 4 x /16)".to_string(),
+                    needed,
+                    4 * 65_536,
+                    "one AZ needs more than a /16 of pod addresses: lower scaling.max or podsPerNode, or add zones".to_string(),
+                )
+            })?
+        } else {
+            subnets::layout_pods(explicit_secondary, &pod_needs).map_err(|needed| {
+                shortfall_finding(
+                    format!(
+                        "secondaryCidrs {}",
+                        explicit_secondary.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    ),
+                    needed,
+                    explicit_secondary.iter().map(|c| c.size()).sum(),
+                    "add or widen secondary CIDRs (a /16 holds 65,536 addresses), or lower scaling.max / podsPerNode".to_string(),
+                )
+            })?
+        };
+        for (i, az) in azs.iter().enumerate() {
+            out.push(SubnetPlan {
+                name: format!("pods-{az}"),
+                az: az.clone(),
+                role: SubnetRole::Pod,
+                cidr: pods[i],
+                usable_ips: pods[i].usable(),
+                ips_needed_at_max: pod_needs[i],
+                reason: subnet_reason(
+                    pod_needs[i],
+                    pods[i],
+                    pods[i].prefix() < Ipv4Cidr::prefix_for_usable(pod_needs[i]),
+                    "pod addresses (custom networking)",
+                ),
+            });
+        }
+    }
+    Ok(Layout {
+        subnets: out,
+        secondary,
+    })
+}
+
+fn subnet_reason(need: u64, block: Ipv4Cidr, grown: bool, what: &str) -> String {
+    let minimal = Ipv4Cidr::prefix_for_usable(need);
+    let mut r = format!(
+        "{need} addresses for {what} at max scale plus update surge need a /{minimal} ({} usable after AWS's 5 reserved)",
+        Ipv4Cidr::new(0, minimal).usable()
+    );
+    if grown && block.prefix() < minimal {
+        r.push_str(&format!(
+            "; grown to /{} to use the free space evenly",
+            block.prefix()
+        ));
+    }
+    r
+}
+
+fn shortfall_finding(
+    space: String,
+    needed: u64,
+    available: u64,
+    hint: String,
+) -> crate::plan::Finding {
+    crate::plan::Finding {
+        id: findings::SUBNET_TOO_SMALL.to_string(),
+        severity: Severity::Error,
+        node_group: None,
+        message: format!(
+            "{space} holds {available} addresses but the subnets need {needed} (power-of-two blocks, AWS's 5 reserved per subnet, update surge): short by {} addresses",
+            needed.saturating_sub(available)
+        ),
+        hint,
+    }
+}
