@@ -17,4 +17,5 @@ pub mod diagnostic;
 pub mod intent;
 pub mod max_pods;
 pub mod plan;
+pub mod render;
 pub mod resolve;

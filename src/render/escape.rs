@@ -1,0 +1,127 @@
+//! The one escaping path for user-supplied strings that reach generated code.
+//!
+//! Every string a template places into HCL or YAML goes through a filter defined here, so
+//! quotes, backslashes, newlines, `${` and `%{` can never change the meaning of the output.
+//! Owns only text transformation; knows nothing of plans or files.
+
+use std::collections::HashMap;
+
+use tera::{Tera, Value};
+
+/// A complete HCL quoted string literal (quotes included) whose value is exactly `s`.
+pub fn hcl_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // Template sequences are escaped by doubling the introducer.
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Text for the body of an HCL heredoc: only template introducers need escaping there.
+/// Callers must only pass text whose lines cannot equal the heredoc delimiter.
+pub fn hcl_heredoc_body(s: &str) -> String {
+    s.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// A YAML double-quoted scalar whose value is exactly `s` (JSON string syntax is valid YAML).
+pub fn yaml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// One line of a `#` comment: control characters become spaces.
+pub fn comment_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn as_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Register `hcl`, `hcl_heredoc`, `yaml` and `comment` filters.
+pub fn register_filters(tera: &mut Tera) {
+    tera.register_filter("hcl", |v: &Value, _: &HashMap<String, Value>| {
+        Ok(Value::String(hcl_string(&as_text(v))))
+    });
+    tera.register_filter("hcl_heredoc", |v: &Value, _: &HashMap<String, Value>| {
+        Ok(Value::String(hcl_heredoc_body(&as_text(v))))
+    });
+    tera.register_filter("yaml", |v: &Value, _: &HashMap<String, Value>| {
+        Ok(Value::String(yaml_string(&as_text(v))))
+    });
+    tera.register_filter("comment", |v: &Value, _: &HashMap<String, Value>| {
+        Ok(Value::String(comment_text(&as_text(v))))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hcl_escapes() {
+        assert_eq!(hcl_string("plain"), "\"plain\"");
+        assert_eq!(hcl_string("a\"b ${x} %{ if }"), r#""a\"b $${x} %%{ if }""#);
+        assert_eq!(hcl_string("back\\slash\nnew"), r#""back\\slash\nnew""#);
+        assert_eq!(hcl_string("$x %d"), "\"$x %d\"");
+        assert_eq!(hcl_string("\u{1}"), "\"\\u0001\"");
+    }
+
+    #[test]
+    fn hcl_literals_parse_back() {
+        for s in [
+            "a\"b ${x} %{ if }",
+            "x\\\"y",
+            "line\nbreak",
+            "ünïcödé",
+            "$${a}",
+            "%%{b}",
+            "}\"\n}",
+        ] {
+            let src = format!("v = {}\n", hcl_string(s));
+            let body: hcl::Body = hcl::from_str(&src).unwrap();
+            let attr = body.attributes().next().unwrap();
+            let value: hcl::Value =
+                hcl::eval::Evaluate::evaluate(attr.expr(), &hcl::eval::Context::new()).unwrap();
+            assert_eq!(value, hcl::Value::String(s.to_string()), "{src}");
+        }
+    }
+
+    #[test]
+    fn yaml_roundtrip() {
+        for s in [
+            "a\"b ${x}",
+            "key: value",
+            "- item",
+            "#c",
+            "multi\nline",
+            "yes",
+            "0x10",
+        ] {
+            let src = format!("v: {}\n", yaml_string(s));
+            let back: std::collections::BTreeMap<String, String> =
+                serde_saphyr::from_str(&src).unwrap();
+            assert_eq!(back["v"], s);
+        }
+    }
+}
