@@ -17,5 +17,12 @@ pub mod diagnostic;
 pub mod intent;
 pub mod max_pods;
 pub mod plan;
+pub mod presets;
 pub mod render;
+pub mod report;
 pub mod resolve;
+
+/// `--version` text: crate version and the embedded catalog's date.
+pub fn version_line() -> &'static str {
+    concat!(env!("CARGO_PKG_VERSION"), " (catalog ", "2026-11", ")")
+}

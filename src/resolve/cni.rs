@@ -21,8 +21,8 @@ pub struct CniInputs<'a> {
     pub spec: &'a CniSpec,
     pub churn: PodChurn,
     pub types: Vec<&'a InstanceType>,
-    /// `podsPerNode` of every group.
-    pub pods_per_node: Vec<u32>,
+    /// `(podsPerNode, scaling.max)` of every group.
+    pub groups: Vec<(u32, u64)>,
     pub nodes_at_max: u64,
     pub custom_networking: bool,
 }
@@ -75,7 +75,14 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
             mode_reason.clone(),
         );
     }
-    let max_pods_per_node = input.pods_per_node.iter().copied().max().unwrap_or(1);
+    // One floor serves every node: take the podsPerNode of the group with the most nodes at
+    // max scale, where the floor's addresses are multiplied most.
+    let (floor, floor_nodes) = input
+        .groups
+        .iter()
+        .copied()
+        .max_by_key(|(pods, nodes)| (*nodes, *pods))
+        .unwrap_or((1, 0));
     if spec.has_overrides() {
         let literal = "set in the intent (taken literally; eksgen adds no other targets)";
         if let Some(v) = spec.warm_eni_target {
@@ -133,10 +140,10 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
         push(
             &mut settings,
             "MINIMUM_IP_TARGET",
-            max_pods_per_node.to_string(),
+            floor.to_string(),
             "eksgen",
             format!(
-                "every node allocates the {max_pods_per_node} addresses of the busiest group's podsPerNode in one call at boot, instead of whole ENIs (WARM_ENI_TARGET=1 would hold {} per ENI)",
+                "each node allocates {floor} addresses in one call at boot (podsPerNode of the group with the most nodes at max, {floor_nodes}) instead of whole ENIs of up to {} addresses; groups with more pods add addresses as pods arrive",
                 input
                     .types
                     .iter()
@@ -145,7 +152,7 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
                     .unwrap_or(0)
             ),
         );
-        targets.minimum_ip_target = Some(max_pods_per_node);
+        targets.minimum_ip_target = Some(floor);
         if large || churny {
             let why = if large {
                 format!("{} nodes at max scale", input.nodes_at_max)

@@ -334,7 +334,10 @@ pub fn size_groups(
             spec: cni_spec,
             churn: intent.spec.network.pod_churn,
             types: all_types,
-            pods_per_node: partial.iter().map(|p| p.4).collect(),
+            groups: partial
+                .iter()
+                .map(|p| (p.4, u64::from(p.0.spec.scaling.max)))
+                .collect(),
             nodes_at_max,
             custom_networking,
         },

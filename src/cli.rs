@@ -1,0 +1,200 @@
+//! Command-line surface: clap types only. Each command's `--help` carries an example.
+//! Nothing here reads files or computes; `app` receives these values.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "eksgen",
+    version = crate::version_line(),
+    about = "Turn an EKS cluster intent into explained Terraform and Kubernetes manifests",
+    long_about = "eksgen resolves a declarative cluster intent (instance types, GPUs, EFA, zones, pods per node) \
+against an embedded EC2 catalog into max-pods values, VPC CNI settings and subnet layouts, and renders \
+Terraform for terraform-aws-modules/eks and /vpc plus Karpenter and workload manifests.\n\n\
+Exit codes: 0 ok (no differences / no findings), 1 differences (diff) or findings (lint), 2 error.",
+    after_help = "Start here:\n  eksgen init --preset minimal && eksgen plan && eksgen render"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write an intent file from an embedded preset.
+    #[command(after_help = "Examples:\n  eksgen init --list\n  eksgen init --preset gpu-training-efa --name ml-prod --region us-east-1")]
+    Init(InitArgs),
+    /// Resolve the intent and show every number with its reason.
+    #[command(after_help = "Example:\n  eksgen plan -f eksgen.yaml --format json | jq '.nodeGroups[].maxPods'")]
+    Plan(PlanArgs),
+    /// Show only the findings; exit 1 when any is an error (or a warning with --deny-warnings).
+    #[command(after_help = "Example:\n  eksgen lint --format sarif > eksgen.sarif")]
+    Lint(LintArgs),
+    /// Offline max-pods calculator (amazon-eks-ami rules); prints `TYPE N` lines.
+    #[command(after_help = "Examples:\n  eksgen max-pods c5.4xlarge --prefix-delegation\n  eksgen max-pods --all --uncapped")]
+    MaxPods(MaxPodsArgs),
+    /// Show instance facts from the embedded catalog.
+    #[command(after_help = "Examples:\n  eksgen catalog p5.48xlarge\n  eksgen catalog --gpu --efa --format json")]
+    Catalog(CatalogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IntentArgs {
+    /// Intent file.
+    #[arg(short = 'f', long = "file", default_value = "eksgen.yaml", value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Preset to start from (see --list).
+    #[arg(long, value_name = "NAME", required_unless_present = "list")]
+    pub preset: Option<String>,
+    /// List presets.
+    #[arg(long, conflicts_with_all = ["preset", "output", "name", "region", "force"])]
+    pub list: bool,
+    /// File to write.
+    #[arg(short = 'o', long, default_value = "eksgen.yaml", value_name = "FILE")]
+    pub output: PathBuf,
+    /// Cluster name to put in the intent.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// AWS region; zones are renamed to match.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub intent: IntentArgs,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub intent: IntentArgs,
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub intent: IntentArgs,
+    /// Output folder (default: out/<cluster name>).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Print the diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite generated files edited by hand since the last render.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Unified,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub intent: IntentArgs,
+    /// Folder to compare with (default: out/<cluster name>).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Unified)]
+    pub format: DiffFormat,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MaxPodsArgs {
+    /// Instance types, e.g. m5.large p5.48xlarge.
+    #[arg(value_name = "TYPE", required_unless_present = "all")]
+    pub types: Vec<String>,
+    /// Every type in the catalog.
+    #[arg(long, conflicts_with = "types")]
+    pub all: bool,
+    /// /28 prefixes per ENI slot (nitro types only).
+    #[arg(long)]
+    pub prefix_delegation: bool,
+    /// Pods use secondary ENIs only (one ENI fewer).
+    #[arg(long)]
+    pub custom_networking: bool,
+    /// VPC CNI MAX_ENI cap.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_eni: Option<u32>,
+    /// Skip the 110 / 250 ceiling (the published eni-max-pods values).
+    #[arg(long)]
+    pub uncapped: bool,
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Instance types to show (default: all, after filters).
+    #[arg(value_name = "TYPE")]
+    pub types: Vec<String>,
+    /// Only types with GPUs.
+    #[arg(long)]
+    pub gpu: bool,
+    /// Only types with EFA.
+    #[arg(long)]
+    pub efa: bool,
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub format: DataFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
