@@ -24,26 +24,39 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write an intent file from an embedded preset.
-    #[command(after_help = "Examples:\n  eksgen init --list\n  eksgen init --preset gpu-training-efa --name ml-prod --region us-east-1")]
+    #[command(
+        after_help = "Examples:\n  eksgen init --list\n  eksgen init --preset gpu-training-efa --name ml-prod --region us-east-1"
+    )]
     Init(InitArgs),
     /// Resolve the intent and show every number with its reason.
-    #[command(after_help = "Example:\n  eksgen plan -f eksgen.yaml --format json | jq '.nodeGroups[].maxPods'")]
+    #[command(
+        after_help = "Example:\n  eksgen plan -f eksgen.yaml --format json | jq '.nodeGroups[].maxPods'"
+    )]
     Plan(PlanArgs),
     /// Show only the findings; exit 1 when any is an error (or a warning with --deny-warnings).
     #[command(after_help = "Example:\n  eksgen lint --format sarif > eksgen.sarif")]
     Lint(LintArgs),
     /// Offline max-pods calculator (amazon-eks-ami rules); prints `TYPE N` lines.
-    #[command(after_help = "Examples:\n  eksgen max-pods c5.4xlarge --prefix-delegation\n  eksgen max-pods --all --uncapped")]
+    #[command(
+        after_help = "Examples:\n  eksgen max-pods c5.4xlarge --prefix-delegation\n  eksgen max-pods --all --uncapped"
+    )]
     MaxPods(MaxPodsArgs),
     /// Show instance facts from the embedded catalog.
-    #[command(after_help = "Examples:\n  eksgen catalog p5.48xlarge\n  eksgen catalog --gpu --efa --format json")]
+    #[command(
+        after_help = "Examples:\n  eksgen catalog p5.48xlarge\n  eksgen catalog --gpu --efa --format json"
+    )]
     Catalog(CatalogArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct IntentArgs {
     /// Intent file.
-    #[arg(short = 'f', long = "file", default_value = "eksgen.yaml", value_name = "FILE")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        default_value = "eksgen.yaml",
+        value_name = "FILE"
+    )]
     pub file: PathBuf,
 }
 

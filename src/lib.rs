@@ -11,8 +11,10 @@
 //! prints: commands in `app` return text and exit codes to `main`.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod app;
 pub mod catalog;
 pub mod cidr;
+pub mod cli;
 pub mod diagnostic;
 pub mod intent;
 pub mod max_pods;
