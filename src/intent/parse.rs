@@ -62,6 +62,8 @@ pub fn parse_and_validate(
             d.position = index.locate(&d.path);
         }
     }
+    // Report in reading order.
+    diagnostics.sort_by_key(|d| d.position.unwrap_or((usize::MAX, 0)));
     Err(IntentError {
         origin: origin.to_string(),
         source_text: text.to_string(),
