@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, InstanceType};
 use crate::cli::{
-    CatalogArgs, Cli, Command, DataFormat, InitArgs, LintArgs, LintFormat, MaxPodsArgs, PlanArgs,
-    PlanFormat,
+    CatalogArgs, Cli, Command, DataFormat, InitArgs, IntentArgs, LintArgs, LintFormat, MaxPodsArgs,
+    PlanArgs, PlanFormat,
 };
 use crate::diagnostic::{Diagnostic, IntentError};
 use crate::max_pods::{MaxPodsOptions, max_pods};
@@ -123,8 +123,34 @@ pub fn plan_from_text(text: &str, origin: &str) -> Result<Plan, AppError> {
     })
 }
 
+/// The intent named on the command line: a preset or a file. Returns the plan and the
+/// origin to name in messages and generated-file headers.
+fn load_intent(args: &IntentArgs) -> Result<(Plan, String), AppError> {
+    match &args.preset {
+        Some(name) => {
+            let text = preset_text(name)?;
+            let origin = format!("preset {name}");
+            Ok((plan_from_text(text, &origin)?, origin))
+        }
+        None => Ok((load_plan(&args.file)?, args.file.display().to_string())),
+    }
+}
+
+fn preset_text(name: &str) -> Result<&'static str, AppError> {
+    presets::get(name).ok_or_else(|| AppError::Usage {
+        message: format!(
+            "unknown preset `{}`; {}",
+            name.escape_debug(),
+            crate::diagnostic::did_you_mean(name, presets::names()).unwrap_or_else(|| format!(
+                "presets: {}",
+                presets::names().collect::<Vec<_>>().join(", ")
+            ))
+        ),
+    })
+}
+
 fn plan(args: &PlanArgs) -> Result<Outcome, AppError> {
-    let plan = load_plan(&args.intent.file)?;
+    let (plan, _) = load_intent(&args.intent)?;
     let stdout = match args.format {
         PlanFormat::Text => report::plan_text(&plan),
         PlanFormat::Json => serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n",
@@ -151,14 +177,12 @@ fn plan(args: &PlanArgs) -> Result<Outcome, AppError> {
 }
 
 fn lint(args: &LintArgs) -> Result<Outcome, AppError> {
-    let plan = load_plan(&args.intent.file)?;
+    let (plan, origin) = load_intent(&args.intent)?;
     let findings = &plan.findings;
     let stdout = match args.format {
         LintFormat::Text => report::findings_text(findings),
         LintFormat::Json => report::findings_json(findings),
-        LintFormat::Sarif => {
-            report::findings_sarif(findings, &args.intent.file.display().to_string())
-        }
+        LintFormat::Sarif => report::findings_sarif(findings, &origin),
     };
     let failing = findings.iter().any(|f| {
         f.severity == Severity::Error || (args.deny_warnings && f.severity == Severity::Warning)

@@ -58,6 +58,9 @@ pub struct IntentArgs {
         value_name = "FILE"
     )]
     pub file: PathBuf,
+    /// Use an embedded preset instead of a file (see `eksgen init --list`).
+    #[arg(long, value_name = "NAME", conflicts_with = "file")]
+    pub preset: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -43,14 +43,31 @@ spec:
 #[test]
 fn max_pods_text_json_and_errors() {
     let d = tmp();
-    let out = eksgen(&["max-pods", "m5.large", "c5.4xlarge", "--prefix-delegation"], d.path());
+    let out = eksgen(
+        &["max-pods", "m5.large", "c5.4xlarge", "--prefix-delegation"],
+        d.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "m5.large 110\nc5.4xlarge 110\n");
-    let out = eksgen(&["max-pods", "c5.18xlarge", "--max-eni", "1", "--format", "json"], d.path());
+    let out = eksgen(
+        &[
+            "max-pods",
+            "c5.18xlarge",
+            "--max-eni",
+            "1",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
     assert!(text(&out.stdout).contains("\"maxPods\": 51"));
     let out = eksgen(&["max-pods", "p5.48xlarg"], d.path());
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("did you mean `p5.48xlarge`?"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("did you mean `p5.48xlarge`?"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = eksgen(&["max-pods", "m5.large", "--max-eni", "0"], d.path());
     assert_eq!(out.status.code(), Some(2));
     let out = eksgen(&["max-pods"], d.path());
@@ -67,7 +84,10 @@ fn max_pods_all_uncapped_reproduces_eni_max_pods() {
     let catalog = eksgen::catalog::Catalog::embedded();
     assert_eq!(lines.len(), catalog.len());
     for (line, t) in lines.iter().zip(catalog.iter()) {
-        assert_eq!(line, &format!("{} {}", t.name, t.max_enis * (t.ipv4_per_eni - 1) + 2));
+        assert_eq!(
+            line,
+            &format!("{} {}", t.name, t.max_enis * (t.ipv4_per_eni - 1) + 2)
+        );
     }
     assert!(lines.contains(&"p4d.24xlarge 737".to_string()));
     assert!(lines.contains(&"m5.large 29".to_string()));
@@ -81,7 +101,11 @@ fn catalog_filters_and_unknown_type() {
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = rows.as_array().unwrap();
     assert!(rows.iter().any(|r| r["name"] == "p5.48xlarge"));
-    assert!(rows.iter().all(|r| r["gpuCount"].as_u64().unwrap() > 0 && r["efaInterfaces"].as_u64().unwrap() > 0));
+    assert!(
+        rows.iter().all(
+            |r| r["gpuCount"].as_u64().unwrap() > 0 && r["efaInterfaces"].as_u64().unwrap() > 0
+        )
+    );
     let out = eksgen(&["catalog", "p5.48xlarge"], d.path());
     assert!(text(&out.stdout).contains("p5.48xlarge"));
     let out = eksgen(&["catalog", "nope.large"], d.path());
@@ -98,10 +122,25 @@ fn plan_text_and_json() {
     let out = eksgen(&["plan", "--format", "json"], d.path());
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["cluster"], "demo");
-    for key in ["maxPods", "maxPodsReason", "podsPerNode", "ipsPerNode", "ipsAtMax", "gpusPerNode", "hourlyCostUsd", "monthlyCostUsd"] {
+    for key in [
+        "maxPods",
+        "maxPodsReason",
+        "podsPerNode",
+        "ipsPerNode",
+        "ipsAtMax",
+        "gpusPerNode",
+        "hourlyCostUsd",
+        "monthlyCostUsd",
+    ] {
         assert!(plan["nodeGroups"][0].get(key).is_some(), "missing {key}");
     }
-    for key in ["vpcCidr", "secondaryCidrs", "customNetworking", "cni", "subnets"] {
+    for key in [
+        "vpcCidr",
+        "secondaryCidrs",
+        "customNetworking",
+        "cni",
+        "subnets",
+    ] {
         assert!(plan["network"].get(key).is_some(), "missing {key}");
     }
 }
@@ -112,7 +151,10 @@ fn missing_file_says_how_to_start() {
     let out = eksgen(&["plan"], d.path());
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("eksgen.yaml") && err.contains("eksgen init --preset minimal"), "{err}");
+    assert!(
+        err.contains("eksgen.yaml") && err.contains("eksgen init --preset minimal"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -126,10 +168,21 @@ fn bad_intent_reports_every_problem_with_location() {
     let out = eksgen(&["plan", "-f", "bad.yaml"], d.path());
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("bad.yaml:13:23: spec.nodeGroups[0].instanceTypes[0]: unknown instance type `m6i.larg`"), "{err}");
+    assert!(
+        err.contains(
+            "bad.yaml:13:23: spec.nodeGroups[0].instanceTypes[0]: unknown instance type `m6i.larg`"
+        ),
+        "{err}"
+    );
     assert!(err.contains("did you mean `m6i.large`?"), "{err}");
-    assert!(err.contains("spec.nodeGroups[0].scaling.min: min 5 is above max 4"), "{err}");
-    assert!(err.contains("`eu-west-1b` is not an availability zone of us-west-2"), "{err}");
+    assert!(
+        err.contains("spec.nodeGroups[0].scaling.min: min 5 is above max 4"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`eu-west-1b` is not an availability zone of us-west-2"),
+        "{err}"
+    );
     assert!(err.contains("problems in bad.yaml"), "{err}");
     assert!(!err.contains("panicked"));
 }
@@ -137,7 +190,11 @@ fn bad_intent_reports_every_problem_with_location() {
 #[test]
 fn pods_per_node_above_max_pods_is_an_input_error() {
     let d = tmp();
-    write(d.path(), "e.yaml", &GOOD.replace("podsPerNode: 20", "podsPerNode: 500"));
+    write(
+        d.path(),
+        "e.yaml",
+        &GOOD.replace("podsPerNode: 20", "podsPerNode: 500"),
+    );
     let out = eksgen(&["plan", "-f", "e.yaml"], d.path());
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
@@ -152,7 +209,14 @@ fn lint_exit_codes_and_formats() {
     // Info findings only: exit 0.
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     // A single-AZ plain group is a warning: --deny-warnings turns it into exit 1.
-    write(d.path(), "w.yaml", &GOOD.replace("      podsPerNode: 20", "      podsPerNode: 20\n      availabilityZones: [us-west-2a]"));
+    write(
+        d.path(),
+        "w.yaml",
+        &GOOD.replace(
+            "      podsPerNode: 20",
+            "      podsPerNode: 20\n      availabilityZones: [us-west-2a]",
+        ),
+    );
     let out = eksgen(&["lint", "-f", "w.yaml"], d.path());
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("EKSG007"));
@@ -166,7 +230,13 @@ fn lint_exit_codes_and_formats() {
     let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(findings[0]["id"], "EKSG007");
     // An error finding: exit 1 from lint, exit 2 from plan.
-    write(d.path(), "e.yaml", &GOOD.replace("10.0.0.0/16", "10.0.0.0/28").replace("cni", "cni"));
+    write(
+        d.path(),
+        "e.yaml",
+        &GOOD
+            .replace("10.0.0.0/16", "10.0.0.0/28")
+            .replace("cni", "cni"),
+    );
     let out = eksgen(&["lint", "-f", "e.yaml"], d.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("EKSG003"));
@@ -179,10 +249,27 @@ fn init_lists_writes_and_refuses_to_overwrite() {
     let d = tmp();
     let out = eksgen(&["init", "--list"], d.path());
     assert_eq!(out.status.code(), Some(0));
-    for name in ["minimal", "gpu-training-efa", "gpu-inference-karpenter", "data-science", "constrained-vpc"] {
+    for name in [
+        "minimal",
+        "gpu-training-efa",
+        "gpu-inference-karpenter",
+        "data-science",
+        "constrained-vpc",
+    ] {
         assert!(text(&out.stdout).contains(name));
     }
-    let out = eksgen(&["init", "--preset", "minimal", "--name", "team-a", "--region", "eu-west-1"], d.path());
+    let out = eksgen(
+        &[
+            "init",
+            "--preset",
+            "minimal",
+            "--name",
+            "team-a",
+            "--region",
+            "eu-west-1",
+        ],
+        d.path(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(d.path().join("eksgen.yaml")).unwrap();
     assert!(written.contains("name: team-a") && written.contains("eu-west-1a"));
@@ -191,14 +278,28 @@ fn init_lists_writes_and_refuses_to_overwrite() {
     let out = eksgen(&["init", "--preset", "minimal"], d.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--force"));
-    assert_eq!(std::fs::read_to_string(d.path().join("eksgen.yaml")).unwrap(), written);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("eksgen.yaml")).unwrap(),
+        written
+    );
     let out = eksgen(&["init", "--preset", "minimal", "--force"], d.path());
     assert_eq!(out.status.code(), Some(0));
     let out = eksgen(&["init", "--preset", "minimall", "-o", "x.yaml"], d.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("did you mean `minimal`?"));
     assert!(!d.path().join("x.yaml").exists());
-    let out = eksgen(&["init", "--preset", "minimal", "--name", "bad\"name", "-o", "y.yaml"], d.path());
+    let out = eksgen(
+        &[
+            "init",
+            "--preset",
+            "minimal",
+            "--name",
+            "bad\"name",
+            "-o",
+            "y.yaml",
+        ],
+        d.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(!d.path().join("y.yaml").exists());
 }
@@ -211,7 +312,10 @@ fn help_and_version() {
     for cmd in ["init", "plan", "lint", "max-pods", "catalog"] {
         let out = eksgen(&[cmd, "--help"], d.path());
         assert_eq!(out.status.code(), Some(0));
-        assert!(text(&out.stdout).contains("Example"), "{cmd} --help has no example");
+        assert!(
+            text(&out.stdout).contains("Example"),
+            "{cmd} --help has no example"
+        );
     }
     let out = eksgen(&["frobnicate"], d.path());
     assert_eq!(out.status.code(), Some(2));

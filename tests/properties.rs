@@ -4,7 +4,17 @@
 use eksgen::plan::{Plan, SubnetRole};
 use proptest::prelude::*;
 
-const TYPES: &[&str] = &["m6i.large", "m5.8xlarge", "c5.4xlarge", "r5.16xlarge", "p5.48xlarge", "g6.xlarge", "t3.small", "m4.large", "c5.18xlarge"];
+const TYPES: &[&str] = &[
+    "m6i.large",
+    "m5.8xlarge",
+    "c5.4xlarge",
+    "r5.16xlarge",
+    "p5.48xlarge",
+    "g6.xlarge",
+    "t3.small",
+    "m4.large",
+    "c5.18xlarge",
+];
 const AZS: &[&str] = &["us-west-2a", "us-west-2b", "us-west-2c"];
 
 #[derive(Debug, Clone)]
@@ -15,7 +25,13 @@ struct Group {
     pinned: bool,
 }
 
-fn intent_text(vpc_prefix: u8, azs: usize, secondary: usize, mode: usize, groups: &[Group]) -> String {
+fn intent_text(
+    vpc_prefix: u8,
+    azs: usize,
+    secondary: usize,
+    mode: usize,
+    groups: &[Group],
+) -> String {
     let mut s = format!(
         "apiVersion: eksgen/v1alpha1\nkind: ClusterIntent\nmetadata: {{name: p}}\nspec:\n  region: us-west-2\n  kubernetesVersion: \"1.34\"\n  network:\n    vpcCidr: 10.0.0.0/{vpc_prefix}\n    availabilityZones: [{}]\n    secondaryCidrs: {}\n    cni: {{mode: {}}}\n  nodeGroups:\n",
         AZS[..azs].join(", "),
@@ -41,7 +57,11 @@ fn check(plan: &Plan) -> Result<(), TestCaseError> {
     let subnets = &plan.network.subnets;
     for (i, a) in subnets.iter().enumerate() {
         let inside = match a.role {
-            SubnetRole::Pod => plan.network.secondary_cidrs.iter().any(|c| c.contains(a.cidr)),
+            SubnetRole::Pod => plan
+                .network
+                .secondary_cidrs
+                .iter()
+                .any(|c| c.contains(a.cidr)),
             _ => plan.network.vpc_cidr.contains(a.cidr),
         };
         prop_assert!(inside, "{} {} outside its CIDR", a.name, a.cidr);
@@ -52,18 +72,33 @@ fn check(plan: &Plan) -> Result<(), TestCaseError> {
         }
     }
     for az in &plan.network.availability_zones {
-        let role = if plan.network.custom_networking { SubnetRole::Pod } else { SubnetRole::Private };
-        let subnet = plan.subnets(role).find(|s| &s.az == az).expect("subnet per AZ");
+        let role = if plan.network.custom_networking {
+            SubnetRole::Pod
+        } else {
+            SubnetRole::Private
+        };
+        let subnet = plan
+            .subnets(role)
+            .find(|s| &s.az == az)
+            .expect("subnet per AZ");
         let needed: u64 = plan
             .node_groups
             .iter()
             .filter(|g| g.availability_zones.contains(az))
             .map(|g| {
-                let per_node = if plan.network.custom_networking { g.ip_accounting.pod_subnet_ips } else { g.ip_accounting.node_subnet_ips };
+                let per_node = if plan.network.custom_networking {
+                    g.ip_accounting.pod_subnet_ips
+                } else {
+                    g.ip_accounting.node_subnet_ips
+                };
                 per_node * u64::from(g.scaling.max).div_ceil(g.availability_zones.len() as u64)
             })
             .sum();
-        prop_assert!(subnet.ips_needed_at_max >= needed, "{az}: {} < {needed}", subnet.ips_needed_at_max);
+        prop_assert!(
+            subnet.ips_needed_at_max >= needed,
+            "{az}: {} < {needed}",
+            subnet.ips_needed_at_max
+        );
     }
     Ok(())
 }

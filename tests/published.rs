@@ -22,8 +22,16 @@ fn warm_eni_target_one_holds_60_and_100_addresses() {
     - { name: b, instanceTypes: [m5.16xlarge], scaling: { min: 1, desired: 1, max: 2 }, podsPerNode: 10 }
 ",
     );
-    assert_eq!(p.network.cni.env.get("WARM_ENI_TARGET").map(String::as_str), Some("1"));
-    assert_eq!(p.network.cni.env.len(), 1, "an ENI-target override gets no IP targets: {:?}", p.network.cni.env);
+    assert_eq!(
+        p.network.cni.env.get("WARM_ENI_TARGET").map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(
+        p.network.cni.env.len(),
+        1,
+        "an ENI-target override gets no IP targets: {:?}",
+        p.network.cni.env
+    );
     assert_eq!(p.node_group("a").unwrap().ips_per_node, 60);
     assert_eq!(p.node_group("b").unwrap().ips_per_node, 100);
     assert_eq!(p.node_group("b").unwrap().ips_at_max, 200);
@@ -42,7 +50,11 @@ fn c5_4xlarge_with_prefix_delegation_runs_110_pods() {
     );
     let g = p.node_group("web").unwrap();
     assert_eq!(g.max_pods, 110);
-    assert!(g.max_pods_reason.contains("capped at 110"), "{}", g.max_pods_reason);
+    assert!(
+        g.max_pods_reason.contains("capped at 110"),
+        "{}",
+        g.max_pods_reason
+    );
     assert_eq!(p.network.cni.env["ENABLE_PREFIX_DELEGATION"], "true");
 }
 
@@ -79,7 +91,11 @@ fn dozen_one_pod_nodes_under_warm_eni_target_do_not_fit_a_24() {
     let p = plan(&TINY_VPC.replace("SECONDARY", "none"));
     let g = p.node_group("ds").unwrap();
     assert_eq!(g.ips_per_node, 100, "{}", g.ip_accounting.reason);
-    let f = p.findings.iter().find(|f| f.id == "EKSG003").expect("subnet shortfall finding");
+    let f = p
+        .findings
+        .iter()
+        .find(|f| f.id == "EKSG003")
+        .expect("subnet shortfall finding");
     assert!(f.message.contains("holds 256 addresses"), "{}", f.message);
     assert!(f.message.contains("short by"), "{}", f.message);
     assert!(f.hint.contains("secondaryCidrs: auto"), "{}", f.hint);
@@ -93,8 +109,18 @@ fn the_same_cluster_fits_with_auto_secondary_cidrs() {
     let p = plan(&TINY_VPC.replace("SECONDARY", "auto"));
     assert!(!p.has_errors(), "{:?}", p.findings);
     assert!(p.network.custom_networking);
-    assert_eq!(p.network.secondary_cidrs.iter().map(ToString::to_string).collect::<Vec<_>>(), ["100.64.0.0/16"]);
-    assert_eq!(p.network.cni.env["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"], "true");
+    assert_eq!(
+        p.network
+            .secondary_cidrs
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["100.64.0.0/16"]
+    );
+    assert_eq!(
+        p.network.cni.env["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"],
+        "true"
+    );
     let g = p.node_group("ds").unwrap();
     // One ENI fewer for pods; the pods' two ENIs come from the pod subnet.
     assert_eq!(g.ip_accounting.pod_subnet_ips, 100);
