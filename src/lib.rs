@@ -16,3 +16,4 @@ pub mod cidr;
 pub mod diagnostic;
 pub mod intent;
 pub mod max_pods;
+pub mod output;
