@@ -18,6 +18,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod intent;
 pub mod max_pods;
+pub mod output;
 pub mod plan;
 pub mod presets;
 pub mod render;

@@ -1,0 +1,271 @@
+//! The file-system primitives of the output stage: looking at what is below the output
+//! folder without following links, staging files atomically (temp file in the same folder,
+//! then rename), removing generated files and the empty folders they leave.
+//!
+//! Every function takes the output folder and a relative path that has already passed
+//! `path::check` (or is eksgen's own manifest path). The output folder itself is used as
+//! the caller gave it — if it is a symbolic link, the user chose it — but every component
+//! *below* it is looked at with `symlink_metadata` and a link is refused, so nothing here
+//! reads, writes or removes outside the output folder. Must not be used on paths that
+//! did not go through that check, and never decides *whether* to write: `mod.rs` does.
+
+use std::fs::{self, File, OpenOptions, Permissions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::OutputError;
+use super::path::ancestors;
+
+/// What is at a relative path below the output folder.
+#[derive(Debug)]
+pub(crate) enum OnDisk {
+    Missing,
+    File {
+        bytes: Vec<u8>,
+        permissions: Permissions,
+    },
+}
+
+/// Whether the output folder exists (following a link at the folder itself, which the
+/// user named); an error when it is something other than a folder.
+pub(crate) fn output_dir_exists(dir: &Path) -> Result<bool, OutputError> {
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(true),
+        Ok(_) => Err(OutputError::OutputIsFile {
+            path: dir.to_path_buf(),
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_error("look at", dir, e)),
+    }
+}
+
+/// Looks at `dir/rel` without following any link below `dir`, and reads it when it is a
+/// regular file.
+pub(crate) fn inspect(dir: &Path, rel: &str) -> Result<OnDisk, OutputError> {
+    for folder in ancestors(rel) {
+        if !real_folder_exists(dir, folder, rel)? {
+            return Ok(OnDisk::Missing);
+        }
+    }
+    let path = dir.join(rel);
+    let Some(meta) = lstat(&path)? else {
+        return Ok(OnDisk::Missing);
+    };
+    if meta.file_type().is_symlink() {
+        return Err(OutputError::Symlink { path });
+    }
+    if meta.is_dir() {
+        return Err(OutputError::FolderInTheWay { path });
+    }
+    if !meta.is_file() {
+        return Err(OutputError::NotRegularFile { path });
+    }
+    let bytes = read_same_file(&path, &meta)?;
+    Ok(OnDisk::File {
+        bytes,
+        permissions: meta.permissions(),
+    })
+}
+
+/// Whether `dir/folder` (a folder of `rel`) exists as a real folder; an error when it is
+/// a link or a file.
+fn real_folder_exists(dir: &Path, folder: &str, rel: &str) -> Result<bool, OutputError> {
+    let path = dir.join(folder);
+    match lstat(&path)? {
+        None => Ok(false),
+        Some(meta) if meta.file_type().is_symlink() => Err(OutputError::Symlink { path }),
+        Some(meta) if meta.is_dir() => Ok(true),
+        Some(_) => Err(OutputError::FileInTheWay {
+            path,
+            wanted: dir.join(rel),
+        }),
+    }
+}
+
+/// `symlink_metadata`, with "not there" as `None`.
+fn lstat(path: &Path) -> Result<Option<fs::Metadata>, OutputError> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) => Ok(Some(meta)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error("look at", path, e)),
+    }
+}
+
+/// Reads the file that `lstat` described, refusing when it was swapped (for a link, say)
+/// between the look and the open.
+fn read_same_file(path: &Path, seen: &fs::Metadata) -> Result<Vec<u8>, OutputError> {
+    use std::io::Read;
+    let mut file = File::open(path).map_err(|e| io_error("read", path, e))?;
+    let opened = file.metadata().map_err(|e| io_error("read", path, e))?;
+    if !same_file(seen, &opened) {
+        return Err(OutputError::ChangedWhileWorking {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| io_error("read", path, e))?;
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &fs::Metadata, b: &fs::Metadata) -> bool {
+    b.is_file()
+}
+
+/// Creates `dir` (and missing parents), returning the folders it created, outermost
+/// first, so a failed run can take them away again.
+pub(crate) fn create_output_dir(dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    let mut missing = Vec::new();
+    let mut current = Some(dir);
+    while let Some(path) = current {
+        if path.as_os_str().is_empty() || fs::metadata(path).is_ok() {
+            break;
+        }
+        missing.push(path.to_path_buf());
+        current = path.parent();
+    }
+    missing.reverse();
+    fs::create_dir_all(dir).map_err(|e| io_error("create the folder", dir, e))?;
+    Ok(missing)
+}
+
+/// Makes sure every folder of `rel` exists below `dir` as a real folder, creating the
+/// missing ones and recording them in `created`.
+fn ensure_folders(dir: &Path, rel: &str, created: &mut Vec<PathBuf>) -> Result<(), OutputError> {
+    for folder in ancestors(rel) {
+        if !real_folder_exists(dir, folder, rel)? {
+            let path = dir.join(folder);
+            fs::create_dir(&path).map_err(|e| io_error("create the folder", &path, e))?;
+            created.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Removes folders recorded by [`ensure_folders`] / [`create_output_dir`] again, innermost
+/// first, as far as they are empty. Best effort: used on the way out of a failed run.
+pub(crate) fn remove_created_folders(created: &[PathBuf]) {
+    for path in created.iter().rev() {
+        let _ = fs::remove_dir(path);
+    }
+}
+
+/// A complete temp file next to its target, renamed over the target by [`Staged::commit`].
+/// Dropping it uncommitted removes the temp file, so no half or stray file stays behind.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    temp: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `content` into a new temp file in the folder of `dir/rel` (creating folders as
+/// needed, recorded in `created`), with `permissions` when given, flushed to disk.
+pub(crate) fn stage(
+    dir: &Path,
+    rel: &str,
+    content: &[u8],
+    permissions: Option<&Permissions>,
+    created: &mut Vec<PathBuf>,
+) -> Result<Staged, OutputError> {
+    ensure_folders(dir, rel, created)?;
+    let target = dir.join(rel);
+    let folder = target.parent().unwrap_or(dir).to_path_buf();
+    // Part of the target's name, to tell what a stray temp file was for, short enough
+    // that the temp name stays within file name limits.
+    let name: String = target
+        .file_name()
+        .map(|n| n.to_string_lossy().chars().take(64).collect())
+        .unwrap_or_default();
+    let (temp, mut file) = loop {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp = folder.join(format!(".{name}.eksgen-{}-{n}.tmp", std::process::id()));
+        // create_new never follows or reuses whatever is already at that name.
+        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(file) => break (temp, file),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_error("create a file in", &folder, e)),
+        }
+    };
+    let staged = Staged {
+        temp,
+        target,
+        committed: false,
+    };
+    let write = |file: &mut File| -> io::Result<()> {
+        file.write_all(content)?;
+        if let Some(permissions) = permissions {
+            file.set_permissions(permissions.clone())?;
+        }
+        file.sync_all()
+    };
+    write(&mut file).map_err(|e| io_error("write", &staged.temp, e))?;
+    Ok(staged)
+}
+
+impl Staged {
+    /// Atomically replaces the target with the staged file.
+    pub(crate) fn commit(mut self) -> Result<(), OutputError> {
+        fs::rename(&self.temp, &self.target).map_err(|e| io_error("write", &self.target, e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Writes one file atomically: stage, then commit.
+pub(crate) fn write_atomic(dir: &Path, rel: &str, content: &[u8]) -> Result<(), OutputError> {
+    let mut created = Vec::new();
+    stage(dir, rel, content, None, &mut created)?.commit()
+}
+
+/// Removes the generated file `dir/rel` (already missing is fine) and then each of its
+/// folders below `dir` that is left empty.
+pub(crate) fn remove_generated(dir: &Path, rel: &str) -> Result<(), OutputError> {
+    let path = dir.join(rel);
+    match fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error("remove", &path, e)),
+    }
+    let folders: Vec<&str> = ancestors(rel).collect();
+    for folder in folders.into_iter().rev() {
+        // Fails (and stops) at the first folder that still holds something.
+        if fs::remove_dir(dir.join(folder)).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Maps an I/O error to the typed error, singling out "permission denied".
+pub(crate) fn io_error(action: &'static str, path: &Path, source: io::Error) -> OutputError {
+    let path = path.to_path_buf();
+    match source.kind() {
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+            OutputError::PermissionDenied { action, path }
+        }
+        _ => OutputError::Io {
+            action,
+            path,
+            source,
+        },
+    }
+}

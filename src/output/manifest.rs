@@ -1,0 +1,139 @@
+//! `.eksgen/manifest.json`: which files eksgen generated (with their sha256) and the plan
+//! numbers of the last render.
+//!
+//! Owns the format: parsing with validation (every path is checked like a rendered path,
+//! every hash must be 64 lowercase hex digits, so a tampered manifest cannot point outside
+//! the output folder) and deterministic serialization (sorted keys, no timestamps). Pure:
+//! reading and writing the file is `fs`'s job.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::path;
+
+/// Where the manifest lives, relative to the output folder.
+pub const MANIFEST_PATH: &str = ".eksgen/manifest.json";
+
+/// The manifest format version this eksgen reads and writes.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// The parsed manifest. Field order is the serialized order; maps serialize sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: u32,
+    /// `eksgen <version>` of the run that wrote it.
+    pub generator: String,
+    /// Relative path → lowercase hex sha256 of the content eksgen wrote.
+    pub files: BTreeMap<String, String>,
+    /// Flat plan numbers recorded for the next diff.
+    #[serde(default)]
+    pub numbers: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    /// A manifest written by this eksgen.
+    pub fn new(files: BTreeMap<String, String>, numbers: BTreeMap<String, String>) -> Manifest {
+        Manifest {
+            version: MANIFEST_VERSION,
+            generator: format!("eksgen {}", env!("CARGO_PKG_VERSION")),
+            files,
+            numbers,
+        }
+    }
+
+    /// Parses and validates manifest bytes. The error is a reason for the user, without
+    /// the manifest's own path (the caller adds it).
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
+        let manifest: Manifest =
+            serde_json::from_slice(bytes).map_err(|e| format!("it is not valid JSON ({e})"))?;
+        if manifest.version != MANIFEST_VERSION {
+            return Err(format!(
+                "it has version {}, this eksgen understands version {MANIFEST_VERSION} \
+                 (was it written by a newer eksgen?)",
+                manifest.version
+            ));
+        }
+        for (file, hash) in &manifest.files {
+            path::check(file)
+                .map_err(|problem| format!("it lists the path {file:?}: {problem}"))?;
+            if !is_sha256_hex(hash) {
+                return Err(format!(
+                    "the hash recorded for {file:?} is not 64 lowercase hex digits"
+                ));
+            }
+        }
+        Ok(manifest)
+    }
+
+    /// Pretty JSON with a trailing newline; byte-identical for equal manifests.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self)
+            .expect("a manifest made of strings and integers always serializes");
+        text.push('\n');
+        text
+    }
+}
+
+/// Lowercase hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        let files = BTreeMap::from([
+            ("z.tf".to_string(), sha256_hex(b"z")),
+            ("a/b.yaml".to_string(), sha256_hex(b"b")),
+        ]);
+        let numbers = BTreeMap::from([
+            ("nodeGroups.train.maxPods".to_string(), "100".to_string()),
+            ("b".to_string(), "2".to_string()),
+        ]);
+        Manifest::new(files, numbers)
+    }
+
+    #[test]
+    fn sha256_of_empty_input() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn json_is_sorted_deterministic_and_round_trips() {
+        let json = sample().to_json();
+        assert_eq!(json, sample().to_json());
+        assert!(json.starts_with("{\n  \"version\": 1,\n  \"generator\": \"eksgen "));
+        assert!(json.find("a/b.yaml").unwrap() < json.find("z.tf").unwrap());
+        assert!(json.find("\"b\"").unwrap() < json.find("nodeGroups").unwrap());
+        assert!(json.ends_with("}\n"));
+        assert_eq!(Manifest::parse(json.as_bytes()).unwrap(), sample());
+    }
+
+    #[test]
+    fn rejects_unsafe_paths_bad_hashes_and_versions() {
+        let hash = sha256_hex(b"x");
+        let bad = [
+            format!(r#"{{"version":1,"generator":"x","files":{{"../../etc/passwd":"{hash}"}}}}"#),
+            format!(r#"{{"version":1,"generator":"x","files":{{"/etc/passwd":"{hash}"}}}}"#),
+            r#"{"version":1,"generator":"x","files":{"main.tf":"abc"}}"#.to_string(),
+            format!(r#"{{"version":2,"generator":"x","files":{{"main.tf":"{hash}"}}}}"#),
+            "not json".to_string(),
+        ];
+        for text in bad {
+            assert!(Manifest::parse(text.as_bytes()).is_err(), "{text}");
+        }
+        let ok = format!(r#"{{"version":1,"generator":"x","files":{{"main.tf":"{hash}"}}}}"#);
+        assert!(Manifest::parse(ok.as_bytes()).unwrap().numbers.is_empty());
+    }
+}
