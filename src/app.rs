@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, InstanceType};
 use crate::cli::{
-    CatalogArgs, Cli, Command, DataFormat, InitArgs, IntentArgs, LintArgs, LintFormat, MaxPodsArgs,
-    PlanArgs, PlanFormat,
+    CatalogArgs, Cli, ColorChoice, Command, DataFormat, DiffArgs, DiffFormat, InitArgs, IntentArgs,
+    LintArgs, LintFormat, MaxPodsArgs, PlanArgs, PlanFormat, RenderArgs,
 };
 use crate::diagnostic::{Diagnostic, IntentError};
 use crate::max_pods::{MaxPodsOptions, max_pods};
 use crate::plan::{Plan, Severity};
-use crate::{intent, presets, report, resolve};
+use crate::{intent, output, presets, report, resolve};
 
 /// What a command prints and how it exits.
 #[derive(Debug, Default)]
@@ -54,6 +54,8 @@ pub enum AppError {
     Usage { message: String },
     #[error("{0}")]
     Render(#[from] crate::render::RenderError),
+    #[error("{0}")]
+    Output(#[from] crate::output::OutputError),
 }
 
 impl AppError {
@@ -67,6 +69,8 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
         Command::Init(args) => init(&args),
         Command::Plan(args) => plan(&args),
         Command::Lint(args) => lint(&args),
+        Command::Render(args) => render(&args),
+        Command::Diff(args) => diff(&args),
         Command::MaxPods(args) => max_pods_command(&args),
         Command::Catalog(args) => catalog(&args),
     }
@@ -191,6 +195,69 @@ fn lint(args: &LintArgs) -> Result<Outcome, AppError> {
         stdout,
         stderr: String::new(),
         code: u8::from(failing),
+    })
+}
+
+/// Render the intent and compare with the output folder.
+fn prepare(
+    intent: &IntentArgs,
+    output: Option<&Path>,
+) -> Result<(Plan, PathBuf, output::ChangeSet), AppError> {
+    let (plan, origin) = load_intent(intent)?;
+    let rendered = crate::render::render(&plan, &origin)?;
+    let dir = output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("out").join(&plan.cluster));
+    let changes = output::plan_changes(&dir, &rendered)?;
+    Ok((plan, dir, changes))
+}
+
+fn render(args: &RenderArgs) -> Result<Outcome, AppError> {
+    let (plan, dir, changes) = prepare(&args.intent, args.output.as_deref())?;
+    if args.dry_run {
+        let mut stdout = output::format_unified(&changes, false);
+        if !changes.has_differences() {
+            stdout.push_str(&format!("{} is up to date\n", dir.display()));
+        }
+        return Ok(Outcome::ok(stdout));
+    }
+    let written = output::apply(&dir, &changes, &report::plan_numbers(&plan), args.force)?;
+    let mut stdout = String::new();
+    for (word, paths) in [
+        ("created", &written.created),
+        ("updated", &written.updated),
+        ("unchanged", &written.unchanged),
+        ("removed", &written.removed),
+    ] {
+        for p in paths {
+            stdout.push_str(&format!("{word:<9} {}\n", dir.join(p).display()));
+        }
+    }
+    Ok(Outcome::ok(stdout))
+}
+
+fn diff(args: &DiffArgs) -> Result<Outcome, AppError> {
+    let (plan, _, changes) = prepare(&args.intent, args.output.as_deref())?;
+    let numbers = report::plan_numbers(&plan);
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let stdout = match args.format {
+        DiffFormat::Unified => output::format_unified(&changes, color),
+        DiffFormat::Markdown => {
+            output::format_markdown(&changes, changes.previous_numbers(), &numbers)
+        }
+        DiffFormat::Json => output::format_json(&changes, changes.previous_numbers(), &numbers),
+    };
+    Ok(Outcome {
+        stdout,
+        stderr: String::new(),
+        code: u8::from(changes.has_differences()),
     })
 }
 

@@ -36,6 +36,16 @@ pub enum Command {
     /// Show only the findings; exit 1 when any is an error (or a warning with --deny-warnings).
     #[command(after_help = "Example:\n  eksgen lint --format sarif > eksgen.sarif")]
     Lint(LintArgs),
+    /// Write the generated files into a folder.
+    #[command(
+        after_help = "Examples:\n  eksgen render -f eksgen.yaml -o infra/ml-prod\n  eksgen render --preset gpu-training-efa -o /tmp/demo --dry-run"
+    )]
+    Render(RenderArgs),
+    /// Compare what render would write with a folder; exit 1 when they differ.
+    #[command(
+        after_help = "Example:\n  eksgen diff -o infra/ml-prod --format markdown > pr-comment.md"
+    )]
+    Diff(DiffArgs),
     /// Offline max-pods calculator (amazon-eks-ami rules); prints `TYPE N` lines.
     #[command(
         after_help = "Examples:\n  eksgen max-pods c5.4xlarge --prefix-delegation\n  eksgen max-pods --all --uncapped"

@@ -295,3 +295,47 @@ pub fn catalog_text(types: &[&InstanceType]) -> String {
 pub fn catalog_json(types: &[&InstanceType]) -> String {
     serde_json::to_string_pretty(types).unwrap_or_default() + "\n"
 }
+
+/// The plan's key numbers as flat `key -> value` pairs, recorded with each render so a
+/// later diff can show which numbers changed.
+pub fn plan_numbers(plan: &Plan) -> std::collections::BTreeMap<String, String> {
+    let mut n = std::collections::BTreeMap::new();
+    n.insert(
+        "network.cni.mode".to_string(),
+        plan.network.cni.mode.clone(),
+    );
+    for (k, v) in &plan.network.cni.env {
+        n.insert(format!("network.cni.env.{k}"), v.clone());
+    }
+    n.insert(
+        "network.secondaryCidrs".to_string(),
+        plan.network
+            .secondary_cidrs
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    for s in &plan.network.subnets {
+        n.insert(
+            format!("network.subnets.{}.cidr", s.name),
+            s.cidr.to_string(),
+        );
+    }
+    for g in &plan.node_groups {
+        let p = format!("nodeGroups.{}", g.name);
+        n.insert(format!("{p}.instanceTypes"), g.instance_types.join(","));
+        n.insert(format!("{p}.maxPods"), g.max_pods.to_string());
+        n.insert(format!("{p}.podsPerNode"), g.pods_per_node.to_string());
+        n.insert(format!("{p}.ipsPerNode"), g.ips_per_node.to_string());
+        n.insert(format!("{p}.ipsAtMax"), g.ips_at_max.to_string());
+        n.insert(
+            format!("{p}.scaling"),
+            format!("{}/{}/{}", g.scaling.min, g.scaling.desired, g.scaling.max),
+        );
+        if let Some(m) = g.monthly_cost_usd {
+            n.insert(format!("{p}.monthlyCostUsdAtMax"), format!("{:.2}", m.max));
+        }
+    }
+    n
+}
