@@ -1,20 +1,616 @@
 //! Kubernetes output: Karpenter NodePools and EC2NodeClasses, ENIConfigs and workload
 //! pod-template snippets, rendered from the same plan as the Terraform.
+//!
+//! Owns the view structs the `templates/k8s/*` templates lay out, and the names the
+//! Terraform side must create for these manifests to resolve (see [`karpenter_node_role_name`],
+//! [`DISCOVERY_TAG`], [`placement_group_name`], [`ENICONFIG_TEMPLATE`]). Views only select,
+//! rename and group plan fields; every number comes from the plan. Files:
+//!
+//! | file | when |
+//! |---|---|
+//! | `karpenter/<group>.yaml` | each group with provisioner `karpenter` |
+//! | `eniconfigs.yaml.tftpl` | `network.customNetworking`: a Terraform `templatefile()` template |
+//! | `workloads/<group>.yaml` | every group |
+//! | `device-plugins/<plugin>-values.yaml` | Helm values when a group needs the NVIDIA, Neuron or EFA device plugin |
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
 use tera::Tera;
 
-use crate::plan::Plan;
+use crate::plan::{NodeGroupPlan, Plan, SubnetRole, TaintPlan};
 
-use super::{RenderError, Rendered};
+use super::{RenderError, Rendered, header, run_template};
+
+/// Tag key (value: the cluster name) by which EC2NodeClasses select subnets and security
+/// groups. Terraform must put it on the private (node) subnets and on the node security group
+/// only: never on pod subnets, or Karpenter may launch nodes there.
+pub const DISCOVERY_TAG: &str = "karpenter.sh/discovery";
+
+/// Label eksgen puts on every node of a group (plan `labels`); workloads select on it.
+pub const NODE_GROUP_LABEL: &str = "eksgen.dev/node-group";
+
+/// Output path of the ENIConfig template, relative to the Terraform root module.
+pub const ENICONFIG_TEMPLATE: &str = "eniconfigs.yaml.tftpl";
+
+/// `templatefile()` variable of [`ENICONFIG_TEMPLATE`]: map of availability zone → pod subnet id.
+pub const ENICONFIG_SUBNETS_VAR: &str = "pod_subnet_ids";
+
+/// `templatefile()` variable of [`ENICONFIG_TEMPLATE`]: list of security group ids for pod ENIs.
+pub const ENICONFIG_SECURITY_GROUPS_VAR: &str = "pod_security_group_ids";
+
+/// Name of the Karpenter node IAM role the EC2NodeClasses use. The terraform-aws-eks
+/// `karpenter` sub-module must create exactly this name: `node_iam_role_name` set to it and
+/// `node_iam_role_use_name_prefix = false` (the default prefix adds a random suffix).
+pub fn karpenter_node_role_name(cluster: &str) -> String {
+    format!("{cluster}-karpenter-node")
+}
+
+/// Name of the cluster placement group an EFA Karpenter group launches into (plan
+/// `placementGroup`). Terraform must create it (`aws_placement_group`, strategy `cluster`).
+pub fn placement_group_name(cluster: &str, group: &str) -> String {
+    format!("{cluster}-{group}")
+}
+
+const KARPENTER: &str = "k8s/karpenter.yaml";
+const WORKLOAD: &str = "k8s/workload.yaml";
+const ENICONFIGS: &str = "k8s/eniconfigs.yaml.tftpl";
+const NVIDIA_VALUES: &str = "k8s/nvidia-device-plugin-values.yaml";
+const NEURON_VALUES: &str = "k8s/neuron-device-plugin-values.yaml";
+const EFA_VALUES: &str = "k8s/efa-device-plugin-values.yaml";
 
 /// (template name, source) pairs compiled into the binary.
-pub const TEMPLATES: &[(&str, &str)] = &[];
+pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        KARPENTER,
+        include_str!("../../templates/k8s/karpenter.yaml.tera"),
+    ),
+    (
+        WORKLOAD,
+        include_str!("../../templates/k8s/workload.yaml.tera"),
+    ),
+    (
+        ENICONFIGS,
+        include_str!("../../templates/k8s/eniconfigs.yaml.tftpl.tera"),
+    ),
+    (
+        NVIDIA_VALUES,
+        include_str!("../../templates/k8s/nvidia-device-plugin-values.yaml.tera"),
+    ),
+    (
+        NEURON_VALUES,
+        include_str!("../../templates/k8s/neuron-device-plugin-values.yaml.tera"),
+    ),
+    (
+        EFA_VALUES,
+        include_str!("../../templates/k8s/efa-device-plugin-values.yaml.tera"),
+    ),
+];
+
+/// EC2NodeClass `spec.tags` keys Karpenter rejects (its CRD validation rules): they would make
+/// the whole EC2NodeClass fail to apply.
+const RESTRICTED_TAG_KEYS: &[&str] = &[
+    "eks:eks-cluster-name",
+    "karpenter.sh/nodepool",
+    "karpenter.sh/nodeclaim",
+    "karpenter.k8s.aws/ec2nodeclass",
+];
+const RESTRICTED_TAG_PREFIX: &str = "kubernetes.io/cluster";
+
+/// Label every EFA group carries (plan `labels`); the EFA device plugin selects on it.
+const EFA_LABEL: &str = "vpc.amazonaws.com/efa.present";
+
+/// Kubernetes minor version from which `podAffinity` `matchLabelKeys` is on by default (beta).
+const MATCH_LABEL_KEYS_MINOR: u32 = 31;
 
 pub fn render(
-    _plan: &Plan,
-    _origin: &str,
-    _tera: &Tera,
-    _out: &mut Rendered,
+    plan: &Plan,
+    origin: &str,
+    tera: &Tera,
+    out: &mut Rendered,
 ) -> Result<(), RenderError> {
+    let head = header(origin);
+    for group in &plan.node_groups {
+        if let Some(view) = KarpenterView::new(plan, group, &head) {
+            out.insert(
+                format!("karpenter/{}.yaml", group.name),
+                run_template(tera, KARPENTER, &view)?,
+            );
+        }
+        out.insert(
+            format!("workloads/{}.yaml", group.name),
+            run_template(tera, WORKLOAD, &WorkloadView::new(plan, group, &head))?,
+        );
+    }
+    if plan.network.custom_networking {
+        out.insert(
+            ENICONFIG_TEMPLATE.to_string(),
+            run_template(tera, ENICONFIGS, &EniConfigView::new(plan, &head))?,
+        );
+    }
+    for plugin in DevicePlugin::ALL {
+        if let Some(view) = DevicePluginView::new(plan, plugin, &head) {
+            out.insert(
+                format!("device-plugins/{}-values.yaml", plugin.file_stem()),
+                run_template(tera, plugin.template(), &view)?,
+            );
+        }
+    }
     Ok(())
+}
+
+/// A taint, or the toleration that matches it exactly.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+struct TaintView {
+    key: String,
+    value: Option<String>,
+    effect: String,
+}
+
+impl From<&TaintPlan> for TaintView {
+    fn from(t: &TaintPlan) -> Self {
+        TaintView {
+            key: t.key.clone(),
+            value: t.value.clone(),
+            effect: t.effect.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct BlockDeviceView {
+    device_name: &'static str,
+    root_volume: bool,
+    size_gib: u32,
+    volume_type: String,
+    iops: u32,
+    throughput_mibps: u32,
+    encrypted: bool,
+}
+
+/// Image-pull tuning handed to the node through EC2NodeClass `userData`.
+#[derive(Debug, Serialize)]
+struct UserDataView {
+    /// `al2023` (NodeConfig YAML) or `bottlerocket` (settings TOML).
+    format: &'static str,
+    max_parallel_image_pulls: u32,
+    registry_pull_qps: u32,
+    registry_burst: u32,
+    containerd_max_concurrent_downloads: u32,
+    reason: String,
+}
+
+/// Context of `k8s/karpenter.yaml`: one group's NodePool and EC2NodeClass.
+#[derive(Debug, Serialize)]
+struct KarpenterView<'a> {
+    header: &'a str,
+    cluster: &'a str,
+    name: &'a str,
+    instance_types: &'a [String],
+    instance_types_reason: &'a str,
+    arch: &'a str,
+    /// Plan spelling (`on-demand`, `spot`, `capacity-block`).
+    capacity_type: &'a str,
+    /// `karpenter.sh/capacity-type` value (`on-demand`, `spot`, `reserved`).
+    karpenter_capacity_type: &'static str,
+    capacity_reservation_id: Option<&'a str>,
+    zones: &'a [String],
+    zones_reason: &'a str,
+    labels: &'a BTreeMap<String, String>,
+    taints: Vec<TaintView>,
+    limits: &'a BTreeMap<String, String>,
+    limits_reason: &'a str,
+    max_nodes: u32,
+    min_nodes: u32,
+    consolidation_policy: &'a str,
+    consolidate_after: &'a str,
+    consolidation_reason: &'a str,
+    ami_alias: &'a str,
+    ami_reason: &'a str,
+    role: String,
+    discovery_tag: &'static str,
+    max_pods: u32,
+    max_pods_reason: &'a str,
+    max_pods_delivery_reason: &'a str,
+    custom_networking: bool,
+    block_devices: Vec<BlockDeviceView>,
+    root_volume_reason: &'a str,
+    efa: bool,
+    efa_interfaces: u32,
+    placement_group: Option<String>,
+    tags: BTreeMap<&'a str, &'a str>,
+    dropped_tags: Vec<&'a str>,
+    user_data: Option<UserDataView>,
+    /// Intent-named types: `none`, or the AMI family has no image-pull user data here.
+    image_pull_not_applied: Option<&'a str>,
+}
+
+impl<'a> KarpenterView<'a> {
+    fn new(plan: &'a Plan, g: &'a NodeGroupPlan, header: &'a str) -> Option<Self> {
+        let k = g.karpenter.as_ref()?;
+        let karpenter_capacity_type = match g.capacity_type.as_str() {
+            "spot" => "spot",
+            "capacity-block" => "reserved",
+            _ => "on-demand",
+        };
+        // Bottlerocket boots from a small OS volume; images and pods live on the data volume,
+        // which is the one the plan sizes (Karpenter's own Bottlerocket default layout).
+        let rv = &g.root_volume;
+        let data = |device_name, root_volume| BlockDeviceView {
+            device_name,
+            root_volume,
+            size_gib: rv.size_gib,
+            volume_type: rv.volume_type.clone(),
+            iops: rv.iops,
+            throughput_mibps: rv.throughput_mibps,
+            encrypted: rv.encrypted,
+        };
+        let block_devices = if g.ami_family == "bottlerocket" {
+            vec![
+                BlockDeviceView {
+                    device_name: "/dev/xvda",
+                    root_volume: false,
+                    size_gib: 4,
+                    volume_type: rv.volume_type.clone(),
+                    iops: 3000,
+                    throughput_mibps: 125,
+                    encrypted: rv.encrypted,
+                },
+                data("/dev/xvdb", true),
+            ]
+        } else {
+            vec![data("/dev/xvda", true)]
+        };
+        let (tags, dropped_tags) = plan
+            .tags
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .partition::<Vec<_>, _>(|(k, _)| {
+                !RESTRICTED_TAG_KEYS.contains(k) && !k.starts_with(RESTRICTED_TAG_PREFIX)
+            });
+        let (user_data, image_pull_not_applied) = match (&g.image_pull, g.ami_family.as_str()) {
+            (None, _) => (None, None),
+            (Some(p), family @ ("al2023" | "bottlerocket")) => (
+                Some(UserDataView {
+                    format: if family == "al2023" {
+                        "al2023"
+                    } else {
+                        "bottlerocket"
+                    },
+                    max_parallel_image_pulls: p.max_parallel_image_pulls,
+                    registry_pull_qps: p.registry_pull_qps,
+                    registry_burst: p.registry_burst,
+                    containerd_max_concurrent_downloads: p.containerd_max_concurrent_downloads,
+                    reason: p.reason.clone(),
+                }),
+                None,
+            ),
+            (Some(p), _) => (None, Some(p.reason.as_str())),
+        };
+        Some(KarpenterView {
+            header,
+            cluster: &plan.cluster,
+            name: &g.name,
+            instance_types: &g.instance_types,
+            instance_types_reason: &g.instance_types_reason,
+            arch: &g.arch,
+            capacity_type: &g.capacity_type,
+            karpenter_capacity_type,
+            capacity_reservation_id: g.capacity_reservation_id.as_deref(),
+            zones: &g.availability_zones,
+            zones_reason: &g.availability_zones_reason,
+            labels: &g.labels,
+            taints: g.taints.iter().map(TaintView::from).collect(),
+            limits: &k.limits,
+            limits_reason: &k.limits_reason,
+            max_nodes: g.scaling.max,
+            min_nodes: g.scaling.min,
+            consolidation_policy: &k.consolidation_policy,
+            consolidate_after: &k.consolidate_after,
+            consolidation_reason: &k.consolidation_reason,
+            ami_alias: &g.ami.karpenter_alias,
+            ami_reason: &g.ami.reason,
+            role: karpenter_node_role_name(&plan.cluster),
+            discovery_tag: DISCOVERY_TAG,
+            max_pods: g.max_pods,
+            max_pods_reason: &g.max_pods_reason,
+            max_pods_delivery_reason: &g.max_pods_delivery.reason,
+            custom_networking: plan.network.custom_networking,
+            block_devices,
+            root_volume_reason: &rv.reason,
+            efa: g.efa,
+            efa_interfaces: g.efa_interfaces,
+            placement_group: g
+                .placement_group
+                .then(|| placement_group_name(&plan.cluster, &g.name)),
+            tags: tags.into_iter().collect(),
+            dropped_tags: dropped_tags.into_iter().map(|(k, _)| k).collect(),
+            user_data,
+            image_pull_not_applied,
+        })
+    }
+}
+
+/// One extended resource (GPU, Neuron device, EFA interface) a workload pod asks for.
+#[derive(Debug, Serialize)]
+struct ExtendedResourceView {
+    name: &'static str,
+    /// What the snippet requests.
+    quantity: u32,
+    /// What one node has.
+    per_node: u32,
+    /// `quantity` is the whole node's count (one pod per node).
+    whole_node: bool,
+}
+
+/// Context of `k8s/workload.yaml`: a pod-template fragment for one group.
+#[derive(Debug, Serialize)]
+struct WorkloadView<'a> {
+    header: &'a str,
+    name: &'a str,
+    provisioner: &'a str,
+    instance_types: &'a [String],
+    node_selector_key: &'static str,
+    node_selector_value: &'a str,
+    tolerations: Vec<TaintView>,
+    one_pod_per_node: bool,
+    pods_per_node: u32,
+    /// Node allocatable (plan), requested whole by one-pod-per-node workloads.
+    cpu_millicores: u64,
+    memory_mib: u64,
+    resources: Vec<ExtendedResourceView>,
+    zones: &'a [String],
+    /// Several zones: emit the preferred same-zone podAffinity.
+    zone_affinity: bool,
+    /// The cluster's Kubernetes version has `matchLabelKeys` in pod affinity on by default.
+    match_label_keys: bool,
+    kubernetes_version: &'a str,
+    /// Karpenter group whose NodePool only removes empty nodes: keep the pod from being
+    /// disrupted by drift or expiry while it runs.
+    do_not_disrupt: bool,
+}
+
+impl<'a> WorkloadView<'a> {
+    fn new(plan: &'a Plan, g: &'a NodeGroupPlan, header: &'a str) -> Self {
+        let whole = g.one_pod_per_node;
+        let mut resources = Vec::new();
+        let mut add = |name, per_node: u32| {
+            if per_node > 0 {
+                resources.push(ExtendedResourceView {
+                    name,
+                    quantity: if whole { per_node } else { 1 },
+                    per_node,
+                    whole_node: whole,
+                });
+            }
+        };
+        if g.ami.variant == "nvidia" {
+            add("nvidia.com/gpu", g.gpus_per_node);
+        }
+        if g.ami.variant == "neuron" {
+            add("aws.amazon.com/neuron", g.accelerators_per_node);
+        }
+        if g.efa {
+            add("vpc.amazonaws.com/efa", g.efa_interfaces);
+        }
+        let match_label_keys = plan
+            .kubernetes_version
+            .split_once('.')
+            .and_then(|(major, minor)| {
+                Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?))
+            })
+            .is_some_and(|(major, minor)| major > 1 || minor >= MATCH_LABEL_KEYS_MINOR);
+        WorkloadView {
+            header,
+            name: &g.name,
+            provisioner: &g.provisioner,
+            instance_types: &g.instance_types,
+            node_selector_key: NODE_GROUP_LABEL,
+            node_selector_value: g
+                .labels
+                .get(NODE_GROUP_LABEL)
+                .map_or(g.name.as_str(), String::as_str),
+            tolerations: g.taints.iter().map(TaintView::from).collect(),
+            one_pod_per_node: g.one_pod_per_node,
+            pods_per_node: g.pods_per_node,
+            cpu_millicores: g.allocatable.cpu_millicores,
+            memory_mib: g.allocatable.memory_mib,
+            resources,
+            zones: &g.availability_zones,
+            zone_affinity: g.availability_zones.len() > 1,
+            match_label_keys,
+            kubernetes_version: &plan.kubernetes_version,
+            do_not_disrupt: g
+                .karpenter
+                .as_ref()
+                .is_some_and(|k| k.consolidation_policy == "WhenEmpty"),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct EniConfigZone<'a> {
+    az: &'a str,
+    subnet_name: &'a str,
+    cidr: String,
+    reason: &'a str,
+}
+
+/// Context of `k8s/eniconfigs.yaml.tftpl`. The template applies `hcl_heredoc` after every
+/// other filter: the file is a Terraform template, so `${` and `%{` must stay literal.
+#[derive(Debug, Serialize)]
+struct EniConfigView<'a> {
+    header: &'a str,
+    subnets_var: &'static str,
+    security_groups_var: &'static str,
+    template_path: &'static str,
+    zones: Vec<EniConfigZone<'a>>,
+    label_def: Option<&'a str>,
+    secondary_cidrs_reason: &'a str,
+}
+
+impl<'a> EniConfigView<'a> {
+    fn new(plan: &'a Plan, header: &'a str) -> Self {
+        EniConfigView {
+            header,
+            subnets_var: ENICONFIG_SUBNETS_VAR,
+            security_groups_var: ENICONFIG_SECURITY_GROUPS_VAR,
+            template_path: ENICONFIG_TEMPLATE,
+            zones: plan
+                .subnets(SubnetRole::Pod)
+                .map(|s| EniConfigZone {
+                    az: &s.az,
+                    subnet_name: &s.name,
+                    cidr: s.cidr.to_string(),
+                    reason: &s.reason,
+                })
+                .collect(),
+            label_def: plan
+                .network
+                .cni
+                .env
+                .get("ENI_CONFIG_LABEL_DEF")
+                .map(String::as_str),
+            secondary_cidrs_reason: &plan.network.secondary_cidrs_reason,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum DevicePlugin {
+    Nvidia,
+    Neuron,
+    Efa,
+}
+
+impl DevicePlugin {
+    const ALL: [DevicePlugin; 3] = [
+        DevicePlugin::Nvidia,
+        DevicePlugin::Neuron,
+        DevicePlugin::Efa,
+    ];
+
+    fn file_stem(self) -> &'static str {
+        match self {
+            DevicePlugin::Nvidia => "nvidia-device-plugin",
+            DevicePlugin::Neuron => "neuron-device-plugin",
+            DevicePlugin::Efa => "efa-device-plugin",
+        }
+    }
+
+    fn template(self) -> &'static str {
+        match self {
+            DevicePlugin::Nvidia => NVIDIA_VALUES,
+            DevicePlugin::Neuron => NEURON_VALUES,
+            DevicePlugin::Efa => EFA_VALUES,
+        }
+    }
+
+    /// Whether this group's nodes need the plugin installed: the Bottlerocket NVIDIA variant
+    /// ships the NVIDIA device plugin; no EKS AMI ships the Neuron or EFA ones.
+    fn needed_by(self, g: &NodeGroupPlan) -> bool {
+        match self {
+            DevicePlugin::Nvidia => g.ami.variant == "nvidia" && g.ami_family != "bottlerocket",
+            DevicePlugin::Neuron => g.ami.variant == "neuron",
+            DevicePlugin::Efa => g.efa,
+        }
+    }
+
+    /// Tolerations in the chart's default values that a `tolerations` list would replace.
+    fn chart_tolerations(self) -> Vec<KeyToleration> {
+        match self {
+            DevicePlugin::Nvidia => vec![
+                KeyToleration::new("CriticalAddonsOnly", None),
+                KeyToleration::new("nvidia.com/gpu", Some("NoSchedule")),
+            ],
+            DevicePlugin::Neuron => vec![
+                KeyToleration::new("CriticalAddonsOnly", None),
+                KeyToleration::new("aws.amazon.com/neuron", Some("NoSchedule")),
+            ],
+            // The chart's template adds CriticalAddonsOnly itself; its list defaults to empty.
+            DevicePlugin::Efa => Vec::new(),
+        }
+    }
+}
+
+/// A toleration of any value of a taint key (with one effect, or all).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+struct KeyToleration {
+    key: String,
+    effect: Option<String>,
+}
+
+impl KeyToleration {
+    fn new(key: &str, effect: Option<&str>) -> Self {
+        KeyToleration {
+            key: key.to_string(),
+            effect: effect.map(str::to_string),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct PluginGroup<'a> {
+    name: &'a str,
+    ami_reason: &'a str,
+}
+
+/// Context of the `k8s/*-device-plugin-values.yaml` templates.
+#[derive(Debug, Serialize)]
+struct DevicePluginView<'a> {
+    header: &'a str,
+    groups: Vec<PluginGroup<'a>>,
+    node_group_label: &'static str,
+    efa_label: &'static str,
+    /// The chart's default tolerations (a values list replaces them), then every other taint
+    /// key / effect of the groups, so the DaemonSet runs on all their nodes.
+    tolerations: Vec<KeyToleration>,
+    /// Groups that need the plugin but lack the label the values select on (EFA only).
+    unlabelled: Vec<&'a str>,
+}
+
+impl<'a> DevicePluginView<'a> {
+    fn new(plan: &'a Plan, plugin: DevicePlugin, header: &'a str) -> Option<Self> {
+        let groups: Vec<&NodeGroupPlan> = plan
+            .node_groups
+            .iter()
+            .filter(|g| plugin.needed_by(g))
+            .collect();
+        if groups.is_empty() {
+            return None;
+        }
+        let mut tolerations = plugin.chart_tolerations();
+        let taints: BTreeSet<KeyToleration> = groups
+            .iter()
+            .flat_map(|g| &g.taints)
+            .map(|t| KeyToleration::new(&t.key, Some(&t.effect)))
+            .collect();
+        for t in taints {
+            if !tolerations.contains(&t) {
+                tolerations.push(t);
+            }
+        }
+        let unlabelled = match plugin {
+            DevicePlugin::Efa => groups
+                .iter()
+                .filter(|g| g.labels.get(EFA_LABEL).map(String::as_str) != Some("true"))
+                .map(|g| g.name.as_str())
+                .collect(),
+            _ => Vec::new(),
+        };
+        Some(DevicePluginView {
+            header,
+            groups: groups
+                .iter()
+                .map(|g| PluginGroup {
+                    name: &g.name,
+                    ami_reason: &g.ami.reason,
+                })
+                .collect(),
+            node_group_label: NODE_GROUP_LABEL,
+            efa_label: EFA_LABEL,
+            tolerations,
+            unlabelled,
+        })
+    }
 }
