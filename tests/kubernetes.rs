@@ -1046,3 +1046,46 @@ fn snapshot_efa_training_pinned_to_one_zone() {
 fn snapshot_custom_networking_with_eniconfigs() {
     insta::assert_snapshot!(snapshot_of("k8s-custom-networking.yaml"));
 }
+
+#[test]
+fn neuron_groups_get_neuron_devices_and_the_neuron_plugin() {
+    let plan = plan_file(&intent_path("k8s-neuron.yaml"));
+    let files = k8s_files(&plan, ORIGIN);
+    let inf = &documents(&files["workloads/inf.yaml"], "inf")[0]["spec"];
+    assert_eq!(
+        inf["containers"][0]["resources"]["limits"]["aws.amazon.com/neuron"],
+        json!(1)
+    );
+    assert_eq!(
+        inf["tolerations"][0],
+        json!({ "key": "dedicated", "operator": "Exists", "effect": "NoExecute" })
+    );
+    let term = &inf["affinity"]["podAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+        [0]["podAffinityTerm"];
+    assert!(
+        term.get("matchLabelKeys").is_none(),
+        "Kubernetes 1.30 has matchLabelKeys off by default"
+    );
+    let trn = &documents(&files["workloads/trn.yaml"], "trn")[0]["spec"];
+    let limits = &trn["containers"][0]["resources"]["limits"];
+    assert_eq!(limits["aws.amazon.com/neuron"], json!(16));
+    assert_eq!(limits["vpc.amazonaws.com/efa"], json!(8));
+    assert!(files["karpenter/inf.yaml"].contains("scaling.min 1 is not enforced"));
+
+    let values = &documents(
+        &files["device-plugins/neuron-device-plugin-values.yaml"],
+        "neuron",
+    )[0];
+    let list = values["devicePlugin"]["tolerations"].as_array().unwrap();
+    let tolerations = taint_triples(&Value::Array(list[1..].to_vec()));
+    assert_eq!(
+        tolerations,
+        [
+            ("aws.amazon.com/neuron".into(), None, "NoSchedule".into()),
+            ("dedicated".into(), None, "NoExecute".into()),
+        ]
+    );
+    assert!(values["devicePlugin"]["tolerations"][0]["key"] == "CriticalAddonsOnly");
+    assert!(!files.contains_key("device-plugins/nvidia-device-plugin-values.yaml"));
+    assert!(files.contains_key("device-plugins/efa-device-plugin-values.yaml"));
+}
