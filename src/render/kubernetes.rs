@@ -39,11 +39,12 @@ pub const ENICONFIG_SUBNETS_VAR: &str = "pod_subnet_ids";
 /// `templatefile()` variable of [`ENICONFIG_TEMPLATE`]: list of security group ids for pod ENIs.
 pub const ENICONFIG_SECURITY_GROUPS_VAR: &str = "pod_security_group_ids";
 
-/// Name of the Karpenter node IAM role the EC2NodeClasses use. The terraform-aws-eks
-/// `karpenter` sub-module must create exactly this name: `node_iam_role_name` set to it and
+/// Name of the Karpenter node IAM role the EC2NodeClasses use (the Karpenter documentation's
+/// `KarpenterNodeRole-<cluster>` convention). The terraform-aws-eks `karpenter` sub-module
+/// must create exactly this name: `node_iam_role_name` set to it and
 /// `node_iam_role_use_name_prefix = false` (the default prefix adds a random suffix).
 pub fn karpenter_node_role_name(cluster: &str) -> String {
-    format!("{cluster}-karpenter-node")
+    format!("KarpenterNodeRole-{cluster}")
 }
 
 /// Name of the cluster placement group an EFA Karpenter group launches into (plan
