@@ -221,6 +221,8 @@ pub struct GroupSizing {
     pub pods_per_node: u32,
     pub held: Held,
     pub held_default: Held,
+    /// Pods that fit under the CNI defaults (the kubelet's default max pods may be lower).
+    pub pods_default: u32,
     /// Nodes per zone at max scale, plus update surge.
     pub nodes_per_az: BTreeMap<String, u64>,
 }
@@ -357,6 +359,12 @@ pub fn size_groups(
                     pod_subnet: 0,
                     reason: String::new(),
                 });
+            let pods_default = d
+                .types
+                .iter()
+                .map(|t| pods.min(max_pods(t, MaxPodsOptions::default()).max_pods))
+                .min()
+                .unwrap_or(pods);
             let held_default = d
                 .types
                 .iter()
@@ -398,6 +406,7 @@ pub fn size_groups(
                 pods_per_node: pods,
                 held,
                 held_default,
+                pods_default,
                 nodes_per_az,
             }
         })
@@ -592,11 +601,11 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
     };
 
     let held_total = s.held.total();
-    let efficiency = |held: u64| {
+    let efficiency = |pods: u32, held: u64| {
         if held == 0 {
             0.0
         } else {
-            round1(100.0 * f64::from(s.pods_per_node) / held as f64)
+            round1(100.0 * f64::from(pods) / held as f64)
         }
     };
     let allocatable = allocatable(smallest, s.max_pods);
@@ -631,8 +640,8 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
             node_subnet_ips: s.held.node_subnet,
             pod_subnet_ips: s.held.pod_subnet,
             ips_per_node_cni_default: s.held_default.total(),
-            ip_efficiency_pct: efficiency(held_total),
-            ip_efficiency_cni_default_pct: efficiency(s.held_default.total()),
+            ip_efficiency_pct: efficiency(s.pods_per_node, held_total),
+            ip_efficiency_cni_default_pct: efficiency(s.pods_default, s.held_default.total()),
             reason: format!("{} pods: {}", s.pods_per_node, s.held.reason),
         },
         gpus_per_node: gpus,
