@@ -353,12 +353,7 @@ pub fn size_groups(
                 .iter()
                 .map(|t| addresses_held(t, pods, mp, targets))
                 .max_by_key(|h| h.total())
-                .unwrap_or(Held {
-                    enis: 0,
-                    node_subnet: 0,
-                    pod_subnet: 0,
-                    reason: String::new(),
-                });
+                .unwrap_or_default();
             let pods_default = d
                 .types
                 .iter()
@@ -378,12 +373,7 @@ pub fn size_groups(
                     )
                 })
                 .max_by_key(|h| h.total())
-                .unwrap_or(Held {
-                    enis: 0,
-                    node_subnet: 0,
-                    pod_subnet: 0,
-                    reason: String::new(),
-                });
+                .unwrap_or_default();
             let n_azs = d.azs.len().max(1) as u64;
             let max = u64::from(d.spec.scaling.max);
             let per_az = max.div_ceil(n_azs);
