@@ -468,7 +468,11 @@ mod tests {
     fn every_rule_is_documented_once() {
         let doc = include_str!("../../docs/findings.md");
         for (id, _) in RULES {
-            assert_eq!(doc.matches(&format!("| {id} |")).count(), 1, "{id} missing from docs/findings.md");
+            assert_eq!(
+                doc.matches(&format!("| {id} |")).count(),
+                1,
+                "{id} missing from docs/findings.md"
+            );
         }
         let mut ids: Vec<&str> = RULES.iter().map(|(id, _)| *id).collect();
         ids.dedup();

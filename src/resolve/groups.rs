@@ -59,6 +59,12 @@ pub fn expand_groups(
     catalog: &Catalog,
 ) -> Result<Vec<GroupDraft>, Vec<Diagnostic>> {
     let cluster_azs = &intent.spec.network.availability_zones;
+    let Some(first_az) = cluster_azs.first() else {
+        return Err(vec![Diagnostic::new(
+            "spec.network.availabilityZones",
+            "no availability zones",
+        )]);
+    };
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (i, g) in intent.spec.node_groups.iter().enumerate() {
@@ -66,10 +72,9 @@ pub fn expand_groups(
         let (azs, azs_reason) = match &g.availability_zones {
             Some(list) => (list.clone(), "pinned in the intent".to_string()),
             None if g.efa => (
-                vec![cluster_azs[0].clone()],
+                vec![first_az.clone()],
                 format!(
-                    "EFA: pinned to {} because EFA traffic does not cross zones and the cluster placement group is single-AZ; set availabilityZones to choose the zone",
-                    cluster_azs[0]
+                    "EFA: pinned to {first_az} because EFA traffic does not cross zones and the cluster placement group is single-AZ; set availabilityZones to choose the zone"
                 ),
             ),
             None => (cluster_azs.clone(), "all cluster zones".to_string()),
@@ -80,6 +85,14 @@ pub fn expand_groups(
                 .iter()
                 .filter_map(|n| catalog.get(n).cloned())
                 .collect();
+            if types.is_empty() {
+                // Validation reports unknown types; resolve must still never index an empty list.
+                problems.push(Diagnostic::new(
+                    format!("{path}.instanceTypes"),
+                    "no known instance types",
+                ));
+                continue;
+            }
             out.push(GroupDraft {
                 name: g.name.clone(),
                 path,
