@@ -324,22 +324,9 @@ fn init(args: &InitArgs) -> Result<Outcome, AppError> {
         return Ok(Outcome::ok(out));
     }
     let name = args.preset.as_deref().unwrap_or_default();
-    let text = presets::get(name).ok_or_else(|| AppError::Usage {
-        message: format!(
-            "unknown preset `{}`; {}",
-            name.escape_debug(),
-            crate::diagnostic::did_you_mean(name, presets::names()).unwrap_or_else(|| format!(
-                "presets: {}",
-                presets::names().collect::<Vec<_>>().join(", ")
-            ))
-        ),
-    })?;
+    let text = preset_text(name)?;
     if let Some(cluster) = &args.name {
-        let ok = (1..=100).contains(&cluster.len())
-            && cluster.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && cluster
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let ok = intent::is_cluster_name(cluster);
         if !ok {
             return Err(AppError::Usage {
                 message: format!(

@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 pub use locate::LocationIndex;
 pub use parse::{parse, parse_and_validate};
 pub use validate::{
-    CIDR_BLOCKS_PER_VPC, MAX_GROUP_NAME, expanded_names, is_region, label_key, label_value,
-    validate,
+    CIDR_BLOCKS_PER_VPC, MAX_GROUP_NAME, expanded_names, is_cluster_name, is_region, label_key,
+    label_value, validate,
 };
 
 pub const API_VERSION: &str = "eksgen/v1alpha1";

@@ -596,13 +596,17 @@ fn check_group(
     }
 }
 
-fn check_cluster_name(name: &str, out: &mut Vec<Diagnostic>) {
-    let ok = (1..=100).contains(&name.len())
+/// EKS cluster-name rules: 1-100 characters of `[A-Za-z0-9-_]`, starting alphanumeric.
+pub fn is_cluster_name(name: &str) -> bool {
+    (1..=100).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !ok {
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn check_cluster_name(name: &str, out: &mut Vec<Diagnostic>) {
+    if !is_cluster_name(name) {
         out.push(
             Diagnostic::new("metadata.name", format!("`{}` is not a valid EKS cluster name", name.escape_debug()))
                 .hint("use 1-100 characters of A-Z, a-z, 0-9, `-` and `_`, starting with a letter or digit"),

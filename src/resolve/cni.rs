@@ -125,15 +125,6 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
             );
             targets.warm_prefix_target = Some(v);
         }
-    } else if pd {
-        push(
-            &mut settings,
-            "WARM_PREFIX_TARGET",
-            "1".into(),
-            "eksgen",
-            "keep one free /28 (16 addresses) per node: new pods start without an EC2 call, and one call serves the next 16".to_string(),
-        );
-        targets.warm_prefix_target = Some(1);
     } else {
         let large = input.nodes_at_max >= LARGE_CLUSTER_NODES;
         let churny = input.churn == PodChurn::High;
@@ -229,4 +220,65 @@ fn push(settings: &mut Vec<CniSetting>, name: &str, value: String, source: &str,
         source: source.to_string(),
         reason,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    fn inputs<'a>(spec: &'a CniSpec, churn: PodChurn, nodes: u64) -> CniInputs<'a> {
+        CniInputs {
+            spec,
+            churn,
+            types: vec![Catalog::embedded().get("m6i.large").unwrap()],
+            groups: vec![(30, nodes), (4, nodes + 1)],
+            nodes_at_max: nodes * 2 + 1,
+            custom_networking: false,
+        }
+    }
+
+    #[test]
+    fn small_calm_cluster_gets_floor_and_small_warm_target() {
+        let spec = CniSpec::default();
+        let (plan, t) = decide(&inputs(&spec, PodChurn::Low, 5), true);
+        assert_eq!(plan.env["ENABLE_PREFIX_DELEGATION"], "true");
+        // The floor follows the group with the most nodes (4 pods, 6 nodes), not the busiest.
+        assert_eq!(plan.env["MINIMUM_IP_TARGET"], "4");
+        assert_eq!(plan.env["WARM_IP_TARGET"], "2");
+        assert_eq!((t.minimum_ip_target, t.warm_ip_target), (Some(4), Some(2)));
+    }
+
+    #[test]
+    fn large_or_churny_clusters_get_no_warm_ip_target() {
+        let spec = CniSpec::default();
+        for (churn, nodes) in [(PodChurn::High, 5), (PodChurn::Low, 60)] {
+            let (plan, _) = decide(&inputs(&spec, churn, nodes), false);
+            assert!(
+                !plan.env.contains_key("WARM_IP_TARGET"),
+                "{churn:?} {nodes}: {:?}",
+                plan.env
+            );
+            assert!(plan.settings[0].reason.contains("no WARM_IP_TARGET"));
+        }
+    }
+
+    #[test]
+    fn overrides_are_literal() {
+        let spec = CniSpec {
+            warm_eni_target: Some(1),
+            max_eni: Some(2),
+            ..Default::default()
+        };
+        let (plan, t) = decide(&inputs(&spec, PodChurn::Low, 5), false);
+        assert_eq!(
+            plan.env.keys().collect::<Vec<_>>(),
+            ["MAX_ENI", "WARM_ENI_TARGET"]
+        );
+        assert!(plan.settings.iter().all(|s| s.source == "intent"));
+        assert_eq!(
+            (t.warm_eni_target, t.max_eni, t.minimum_ip_target),
+            (Some(1), Some(2), None)
+        );
+    }
 }

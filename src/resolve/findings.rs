@@ -459,3 +459,23 @@ fn fixed_over_max_eni(d: &GroupDraft, g: &crate::plan::NodeGroupPlan) -> Option<
     let allowed = g.max_pods_by_type.iter().map(|m| m.uncapped).min()?;
     (g.max_pods > allowed).then_some(allowed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULES;
+
+    #[test]
+    fn every_rule_is_documented_once() {
+        let doc = include_str!("../../docs/findings.md");
+        for (id, _) in RULES {
+            assert_eq!(
+                doc.matches(&format!("| {id} |")).count(),
+                1,
+                "{id} missing from docs/findings.md"
+            );
+        }
+        let mut ids: Vec<&str> = RULES.iter().map(|(id, _)| *id).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len());
+    }
+}

@@ -59,6 +59,12 @@ pub fn expand_groups(
     catalog: &Catalog,
 ) -> Result<Vec<GroupDraft>, Vec<Diagnostic>> {
     let cluster_azs = &intent.spec.network.availability_zones;
+    let Some(first_az) = cluster_azs.first() else {
+        return Err(vec![Diagnostic::new(
+            "spec.network.availabilityZones",
+            "no availability zones",
+        )]);
+    };
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (i, g) in intent.spec.node_groups.iter().enumerate() {
@@ -66,10 +72,9 @@ pub fn expand_groups(
         let (azs, azs_reason) = match &g.availability_zones {
             Some(list) => (list.clone(), "pinned in the intent".to_string()),
             None if g.efa => (
-                vec![cluster_azs[0].clone()],
+                vec![first_az.clone()],
                 format!(
-                    "EFA: pinned to {} because EFA traffic does not cross zones and the cluster placement group is single-AZ; set availabilityZones to choose the zone",
-                    cluster_azs[0]
+                    "EFA: pinned to {first_az} because EFA traffic does not cross zones and the cluster placement group is single-AZ; set availabilityZones to choose the zone"
                 ),
             ),
             None => (cluster_azs.clone(), "all cluster zones".to_string()),
@@ -80,6 +85,14 @@ pub fn expand_groups(
                 .iter()
                 .filter_map(|n| catalog.get(n).cloned())
                 .collect();
+            if types.is_empty() {
+                // Validation reports unknown types; resolve must still never index an empty list.
+                problems.push(Diagnostic::new(
+                    format!("{path}.instanceTypes"),
+                    "no known instance types",
+                ));
+                continue;
+            }
             out.push(GroupDraft {
                 name: g.name.clone(),
                 path,
@@ -221,6 +234,8 @@ pub struct GroupSizing {
     pub pods_per_node: u32,
     pub held: Held,
     pub held_default: Held,
+    /// Pods that fit under the CNI defaults (the kubelet's default max pods may be lower).
+    pub pods_default: u32,
     /// Nodes per zone at max scale, plus update surge.
     pub nodes_per_az: BTreeMap<String, u64>,
 }
@@ -351,12 +366,13 @@ pub fn size_groups(
                 .iter()
                 .map(|t| addresses_held(t, pods, mp, targets))
                 .max_by_key(|h| h.total())
-                .unwrap_or(Held {
-                    enis: 0,
-                    node_subnet: 0,
-                    pod_subnet: 0,
-                    reason: String::new(),
-                });
+                .unwrap_or_default();
+            let pods_default = d
+                .types
+                .iter()
+                .map(|t| pods.min(max_pods(t, MaxPodsOptions::default()).max_pods))
+                .min()
+                .unwrap_or(pods);
             let held_default = d
                 .types
                 .iter()
@@ -370,12 +386,7 @@ pub fn size_groups(
                     )
                 })
                 .max_by_key(|h| h.total())
-                .unwrap_or(Held {
-                    enis: 0,
-                    node_subnet: 0,
-                    pod_subnet: 0,
-                    reason: String::new(),
-                });
+                .unwrap_or_default();
             let n_azs = d.azs.len().max(1) as u64;
             let max = u64::from(d.spec.scaling.max);
             let per_az = max.div_ceil(n_azs);
@@ -398,6 +409,7 @@ pub fn size_groups(
                 pods_per_node: pods,
                 held,
                 held_default,
+                pods_default,
                 nodes_per_az,
             }
         })
@@ -592,11 +604,11 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
     };
 
     let held_total = s.held.total();
-    let efficiency = |held: u64| {
+    let efficiency = |pods: u32, held: u64| {
         if held == 0 {
             0.0
         } else {
-            round1(100.0 * f64::from(s.pods_per_node) / held as f64)
+            round1(100.0 * f64::from(pods) / held as f64)
         }
     };
     let allocatable = allocatable(smallest, s.max_pods);
@@ -631,8 +643,8 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
             node_subnet_ips: s.held.node_subnet,
             pod_subnet_ips: s.held.pod_subnet,
             ips_per_node_cni_default: s.held_default.total(),
-            ip_efficiency_pct: efficiency(held_total),
-            ip_efficiency_cni_default_pct: efficiency(s.held_default.total()),
+            ip_efficiency_pct: efficiency(s.pods_per_node, held_total),
+            ip_efficiency_cni_default_pct: efficiency(s.pods_default, s.held_default.total()),
             reason: format!("{} pods: {}", s.pods_per_node, s.held.reason),
         },
         gpus_per_node: gpus,

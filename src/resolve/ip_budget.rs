@@ -29,7 +29,7 @@ impl CniTargets {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Held {
     /// ENIs attached (custom networking: pod ENIs, plus the primary).
     pub enis: u32,
