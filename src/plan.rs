@@ -36,11 +36,14 @@ pub struct EndpointPlan {
     pub public_access_cidrs: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AutoscalingPlan {
     pub cluster_autoscaler: bool,
     pub karpenter: bool,
+    /// IAM role of Karpenter nodes (`KarpenterNodeRole-<cluster>`): the Terraform karpenter
+    /// module creates exactly this name and every EC2NodeClass uses it.
+    pub karpenter_node_role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -147,10 +150,17 @@ pub struct NodeGroupPlan {
     pub efa_interfaces: u32,
     /// EFA groups get a cluster placement group unless a capacity reservation places them.
     pub placement_group: bool,
+    /// `<cluster>-<group>` when `placement_group`.
+    pub placement_group_name: Option<String>,
+    /// `low` or `high`: high inter-node traffic keeps pods together (zone podAffinity).
+    pub inter_node_traffic: String,
     pub vcpu: u32,
     pub memory_mib: u64,
-    /// What one pod can request on this node (after kube-reserved, eviction and OS overhead).
+    /// What the node offers pods (after kube-reserved, eviction and OS overhead).
     pub allocatable: Allocatable,
+    /// One-pod-per-node groups: the most the workload pod can request once the add-on
+    /// daemonsets have theirs, so it cannot land elsewhere and still schedules here.
+    pub one_pod_request: Option<PodRequest>,
     pub network_bandwidth_mbps: u64,
     pub one_pod_per_node: bool,
     pub root_volume: RootVolume,
@@ -228,6 +238,14 @@ pub struct Allocatable {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+pub struct PodRequest {
+    pub cpu_millicores: u64,
+    pub memory_mib: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RootVolume {
     pub size_gib: u32,
     pub volume_type: String,
@@ -269,7 +287,8 @@ pub struct ImagePullPlan {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KarpenterPlan {
-    /// `WhenEmpty`, `WhenEmptyOrUnderutilized`, or `Never` (no consolidation).
+    /// `WhenEmpty` or `WhenEmptyOrUnderutilized` (no consolidation: `WhenEmpty` with
+    /// `consolidateAfter: Never`).
     pub consolidation_policy: String,
     /// `consolidateAfter` (`Never` disables).
     pub consolidate_after: String,

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use eksgen::plan::Plan;
 use eksgen::render::kubernetes::{
     DISCOVERY_TAG, ENICONFIG_SECURITY_GROUPS_VAR, ENICONFIG_SUBNETS_VAR, ENICONFIG_TEMPLATE,
-    NODE_GROUP_LABEL, karpenter_node_role_name,
+    NODE_GROUP_LABEL,
 };
 use serde_json::{Value, json};
 
@@ -660,11 +660,17 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
             if g.one_pod_per_node {
                 assert_eq!(
                     resources["requests"]["cpu"],
-                    json!(format!("{}m", g.allocatable.cpu_millicores))
+                    json!(format!(
+                        "{}m",
+                        g.one_pod_request.as_ref().unwrap().cpu_millicores
+                    ))
                 );
                 assert_eq!(
                     resources["requests"]["memory"],
-                    json!(format!("{}Mi", g.allocatable.memory_mib))
+                    json!(format!(
+                        "{}Mi",
+                        g.one_pod_request.as_ref().unwrap().memory_mib
+                    ))
                 );
             }
             assert_eq!(
@@ -757,7 +763,7 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
             );
             assert_eq!(
                 class["spec"]["role"],
-                json!(karpenter_node_role_name(&plan.cluster))
+                json!(plan.autoscaling.karpenter_node_role.as_deref().unwrap())
             );
             let discovery = json!([{ "tags": { DISCOVERY_TAG: plan.cluster } }]);
             assert_eq!(class["spec"]["subnetSelectorTerms"], discovery);

@@ -14,6 +14,8 @@ use super::{AmiFamily, CapacityType, Intent, NodeGroupSpec, Provisioner, Seconda
 
 /// Default quota of IPv4 CIDR blocks per VPC, primary included.
 pub const CIDR_BLOCKS_PER_VPC: usize = 5;
+/// IAM role names are at most 64 characters.
+pub const MAX_IAM_ROLE_NAME: usize = 64;
 /// Node-group names become IAM role and launch-template name prefixes; keep room for suffixes.
 pub const MAX_GROUP_NAME: usize = 32;
 
@@ -22,6 +24,20 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let spec = &intent.spec;
     check_cluster_name(&intent.metadata.name, &mut out);
+    let role_room = MAX_IAM_ROLE_NAME - crate::resolve::KARPENTER_NODE_ROLE_PREFIX.len();
+    if spec.autoscaling.karpenter && intent.metadata.name.len() > role_room {
+        out.push(
+            Diagnostic::new(
+                "metadata.name",
+                format!(
+                    "with Karpenter the cluster name may have at most {role_room} characters: the node role `{}{}` would exceed IAM's {MAX_IAM_ROLE_NAME}",
+                    crate::resolve::KARPENTER_NODE_ROLE_PREFIX,
+                    intent.metadata.name
+                ),
+            )
+            .hint("shorten metadata.name"),
+        );
+    }
     if !is_region(&spec.region) {
         out.push(
             Diagnostic::new(
@@ -572,6 +588,23 @@ fn check_group(
             )
             .hint("set `spec.autoscaling.karpenter: true` so the Karpenter module is rendered"),
         );
+    }
+    if group.provisioner == Provisioner::Karpenter {
+        for key in group.labels.keys() {
+            let domain = key.split_once('/').map(|(d, _)| d).unwrap_or_default();
+            if domain == "karpenter.sh"
+                || domain == "karpenter.k8s.aws"
+                || key == "kubernetes.io/hostname"
+            {
+                out.push(
+                    Diagnostic::new(
+                        format!("{path}.labels.{key}"),
+                        format!("Karpenter manages the label `{key}`; a NodePool may not set it"),
+                    )
+                    .hint("use your own label domain, e.g. `example.com/pool`"),
+                );
+            }
+        }
     }
     if group.consolidation.is_some() && group.provisioner != Provisioner::Karpenter {
         out.push(

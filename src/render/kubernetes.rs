@@ -2,8 +2,9 @@
 //! pod-template snippets, rendered from the same plan as the Terraform.
 //!
 //! Owns the view structs the `templates/k8s/*` templates lay out, and the names the
-//! Terraform side must create for these manifests to resolve (see [`karpenter_node_role_name`],
-//! [`DISCOVERY_TAG`], [`placement_group_name`], [`ENICONFIG_TEMPLATE`]). Views only select,
+//! Terraform side must create for these manifests to resolve (the plan's
+//! `autoscaling.karpenterNodeRole` and `placementGroupName`, [`DISCOVERY_TAG`],
+//! [`ENICONFIG_TEMPLATE`]). Views only select,
 //! rename and group plan fields; every number comes from the plan. Files:
 //!
 //! | file | when |
@@ -38,20 +39,6 @@ pub const ENICONFIG_SUBNETS_VAR: &str = "pod_subnet_ids";
 
 /// `templatefile()` variable of [`ENICONFIG_TEMPLATE`]: list of security group ids for pod ENIs.
 pub const ENICONFIG_SECURITY_GROUPS_VAR: &str = "pod_security_group_ids";
-
-/// Name of the Karpenter node IAM role the EC2NodeClasses use (the Karpenter documentation's
-/// `KarpenterNodeRole-<cluster>` convention). The terraform-aws-eks `karpenter` sub-module
-/// must create exactly this name: `node_iam_role_name` set to it and
-/// `node_iam_role_use_name_prefix = false` (the default prefix adds a random suffix).
-pub fn karpenter_node_role_name(cluster: &str) -> String {
-    format!("KarpenterNodeRole-{cluster}")
-}
-
-/// Name of the cluster placement group an EFA Karpenter group launches into (plan
-/// `placementGroup`). Terraform must create it (`aws_placement_group`, strategy `cluster`).
-pub fn placement_group_name(cluster: &str, group: &str) -> String {
-    format!("{cluster}-{group}")
-}
 
 const KARPENTER: &str = "k8s/karpenter.yaml";
 const WORKLOAD: &str = "k8s/workload.yaml";
@@ -311,7 +298,11 @@ impl<'a> KarpenterView<'a> {
             consolidation_reason: &k.consolidation_reason,
             ami_alias: &g.ami.karpenter_alias,
             ami_reason: &g.ami.reason,
-            role: karpenter_node_role_name(&plan.cluster),
+            role: plan
+                .autoscaling
+                .karpenter_node_role
+                .clone()
+                .unwrap_or_default(),
             discovery_tag: DISCOVERY_TAG,
             max_pods: g.max_pods,
             max_pods_reason: &g.max_pods_reason,
@@ -321,9 +312,7 @@ impl<'a> KarpenterView<'a> {
             root_volume_reason: &rv.reason,
             efa: g.efa,
             efa_interfaces: g.efa_interfaces,
-            placement_group: g
-                .placement_group
-                .then(|| placement_group_name(&plan.cluster, &g.name)),
+            placement_group: g.placement_group_name.clone(),
             tags: tags.into_iter().collect(),
             dropped_tags: dropped_tags.into_iter().map(|(k, _)| k).collect(),
             user_data,
@@ -356,7 +345,7 @@ struct WorkloadView<'a> {
     tolerations: Vec<TaintView>,
     one_pod_per_node: bool,
     pods_per_node: u32,
-    /// Node allocatable (plan), requested whole by one-pod-per-node workloads.
+    /// The plan's one-pod-per-node request (allocatable less the add-on daemonsets).
     cpu_millicores: u64,
     memory_mib: u64,
     resources: Vec<ExtendedResourceView>,
@@ -414,8 +403,8 @@ impl<'a> WorkloadView<'a> {
             tolerations: g.taints.iter().map(TaintView::from).collect(),
             one_pod_per_node: g.one_pod_per_node,
             pods_per_node: g.pods_per_node,
-            cpu_millicores: g.allocatable.cpu_millicores,
-            memory_mib: g.allocatable.memory_mib,
+            cpu_millicores: g.one_pod_request.as_ref().map_or(0, |r| r.cpu_millicores),
+            memory_mib: g.one_pod_request.as_ref().map_or(0, |r| r.memory_mib),
             resources,
             zones: &g.availability_zones,
             zone_affinity: g.availability_zones.len() > 1,

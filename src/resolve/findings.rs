@@ -2,7 +2,9 @@
 //! data-science guidance warns about. Each rule has a stable id; messages name the group and
 //! the numbers, hints say what to change. Pure; adds nothing to the plan but findings.
 
-use crate::intent::{AmiFamily, CapacityType, Intent, MaxPodsSetting, PodChurn, Traffic};
+use crate::intent::{
+    AmiFamily, CapacityType, Intent, MaxPodsSetting, PodChurn, Provisioner, Traffic,
+};
 use crate::plan::{Finding, Plan, Severity, SubnetRole};
 
 use super::cni::LARGE_CLUSTER_NODES;
@@ -28,6 +30,7 @@ pub const ASG_TAG_LIMIT: &str = "EKSG017";
 pub const CUSTOM_AMI_PATH: &str = "EKSG018";
 pub const EFA_ON_SPOT: &str = "EKSG019";
 pub const UNSIZED_ONE_POD_NODE: &str = "EKSG020";
+pub const KARPENTER_MIN_IGNORED: &str = "EKSG021";
 
 /// Every rule id with a one-line summary (for `--help`, SARIF rules and docs).
 pub const RULES: &[(&str, &str)] = &[
@@ -337,6 +340,19 @@ pub fn lint(intent: &Intent, drafts: &[GroupDraft], plan: &Plan) -> Vec<Finding>
                     }
                 }
             }
+        }
+        if spec.provisioner == Provisioner::Karpenter && g.scaling.min > 0 {
+            add(
+                KARPENTER_MIN_IGNORED,
+                Severity::Info,
+                name,
+                format!(
+                    "scaling.min {} is not enforced: Karpenter launches nodes only for pending pods",
+                    g.scaling.min
+                ),
+                "keep warm capacity with a low-priority placeholder Deployment, or a managed group"
+                    .into(),
+            );
         }
         if g.efa && spec.capacity_type == CapacityType::Spot {
             add(

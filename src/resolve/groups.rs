@@ -12,7 +12,7 @@ use crate::intent::{
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
     Allocatable, AmiPlan, CniPlan, ImagePullPlan, IpAccounting, KarpenterPlan, MaxPodsDelivery,
-    MonthlyCost, NodeGroupPlan, RootVolume, ScalingPlan, TaintPlan,
+    MonthlyCost, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan,
 };
 
 use super::cni::{self, CniInputs};
@@ -29,6 +29,11 @@ pub const VM_MEMORY_OVERHEAD: f64 = 0.075;
 pub const EVICTION_HARD_MIB: u64 = 100;
 /// Images at least this large get pull tuning and a faster root volume.
 pub const BIG_IMAGE_GIB: f64 = 1.0;
+/// CPU requests of the daemonsets on every node: kube-proxy 100m and aws-node 25m (EKS
+/// add-on defaults), plus 25m of headroom for eks-pod-identity-agent and device plugins.
+pub const DAEMONSET_CPU_MILLIS: u64 = 150;
+/// Memory kept for daemonset requests and limits.
+pub const DAEMONSET_MEMORY_MIB: u64 = 256;
 
 /// One node group of the plan, before sizing: which types, which zones.
 #[derive(Debug, Clone)]
@@ -655,9 +660,23 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         efa: spec.efa,
         efa_interfaces,
         placement_group: spec.efa && spec.capacity_reservation_id.is_none(),
+        placement_group_name: (spec.efa && spec.capacity_reservation_id.is_none())
+            .then(|| format!("{}-{}", intent.metadata.name, d.name)),
+        inter_node_traffic: match spec.inter_node_traffic {
+            crate::intent::Traffic::Low => "low",
+            crate::intent::Traffic::High => "high",
+        }
+        .into(),
         vcpu,
         memory_mib,
         allocatable,
+        one_pod_request: spec.one_pod_per_node.then(|| PodRequest {
+            cpu_millicores: allocatable.cpu_millicores.saturating_sub(DAEMONSET_CPU_MILLIS),
+            memory_mib: allocatable.memory_mib.saturating_sub(DAEMONSET_MEMORY_MIB),
+            reason: format!(
+                "allocatable minus {DAEMONSET_CPU_MILLIS}m CPU and {DAEMONSET_MEMORY_MIB} MiB for the add-on daemonsets (kube-proxy, aws-node, pod identity agent): more than half the node, so the pod fits only here and still schedules"
+            ),
+        }),
         network_bandwidth_mbps: min_of(|t| t.network_bandwidth_mbps),
         one_pod_per_node: spec.one_pod_per_node,
         root_volume,
@@ -840,7 +859,8 @@ fn root_volume(disk: Option<u32>, accelerated: bool, big_image: Option<f64>) -> 
 }
 
 fn image_pull_plan(size_gib: f64, bandwidth_mbps: u64, volume: &RootVolume) -> ImagePullPlan {
-    let net_mib_s = bandwidth_mbps as f64 / 8.0 * 1000.0 / 1024.0;
+    // Megabits (10^6 bits) per second to MiB (2^20 bytes) per second.
+    let net_mib_s = bandwidth_mbps as f64 * 1_000_000.0 / 8.0 / 1_048_576.0;
     let rate = net_mib_s.min(f64::from(volume.throughput_mibps)).max(1.0);
     let seconds = round1(size_gib * 1024.0 / rate);
     ImagePullPlan {
