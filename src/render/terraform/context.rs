@@ -542,7 +542,6 @@ fn group(
             if let Some(max_pods) = max_pods {
                 let mut kubelet = vec![format!("--max-pods={max_pods}")];
                 if let Some(p) = &g.image_pull {
-                    kubelet.push("--serialize-image-pulls=false".to_string());
                     kubelet.push(format!("--registry-qps={}", p.registry_pull_qps));
                     kubelet.push(format!("--registry-burst={}", p.registry_burst));
                 }
@@ -574,11 +573,22 @@ fn group(
     if let Some(p) = &g.image_pull {
         notes.push(format!("image pulls: {}", p.reason));
     }
-    if family == "al2" && kind == Delivery::EksAmi && g.image_pull.is_some() {
-        notes.push(
-            "image-pull settings are not applied: EKS owns bootstrap on this AL2 group and ignores bootstrap_extra_args"
-                .to_string(),
-        );
+    if g.image_pull.is_some() {
+        match (family, kind) {
+            ("al2", Delivery::EksAmi) => notes.push(
+                "image-pull settings are not applied: EKS owns bootstrap on this AL2 group and ignores bootstrap_extra_args"
+                    .to_string(),
+            ),
+            ("al2", _) => notes.push(
+                "AL2 applies registry QPS and burst only (kubelet flags); parallel pulls and containerd concurrent downloads have no bootstrap.sh argument"
+                    .to_string(),
+            ),
+            ("bottlerocket", _) => notes.push(
+                "Bottlerocket applies registry QPS and burst only; parallel pulls and containerd concurrent downloads are not set"
+                    .to_string(),
+            ),
+            _ => {}
+        }
     }
 
     Ok(Group {
