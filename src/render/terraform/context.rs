@@ -266,10 +266,10 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
     for (index, g) in plan.node_groups.iter().enumerate() {
         let kind = match g.max_pods_delivery.path.as_str() {
             "karpenter" => {
-                if g.placement_group {
+                if let Some(name) = &g.placement_group_name {
                     karpenter_placement_groups.push(PlacementGroup {
                         resource: identifier("karpenter", &g.name, index),
-                        name: kubernetes::placement_group_name(&plan.cluster, &g.name),
+                        name: name.clone(),
                     });
                 }
                 continue;
@@ -351,7 +351,11 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         endpoint: &plan.endpoint,
         tags: kvs(plan.tags.iter()),
         karpenter: plan.autoscaling.karpenter,
-        karpenter_node_role: kubernetes::karpenter_node_role_name(&plan.cluster),
+        karpenter_node_role: plan
+            .autoscaling
+            .karpenter_node_role
+            .clone()
+            .unwrap_or_default(),
         karpenter_placement_groups,
         karpenter_efa_rules: !v20 && karpenter_efa,
         discovery_tag: kubernetes::DISCOVERY_TAG,
