@@ -23,7 +23,7 @@ module "eks" {
     # nodes already start with them.
     vpc-cni = {
       before_compute = true
-      # MINIMUM_IP_TARGET=4 (eksgen): each node allocates 4 addresses in one call at boot (podsPerNode of the group with the most nodes at max, 20) instead of whole ENIs of up to 50 addresses; groups with more pods add addresses as pods arrive; no WARM_IP_TARGET: with 124 nodes at max scale, a warm IP target makes every node call EC2 on each pod start and stop and risks account-wide throttling
+      # MINIMUM_IP_TARGET=4 (eksgen): each node allocates 4 addresses in one call at boot (podsPerNode of `notebook-512g`, the group with the most nodes at max scale: 20) instead of whole ENIs of up to 50 addresses; groups with more pods add addresses as pods arrive; no WARM_IP_TARGET: with 124 nodes at max scale, a warm IP target makes every node call EC2 on each pod start and stop and risks account-wide throttling
       configuration_values = jsonencode({
         env = {
           "MINIMUM_IP_TARGET" = "4"

@@ -28,7 +28,7 @@ module "eks" {
     # nodes already start with them.
     vpc-cni = {
       before_compute = true
-      # MINIMUM_IP_TARGET=8 (eksgen): each node allocates 8 addresses in one call at boot (podsPerNode of the group with the most nodes at max, 30) instead of whole ENIs of up to 30 addresses; groups with more pods add addresses as pods arrive; no WARM_IP_TARGET: with high pod churn, a warm IP target makes every node call EC2 on each pod start and stop and risks account-wide throttling
+      # MINIMUM_IP_TARGET=8 (eksgen): each node allocates 8 addresses in one call at boot (podsPerNode of `inference`, the group with the most nodes at max scale: 30) instead of whole ENIs of up to 30 addresses; groups with more pods add addresses as pods arrive; no WARM_IP_TARGET: with high pod churn, a warm IP target makes every node call EC2 on each pod start and stop and risks account-wide throttling
       configuration_values = jsonencode({
         env = {
           "MINIMUM_IP_TARGET" = "8"

@@ -24,7 +24,7 @@ module "eks" {
     vpc-cni = {
       before_compute = true
       # ENABLE_PREFIX_DELEGATION=true (eksgen): auto: every instance type is nitro, so /28 prefixes give 16 addresses per ENI slot and one EC2 call per 16 pods
-      # MINIMUM_IP_TARGET=30 (eksgen): each node allocates 30 addresses in one call at boot (podsPerNode of the group with the most nodes at max, 4) instead of whole ENIs of up to 50 addresses; groups with more pods add addresses as pods arrive
+      # MINIMUM_IP_TARGET=30 (eksgen): each node takes the /28 prefixes for 30 addresses at boot (podsPerNode of `system`, the group with the most nodes at max scale: 4) instead of keeping a whole spare /28 (WARM_PREFIX_TARGET=1); groups with more pods add prefixes as pods arrive
       # WARM_IP_TARGET=2 (eksgen): keep 2 spare addresses beyond the floor for pods above podsPerNode; safe at 8 nodes with low churn
       configuration_values = jsonencode({
         env = {
@@ -115,7 +115,7 @@ module "eks" {
     # max pods reach the kubelet via custom-ami: EKS would inject 100 on its own AMI (it ignores MAX_ENI, custom networking and prefix delegation), not 250; the group takes the same AMI by id from its public SSM parameter with module-owned bootstrap, so eksgen's value is what the kubelet gets
     # AMI AL2023_x86_64_NVIDIA: AL2023 NVIDIA variant: driver, container toolkit and EFA host components; install the NVIDIA device plugin
     # zones: pinned in the intent
-    # image pulls: 12 GiB at the slower of the network (381470 MiB/s) and the root volume (600 MiB/s): at least 20.5 s per new node before decompression; 10 concurrent layer downloads (containerd default 3) and parallel image pulls keep both busy
+    # image pulls: 12 GiB at the slower of the network (11921 MiB/s) and the root volume (600 MiB/s): at least 20.5 s per new node before decompression; 10 concurrent layer downloads (containerd default 3) and parallel image pulls keep both busy
     "train" = {
       instance_types = [
         "p5.48xlarge",
@@ -193,6 +193,8 @@ module "eks" {
                   maxParallelImagePulls: 4
                   registryPullQPS: 20
                   registryBurst: 40
+                flags:
+                  - "--register-with-taints=nvidia.com/gpu=true:NoSchedule"
               containerd:
                 config: |
                   [plugins.'io.containerd.cri.v1.images']

@@ -24,7 +24,7 @@ module "eks" {
     vpc-cni = {
       before_compute = true
       # ENABLE_PREFIX_DELEGATION=true (eksgen): auto: every instance type is nitro, so /28 prefixes give 16 addresses per ENI slot and one EC2 call per 16 pods
-      # MINIMUM_IP_TARGET=30 (eksgen): each node allocates 30 addresses in one call at boot (podsPerNode of the group with the most nodes at max, 4) instead of whole ENIs of up to 10 addresses; groups with more pods add addresses as pods arrive
+      # MINIMUM_IP_TARGET=30 (eksgen): each node takes the /28 prefixes for 30 addresses at boot (podsPerNode of `system`, the group with the most nodes at max scale: 4) instead of keeping a whole spare /28 (WARM_PREFIX_TARGET=1); groups with more pods add prefixes as pods arrive
       # WARM_IP_TARGET=2 (eksgen): keep 2 spare addresses beyond the floor for pods above podsPerNode; safe at 4 nodes with low churn
       configuration_values = jsonencode({
         env = {

@@ -483,11 +483,16 @@ fn group(
     let family = g.ami_family.as_str();
     let module_owned = kind != Delivery::EksAmi;
     let max_pods = module_owned.then_some(g.max_pods);
-    let (labels_flag, taints_flag) = if self_managed {
-        (node_labels_flag(g), taints_flag(&g.taints))
+    // Self-managed groups have no labels / taints inputs, so both go to the kubelet. Managed
+    // groups get labels and taints from EKS, but EKS applies taints only after the node has
+    // joined: registering with them closes the window in which a GPU node scaled from zero
+    // accepts pods that do not tolerate it.
+    let labels_flag = if self_managed {
+        node_labels_flag(g)
     } else {
-        (None, None)
+        None
     };
+    let taints_flag = taints_flag(&g.taints);
 
     let mut node_config = None;
     let mut bottlerocket = None;
