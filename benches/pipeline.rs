@@ -2,11 +2,11 @@
 //! groups; max-pods over the whole catalog; catalog load.
 //!
 //! Run: `cargo bench` (or `cargo bench -- --warm-up-time 1 --measurement-time 2` for a
-//! quick look). The intents are generated here, not read from files, so every size follows
-//! the same rules: groups named `g0000`.. (≤ 32 chars), ten amd64 Nitro types in turn,
-//! `scaling {1, 1, 2}`, 10 pods per node, three zones, a /16 VPC with `secondaryCidrs:
-//! auto` and `cni.mode: secondary-ip` (prefix delegation reserves a /28 per node and does not
-//! fit 1,000 groups in 4 × /16). Each size is checked to resolve without error findings.
+//! quick look). The intents are generated, so every size follows the same rules: the head in
+//! `intent-head.yaml` (three zones, a /16 VPC, `secondaryCidrs: auto`, `cni.mode:
+//! secondary-ip`; shared with scripts/bench-whole-process.sh), then groups named `g0000`..
+//! (≤ 32 chars) with ten amd64 Nitro types in turn, `scaling {1, 1, 2}` and 10 pods per node.
+//! Each size is checked to resolve without error findings.
 
 use std::hint::black_box;
 
@@ -31,22 +31,7 @@ const TYPES: &[&str] = &[
 
 /// An intent with `groups` node groups.
 fn intent_text(groups: usize) -> String {
-    let mut s = String::from(
-        "apiVersion: eksgen/v1alpha1
-kind: ClusterIntent
-metadata:
-  name: bench
-spec:
-  region: us-west-2
-  kubernetesVersion: \"1.34\"
-  network:
-    vpcCidr: 10.0.0.0/16
-    availabilityZones: [us-west-2a, us-west-2b, us-west-2c]
-    secondaryCidrs: auto
-    cni: {mode: secondary-ip}
-  nodeGroups:
-",
-    );
+    let mut s = String::from(include_str!("intent-head.yaml"));
     for i in 0..groups {
         s.push_str(&format!(
             "    - name: g{i:04}\n      instanceTypes: [{}]\n      scaling: {{min: 1, desired: 1, max: 2}}\n      podsPerNode: 10\n",
