@@ -419,7 +419,7 @@ pub fn catalog_import(args: &CatalogImportArgs) -> Result<Outcome, AppError> {
         source,
     })?;
     stderr.push_str(&format!(
-        "wrote {}: {summary}\nuse it with `--catalog {0}`, {CATALOG_ENV}={0}, or as ~/.config/eksgen/catalog.csv\n",
+        "wrote {}: {summary}\nuse it with `--catalog {0}` or {CATALOG_ENV}={0}, or save it as $XDG_CONFIG_HOME/eksgen/catalog.csv (~/.config/eksgen/catalog.csv)\n",
         out.display()
     ));
     Ok(Outcome {
