@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, InstanceType};
 use crate::cli::{
-    CatalogArgs, Cli, ColorChoice, Command, DataFormat, DiffArgs, DiffFormat, InitArgs, IntentArgs,
-    LintArgs, LintFormat, MaxPodsArgs, PlanArgs, PlanFormat, RenderArgs,
+    CatalogArgs, CatalogCommand, Cli, ColorChoice, Command, DataFormat, DiffArgs, DiffFormat,
+    InitArgs, IntentArgs, LintArgs, LintFormat, MaxPodsArgs, PlanArgs, PlanFormat, RenderArgs,
 };
 use crate::diagnostic::{Diagnostic, IntentError};
+use crate::ecosystem::{self, CatalogInUse};
 use crate::max_pods::{MaxPodsOptions, max_pods};
 use crate::plan::{Plan, Severity};
 use crate::{intent, output, presets, report, resolve};
@@ -56,6 +57,10 @@ pub enum AppError {
     Render(#[from] crate::render::RenderError),
     #[error("{0}")]
     Output(#[from] crate::output::OutputError),
+    #[error("{0}")]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error("{0}")]
+    Import(#[from] crate::catalog_import::ImportError),
 }
 
 impl AppError {
@@ -65,19 +70,39 @@ impl AppError {
 }
 
 pub fn run(cli: Cli) -> Result<Outcome, AppError> {
-    match cli.command {
-        Command::Init(args) => init(&args),
-        Command::Plan(args) => plan(&args),
-        Command::Lint(args) => lint(&args),
-        Command::Render(args) => render(&args),
-        Command::Diff(args) => diff(&args),
-        Command::MaxPods(args) => max_pods_command(&args),
-        Command::Catalog(args) => catalog(&args),
+    // Commands that do not read the catalog.
+    match &cli.command {
+        Command::Schema => return Ok(ecosystem::schema()),
+        Command::Completions(args) => return Ok(ecosystem::completions(args.shell)),
+        Command::Man => return ecosystem::man(),
+        Command::Catalog(CatalogArgs {
+            action: Some(CatalogCommand::Import(args)),
+            ..
+        }) => return ecosystem::catalog_import(args),
+        _ => {}
     }
+    let cat = CatalogInUse::load(cli.catalog.as_deref())?;
+    let mut outcome = match cli.command {
+        Command::Init(args) => init(&args, &cat),
+        Command::Plan(args) => plan(&args, &cat),
+        Command::Lint(args) => lint(&args, &cat),
+        Command::Render(args) => render(&args, &cat),
+        Command::Diff(args) => diff(&args, &cat),
+        Command::MaxPods(args) => max_pods_command(&args, &cat),
+        Command::Catalog(args) => catalog(&args, &cat),
+        Command::Schema | Command::Completions(_) | Command::Man => unreachable!("handled above"),
+    }?;
+    outcome.stderr.insert_str(0, &cat.note());
+    Ok(outcome)
 }
 
-/// Read, parse, validate and resolve an intent file.
+/// Read, parse, validate and resolve an intent file against the embedded catalog.
 pub fn load_plan(path: &Path) -> Result<Plan, AppError> {
+    load_plan_with(path, Catalog::embedded())
+}
+
+/// Read, parse, validate and resolve an intent file against `catalog`.
+pub fn load_plan_with(path: &Path, catalog: &Catalog) -> Result<Plan, AppError> {
     let origin = path.display().to_string();
     let bytes = fs::read(path).map_err(|source| AppError::Read {
         hint: if source.kind() == std::io::ErrorKind::NotFound {
@@ -105,12 +130,16 @@ pub fn load_plan(path: &Path) -> Result<Plan, AppError> {
             ],
         })
     })?;
-    plan_from_text(&text, &origin)
+    plan_from_text_with(&text, &origin, catalog)
 }
 
-/// Parse, validate and resolve intent text.
+/// Parse, validate and resolve intent text against the embedded catalog.
 pub fn plan_from_text(text: &str, origin: &str) -> Result<Plan, AppError> {
-    let catalog = Catalog::embedded();
+    plan_from_text_with(text, origin, Catalog::embedded())
+}
+
+/// Parse, validate and resolve intent text against `catalog` (embedded plus any overlay).
+pub fn plan_from_text_with(text: &str, origin: &str, catalog: &Catalog) -> Result<Plan, AppError> {
     let intent = intent::parse_and_validate(text, origin, catalog)?;
     resolve::resolve(&intent, catalog).map_err(|mut diagnostics| {
         let index = intent::parse(text, origin)
@@ -129,14 +158,17 @@ pub fn plan_from_text(text: &str, origin: &str) -> Result<Plan, AppError> {
 
 /// The intent named on the command line: a preset or a file. Returns the plan and the
 /// origin to name in messages and generated-file headers.
-fn load_intent(args: &IntentArgs) -> Result<(Plan, String), AppError> {
+fn load_intent(args: &IntentArgs, catalog: &Catalog) -> Result<(Plan, String), AppError> {
     match &args.preset {
         Some(name) => {
             let text = preset_text(name)?;
             let origin = format!("preset {name}");
-            Ok((plan_from_text(text, &origin)?, origin))
+            Ok((plan_from_text_with(text, &origin, catalog)?, origin))
         }
-        None => Ok((load_plan(&args.file)?, args.file.display().to_string())),
+        None => Ok((
+            load_plan_with(&args.file, catalog)?,
+            args.file.display().to_string(),
+        )),
     }
 }
 
@@ -153,8 +185,8 @@ fn preset_text(name: &str) -> Result<&'static str, AppError> {
     })
 }
 
-fn plan(args: &PlanArgs) -> Result<Outcome, AppError> {
-    let (plan, _) = load_intent(&args.intent)?;
+fn plan(args: &PlanArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
+    let (plan, _) = load_intent(&args.intent, catalog)?;
     let stdout = match args.format {
         PlanFormat::Text => report::plan_text(&plan),
         PlanFormat::Json => serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n",
@@ -180,8 +212,8 @@ fn plan(args: &PlanArgs) -> Result<Outcome, AppError> {
     })
 }
 
-fn lint(args: &LintArgs) -> Result<Outcome, AppError> {
-    let (plan, origin) = load_intent(&args.intent)?;
+fn lint(args: &LintArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
+    let (plan, origin) = load_intent(&args.intent, catalog)?;
     let findings = &plan.findings;
     let stdout = match args.format {
         LintFormat::Text => report::findings_text(findings),
@@ -202,8 +234,9 @@ fn lint(args: &LintArgs) -> Result<Outcome, AppError> {
 fn prepare(
     intent: &IntentArgs,
     output: Option<&Path>,
+    catalog: &Catalog,
 ) -> Result<(Plan, PathBuf, output::ChangeSet), AppError> {
-    let (plan, origin) = load_intent(intent)?;
+    let (plan, origin) = load_intent(intent, catalog)?;
     let rendered = crate::render::render(&plan, &origin)?;
     let dir = output
         .map(Path::to_path_buf)
@@ -212,8 +245,8 @@ fn prepare(
     Ok((plan, dir, changes))
 }
 
-fn render(args: &RenderArgs) -> Result<Outcome, AppError> {
-    let (plan, dir, changes) = prepare(&args.intent, args.output.as_deref())?;
+fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
+    let (plan, dir, changes) = prepare(&args.intent, args.output.as_deref(), catalog)?;
     if args.dry_run {
         let mut stdout = output::format_unified(&changes, false);
         if !changes.has_differences() {
@@ -236,8 +269,8 @@ fn render(args: &RenderArgs) -> Result<Outcome, AppError> {
     Ok(Outcome::ok(stdout))
 }
 
-fn diff(args: &DiffArgs) -> Result<Outcome, AppError> {
-    let (plan, _, changes) = prepare(&args.intent, args.output.as_deref())?;
+fn diff(args: &DiffArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
+    let (plan, _, changes) = prepare(&args.intent, args.output.as_deref(), catalog)?;
     let numbers = report::plan_numbers(&plan);
     let color = match args.color {
         ColorChoice::Always => true,
@@ -271,8 +304,7 @@ fn unknown_type(name: &str, catalog: &Catalog) -> AppError {
     }
 }
 
-fn max_pods_command(args: &MaxPodsArgs) -> Result<Outcome, AppError> {
-    let catalog = Catalog::embedded();
+fn max_pods_command(args: &MaxPodsArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
     let types: Vec<&InstanceType> = if args.all {
         catalog.iter().collect()
     } else {
@@ -294,8 +326,7 @@ fn max_pods_command(args: &MaxPodsArgs) -> Result<Outcome, AppError> {
     }))
 }
 
-fn catalog(args: &CatalogArgs) -> Result<Outcome, AppError> {
-    let catalog = Catalog::embedded();
+fn catalog(args: &CatalogArgs, catalog: &CatalogInUse) -> Result<Outcome, AppError> {
     let named: Vec<&InstanceType> = if args.types.is_empty() {
         catalog.iter().collect()
     } else {
@@ -309,13 +340,17 @@ fn catalog(args: &CatalogArgs) -> Result<Outcome, AppError> {
         .filter(|t| !args.gpu || t.gpu_count > 0)
         .filter(|t| !args.efa || t.efa_interfaces > 0)
         .collect();
+    if args.source {
+        let names: Vec<&str> = shown.iter().map(|t| t.name.as_str()).collect();
+        return Ok(Outcome::ok(catalog.sources_report(&names, args.format)));
+    }
     Ok(Outcome::ok(match args.format {
         DataFormat::Text => report::catalog_text(&shown),
         DataFormat::Json => report::catalog_json(&shown),
     }))
 }
 
-fn init(args: &InitArgs) -> Result<Outcome, AppError> {
+fn init(args: &InitArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
     if args.list {
         let mut out = String::new();
         for (name, description, _) in presets::PRESETS {
@@ -348,7 +383,7 @@ fn init(args: &InitArgs) -> Result<Outcome, AppError> {
     }
     let text = presets::customize(text, args.name.as_deref(), args.region.as_deref());
     // The customized preset must still be a valid intent before anything is written.
-    plan_from_text(&text, &args.output.display().to_string())?;
+    plan_from_text_with(&text, &args.output.display().to_string(), catalog)?;
     if args.output.exists() && !args.force {
         return Err(AppError::Usage {
             message: format!(
@@ -357,14 +392,16 @@ fn init(args: &InitArgs) -> Result<Outcome, AppError> {
             ),
         });
     }
+    let text = ecosystem::with_schema_modeline(&text);
     fs::write(&args.output, &text).map_err(|source| AppError::Write {
         path: args.output.clone(),
         source,
     })?;
+    let schema_note = ecosystem::write_schema_beside(&args.output)?;
     Ok(Outcome {
         stdout: String::new(),
         stderr: format!(
-            "wrote {} from preset `{name}`; next: `eksgen plan -f {0}` then `eksgen render -f {0}`\n",
+            "wrote {} from preset `{name}`; next: `eksgen plan -f {0}` then `eksgen render -f {0}`\n{schema_note}",
             args.output.display()
         ),
         code: 0,
