@@ -16,7 +16,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 pub use locate::LocationIndex;
-pub use parse::{parse, parse_and_validate};
+pub use parse::{MAX_INTENT_BYTES, parse, parse_and_validate};
 pub use validate::{
     CIDR_BLOCKS_PER_VPC, MAX_GROUP_NAME, expanded_names, is_cluster_name, is_region, label_key,
     label_value, validate,
