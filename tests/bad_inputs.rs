@@ -176,6 +176,7 @@ cases! {
     wrong_type_enum => [":14:13: spec.network.cni.mode: unknown variant `prefix`", "did you mean `prefix-delegation`?"];
     duplicate_key => [":7:3: spec.region: the key `region` is given twice"];
     missing_required_field => [":26:7: spec.nodeGroups[0]: missing field `scaling`"];
+    kubernetes_version_sign => [":7:22: spec.kubernetesVersion: `+1.+34` is not a supported EKS Kubernetes version"];
     wrong_api_version => [":1:13: apiVersion: `eksgen/v2` is not supported; expected `eksgen/v1alpha1`"];
     // The catalog.
     unknown_instance_type => [":23:23: spec.nodeGroups[0].instanceTypes[0]: unknown instance type `m6i.lrage`", "did you mean `m6i.large`?"];
