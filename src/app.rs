@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, InstanceType};
 use crate::cli::{
-    CatalogArgs, Cli, ColorChoice, Command, DataFormat, DiffArgs, DiffFormat, InitArgs, IntentArgs,
-    LintArgs, LintFormat, MaxPodsArgs, PlanArgs, PlanFormat, RenderArgs,
+    CatalogArgs, CatalogCommand, Cli, ColorChoice, Command, DataFormat, DiffArgs, DiffFormat,
+    InitArgs, IntentArgs, LintArgs, LintFormat, MaxPodsArgs, PlanArgs, PlanFormat, RenderArgs,
 };
 use crate::diagnostic::{Diagnostic, IntentError};
+use crate::ecosystem::{self, CatalogInUse};
 use crate::max_pods::{MaxPodsOptions, max_pods};
 use crate::plan::{Plan, Severity};
 use crate::{intent, output, presets, report, resolve};
@@ -56,6 +57,10 @@ pub enum AppError {
     Render(#[from] crate::render::RenderError),
     #[error("{0}")]
     Output(#[from] crate::output::OutputError),
+    #[error("{0}")]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error("{0}")]
+    Import(#[from] crate::catalog_import::ImportError),
 }
 
 impl AppError {
@@ -65,20 +70,44 @@ impl AppError {
 }
 
 pub fn run(cli: Cli) -> Result<Outcome, AppError> {
-    match cli.command {
-        Command::Init(args) => init(&args),
-        Command::Plan(args) => plan(&args),
-        Command::Lint(args) => lint(&args),
-        Command::Render(args) => render(&args),
-        Command::Diff(args) => diff(&args),
-        Command::MaxPods(args) => max_pods_command(&args),
-        Command::Catalog(args) => catalog(&args),
+    // Commands that do not read the catalog.
+    match &cli.command {
+        Command::Schema => return Ok(ecosystem::schema()),
+        Command::Completions(args) => return Ok(ecosystem::completions(args.shell)),
+        Command::Man => return ecosystem::man(),
+        Command::Catalog(CatalogArgs {
+            action: Some(CatalogCommand::Import(args)),
+            ..
+        }) => return ecosystem::catalog_import(args),
+        _ => {}
     }
+    let cat = CatalogInUse::load(cli.catalog.as_deref())?;
+    let mut outcome = match cli.command {
+        Command::Init(args) => init(&args, &cat),
+        Command::Plan(args) => plan(&args, &cat),
+        Command::Lint(args) => lint(&args, &cat),
+        Command::Render(args) => render(&args, &cat),
+        Command::Diff(args) => diff(&args, &cat),
+        Command::MaxPods(args) => max_pods_command(&args, &cat),
+        Command::Catalog(args) => catalog(&args, &cat),
+        Command::Schema | Command::Completions(_) | Command::Man => unreachable!("handled above"),
+    }?;
+    outcome.stderr.insert_str(0, &cat.note());
+    Ok(outcome)
 }
 
-/// Read, parse, validate and resolve an intent file.
+/// Read, parse, validate and resolve an intent file against the embedded catalog.
 pub fn load_plan(path: &Path) -> Result<Plan, AppError> {
-    plan_from_text(&read_intent_text(path)?, &path.display().to_string())
+    load_plan_with(path, Catalog::embedded())
+}
+
+/// Read, parse, validate and resolve an intent file against `catalog`.
+pub fn load_plan_with(path: &Path, catalog: &Catalog) -> Result<Plan, AppError> {
+    plan_from_text_with(
+        &read_intent_text(path)?,
+        &path.display().to_string(),
+        catalog,
+    )
 }
 
 /// An intent file's text: at most [`intent::MAX_INTENT_BYTES`], UTF-8, with errors that
@@ -149,9 +178,13 @@ fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Parse, validate and resolve intent text.
+/// Parse, validate and resolve intent text against the embedded catalog.
 pub fn plan_from_text(text: &str, origin: &str) -> Result<Plan, AppError> {
-    let catalog = Catalog::embedded();
+    plan_from_text_with(text, origin, Catalog::embedded())
+}
+
+/// Parse, validate and resolve intent text against `catalog` (embedded plus any overlay).
+pub fn plan_from_text_with(text: &str, origin: &str, catalog: &Catalog) -> Result<Plan, AppError> {
     let intent = intent::parse_and_validate(text, origin, catalog)?;
     resolve::resolve(&intent, catalog).map_err(|mut diagnostics| {
         let index = intent::parse(text, origin)
@@ -223,7 +256,7 @@ impl Loaded {
 }
 
 /// The intent named on the command line: a preset or a file.
-fn load_intent(args: &IntentArgs) -> Result<Loaded, AppError> {
+fn load_intent(args: &IntentArgs, catalog: &Catalog) -> Result<Loaded, AppError> {
     let (text, origin) = match &args.preset {
         Some(name) => (preset_text(name)?.to_string(), format!("preset {name}")),
         None => (
@@ -232,7 +265,7 @@ fn load_intent(args: &IntentArgs) -> Result<Loaded, AppError> {
         ),
     };
     Ok(Loaded {
-        plan: plan_from_text(&text, &origin)?,
+        plan: plan_from_text_with(&text, &origin, catalog)?,
         origin,
         text,
     })
@@ -251,8 +284,8 @@ fn preset_text(name: &str) -> Result<&'static str, AppError> {
     })
 }
 
-fn plan(args: &PlanArgs) -> Result<Outcome, AppError> {
-    let loaded = load_intent(&args.intent)?;
+fn plan(args: &PlanArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
+    let loaded = load_intent(&args.intent, catalog)?;
     let plan = &loaded.plan;
     let stdout = match args.format {
         PlanFormat::Text => report::plan_text(plan),
@@ -271,8 +304,8 @@ fn plan(args: &PlanArgs) -> Result<Outcome, AppError> {
     })
 }
 
-fn lint(args: &LintArgs) -> Result<Outcome, AppError> {
-    let Loaded { plan, origin, .. } = load_intent(&args.intent)?;
+fn lint(args: &LintArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
+    let Loaded { plan, origin, .. } = load_intent(&args.intent, catalog)?;
     let findings = &plan.findings;
     let stdout = match args.format {
         LintFormat::Text => report::findings_text(findings),
@@ -293,8 +326,9 @@ fn lint(args: &LintArgs) -> Result<Outcome, AppError> {
 fn prepare(
     intent: &IntentArgs,
     output: Option<&Path>,
+    catalog: &Catalog,
 ) -> Result<(Plan, PathBuf, output::ChangeSet), AppError> {
-    let loaded = load_intent(intent)?;
+    let loaded = load_intent(intent, catalog)?;
     if let Some(err) = loaded.findings_error() {
         return Err(err.into());
     }
@@ -307,8 +341,8 @@ fn prepare(
     Ok((plan, dir, changes))
 }
 
-fn render(args: &RenderArgs) -> Result<Outcome, AppError> {
-    let (plan, dir, changes) = prepare(&args.intent, args.output.as_deref())?;
+fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
+    let (plan, dir, changes) = prepare(&args.intent, args.output.as_deref(), catalog)?;
     if args.dry_run {
         let mut stdout = output::format_unified(&changes, false);
         if !changes.has_differences() {
@@ -331,8 +365,8 @@ fn render(args: &RenderArgs) -> Result<Outcome, AppError> {
     Ok(Outcome::ok(stdout))
 }
 
-fn diff(args: &DiffArgs) -> Result<Outcome, AppError> {
-    let (plan, _, changes) = prepare(&args.intent, args.output.as_deref())?;
+fn diff(args: &DiffArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
+    let (plan, _, changes) = prepare(&args.intent, args.output.as_deref(), catalog)?;
     let numbers = report::plan_numbers(&plan);
     let color = match args.color {
         ColorChoice::Always => true,
@@ -366,8 +400,7 @@ fn unknown_type(name: &str, catalog: &Catalog) -> AppError {
     }
 }
 
-fn max_pods_command(args: &MaxPodsArgs) -> Result<Outcome, AppError> {
-    let catalog = Catalog::embedded();
+fn max_pods_command(args: &MaxPodsArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
     let types: Vec<&InstanceType> = if args.all {
         catalog.iter().collect()
     } else {
@@ -389,8 +422,7 @@ fn max_pods_command(args: &MaxPodsArgs) -> Result<Outcome, AppError> {
     }))
 }
 
-fn catalog(args: &CatalogArgs) -> Result<Outcome, AppError> {
-    let catalog = Catalog::embedded();
+fn catalog(args: &CatalogArgs, catalog: &CatalogInUse) -> Result<Outcome, AppError> {
     let named: Vec<&InstanceType> = if args.types.is_empty() {
         catalog.iter().collect()
     } else {
@@ -404,13 +436,17 @@ fn catalog(args: &CatalogArgs) -> Result<Outcome, AppError> {
         .filter(|t| !args.gpu || t.gpu_count > 0)
         .filter(|t| !args.efa || t.efa_interfaces > 0)
         .collect();
+    if args.source {
+        let names: Vec<&str> = shown.iter().map(|t| t.name.as_str()).collect();
+        return Ok(Outcome::ok(catalog.sources_report(&names, args.format)));
+    }
     Ok(Outcome::ok(match args.format {
         DataFormat::Text => report::catalog_text(&shown),
         DataFormat::Json => report::catalog_json(&shown),
     }))
 }
 
-fn init(args: &InitArgs) -> Result<Outcome, AppError> {
+fn init(args: &InitArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
     if args.list {
         let mut out = String::new();
         for (name, description, _) in presets::PRESETS {
@@ -443,12 +479,14 @@ fn init(args: &InitArgs) -> Result<Outcome, AppError> {
     }
     let text = presets::customize(text, args.name.as_deref(), args.region.as_deref());
     // The customized preset must still be a valid intent before anything is written.
-    plan_from_text(&text, &args.output.display().to_string())?;
+    plan_from_text_with(&text, &args.output.display().to_string(), catalog)?;
+    let text = ecosystem::with_schema_modeline(&text);
     write_intent_file(&args.output, &text, args.force)?;
+    let schema_note = ecosystem::write_schema_beside(&args.output)?;
     Ok(Outcome {
         stdout: String::new(),
         stderr: format!(
-            "wrote {} from preset `{name}`; next: `eksgen plan -f {0}` then `eksgen render -f {0}`\n",
+            "wrote {} from preset `{name}`; next: `eksgen plan -f {0}` then `eksgen render -f {0}`\n{schema_note}",
             args.output.display()
         ),
         code: 0,

@@ -16,7 +16,8 @@ pub const EMBEDDED_CSV: &str = include_str!("../data/instance-types.csv");
 /// Date the vendored catalog was exported; shown by `--version` and `catalog --source`.
 pub const EMBEDDED_CATALOG_DATE: &str = "2026-11";
 
-const EXPECTED_HEADER: &str = "instance_type,family,category,generation,size,arch,vcpu,memory_mib,hypervisor,bare_metal,gpu_count,gpu_manufacturer,gpu_name,gpu_memory_mib,accelerator_count,accelerator_manufacturer,accelerator_name,efa_interfaces,network_bandwidth_mbps,local_nvme_gb,max_enis,ipv4_per_eni,network_cards,default_network_card,max_enis_total,trunking,branch_enis,on_demand_usd_hour_us_east_1";
+/// The column layout of the embedded catalog and of overlays (`eksgen catalog import` writes it).
+pub const EXPECTED_HEADER: &str = "instance_type,family,category,generation,size,arch,vcpu,memory_mib,hypervisor,bare_metal,gpu_count,gpu_manufacturer,gpu_name,gpu_memory_mib,accelerator_count,accelerator_manufacturer,accelerator_name,efa_interfaces,network_bandwidth_mbps,local_nvme_gb,max_enis,ipv4_per_eni,network_cards,default_network_card,max_enis_total,trunking,branch_enis,on_demand_usd_hour_us_east_1";
 
 /// CPU architecture as the catalog and Kubernetes (`kubernetes.io/arch`) spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -19,6 +19,11 @@ Exit codes: 0 ok (no differences / no findings), 1 differences (diff) or finding
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Catalog overlay CSV (from `eksgen catalog import`): its rows add to or replace the
+    /// embedded ones. Default: $EKSGEN_CATALOG, else $XDG_CONFIG_HOME/eksgen/catalog.csv
+    /// (~/.config/eksgen/catalog.csv) when that file exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,11 +56,55 @@ pub enum Command {
         after_help = "Examples:\n  eksgen max-pods c5.4xlarge --prefix-delegation\n  eksgen max-pods --all --uncapped"
     )]
     MaxPods(MaxPodsArgs),
-    /// Show instance facts from the embedded catalog.
+    /// Show instance facts from the catalog (embedded, plus an overlay); import new types.
     #[command(
-        after_help = "Examples:\n  eksgen catalog p5.48xlarge\n  eksgen catalog --gpu --efa --format json"
+        after_help = "Examples:\n  eksgen catalog p5.48xlarge\n  eksgen catalog --gpu --efa --format json\n  eksgen catalog import types.json -o ~/.config/eksgen/catalog.csv"
     )]
     Catalog(CatalogArgs),
+    /// Print the JSON Schema of the intent file (for editors: yaml-language-server).
+    #[command(after_help = "Example:\n  eksgen schema > eksgen.schema.json")]
+    Schema,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  eksgen completions bash > ~/.local/share/bash-completion/completions/eksgen\n  eksgen completions zsh > \"${fpath[1]}/_eksgen\"\n  eksgen completions fish > ~/.config/fish/completions/eksgen.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  eksgen man > eksgen.1 && man ./eksgen.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Turn `aws ec2 describe-instance-types` JSON into a catalog overlay CSV.
+    #[command(
+        after_help = "Example:\n  aws ec2 describe-instance-types --output json > types.json\n  eksgen catalog import types.json -o ~/.config/eksgen/catalog.csv\n  eksgen --catalog ~/.config/eksgen/catalog.csv catalog --source --gpu"
+    )]
+    Import(CatalogImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogImportArgs {
+    /// JSON written by `aws ec2 describe-instance-types` (one page or several pages merged).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Overlay CSV to write (default: standard output).
+    #[arg(short = 'o', long, value_name = "OVERLAY")]
+    pub output: Option<PathBuf>,
+    /// On-demand prices: the JSON of `aws pricing get-products --service-code AmazonEC2`
+    /// (us-east-1 Linux shared-tenancy rows are used), or an object such as
+    /// {"m5.large": 0.096} in USD per hour.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Overwrite an existing overlay file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -200,7 +249,10 @@ pub struct MaxPodsArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct CatalogArgs {
+    #[command(subcommand)]
+    pub action: Option<CatalogCommand>,
     /// Instance types to show (default: all, after filters).
     #[arg(value_name = "TYPE")]
     pub types: Vec<String>,
@@ -210,6 +262,9 @@ pub struct CatalogArgs {
     /// Only types with EFA.
     #[arg(long)]
     pub efa: bool,
+    /// Show where each type's facts come from (embedded catalog and its date, or overlay file).
+    #[arg(long)]
+    pub source: bool,
     #[arg(long, value_enum, default_value_t = DataFormat::Text)]
     pub format: DataFormat,
 }

@@ -13,9 +13,11 @@
 
 pub mod app;
 pub mod catalog;
+pub mod catalog_import;
 pub mod cidr;
 pub mod cli;
 pub mod diagnostic;
+pub mod ecosystem;
 pub mod intent;
 pub mod max_pods;
 pub mod output;

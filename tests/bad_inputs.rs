@@ -504,13 +504,17 @@ fn init_output_cases() {
 
 /// A dangling link at the init path counts as an existing file: init does not create the
 /// file it points to; with --force the link itself is replaced, its target never written.
+/// The same for the schema file init writes beside the intent: a link there is kept, never
+/// written through.
 #[cfg(unix)]
 #[test]
 fn init_never_writes_through_a_link() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
     let target = dir.join("elsewhere.yaml");
+    let schema_target = dir.join("elsewhere.json");
     std::os::unix::fs::symlink(&target, dir.join("eksgen.yaml")).unwrap();
+    std::os::unix::fs::symlink(&schema_target, dir.join("eksgen.schema.json")).unwrap();
     let err = assert_refused(
         &eksgen(&["init", "--preset", "minimal"], dir),
         "init over a dangling link",
@@ -520,11 +524,15 @@ fn init_never_writes_through_a_link() {
     let out = eksgen(&["init", "--preset", "minimal", "--force"], dir);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!target.exists(), "init wrote through the link");
+    assert!(
+        !schema_target.exists(),
+        "init wrote the schema through a link"
+    );
     let meta = fs::symlink_metadata(dir.join("eksgen.yaml")).unwrap();
     assert!(meta.is_file());
     assert_eq!(
         listing(dir),
-        BTreeSet::from(["eksgen.yaml".into()]),
+        BTreeSet::from(["eksgen.yaml".into(), "eksgen.schema.json".into()]),
         "a temp file was left behind"
     );
 }

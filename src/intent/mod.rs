@@ -7,16 +7,19 @@
 
 mod locate;
 mod parse;
+mod schema;
 mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 pub use locate::LocationIndex;
 pub use parse::{MAX_INTENT_BYTES, parse, parse_and_validate};
+pub use schema::json_schema;
 pub use validate::{
     CIDR_BLOCKS_PER_VPC, MAX_GROUP_NAME, expanded_names, is_cluster_name, is_region, label_key,
     label_value, validate,
@@ -26,40 +29,47 @@ pub const API_VERSION: &str = "eksgen/v1alpha1";
 pub const KIND: &str = "ClusterIntent";
 
 /// The whole intent file.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Intent {
+    #[schemars(schema_with = "schema::api_version")]
     pub api_version: String,
+    #[schemars(schema_with = "schema::kind")]
     pub kind: String,
     pub metadata: Metadata,
     pub spec: Spec,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Metadata {
     /// EKS cluster name.
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Spec {
+    /// AWS region code, e.g. `us-west-2`.
     pub region: String,
     pub kubernetes_version: KubernetesVersion,
+    /// Options of the generated Terraform.
     #[serde(default)]
     pub terraform: TerraformSpec,
     /// Who can reach the Kubernetes API endpoint.
     #[serde(default)]
     pub endpoint: EndpointSpec,
     pub network: NetworkSpec,
+    /// Cluster-wide autoscalers to install.
     #[serde(default)]
     pub autoscaling: AutoscalingSpec,
+    /// Where workload images come from (drives the image-pull and transfer estimates).
     #[serde(default)]
     pub registry: Option<RegistrySpec>,
     /// Tags added to every AWS resource the generated Terraform creates.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Node groups (managed, self-managed or Karpenter NodePools); at least one.
     pub node_groups: Vec<NodeGroupSpec>,
 }
 
@@ -160,7 +170,7 @@ impl<'de> Deserialize<'de> for EksModule {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TerraformSpec {
     #[serde(default)]
@@ -168,9 +178,10 @@ pub struct TerraformSpec {
 }
 
 /// Kubernetes API endpoint access. Private access is always on; public access is opt-in.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EndpointSpec {
+    /// Open the endpoint to the internet (limited to `publicAccessCidrs`).
     #[serde(default)]
     pub public_access: bool,
     /// CIDRs allowed to reach the public endpoint; required when `publicAccess` is true.
@@ -178,15 +189,18 @@ pub struct EndpointSpec {
     pub public_access_cidrs: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NetworkSpec {
+    /// Primary VPC CIDR, /16 to /28, e.g. `10.0.0.0/16`.
     pub vpc_cidr: String,
+    /// Zones of the region with subnets (at least two), e.g. `[us-west-2a, us-west-2b]`.
     pub availability_zones: Vec<String>,
     #[serde(default)]
     pub secondary_cidrs: SecondaryCidrs,
     #[serde(default)]
     pub cni: CniSpec,
+    /// How often pods start and stop; `high` keeps WARM_IP_TARGET off (EC2 call throttling).
     #[serde(default)]
     pub pod_churn: PodChurn,
     #[serde(default)]
@@ -237,29 +251,38 @@ impl<'de> Deserialize<'de> for SecondaryCidrs {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CniMode {
+    /// Prefix delegation when every type is Nitro, else secondary IPs.
     #[default]
     Auto,
+    /// Assign /28 prefixes to ENI slots (Nitro types only).
     PrefixDelegation,
+    /// Assign individual secondary IPs.
     SecondaryIp,
 }
 
 /// VPC CNI overrides. Each set field is taken literally.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CniSpec {
+    /// How the VPC CNI hands out pod addresses.
     #[serde(default)]
     pub mode: CniMode,
+    /// VPC CNI WARM_ENI_TARGET.
     #[serde(default)]
     pub warm_eni_target: Option<u32>,
+    /// VPC CNI WARM_IP_TARGET.
     #[serde(default)]
     pub warm_ip_target: Option<u32>,
+    /// VPC CNI MINIMUM_IP_TARGET.
     #[serde(default)]
     pub minimum_ip_target: Option<u32>,
+    /// VPC CNI WARM_PREFIX_TARGET (prefix delegation).
     #[serde(default)]
     pub warm_prefix_target: Option<u32>,
+    /// VPC CNI MAX_ENI: cap on the ENIs a node uses (1 or more).
     #[serde(default)]
     pub max_eni: Option<u32>,
 }
@@ -273,7 +296,7 @@ impl CniSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PodChurn {
     #[default]
@@ -282,7 +305,7 @@ pub enum PodChurn {
 }
 
 /// NAT gateways for the private subnets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NatGateway {
     /// One per AZ: an AZ outage does not cut the others off.
@@ -292,16 +315,18 @@ pub enum NatGateway {
     Single,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AutoscalingSpec {
+    /// Install cluster-autoscaler and tag the node groups for it.
     #[serde(default)]
     pub cluster_autoscaler: bool,
+    /// Install Karpenter; required by groups with `provisioner: karpenter`.
     #[serde(default)]
     pub karpenter: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RegistrySpec {
     /// Region the workload images are pulled from; defaults to the cluster region.
@@ -315,12 +340,15 @@ pub struct RegistrySpec {
     pub scale_outs_per_day: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Provisioner {
+    /// EKS managed node group.
     #[default]
     Managed,
+    /// Self-managed Auto Scaling group.
     SelfManaged,
+    /// Karpenter NodePool (needs `spec.autoscaling.karpenter: true`).
     Karpenter,
 }
 
@@ -334,7 +362,7 @@ impl Provisioner {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AmiFamily {
     #[default]
@@ -353,7 +381,7 @@ impl AmiFamily {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CapacityType {
     #[default]
@@ -372,11 +400,14 @@ impl CapacityType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Scaling {
+    /// Fewest nodes.
     pub min: u32,
+    /// Nodes at creation; min <= desired <= max.
     pub desired: u32,
+    /// Most nodes the group may grow to (1 to 10,000); subnets are sized for it.
     pub max: u32,
 }
 
@@ -427,7 +458,7 @@ impl<'de> Deserialize<'de> for MaxPodsSetting {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum TaintEffect {
     NoSchedule,
     PreferNoSchedule,
@@ -453,9 +484,10 @@ impl TaintEffect {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Taint {
+    /// Taint key, e.g. `nvidia.com/gpu`.
     pub key: String,
     #[serde(default)]
     pub value: Option<String>,
@@ -463,7 +495,7 @@ pub struct Taint {
 }
 
 /// Karpenter consolidation for a group's NodePool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Consolidation {
     /// Replace or remove under-used nodes (Karpenter default).
@@ -475,7 +507,7 @@ pub enum Consolidation {
 }
 
 /// Inter-node traffic of the group's workloads (drives AZ lints).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Traffic {
     #[default]
@@ -484,54 +516,69 @@ pub enum Traffic {
 }
 
 /// What one workload pod needs (for one-pod-per-node sizing lints and snippets).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodResources {
+    /// vCPUs one pod requests.
     #[serde(default)]
     pub cpu: Option<f64>,
+    /// GiB of memory one pod requests.
     #[serde(default)]
     pub memory_gi_b: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeGroupSpec {
+    #[schemars(schema_with = "schema::group_name")]
     pub name: String,
+    /// EC2 instance types, e.g. `[m6i.large]`; or choose by `memoryTiersGiB`.
     #[serde(default)]
     pub instance_types: Vec<String>,
     /// Choose instances by memory instead of by name: one group per tier.
     #[serde(default)]
     pub memory_tiers_gi_b: Vec<u32>,
+    /// Families the memory tiers choose from, e.g. `[r6i, m6i]`.
     #[serde(default)]
     pub instance_families: Vec<String>,
     #[serde(default)]
     pub provisioner: Provisioner,
+    /// Node AMI family.
     #[serde(default)]
     pub ami_family: AmiFamily,
+    /// How the nodes are bought.
     #[serde(default)]
     pub capacity_type: CapacityType,
     /// Required with `capacityType: capacity-block`; also skips the EFA placement group.
     #[serde(default)]
     pub capacity_reservation_id: Option<String>,
+    /// Node counts.
     pub scaling: Scaling,
+    /// Pods with VPC addresses per node, daemonsets included (sizes subnets and CNI targets).
     #[serde(default)]
     pub pods_per_node: Option<u32>,
     #[serde(default)]
     pub max_pods: MaxPodsSetting,
+    /// One workload pod per node (e.g. a notebook); lints check the node fits `podResources`.
     #[serde(default)]
     pub one_pod_per_node: bool,
     #[serde(default)]
     pub pod_resources: Option<PodResources>,
+    /// Zones for this group, a subset of the cluster's; default: all of them.
     #[serde(default)]
     pub availability_zones: Option<Vec<String>>,
+    /// Attach Elastic Fabric Adapters (EFA-capable types only).
     #[serde(default)]
     pub efa: bool,
     #[serde(default)]
     pub inter_node_traffic: Traffic,
+    /// Root volume size in GiB (20 to 16,384).
     #[serde(default)]
     pub disk_size_gi_b: Option<u32>,
+    /// Kubernetes node labels.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Kubernetes node taints.
     #[serde(default)]
     pub taints: Vec<Taint>,
     /// Karpenter only; default: `when-empty` for EFA / capacity-block groups, else

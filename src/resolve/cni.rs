@@ -21,8 +21,8 @@ pub struct CniInputs<'a> {
     pub spec: &'a CniSpec,
     pub churn: PodChurn,
     pub types: Vec<&'a InstanceType>,
-    /// `(podsPerNode, scaling.max)` of every group.
-    pub groups: Vec<(u32, u64)>,
+    /// `(name, podsPerNode, scaling.max)` of every group.
+    pub groups: Vec<(&'a str, u32, u64)>,
     pub nodes_at_max: u64,
     pub custom_networking: bool,
 }
@@ -77,12 +77,12 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
     }
     // One floor serves every node: take the podsPerNode of the group with the most nodes at
     // max scale, where the floor's addresses are multiplied most.
-    let (floor, floor_nodes) = input
+    let (floor_group, floor, floor_nodes) = input
         .groups
         .iter()
         .copied()
-        .max_by_key(|(pods, nodes)| (*nodes, *pods))
-        .unwrap_or((1, 0));
+        .max_by_key(|(_, pods, nodes)| (*nodes, *pods))
+        .unwrap_or(("", 1, 0));
     if spec.has_overrides() {
         let literal = "set in the intent (taken literally; eksgen adds no other targets)";
         if let Some(v) = spec.warm_eni_target {
@@ -133,15 +133,21 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
             "MINIMUM_IP_TARGET",
             floor.to_string(),
             "eksgen",
-            format!(
-                "each node allocates {floor} addresses in one call at boot (podsPerNode of the group with the most nodes at max, {floor_nodes}) instead of whole ENIs of up to {} addresses; groups with more pods add addresses as pods arrive",
-                input
-                    .types
-                    .iter()
-                    .map(|t| t.ipv4_per_eni)
-                    .max()
-                    .unwrap_or(0)
-            ),
+            if pd {
+                format!(
+                    "each node takes the /28 prefixes for {floor} addresses at boot (podsPerNode of `{floor_group}`, the group with the most nodes at max scale: {floor_nodes}) instead of keeping a whole spare /28 (WARM_PREFIX_TARGET=1); groups with more pods add prefixes as pods arrive"
+                )
+            } else {
+                format!(
+                    "each node allocates {floor} addresses in one call at boot (podsPerNode of `{floor_group}`, the group with the most nodes at max scale: {floor_nodes}) instead of whole ENIs of up to {} addresses; groups with more pods add addresses as pods arrive",
+                    input
+                        .types
+                        .iter()
+                        .map(|t| t.ipv4_per_eni)
+                        .max()
+                        .unwrap_or(0)
+                )
+            },
         );
         targets.minimum_ip_target = Some(floor);
         if large || churny {
@@ -232,7 +238,7 @@ mod tests {
             spec,
             churn,
             types: vec![Catalog::embedded().get("m6i.large").unwrap()],
-            groups: vec![(30, nodes), (4, nodes + 1)],
+            groups: vec![("big", 30, nodes), ("small", 4, nodes + 1)],
             nodes_at_max: nodes * 2 + 1,
             custom_networking: false,
         }

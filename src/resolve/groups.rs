@@ -356,7 +356,7 @@ pub fn size_groups(
             types: all_types,
             groups: partial
                 .iter()
-                .map(|p| (p.4, u64::from(p.0.spec.scaling.max)))
+                .map(|p| (p.0.name.as_str(), p.4, u64::from(p.0.spec.scaling.max)))
                 .collect(),
             nodes_at_max,
             custom_networking,
@@ -529,7 +529,11 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         if pulls_big_image { image_gib } else { None },
     );
     let image_pull = if pulls_big_image {
-        image_gib.map(|size| image_pull_plan(size, smallest.network_bandwidth_mbps, &root_volume))
+        image_gib.map(|size| {
+            // Pulls use the primary network card; the catalog's figure is all cards together.
+            let cards = u64::from(smallest.network_cards.unwrap_or(1).max(1));
+            image_pull_plan(size, smallest.network_bandwidth_mbps / cards, &root_volume)
+        })
     } else {
         None
     };

@@ -1,0 +1,831 @@
+//! The Terraform templates' view of the plan.
+//!
+//! Layout only: which module input names a terraform-aws-eks major version uses, maps turned
+//! into ordered lists, a group's availability zones turned into positions in the VPC module's
+//! subnet lists, plan strings spelled the way an API or a config format wants them (EKS
+//! capacity types, kubelet flags, TOML strings). No number is derived here: every value comes
+//! from a plan field.
+
+use serde::Serialize;
+
+use crate::plan::{
+    EndpointPlan, ImagePullPlan, NodeGroupPlan, Plan, SubnetPlan, SubnetRole, TaintPlan,
+};
+use crate::render::kubernetes;
+
+/// terraform-aws-modules versions the output pins, per terraform-aws-eks major version.
+pub const EKS_MODULE_V21: &str = "21.19.0";
+pub const EKS_MODULE_V20: &str = "20.37.2";
+pub const VPC_MODULE_V6: &str = "6.6.0";
+/// terraform-aws-vpc 6.x requires AWS provider 6.x, which terraform-aws-eks 20.37.x refuses
+/// (`< 6.0.0`), so v20 output pins the last 5.x VPC module.
+pub const VPC_MODULE_V5: &str = "5.21.0";
+
+/// Everything the `.tf` templates read.
+#[derive(Debug, Serialize)]
+pub struct Root<'a> {
+    pub cluster: &'a str,
+    pub region: &'a str,
+    pub kubernetes_version: &'a str,
+    pub v20: bool,
+    pub versions: Versions,
+    /// Root input names of the selected terraform-aws-eks major version.
+    pub inputs: Inputs,
+    pub endpoint: &'a EndpointPlan,
+    pub tags: Vec<Kv>,
+    pub karpenter: bool,
+    /// Node IAM role of Karpenter nodes, the exact name the EC2NodeClasses use.
+    pub karpenter_node_role: String,
+    /// Cluster placement groups the EFA Karpenter groups' EC2NodeClasses select by name.
+    pub karpenter_placement_groups: Vec<PlacementGroup>,
+    /// v21: all-traffic self rules on the node security group for EFA Karpenter nodes (which
+    /// use that security group, found by the discovery tag).
+    pub karpenter_efa_rules: bool,
+    /// Tag key (value: the cluster) by which EC2NodeClasses find node subnets and the node
+    /// security group.
+    pub discovery_tag: &'static str,
+    /// Custom networking: the ENIConfig template the Kubernetes renderer writes.
+    pub eniconfig: Option<EniConfig>,
+    pub vpc: Vpc<'a>,
+    pub cni_env: Vec<Kv>,
+    /// `NAME=value (source): reason` for each CNI setting, for comments.
+    pub cni_reasons: Vec<String>,
+    pub cni_mode_reason: &'a str,
+    pub managed: Vec<Group>,
+    pub self_managed: Vec<Group>,
+    /// One `aws_ssm_parameter` data source per group that takes its AMI by id.
+    pub amis: Vec<Ami>,
+    /// Cluster-autoscaler tags for managed node groups' Auto Scaling groups.
+    pub asg_tags: Vec<AsgTag>,
+    /// v20 only: the root `enable_efa_support` adds the EFA self rules to the shared node
+    /// security group (v21 node groups get their own security group instead).
+    pub efa_node_rules: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlacementGroup {
+    /// Terraform resource name.
+    pub resource: String,
+    pub name: String,
+}
+
+/// The `templatefile()` call that turns the Kubernetes renderer's ENIConfig template into
+/// manifests once subnet and security group ids exist.
+#[derive(Debug, Serialize)]
+pub struct EniConfig {
+    pub template: &'static str,
+    pub subnets_var: &'static str,
+    pub security_groups_var: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Versions {
+    pub terraform: &'static str,
+    pub aws_provider: &'static str,
+    pub eks_module: &'static str,
+    pub vpc_module: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Inputs {
+    pub name: &'static str,
+    pub version: &'static str,
+    pub addons: &'static str,
+    pub endpoint_public_access: &'static str,
+    pub endpoint_private_access: &'static str,
+    pub endpoint_public_access_cidrs: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Kv {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Vpc<'a> {
+    pub cidr: String,
+    pub secondary_cidrs: Vec<String>,
+    pub secondary_cidrs_reason: &'a str,
+    pub azs: &'a [String],
+    pub private: Vec<Subnet<'a>>,
+    pub public: Vec<Subnet<'a>>,
+    /// Pod subnets (custom networking), placed as the VPC module's `intra_subnets`.
+    pub pod: Vec<Subnet<'a>>,
+    pub single_nat_gateway: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Subnet<'a> {
+    pub az: &'a str,
+    pub cidr: String,
+    /// Position in the VPC module's list output for this role.
+    pub index: usize,
+    pub reason: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Ami {
+    pub name: String,
+    pub parameter: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AsgTag {
+    /// `for_each` key: `<group>/<tag key>`.
+    pub id: String,
+    pub group: String,
+    pub key: String,
+    pub value: String,
+}
+
+/// One managed or self-managed node group, as the module's map entry lays it out.
+#[derive(Debug, Serialize)]
+pub struct Group {
+    pub name: String,
+    /// Plan reasons, one comment line each.
+    pub notes: Vec<String>,
+    pub instance_types: Vec<String>,
+    pub instance_type: String,
+    pub ami_type: String,
+    /// Data source name when the group takes its AMI by id (module-owned bootstrap).
+    pub ami_data: Option<String>,
+    /// Managed groups on the custom-AMI path.
+    pub enable_bootstrap_user_data: bool,
+    /// EKS API spelling: `ON_DEMAND`, `SPOT`, `CAPACITY_BLOCK`.
+    pub capacity_type: &'static str,
+    /// Launch template market type: `capacity-block` (and `spot` for single-type
+    /// self-managed groups).
+    pub market_type: Option<&'static str>,
+    pub capacity_reservation_id: Option<String>,
+    /// Self-managed groups over several instance types or on spot.
+    pub mixed: Option<Mixed>,
+    pub min: u32,
+    pub desired: u32,
+    pub max: u32,
+    /// Positions of the group's zones in the VPC module's `private_subnets` output.
+    pub subnet_indices: Vec<usize>,
+    pub efa: bool,
+    /// EFA groups whose plan asks for no placement group (the module still creates one).
+    pub efa_without_placement_group: bool,
+    /// v20 EFA groups: the zone the module picks subnets and the placement group in.
+    pub placement_group_az: Option<String>,
+    /// Managed groups: `labels` / `taints` inputs.
+    pub labels: Vec<Kv>,
+    pub taints: Vec<Taint>,
+    pub volume: Volume,
+    pub node_config: Option<NodeConfig>,
+    pub bottlerocket: Option<Bottlerocket>,
+    /// AL2 `bootstrap_extra_args` (one command-line string).
+    pub al2_bootstrap_args: Option<String>,
+    /// Self-managed groups: tags on the Auto Scaling group only.
+    pub autoscaling_group_tags: Vec<Kv>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Mixed {
+    pub on_demand_percentage: u32,
+    pub spot_allocation_strategy: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Taint {
+    /// Map key in the module's `taints` map: `<key>:<effect>`.
+    pub id: String,
+    pub key: String,
+    pub value: Option<String>,
+    pub effect: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Volume {
+    pub device_name: &'static str,
+    /// Map key in `block_device_mappings`.
+    pub device_key: &'static str,
+    pub size_gib: u32,
+    pub volume_type: String,
+    pub iops: u32,
+    pub throughput_mibps: u32,
+    pub encrypted: bool,
+    pub reason: String,
+}
+
+/// AL2023 nodeadm `NodeConfig` passed in `cloudinit_pre_nodeadm`.
+#[derive(Debug, Serialize)]
+pub struct NodeConfig {
+    pub max_pods: Option<u32>,
+    pub image_pull: Option<ImagePullPlan>,
+    /// Extra kubelet flags (self-managed groups: labels and taints).
+    pub flags: Vec<String>,
+}
+
+/// Bottlerocket settings TOML passed in `bootstrap_extra_args`.
+#[derive(Debug, Serialize)]
+pub struct Bottlerocket {
+    /// The module's own `[settings.kubernetes]` table comes first, so these keys continue
+    /// it; otherwise (EKS-owned bootstrap) the TOML opens the table itself.
+    pub module_owned: bool,
+    pub max_pods: Option<u32>,
+    pub registry_qps: Option<u32>,
+    pub registry_burst: Option<u32>,
+    /// Quoted TOML keys and values.
+    pub labels: Vec<Kv>,
+    pub taints: Vec<Kv>,
+}
+
+/// The plan cannot be laid out as Terraform (always an eksgen bug upstream).
+#[derive(Debug)]
+pub struct LayoutError(pub String);
+
+/// Build the templates' context from the plan.
+pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
+    let v20 = match plan.eks_module.as_str() {
+        "20" => true,
+        "21" => false,
+        other => {
+            return Err(LayoutError(format!(
+                "eksModule `{other}` is not one this renderer knows (20 or 21)"
+            )));
+        }
+    };
+    let azs = &plan.network.availability_zones;
+    let private = subnets(plan, SubnetRole::Private)?;
+    let public = subnets(plan, SubnetRole::Public)?;
+    let pod = subnets(plan, SubnetRole::Pod)?;
+    if plan.network.custom_networking && pod.is_empty() {
+        return Err(LayoutError(
+            "custom networking without pod subnets".to_string(),
+        ));
+    }
+
+    let mut managed = Vec::new();
+    let mut self_managed = Vec::new();
+    let mut amis = Vec::new();
+    let mut asg_tags = Vec::new();
+    let mut karpenter_placement_groups = Vec::new();
+    for (index, g) in plan.node_groups.iter().enumerate() {
+        let kind = match g.max_pods_delivery.path.as_str() {
+            "karpenter" => {
+                if let Some(name) = &g.placement_group_name {
+                    karpenter_placement_groups.push(PlacementGroup {
+                        resource: identifier("karpenter", &g.name, index),
+                        name: name.clone(),
+                    });
+                }
+                continue;
+            }
+            "eks-ami" => Delivery::EksAmi,
+            "custom-ami" => Delivery::CustomAmi,
+            "self-managed" => Delivery::SelfManaged,
+            other => {
+                return Err(LayoutError(format!(
+                    "node group {}: unknown max-pods delivery path `{other}`",
+                    g.name
+                )));
+            }
+        };
+        let group = group(g, index, kind, azs, v20)?;
+        if let Some(name) = &group.ami_data {
+            amis.push(Ami {
+                name: name.clone(),
+                parameter: g.ami.ssm_parameter.clone(),
+            });
+        }
+        if kind == Delivery::SelfManaged {
+            self_managed.push(group);
+        } else {
+            asg_tags.extend(g.autoscaler_tags.iter().map(|(k, v)| AsgTag {
+                id: format!("{}/{k}", g.name),
+                group: g.name.clone(),
+                key: k.clone(),
+                value: v.clone(),
+            }));
+            managed.push(group);
+        }
+    }
+    let any_efa = plan.node_groups.iter().any(|g| g.efa);
+    let karpenter_efa = plan
+        .node_groups
+        .iter()
+        .any(|g| g.efa && g.max_pods_delivery.path == "karpenter");
+
+    Ok(Root {
+        cluster: &plan.cluster,
+        region: &plan.region,
+        kubernetes_version: &plan.kubernetes_version,
+        v20,
+        versions: if v20 {
+            Versions {
+                terraform: ">= 1.5.7",
+                aws_provider: "~> 5.95",
+                eks_module: EKS_MODULE_V20,
+                vpc_module: VPC_MODULE_V5,
+            }
+        } else {
+            Versions {
+                terraform: ">= 1.5.7",
+                aws_provider: "~> 6.0",
+                eks_module: EKS_MODULE_V21,
+                vpc_module: VPC_MODULE_V6,
+            }
+        },
+        inputs: if v20 {
+            Inputs {
+                name: "cluster_name",
+                version: "cluster_version",
+                addons: "cluster_addons",
+                endpoint_public_access: "cluster_endpoint_public_access",
+                endpoint_private_access: "cluster_endpoint_private_access",
+                endpoint_public_access_cidrs: "cluster_endpoint_public_access_cidrs",
+            }
+        } else {
+            Inputs {
+                name: "name",
+                version: "kubernetes_version",
+                addons: "addons",
+                endpoint_public_access: "endpoint_public_access",
+                endpoint_private_access: "endpoint_private_access",
+                endpoint_public_access_cidrs: "endpoint_public_access_cidrs",
+            }
+        },
+        endpoint: &plan.endpoint,
+        tags: kvs(plan.tags.iter()),
+        karpenter: plan.autoscaling.karpenter,
+        karpenter_node_role: plan
+            .autoscaling
+            .karpenter_node_role
+            .clone()
+            .unwrap_or_default(),
+        karpenter_placement_groups,
+        karpenter_efa_rules: !v20 && karpenter_efa,
+        discovery_tag: kubernetes::DISCOVERY_TAG,
+        eniconfig: plan.network.custom_networking.then_some(EniConfig {
+            template: kubernetes::ENICONFIG_TEMPLATE,
+            subnets_var: kubernetes::ENICONFIG_SUBNETS_VAR,
+            security_groups_var: kubernetes::ENICONFIG_SECURITY_GROUPS_VAR,
+        }),
+        vpc: Vpc {
+            cidr: plan.network.vpc_cidr.to_string(),
+            secondary_cidrs: plan
+                .network
+                .secondary_cidrs
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            secondary_cidrs_reason: &plan.network.secondary_cidrs_reason,
+            azs,
+            private,
+            public,
+            pod,
+            single_nat_gateway: match plan.network.nat_gateway.as_str() {
+                "single" => true,
+                "per-az" => false,
+                other => {
+                    return Err(LayoutError(format!("unknown natGateway `{other}`")));
+                }
+            },
+        },
+        cni_env: kvs(plan.network.cni.env.iter()),
+        cni_reasons: plan
+            .network
+            .cni
+            .settings
+            .iter()
+            .map(|s| format!("{}={} ({}): {}", s.name, s.value, s.source, s.reason))
+            .collect(),
+        cni_mode_reason: &plan.network.cni.mode_reason,
+        managed,
+        self_managed,
+        amis,
+        asg_tags,
+        efa_node_rules: v20 && any_efa,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    EksAmi,
+    CustomAmi,
+    SelfManaged,
+}
+
+/// The plan's subnets of one role, checked to be one per cluster zone in zone order: the VPC
+/// module places the n-th CIDR of a list in the n-th zone of `azs`.
+fn subnets(plan: &Plan, role: SubnetRole) -> Result<Vec<Subnet<'_>>, LayoutError> {
+    let list: Vec<&SubnetPlan> = plan.subnets(role).collect();
+    if list.is_empty() && role == SubnetRole::Pod {
+        return Ok(Vec::new());
+    }
+    let zones: Vec<&str> = list.iter().map(|s| s.az.as_str()).collect();
+    let want: Vec<&str> = plan
+        .network
+        .availability_zones
+        .iter()
+        .map(String::as_str)
+        .collect();
+    if zones != want {
+        return Err(LayoutError(format!(
+            "{} subnets are in zones {zones:?}, but the VPC module needs one per zone in the order {want:?}",
+            role.as_str()
+        )));
+    }
+    Ok(list
+        .into_iter()
+        .enumerate()
+        .map(|(index, s)| Subnet {
+            az: &s.az,
+            cidr: s.cidr.to_string(),
+            index,
+            reason: &s.reason,
+        })
+        .collect())
+}
+
+fn group(
+    g: &NodeGroupPlan,
+    index: usize,
+    kind: Delivery,
+    azs: &[String],
+    v20: bool,
+) -> Result<Group, LayoutError> {
+    let fail = |m: String| LayoutError(format!("node group {}: {m}", g.name));
+    let subnet_indices = g
+        .availability_zones
+        .iter()
+        .map(|az| {
+            azs.iter()
+                .position(|a| a == az)
+                .ok_or_else(|| fail(format!("zone {az} is not a cluster zone")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let instance_type = g
+        .instance_types
+        .first()
+        .cloned()
+        .ok_or_else(|| fail("no instance types".to_string()))?;
+    let (capacity_type, market_type) = match g.capacity_type.as_str() {
+        "on-demand" => ("ON_DEMAND", None),
+        "spot" => ("SPOT", None),
+        "capacity-block" => ("CAPACITY_BLOCK", Some("capacity-block")),
+        other => return Err(fail(format!("unknown capacity type `{other}`"))),
+    };
+    let self_managed = kind == Delivery::SelfManaged;
+    // Self-managed Auto Scaling groups take several types or spot through a mixed instances
+    // policy; a capacity block is one type on the launch template.
+    let mixed = (self_managed
+        && market_type.is_none()
+        && (g.instance_types.len() > 1 || capacity_type == "SPOT"))
+        .then(|| Mixed {
+            on_demand_percentage: if capacity_type == "SPOT" { 0 } else { 100 },
+            spot_allocation_strategy: (capacity_type == "SPOT")
+                .then_some("price-capacity-optimized"),
+        });
+    let family = g.ami_family.as_str();
+    let module_owned = kind != Delivery::EksAmi;
+    let max_pods = module_owned.then_some(g.max_pods);
+    // Self-managed groups have no labels / taints inputs, so both go to the kubelet. Managed
+    // groups get labels and taints from EKS, but EKS applies taints only after the node has
+    // joined: registering with them closes the window in which a GPU node scaled from zero
+    // accepts pods that do not tolerate it.
+    let labels_flag = if self_managed {
+        node_labels_flag(g)
+    } else {
+        None
+    };
+    let taints_flag = taints_flag(&g.taints);
+
+    let mut node_config = None;
+    let mut bottlerocket = None;
+    let mut al2_bootstrap_args = None;
+    match family {
+        "al2023" => {
+            let flags: Vec<String> = labels_flag.into_iter().chain(taints_flag).collect();
+            if max_pods.is_some() || g.image_pull.is_some() || !flags.is_empty() {
+                node_config = Some(NodeConfig {
+                    max_pods,
+                    image_pull: g.image_pull.clone(),
+                    flags,
+                });
+            }
+        }
+        "bottlerocket" => {
+            let settings = Bottlerocket {
+                module_owned,
+                max_pods,
+                registry_qps: g.image_pull.as_ref().map(|p| p.registry_pull_qps),
+                registry_burst: g.image_pull.as_ref().map(|p| p.registry_burst),
+                labels: if self_managed {
+                    g.labels
+                        .iter()
+                        .map(|(k, v)| Kv {
+                            key: toml_string(k),
+                            value: toml_string(v),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+                taints: if self_managed {
+                    g.taints
+                        .iter()
+                        .map(|t| Kv {
+                            key: toml_string(&t.key),
+                            value: toml_string(&format!(
+                                "{}:{}",
+                                t.value.as_deref().unwrap_or(""),
+                                t.effect
+                            )),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+            };
+            if settings.max_pods.is_some() || settings.registry_qps.is_some() {
+                bottlerocket = Some(settings);
+            }
+        }
+        "al2" => {
+            // EKS-owned bootstrap ignores bootstrap_extra_args on AL2, so only module-owned
+            // bootstrap gets them.
+            if let Some(max_pods) = max_pods {
+                let mut kubelet = vec![format!("--max-pods={max_pods}")];
+                if let Some(p) = &g.image_pull {
+                    kubelet.push(format!("--registry-qps={}", p.registry_pull_qps));
+                    kubelet.push(format!("--registry-burst={}", p.registry_burst));
+                }
+                kubelet.extend(labels_flag);
+                kubelet.extend(taints_flag);
+                al2_bootstrap_args = Some(format!(
+                    "--use-max-pods false --kubelet-extra-args {}",
+                    shell_quote(&kubelet.join(" "))
+                ));
+            }
+        }
+        other => return Err(fail(format!("unknown AMI family `{other}`"))),
+    }
+
+    let mut notes = vec![
+        format!(
+            "{}: {}",
+            g.instance_types.join(", "),
+            g.instance_types_reason
+        ),
+        format!("max pods {}: {}", g.max_pods, g.max_pods_reason),
+        format!(
+            "max pods reach the kubelet via {}: {}",
+            g.max_pods_delivery.path, g.max_pods_delivery.reason
+        ),
+        format!("AMI {}: {}", g.ami.ami_type, g.ami.reason),
+        format!("zones: {}", g.availability_zones_reason),
+    ];
+    if let Some(p) = &g.image_pull {
+        notes.push(format!("image pulls: {}", p.reason));
+    }
+    if g.image_pull.is_some() {
+        match (family, kind) {
+            ("al2", Delivery::EksAmi) => notes.push(
+                "image-pull settings are not applied: EKS owns bootstrap on this AL2 group and ignores bootstrap_extra_args"
+                    .to_string(),
+            ),
+            ("al2", _) => notes.push(
+                "AL2 applies registry QPS and burst only (kubelet flags); parallel pulls and containerd concurrent downloads have no bootstrap.sh argument"
+                    .to_string(),
+            ),
+            ("bottlerocket", _) => notes.push(
+                "Bottlerocket applies registry QPS and burst only; parallel pulls and containerd concurrent downloads are not set"
+                    .to_string(),
+            ),
+            _ => {}
+        }
+    }
+
+    Ok(Group {
+        name: g.name.clone(),
+        notes,
+        instance_types: g.instance_types.clone(),
+        instance_type,
+        ami_type: g.ami.ami_type.clone(),
+        ami_data: module_owned.then(|| identifier("ami", &g.name, index)),
+        enable_bootstrap_user_data: kind == Delivery::CustomAmi,
+        capacity_type,
+        market_type: market_type.or_else(|| {
+            (self_managed && mixed.is_none() && capacity_type == "SPOT").then_some("spot")
+        }),
+        capacity_reservation_id: g.capacity_reservation_id.clone(),
+        mixed,
+        min: g.scaling.min,
+        desired: g.scaling.desired,
+        max: g.scaling.max,
+        subnet_indices,
+        efa: g.efa,
+        efa_without_placement_group: g.efa && !g.placement_group,
+        placement_group_az: (v20 && g.efa && g.placement_group)
+            .then(|| g.availability_zones.first().cloned())
+            .flatten(),
+        labels: if self_managed {
+            Vec::new()
+        } else {
+            kvs(g.labels.iter())
+        },
+        taints: if self_managed {
+            Vec::new()
+        } else {
+            g.taints
+                .iter()
+                .map(|t| Taint {
+                    id: format!("{}:{}", t.key, t.effect),
+                    key: t.key.clone(),
+                    value: t.value.clone(),
+                    effect: t.eks_effect.clone(),
+                })
+                .collect()
+        },
+        volume: Volume {
+            // Bottlerocket keeps images and container data on its second volume; the first
+            // only holds the OS.
+            device_name: if family == "bottlerocket" {
+                "/dev/xvdb"
+            } else {
+                "/dev/xvda"
+            },
+            device_key: if family == "bottlerocket" {
+                "xvdb"
+            } else {
+                "xvda"
+            },
+            size_gib: g.root_volume.size_gib,
+            volume_type: g.root_volume.volume_type.clone(),
+            iops: g.root_volume.iops,
+            throughput_mibps: g.root_volume.throughput_mibps,
+            encrypted: g.root_volume.encrypted,
+            reason: g.root_volume.reason.clone(),
+        },
+        node_config,
+        bottlerocket,
+        al2_bootstrap_args,
+        autoscaling_group_tags: if self_managed {
+            kvs(g.autoscaler_tags.iter())
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+/// `<prefix>_<group>` when the group name is a valid Terraform identifier tail starting with
+/// a letter or digit, else `<prefix>__<position>` (which no such name produces).
+fn identifier(prefix: &str, group: &str, index: usize) -> String {
+    if group.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && group
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        format!("{prefix}_{group}")
+    } else {
+        format!("{prefix}__{index}")
+    }
+}
+
+fn kvs<'a>(map: impl Iterator<Item = (&'a String, &'a String)>) -> Vec<Kv> {
+    map.map(|(k, v)| Kv {
+        key: k.clone(),
+        value: v.clone(),
+    })
+    .collect()
+}
+
+/// kubelet `--node-labels=k=v,...` (labels in plan order).
+fn node_labels_flag(g: &NodeGroupPlan) -> Option<String> {
+    (!g.labels.is_empty()).then(|| {
+        let pairs: Vec<String> = g.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("--node-labels={}", pairs.join(","))
+    })
+}
+
+/// kubelet `--register-with-taints=k=v:Effect,k:Effect`.
+fn taints_flag(taints: &[TaintPlan]) -> Option<String> {
+    (!taints.is_empty()).then(|| {
+        let items: Vec<String> = taints
+            .iter()
+            .map(|t| match &t.value {
+                Some(v) => format!("{}={v}:{}", t.key, t.effect),
+                None => format!("{}:{}", t.key, t.effect),
+            })
+            .collect();
+        format!("--register-with-taints={}", items.join(","))
+    })
+}
+
+/// A TOML basic string whose value is exactly `s` (JSON string syntax is valid TOML).
+fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// One POSIX shell word (single-quoted) whose value is exactly `s`.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(extra_spec: &str) -> Plan {
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: unit
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.33\"
+{extra_spec}  network:
+    vpcCidr: 10.0.0.0/16
+    availabilityZones: [us-west-2a, us-west-2b, us-west-2c]
+  nodeGroups:
+    - name: web
+      instanceTypes: [m6i.large]
+      availabilityZones: [us-west-2c, us-west-2a]
+      scaling: {{ min: 1, desired: 1, max: 3 }}
+      podsPerNode: 20
+"
+        );
+        let catalog = crate::catalog::Catalog::embedded();
+        let intent = crate::intent::parse_and_validate(&text, "unit.yaml", catalog).unwrap();
+        crate::resolve::resolve(&intent, catalog).unwrap()
+    }
+
+    #[test]
+    fn module_versions_and_input_names_follow_the_major_version() {
+        let p = plan("");
+        let root = build(&p).unwrap();
+        assert_eq!(root.versions.eks_module, EKS_MODULE_V21);
+        assert_eq!(root.versions.vpc_module, VPC_MODULE_V6);
+        assert_eq!(root.inputs.name, "name");
+        let p = plan("  terraform:\n    eksModule: \"20\"\n");
+        let root = build(&p).unwrap();
+        assert_eq!(root.versions.eks_module, EKS_MODULE_V20);
+        assert_eq!(root.versions.vpc_module, VPC_MODULE_V5);
+        assert_eq!(root.versions.aws_provider, "~> 5.95");
+        assert_eq!(root.inputs.addons, "cluster_addons");
+    }
+
+    #[test]
+    fn group_zones_become_positions_in_the_private_subnet_list() {
+        let p = plan("");
+        let root = build(&p).unwrap();
+        assert_eq!(root.managed[0].subnet_indices, vec![2, 0]);
+    }
+
+    #[test]
+    fn subnets_out_of_zone_order_cannot_be_laid_out() {
+        let mut p = plan("");
+        let first = p
+            .network
+            .subnets
+            .iter()
+            .position(|s| s.role == SubnetRole::Private)
+            .unwrap();
+        p.network.subnets.swap(first, first + 1);
+        let err = build(&p).unwrap_err();
+        assert!(err.0.contains("one per zone"), "{}", err.0);
+    }
+
+    #[test]
+    fn unknown_plan_spellings_are_errors_not_guesses() {
+        let mut p = plan("");
+        p.node_groups[0].max_pods_delivery.path = "magic".into();
+        assert!(build(&p).unwrap_err().0.contains("magic"));
+        let mut p = plan("");
+        p.node_groups[0].capacity_type = "reserved".into();
+        assert!(build(&p).unwrap_err().0.contains("reserved"));
+    }
+
+    #[test]
+    fn quoting_helpers() {
+        assert_eq!(shell_quote("--max-pods=110"), "'--max-pods=110'");
+        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
+        assert_eq!(toml_string("nvidia.com/gpu"), "\"nvidia.com/gpu\"");
+        assert_eq!(toml_string("a\"b\\c\n"), r#""a\"b\\c\n""#);
+    }
+
+    #[test]
+    fn taint_flags_spell_kubernetes_effects() {
+        let t = |key: &str, value: Option<&str>, effect: &str| TaintPlan {
+            key: key.into(),
+            value: value.map(Into::into),
+            effect: effect.into(),
+            eks_effect: String::new(),
+            source: "intent".into(),
+        };
+        assert_eq!(
+            taints_flag(&[
+                t("nvidia.com/gpu", Some("true"), "NoSchedule"),
+                t("spot", None, "PreferNoSchedule")
+            ])
+            .as_deref(),
+            Some("--register-with-taints=nvidia.com/gpu=true:NoSchedule,spot:PreferNoSchedule")
+        );
+        assert_eq!(taints_flag(&[]), None);
+    }
+}
