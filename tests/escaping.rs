@@ -400,6 +400,10 @@ fn run(field: &Field, value: &str) -> Outcome {
 /// Fields whose accepted values must show up in the rendered files once renderers exist.
 const MUST_BE_EMITTED: &[&str] = &[
     "cluster name",
+    "label key (managed)",
+    "label value (managed)",
+    "tag key",
+    "tag value",
     "managed group name",
     "Karpenter group name",
     "label key (Karpenter)",
