@@ -103,8 +103,18 @@ pub fn load_plan(path: &Path) -> Result<Plan, AppError> {
 
 /// Read, parse, validate and resolve an intent file against `catalog`.
 pub fn load_plan_with(path: &Path, catalog: &Catalog) -> Result<Plan, AppError> {
+    plan_from_text_with(
+        &read_intent_text(path)?,
+        &path.display().to_string(),
+        catalog,
+    )
+}
+
+/// An intent file's text: at most [`intent::MAX_INTENT_BYTES`], UTF-8, with errors that
+/// name the file (and the line and column of a byte that is not UTF-8).
+fn read_intent_text(path: &Path) -> Result<String, AppError> {
     let origin = path.display().to_string();
-    let bytes = fs::read(path).map_err(|source| AppError::Read {
+    let bytes = read_limited(path).map_err(|source| AppError::Read {
         hint: if source.kind() == std::io::ErrorKind::NotFound {
             "; create one with `eksgen init --preset minimal` (see `eksgen init --list`)"
                 .to_string()
@@ -114,23 +124,58 @@ pub fn load_plan_with(path: &Path, catalog: &Catalog) -> Result<Plan, AppError> 
         path: path.to_path_buf(),
         source,
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    let whole_file = |message: String, hint: &str, position: Option<(usize, usize)>| {
+        let mut d = Diagnostic::new("", message).hint(hint);
+        d.position = position;
         AppError::Intent(IntentError {
             origin: origin.clone(),
             source_text: String::new(),
-            diagnostics: vec![
-                Diagnostic::new(
-                    "",
-                    format!(
-                        "the file is not UTF-8 text (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                )
-                .hint("intent files are YAML text; check that this is the right file"),
-            ],
+            diagnostics: vec![d],
         })
-    })?;
-    plan_from_text_with(&text, &origin, catalog)
+    };
+    if bytes.len() > intent::MAX_INTENT_BYTES {
+        return Err(whole_file(
+            format!(
+                "the file is larger than {} bytes, the limit for intents",
+                intent::MAX_INTENT_BYTES
+            ),
+            "an intent describes one cluster in a few hundred lines; check that this is the right file",
+            None,
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The prefix before the bad byte is valid UTF-8, so it can place the byte.
+        let before = std::str::from_utf8(valid).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            + 1;
+        whole_file(
+            format!(
+                "the file is not UTF-8 text (invalid byte 0x{:02x} at offset {})",
+                e.as_bytes()[valid.len()],
+                valid.len()
+            ),
+            "intent files are YAML text; check that this is the right file",
+            Some((line, column)),
+        )
+    })
+}
+
+/// The file's bytes, but never more than one byte past the intent size limit: a huge file
+/// or an endless one (`/dev/zero`) is not read into memory.
+fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(intent::MAX_INTENT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Parse, validate and resolve intent text against the embedded catalog.
@@ -156,20 +201,74 @@ pub fn plan_from_text_with(text: &str, origin: &str, catalog: &Catalog) -> Resul
     })
 }
 
-/// The intent named on the command line: a preset or a file. Returns the plan and the
-/// origin to name in messages and generated-file headers.
-fn load_intent(args: &IntentArgs, catalog: &Catalog) -> Result<(Plan, String), AppError> {
-    match &args.preset {
-        Some(name) => {
-            let text = preset_text(name)?;
-            let origin = format!("preset {name}");
-            Ok((plan_from_text_with(text, &origin, catalog)?, origin))
+/// An intent as loaded for a command: the plan, the origin to name in messages and
+/// generated-file headers, and the text (to place findings in it).
+struct Loaded {
+    plan: Plan,
+    origin: String,
+    text: String,
+}
+
+impl Loaded {
+    /// The plan's error findings as one error that names the file and, where a finding
+    /// belongs to a node group or a part of the spec, its line, column and key path.
+    fn findings_error(&self) -> Option<IntentError> {
+        let errors: Vec<_> = self
+            .plan
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        if errors.is_empty() {
+            return None;
         }
-        None => Ok((
-            load_plan_with(&args.file, catalog)?,
-            args.file.display().to_string(),
-        )),
+        let parsed = intent::parse(&self.text, &self.origin).ok();
+        let diagnostics = errors
+            .into_iter()
+            .map(|f| {
+                let group_index = f.node_group.as_ref().and_then(|name| {
+                    let (intent, _) = parsed.as_ref()?;
+                    intent
+                        .spec
+                        .node_groups
+                        .iter()
+                        .position(|g| intent::expanded_names(g).contains(name))
+                });
+                let path = match (group_index, f.id.as_str()) {
+                    (Some(i), _) => format!("spec.nodeGroups[{i}]"),
+                    (None, crate::resolve::findings::SUBNET_TOO_SMALL) => {
+                        "spec.network".to_string()
+                    }
+                    (None, _) => "spec".to_string(),
+                };
+                let mut d =
+                    Diagnostic::new(path, format!("{}: {}", f.id, f.message)).hint(f.hint.clone());
+                d.position = parsed.as_ref().and_then(|(_, index)| index.locate(&d.path));
+                d
+            })
+            .collect();
+        Some(IntentError {
+            origin: self.origin.clone(),
+            source_text: self.text.clone(),
+            diagnostics,
+        })
     }
+}
+
+/// The intent named on the command line: a preset or a file.
+fn load_intent(args: &IntentArgs, catalog: &Catalog) -> Result<Loaded, AppError> {
+    let (text, origin) = match &args.preset {
+        Some(name) => (preset_text(name)?.to_string(), format!("preset {name}")),
+        None => (
+            read_intent_text(&args.file)?,
+            args.file.display().to_string(),
+        ),
+    };
+    Ok(Loaded {
+        plan: plan_from_text_with(&text, &origin, catalog)?,
+        origin,
+        text,
+    })
 }
 
 fn preset_text(name: &str) -> Result<&'static str, AppError> {
@@ -186,24 +285,17 @@ fn preset_text(name: &str) -> Result<&'static str, AppError> {
 }
 
 fn plan(args: &PlanArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let (plan, _) = load_intent(&args.intent, catalog)?;
+    let loaded = load_intent(&args.intent, catalog)?;
+    let plan = &loaded.plan;
     let stdout = match args.format {
-        PlanFormat::Text => report::plan_text(&plan),
-        PlanFormat::Json => serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n",
+        PlanFormat::Text => report::plan_text(plan),
+        PlanFormat::Json => serde_json::to_string_pretty(plan).unwrap_or_default() + "\n",
     };
-    // A plan with error findings cannot be rendered: say so through the exit code.
-    let code = if plan.has_errors() { 2 } else { 0 };
-    let stderr = if code == 2 && args.format == PlanFormat::Json {
-        report::findings_text(
-            &plan
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .cloned()
-                .collect::<Vec<_>>(),
-        )
-    } else {
-        String::new()
+    // A plan with error findings cannot be rendered: say so through the exit code, and
+    // say where on stderr.
+    let (code, stderr) = match loaded.findings_error() {
+        Some(err) => (2, format!("error: {err}\n")),
+        None => (0, String::new()),
     };
     Ok(Outcome {
         stdout,
@@ -213,7 +305,7 @@ fn plan(args: &PlanArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
 }
 
 fn lint(args: &LintArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let (plan, origin) = load_intent(&args.intent, catalog)?;
+    let Loaded { plan, origin, .. } = load_intent(&args.intent, catalog)?;
     let findings = &plan.findings;
     let stdout = match args.format {
         LintFormat::Text => report::findings_text(findings),
@@ -236,7 +328,11 @@ fn prepare(
     output: Option<&Path>,
     catalog: &Catalog,
 ) -> Result<(Plan, PathBuf, output::ChangeSet), AppError> {
-    let (plan, origin) = load_intent(intent, catalog)?;
+    let loaded = load_intent(intent, catalog)?;
+    if let Some(err) = loaded.findings_error() {
+        return Err(err.into());
+    }
+    let Loaded { plan, origin, .. } = loaded;
     let rendered = crate::render::render(&plan, &origin)?;
     let dir = output
         .map(Path::to_path_buf)
@@ -384,19 +480,8 @@ fn init(args: &InitArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
     let text = presets::customize(text, args.name.as_deref(), args.region.as_deref());
     // The customized preset must still be a valid intent before anything is written.
     plan_from_text_with(&text, &args.output.display().to_string(), catalog)?;
-    if args.output.exists() && !args.force {
-        return Err(AppError::Usage {
-            message: format!(
-                "{} already exists; pass --force to overwrite it",
-                args.output.display()
-            ),
-        });
-    }
     let text = ecosystem::with_schema_modeline(&text);
-    fs::write(&args.output, &text).map_err(|source| AppError::Write {
-        path: args.output.clone(),
-        source,
-    })?;
+    write_intent_file(&args.output, &text, args.force)?;
     let schema_note = ecosystem::write_schema_beside(&args.output)?;
     Ok(Outcome {
         stdout: String::new(),
@@ -406,4 +491,65 @@ fn init(args: &InitArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
         ),
         code: 0,
     })
+}
+
+/// Writes an intent file for `init`: refuses to replace anything already at `path` (a
+/// dangling symbolic link included) without `force`, never writes through a link (with
+/// `force` the link itself is replaced), and replaces atomically: the text goes to a temp
+/// file in the same folder that is then renamed over `path`, so an interrupted run
+/// leaves the old file or the new one, never half of one.
+fn write_intent_file(path: &Path, text: &str, force: bool) -> Result<(), AppError> {
+    use std::io::Write;
+    let write_error = |source| AppError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let existing = match fs::symlink_metadata(path) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(write_error(e)),
+    };
+    if let Some(meta) = &existing {
+        if meta.is_dir() {
+            return Err(AppError::Usage {
+                message: format!(
+                    "{} is a folder; name the intent file to write, e.g. -o {}",
+                    path.display(),
+                    path.join("eksgen.yaml").display()
+                ),
+            });
+        }
+        if !force {
+            return Err(AppError::Usage {
+                message: format!(
+                    "{} already exists; pass --force to overwrite it",
+                    path.display()
+                ),
+            });
+        }
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.eksgen-{}.tmp", std::process::id()));
+    // create_new never follows or reuses whatever is already at the temp name.
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .map_err(write_error)?;
+    let result = (|| {
+        file.write_all(text.as_bytes())?;
+        if let Some(meta) = existing.as_ref().filter(|m| m.is_file()) {
+            file.set_permissions(meta.permissions())?;
+        }
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&temp);
+        return Err(write_error(e));
+    }
+    Ok(())
 }

@@ -244,7 +244,9 @@ pub fn with_schema_modeline(text: &str) -> String {
 pub fn write_schema_beside(intent: &Path) -> Result<String, AppError> {
     let dir = intent.parent().unwrap_or(Path::new(""));
     let path = dir.join(SCHEMA_FILE);
-    if path.exists() {
+    // symlink_metadata, not exists(): a dangling link there counts as a file and is never
+    // written through (fs::write would create its target, wherever it points).
+    if fs::symlink_metadata(&path).is_ok() {
         let current = fs::read_to_string(&path).unwrap_or_default() == crate::intent::json_schema();
         return Ok(if current {
             String::new()

@@ -18,7 +18,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 pub use locate::LocationIndex;
-pub use parse::{parse, parse_and_validate};
+pub use parse::{MAX_INTENT_BYTES, parse, parse_and_validate};
 pub use schema::json_schema;
 pub use validate::{
     CIDR_BLOCKS_PER_VPC, MAX_GROUP_NAME, expanded_names, is_cluster_name, is_region, label_key,
@@ -80,9 +80,17 @@ pub struct KubernetesVersion(pub String);
 
 impl KubernetesVersion {
     /// `(major, minor)` when the text is `MAJOR.MINOR`.
+    /// Only plain decimal digits count: `"+1.+34"` or `"01.034"` would parse as numbers but
+    /// are emitted as written, and EKS rejects them.
     pub fn parts(&self) -> Option<(u32, u32)> {
         let (major, minor) = self.0.split_once('.')?;
-        Some((major.parse().ok()?, minor.parse().ok()?))
+        let number = |s: &str| {
+            let plain = !s.is_empty()
+                && s.bytes().all(|b| b.is_ascii_digit())
+                && (s == "0" || !s.starts_with('0'));
+            plain.then(|| s.parse().ok()).flatten()
+        };
+        Some((number(major)?, number(minor)?))
     }
 }
 
@@ -577,4 +585,21 @@ pub struct NodeGroupSpec {
     /// `when-underutilized`.
     #[serde(default)]
     pub consolidation: Option<Consolidation>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KubernetesVersion;
+
+    #[test]
+    fn kubernetes_version_parts_are_plain_digits() {
+        let parts = |s: &str| KubernetesVersion(s.to_string()).parts();
+        assert_eq!(parts("1.34"), Some((1, 34)));
+        assert_eq!(parts("1.0"), Some((1, 0)));
+        for bad in [
+            "+1.+34", "01.34", "1.034", "1.34 ", " 1.34", "1.-3", "1.", ".34", "1.3e1", "1.٣٤",
+        ] {
+            assert_eq!(parts(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -666,16 +666,19 @@ fn check_azs(azs: &[String], region: &str, path: &str, out: &mut Vec<Diagnostic>
         let suffix = az.strip_prefix(region);
         let ok = suffix.is_some_and(|s| s.len() == 1 && s.bytes().all(|b| b.is_ascii_lowercase()));
         if !ok {
-            let hint = if az.len() > region.len()
-                && az.starts_with(char::is_alphabetic)
-                && is_region(&az[..az.len() - 1])
-            {
-                format!(
-                    "`{az}` is in region {}, the cluster is in {region}",
-                    &az[..az.len() - 1]
-                )
-            } else {
-                format!("zones of {region} look like `{region}a`")
+            // The zone without its last character (which may be any character, not only
+            // a one-byte letter), when that is a region.
+            let zone_region = az
+                .char_indices()
+                .last()
+                .map(|(i, _)| &az[..i])
+                .filter(|r| is_region(r));
+            let hint = match zone_region {
+                Some(other) => format!(
+                    "`{}` is in region {other}, the cluster is in {region}",
+                    az.escape_debug()
+                ),
+                None => format!("zones of {region} look like `{region}a`"),
             };
             out.push(
                 Diagnostic::new(
@@ -834,6 +837,23 @@ mod tests {
         ] {
             assert!(!is_region(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn zones_ending_in_any_character() {
+        let mut out = Vec::new();
+        let zones = ["us-west-2☃", "ünïcödé ☃", "eu-west-1b", "eu-west-1\n", "☃"].map(String::from);
+        let good = check_azs(&zones, "us-west-2", "z", &mut out);
+        assert!(good.is_empty());
+        assert_eq!(out.len(), zones.len());
+        assert_eq!(
+            out[2].hint.as_deref(),
+            Some("`eu-west-1b` is in region eu-west-1, the cluster is in us-west-2")
+        );
+        assert_eq!(
+            out[3].hint.as_deref(),
+            Some("`eu-west-1\\n` is in region eu-west-1, the cluster is in us-west-2")
+        );
     }
 
     #[test]

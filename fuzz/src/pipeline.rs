@@ -1,0 +1,73 @@
+//! The pipeline fuzz target's check, shared by the cargo-fuzz target
+//! (`fuzz/fuzz_targets/pipeline.rs`) and the stable-Rust run over the seed corpus and
+//! seeded mutations (`tests/fuzz_pipeline.rs`), which include this file by path.
+//!
+//! For any bytes: reading them as an intent never panics. Text that parses either resolves
+//! or fails with a diagnostic (also no panic); a plan without error findings renders, and
+//! every rendered `.tf` file parses as HCL, every `.tftpl` as an HCL template and every
+//! `.yaml` file as YAML. A violation panics, which is what the fuzzer reports.
+
+use eksgen::render::Rendered;
+
+/// Name the fuzz input goes by in messages and headers.
+pub const ORIGIN: &str = "fuzz.yaml";
+
+/// What became of one input (for the stable run's statistics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reached {
+    NotText,
+    ParseError,
+    InvalidIntent,
+    PlanWithErrors,
+    Rendered,
+}
+
+/// Runs one input through parse, validate, resolve and render, checking what comes out.
+pub fn check(data: &[u8]) -> Reached {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Reached::NotText;
+    };
+    if let Err(e) = eksgen::intent::parse(text, ORIGIN) {
+        // Rendering the message walks the source excerpt: it must not panic either.
+        assert!(!e.to_string().is_empty());
+        return Reached::ParseError;
+    }
+    let plan = match eksgen::app::plan_from_text(text, ORIGIN) {
+        Ok(plan) => plan,
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            return Reached::InvalidIntent;
+        }
+    };
+    // Every report of the plan is produced without panicking.
+    let _ = eksgen::report::plan_text(&plan);
+    let _ = eksgen::report::findings_sarif(&plan.findings, ORIGIN);
+    let _ = eksgen::report::plan_numbers(&plan);
+    serde_json::to_string(&plan).expect("the plan serializes to JSON");
+    if plan.has_errors() {
+        return Reached::PlanWithErrors;
+    }
+    let rendered = eksgen::render::render(&plan, ORIGIN)
+        .unwrap_or_else(|e| panic!("a plan without error findings failed to render: {e}"));
+    check_rendered(&rendered);
+    Reached::Rendered
+}
+
+/// Every rendered file parses in its own language.
+pub fn check_rendered(rendered: &Rendered) {
+    for (path, text) in rendered {
+        if path.ends_with(".tf") {
+            if let Err(e) = hcl::from_str::<hcl::Body>(text) {
+                panic!("{path} is not valid HCL: {e}\n{text}");
+            }
+        } else if path.ends_with(".tftpl") {
+            if let Err(e) = text.parse::<hcl::template::Template>() {
+                panic!("{path} is not a valid HCL template: {e}\n{text}");
+            }
+        } else if path.ends_with(".yaml") || path.ends_with(".yml") {
+            if let Err(e) = serde_saphyr::from_multiple::<serde_json::Value>(text) {
+                panic!("{path} is not valid YAML: {e}\n{text}");
+            }
+        }
+    }
+}
