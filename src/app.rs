@@ -400,15 +400,23 @@ fn unknown_type(name: &str, catalog: &Catalog) -> AppError {
     }
 }
 
+/// Every catalog type when `all`, else the named ones (an unknown name is an error).
+fn types_named<'c>(
+    names: &[String],
+    all: bool,
+    catalog: &'c Catalog,
+) -> Result<Vec<&'c InstanceType>, AppError> {
+    if all {
+        return Ok(catalog.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| catalog.get(name).ok_or_else(|| unknown_type(name, catalog)))
+        .collect()
+}
+
 fn max_pods_command(args: &MaxPodsArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let types: Vec<&InstanceType> = if args.all {
-        catalog.iter().collect()
-    } else {
-        args.types
-            .iter()
-            .map(|name| catalog.get(name).ok_or_else(|| unknown_type(name, catalog)))
-            .collect::<Result<_, _>>()?
-    };
+    let types = types_named(&args.types, args.all, catalog)?;
     let opts = MaxPodsOptions {
         prefix_delegation: args.prefix_delegation,
         custom_networking: args.custom_networking,
@@ -423,14 +431,7 @@ fn max_pods_command(args: &MaxPodsArgs, catalog: &Catalog) -> Result<Outcome, Ap
 }
 
 fn catalog(args: &CatalogArgs, catalog: &CatalogInUse) -> Result<Outcome, AppError> {
-    let named: Vec<&InstanceType> = if args.types.is_empty() {
-        catalog.iter().collect()
-    } else {
-        args.types
-            .iter()
-            .map(|name| catalog.get(name).ok_or_else(|| unknown_type(name, catalog)))
-            .collect::<Result<_, _>>()?
-    };
+    let named = types_named(&args.types, args.types.is_empty(), catalog)?;
     let shown: Vec<&InstanceType> = named
         .into_iter()
         .filter(|t| !args.gpu || t.gpu_count > 0)
