@@ -31,3 +31,11 @@ pub mod resolve;
 pub fn version_line() -> &'static str {
     concat!(env!("CARGO_PKG_VERSION"), " (catalog ", "2026-11", ")")
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_names_the_embedded_catalog_date() {
+        assert!(super::version_line().contains(crate::catalog::EMBEDDED_CATALOG_DATE));
+    }
+}
