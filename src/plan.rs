@@ -11,6 +11,15 @@ use serde::Serialize;
 use crate::cidr::Ipv4Cidr;
 use crate::max_pods::MaxPods;
 
+/// Label eksgen puts on every node of a group (in `NodeGroupPlan::labels`) so workloads can
+/// select a group by its intent name: managed node group names get a random suffix from
+/// terraform-aws-eks, so `eks.amazonaws.com/nodegroup` is not a stable selector.
+pub const GROUP_LABEL: &str = "eksgen.dev/node-group";
+
+/// Karpenter node role names follow the Karpenter documentation's `KarpenterNodeRole-<cluster>`
+/// (`AutoscalingPlan::karpenter_node_role`).
+pub const KARPENTER_NODE_ROLE_PREFIX: &str = "KarpenterNodeRole-";
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {

@@ -10,10 +10,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use eksgen::plan::Plan;
+use eksgen::plan::{GROUP_LABEL, Plan};
 use eksgen::render::kubernetes::{
     DISCOVERY_TAG, ENICONFIG_SECURITY_GROUPS_VAR, ENICONFIG_SUBNETS_VAR, ENICONFIG_TEMPLATE,
-    NODE_GROUP_LABEL,
 };
 use serde_json::{Value, json};
 
@@ -620,8 +619,8 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
             let workload = &documents(&files[&format!("workloads/{}.yaml", g.name)], &what)[0];
             let pod = &workload["spec"];
             assert_eq!(
-                pod["nodeSelector"][NODE_GROUP_LABEL].as_str(),
-                g.labels.get(NODE_GROUP_LABEL).map(String::as_str),
+                pod["nodeSelector"][GROUP_LABEL].as_str(),
+                g.labels.get(GROUP_LABEL).map(String::as_str),
                 "{what}: {} nodeSelector is a plan label",
                 g.name
             );
@@ -858,7 +857,7 @@ fn device_plugin_values_cover_the_groups_that_need_them() {
     )[0];
     let terms = &nvidia["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
         ["nodeSelectorTerms"];
-    assert_eq!(terms[0]["matchExpressions"][0]["key"], NODE_GROUP_LABEL);
+    assert_eq!(terms[0]["matchExpressions"][0]["key"], GROUP_LABEL);
     assert_eq!(
         terms[0]["matchExpressions"][0]["values"],
         json!(["inference"])

@@ -24,14 +24,14 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let spec = &intent.spec;
     check_cluster_name(&intent.metadata.name, &mut out);
-    let role_room = MAX_IAM_ROLE_NAME - crate::resolve::KARPENTER_NODE_ROLE_PREFIX.len();
+    let role_room = MAX_IAM_ROLE_NAME - crate::plan::KARPENTER_NODE_ROLE_PREFIX.len();
     if spec.autoscaling.karpenter && intent.metadata.name.len() > role_room {
         out.push(
             Diagnostic::new(
                 "metadata.name",
                 format!(
                     "with Karpenter the cluster name may have at most {role_room} characters: the node role `{}{}` would exceed IAM's {MAX_IAM_ROLE_NAME}",
-                    crate::resolve::KARPENTER_NODE_ROLE_PREFIX,
+                    crate::plan::KARPENTER_NODE_ROLE_PREFIX,
                     intent.metadata.name
                 ),
             )

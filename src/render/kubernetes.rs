@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use tera::Tera;
 
-use crate::plan::{NodeGroupPlan, Plan, SubnetRole, TaintPlan};
+use crate::plan::{GROUP_LABEL, NodeGroupPlan, Plan, SubnetRole, TaintPlan};
 
 use super::{RenderError, Rendered, header, run_template};
 
@@ -27,9 +27,6 @@ use super::{RenderError, Rendered, header, run_template};
 /// groups. Terraform must put it on the private (node) subnets and on the node security group
 /// only: never on pod subnets, or Karpenter may launch nodes there.
 pub const DISCOVERY_TAG: &str = "karpenter.sh/discovery";
-
-/// Label eksgen puts on every node of a group (plan `labels`); workloads select on it.
-pub const NODE_GROUP_LABEL: &str = "eksgen.dev/node-group";
 
 /// Output path of the ENIConfig template, relative to the Terraform root module.
 pub const ENICONFIG_TEMPLATE: &str = "eniconfigs.yaml.tftpl";
@@ -395,10 +392,10 @@ impl<'a> WorkloadView<'a> {
             name: &g.name,
             provisioner: &g.provisioner,
             instance_types: &g.instance_types,
-            node_selector_key: NODE_GROUP_LABEL,
+            node_selector_key: GROUP_LABEL,
             node_selector_value: g
                 .labels
-                .get(NODE_GROUP_LABEL)
+                .get(GROUP_LABEL)
                 .map_or(g.name.as_str(), String::as_str),
             tolerations: g.taints.iter().map(TaintView::from).collect(),
             one_pod_per_node: g.one_pod_per_node,
@@ -597,7 +594,7 @@ impl<'a> DevicePluginView<'a> {
                     ami_reason: &g.ami.reason,
                 })
                 .collect(),
-            node_group_label: NODE_GROUP_LABEL,
+            node_group_label: GROUP_LABEL,
             efa_label: EFA_LABEL,
             tolerations,
             unlabelled,

@@ -18,9 +18,6 @@ use crate::plan::{
 use super::cni::{self, CniInputs};
 use super::ip_budget::{CniTargets, Held, addresses_held};
 
-/// Label eksgen puts on every node so workloads can select a group by its intent name
-/// (managed node group names get a random suffix from terraform-aws-eks).
-pub const GROUP_LABEL: &str = "eksgen.dev/node-group";
 /// Hours in the month used for costs (AWS pricing convention).
 pub const HOURS_PER_MONTH: f64 = 730.0;
 /// Share of instance memory the OS and hypervisor keep (Karpenter's VM_MEMORY_OVERHEAD_PERCENT).
@@ -468,7 +465,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
 
     // Labels and taints: the intent's, plus eksgen's for selection and accelerators.
     let mut labels = spec.labels.clone();
-    labels.insert(GROUP_LABEL.to_string(), d.name.clone());
+    labels.insert(crate::plan::GROUP_LABEL.to_string(), d.name.clone());
     if nvidia {
         labels
             .entry("nvidia.com/gpu.present".into())

@@ -23,9 +23,6 @@ use crate::plan::{
 };
 
 pub use cni::LARGE_CLUSTER_NODES;
-
-/// Karpenter node role names follow the Karpenter documentation's `KarpenterNodeRole-<cluster>`.
-pub const KARPENTER_NODE_ROLE_PREFIX: &str = "KarpenterNodeRole-";
 pub use groups::{GroupDraft, allocatable, expand_groups};
 
 /// Resolve a validated intent into a plan. Returns diagnostics (exit 2) for intents that
@@ -113,10 +110,13 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
         autoscaling: AutoscalingPlan {
             cluster_autoscaler: spec.autoscaling.cluster_autoscaler,
             karpenter: spec.autoscaling.karpenter,
-            karpenter_node_role: spec
-                .autoscaling
-                .karpenter
-                .then(|| format!("{KARPENTER_NODE_ROLE_PREFIX}{}", intent.metadata.name)),
+            karpenter_node_role: spec.autoscaling.karpenter.then(|| {
+                format!(
+                    "{}{}",
+                    crate::plan::KARPENTER_NODE_ROLE_PREFIX,
+                    intent.metadata.name
+                )
+            }),
         },
         network: NetworkPlan {
             vpc_cidr: vpc,
