@@ -1,19 +1,9 @@
 //! The binary's commands, exit codes and error messages.
 
+mod common;
+use common::{eksgen, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn eksgen(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eksgen"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run eksgen")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")

@@ -1,34 +1,14 @@
 //! eksgen in its surroundings: the intent schema (and editors), shell completions, the man
 //! page, catalog import and overlays.
 
+mod common;
+use common::{eksgen, eksgen_env, text};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Run eksgen in `dir` with no catalog overlay from the developer's environment.
-fn eksgen_env(args: &[&str], dir: &Path, env: &[(&str, &Path)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_eksgen"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("EKSGEN_CATALOG")
-        // An empty config home: no user overlay unless a test writes one.
-        .env("XDG_CONFIG_HOME", dir.join(".no-config"))
-        .env("HOME", dir);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run eksgen")
-}
-
-fn eksgen(args: &[&str], dir: &Path) -> Output {
-    eksgen_env(args, dir, &[])
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn ok(out: &Output) -> String {

@@ -1,21 +1,11 @@
 //! The repository workflow: init → render → diff, hand edits, --force, foreign files,
 //! removed groups, and bad intents that must write nothing.
 
+mod common;
+use common::{eksgen, text};
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn eksgen(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eksgen"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run eksgen")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();

@@ -1,0 +1,32 @@
+//! Helpers shared by the CLI test binaries: run the built `eksgen` in a folder, isolated
+//! from the developer's environment (no catalog overlay, no backtraces).
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Run eksgen in `dir` with extra environment variables.
+pub fn eksgen_env(args: &[&str], dir: &Path, env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_eksgen"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("EKSGEN_CATALOG")
+        .env_remove("RUST_BACKTRACE")
+        // An empty config home: no user overlay unless a test writes one.
+        .env("XDG_CONFIG_HOME", dir.join(".no-config"))
+        .env("HOME", dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run eksgen")
+}
+
+/// Run eksgen in `dir`.
+pub fn eksgen(args: &[&str], dir: &Path) -> Output {
+    eksgen_env(args, dir, &[])
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
