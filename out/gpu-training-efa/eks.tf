@@ -115,7 +115,7 @@ module "eks" {
     # max pods reach the kubelet via custom-ami: EKS would inject 100 on its own AMI (it ignores MAX_ENI, custom networking and prefix delegation), not 250; the group takes the same AMI by id from its public SSM parameter with module-owned bootstrap, so eksgen's value is what the kubelet gets
     # AMI AL2023_x86_64_NVIDIA: AL2023 NVIDIA variant: driver, container toolkit and EFA host components; install the NVIDIA device plugin
     # zones: pinned in the intent
-    # image pulls: 12 GiB at the slower of the network (11921 MiB/s) and the root volume (600 MiB/s): at least 20.5 s per new node before decompression; 10 concurrent layer downloads (containerd default 3) and parallel image pulls keep both busy
+    # image pulls: 12 GiB at the slower of the network (11921 MiB/s) and the root volume (600 MiB/s): at least 20.5 s per new node before decompression; 10 concurrent layer downloads (containerd default 3), 4 parallel image pulls and registry QPS 20 / burst 40 (kubelet defaults 5 / 10) keep both busy
     "train" = {
       instance_types = [
         "p5.48xlarge",

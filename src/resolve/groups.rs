@@ -859,6 +859,14 @@ fn root_volume(disk: Option<u32>, accelerated: bool, big_image: Option<f64>) -> 
     }
 }
 
+/// Image pulls kubelet runs at once (instead of one after another).
+const PARALLEL_IMAGE_PULLS: u32 = 4;
+/// kubelet registry pull rate and burst (defaults 5 / 10).
+const REGISTRY_PULL_QPS: u32 = 20;
+const REGISTRY_BURST: u32 = 40;
+/// containerd layer downloads per image (default 3).
+const CONCURRENT_LAYER_DOWNLOADS: u32 = 10;
+
 fn image_pull_plan(size_gib: f64, bandwidth_mbps: u64, volume: &RootVolume) -> ImagePullPlan {
     // Megabits (10^6 bits) per second to MiB (2^20 bytes) per second.
     let net_mib_s = bandwidth_mbps as f64 * 1_000_000.0 / 8.0 / 1_048_576.0;
@@ -866,13 +874,13 @@ fn image_pull_plan(size_gib: f64, bandwidth_mbps: u64, volume: &RootVolume) -> I
     let seconds = round1(size_gib * 1024.0 / rate);
     ImagePullPlan {
         image_size_gib: size_gib,
-        max_parallel_image_pulls: 4,
-        registry_pull_qps: 20,
-        registry_burst: 40,
-        containerd_max_concurrent_downloads: 10,
+        max_parallel_image_pulls: PARALLEL_IMAGE_PULLS,
+        registry_pull_qps: REGISTRY_PULL_QPS,
+        registry_burst: REGISTRY_BURST,
+        containerd_max_concurrent_downloads: CONCURRENT_LAYER_DOWNLOADS,
         estimated_pull_seconds: seconds,
         reason: format!(
-            "{size_gib} GiB at the slower of the network ({net_mib_s:.0} MiB/s) and the root volume ({} MiB/s): at least {seconds} s per new node before decompression; 10 concurrent layer downloads (containerd default 3) and parallel image pulls keep both busy",
+            "{size_gib} GiB at the slower of the network ({net_mib_s:.0} MiB/s) and the root volume ({} MiB/s): at least {seconds} s per new node before decompression; {CONCURRENT_LAYER_DOWNLOADS} concurrent layer downloads (containerd default 3), {PARALLEL_IMAGE_PULLS} parallel image pulls and registry QPS {REGISTRY_PULL_QPS} / burst {REGISTRY_BURST} (kubelet defaults 5 / 10) keep both busy",
             volume.throughput_mibps
         ),
     }
