@@ -13,8 +13,17 @@ use serde::Serialize;
 /// The vendored catalog source, compiled into the binary.
 pub const EMBEDDED_CSV: &str = include_str!("../data/instance-types.csv");
 
+/// The vendored catalog's export date as a literal, so `--version` can be built with
+/// `concat!` from the same source.
+#[macro_export]
+macro_rules! embedded_catalog_date {
+    () => {
+        "2026-11"
+    };
+}
+
 /// Date the vendored catalog was exported; shown by `--version` and `catalog --source`.
-pub const EMBEDDED_CATALOG_DATE: &str = "2026-11";
+pub const EMBEDDED_CATALOG_DATE: &str = embedded_catalog_date!();
 
 /// The column layout of the embedded catalog and of overlays (`eksgen catalog import` writes it).
 pub const EXPECTED_HEADER: &str = "instance_type,family,category,generation,size,arch,vcpu,memory_mib,hypervisor,bare_metal,gpu_count,gpu_manufacturer,gpu_name,gpu_memory_mib,accelerator_count,accelerator_manufacturer,accelerator_name,efa_interfaces,network_bandwidth_mbps,local_nvme_gb,max_enis,ipv4_per_eni,network_cards,default_network_card,max_enis_total,trunking,branch_enis,on_demand_usd_hour_us_east_1";

@@ -29,7 +29,12 @@ pub mod resolve;
 
 /// `--version` text: crate version and the embedded catalog's date.
 pub fn version_line() -> &'static str {
-    concat!(env!("CARGO_PKG_VERSION"), " (catalog ", "2026-11", ")")
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (catalog ",
+        embedded_catalog_date!(),
+        ")"
+    )
 }
 
 #[cfg(test)]
