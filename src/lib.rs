@@ -27,11 +27,14 @@ pub mod render;
 pub mod report;
 pub mod resolve;
 
-/// `--version` text: crate version and the embedded catalog's date.
+/// `--version` text: crate version, the git commit it was built from (build.rs; `unknown`
+/// when the build had neither git nor crate-archive metadata) and the embedded catalog's date.
 pub fn version_line() -> &'static str {
     concat!(
         env!("CARGO_PKG_VERSION"),
-        " (catalog ",
+        " (commit ",
+        env!("EKSGEN_BUILD_COMMIT"),
+        ", catalog ",
         embedded_catalog_date!(),
         ")"
     )
@@ -42,5 +45,24 @@ mod tests {
     #[test]
     fn version_names_the_embedded_catalog_date() {
         assert!(super::version_line().contains(crate::catalog::EMBEDDED_CATALOG_DATE));
+    }
+
+    #[test]
+    fn version_names_the_crate_version_and_the_build_commit() {
+        let line = super::version_line();
+        let commit = env!("EKSGEN_BUILD_COMMIT");
+        assert!(
+            line.starts_with(concat!(env!("CARGO_PKG_VERSION"), " (commit ")),
+            "{line}"
+        );
+        assert!(
+            line.contains(&format!("(commit {commit}, catalog ")),
+            "{line}"
+        );
+        assert!(
+            commit == "unknown"
+                || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+            "{commit}"
+        );
     }
 }

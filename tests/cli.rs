@@ -292,6 +292,52 @@ fn init_lists_writes_and_refuses_to_overwrite() {
     assert!(!d.path().join("y.yaml").exists());
 }
 
+/// `--version` names the crate version, the commit the binary was built from and the catalog
+/// date; in a git checkout of the crate the commit is HEAD's.
+#[test]
+fn version_names_version_commit_and_catalog_date() {
+    let d = tmp();
+    let out = eksgen(&["--version"], d.path());
+    assert_eq!(out.status.code(), Some(0));
+    let line = text(&out.stdout);
+    let expected_start = format!("eksgen {} (commit ", env!("CARGO_PKG_VERSION"));
+    assert!(line.starts_with(&expected_start), "{line}");
+    assert!(
+        line.trim_end().ends_with(&format!(
+            ", catalog {})",
+            eksgen::catalog::EMBEDDED_CATALOG_DATE
+        )),
+        "{line}"
+    );
+    let commit = &line[expected_start.len()..line.find(", catalog").expect("catalog part")];
+
+    let manifest_dir = env!("CARGO_MANIFEST_DIR");
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(manifest_dir)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| text(&o.stdout).trim().to_string())
+    };
+    let is_checkout_of_crate = git(&["rev-parse", "--show-toplevel"]).is_some_and(|top| {
+        Path::new(&top).canonicalize().ok() == Path::new(manifest_dir).canonicalize().ok()
+    });
+    match git(&["rev-parse", "HEAD"]) {
+        Some(head) if is_checkout_of_crate && std::env::var_os("EKSGEN_BUILD_COMMIT").is_none() => {
+            assert_eq!(commit, &head[..12], "{line}");
+        }
+        // A build from a crate archive: the commit cargo package recorded, or `unknown`.
+        _ => assert!(
+            commit == "unknown"
+                || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+            "{line}"
+        ),
+    }
+}
+
 #[test]
 fn help_and_version() {
     let d = tmp();
