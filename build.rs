@@ -65,9 +65,14 @@ fn git_commit(manifest_dir: &Path) -> Option<String> {
         return None;
     }
     let commit = short_commit(&git(manifest_dir, &["rev-parse", "HEAD"])?)?;
-    // HEAD names the branch; the branch's ref file (or packed-refs) holds the commit. Paths
-    // that do not exist are not watched: cargo would re-run the script on every build.
-    let mut watched = vec![git(manifest_dir, &["rev-parse", "--git-path", "HEAD"])];
+    // HEAD names the branch; the branch's ref file (or packed-refs) holds the commit; the
+    // HEAD reflog changes on every commit, checkout and reset, even when the branch's ref
+    // file did not exist before. Paths that do not exist are not watched: cargo would re-run
+    // the script on every build.
+    let mut watched = vec![
+        git(manifest_dir, &["rev-parse", "--git-path", "HEAD"]),
+        git(manifest_dir, &["rev-parse", "--git-path", "logs/HEAD"]),
+    ];
     if let Some(branch) = git(manifest_dir, &["symbolic-ref", "--quiet", "HEAD"]) {
         watched.push(git(manifest_dir, &["rev-parse", "--git-path", &branch]));
     }

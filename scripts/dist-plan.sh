@@ -38,8 +38,9 @@ if [ "$installed" != "cargo-dist $DIST_VERSION" ]; then
 fi
 DIST="$VENV/bin/dist"
 
+# Any failure of dist itself is a finding (exit 1), never mistaken for a setup error.
 echo "== dist plan ($("$DIST" --version))"
-"$DIST" plan
+"$DIST" plan || exit 1
 echo "== dist generate --check (.github/workflows/release.yml matches dist-workspace.toml)"
-"$DIST" generate --check
+"$DIST" generate --check || exit 1
 echo "dist: release plan ok"
