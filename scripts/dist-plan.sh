@@ -43,4 +43,27 @@ echo "== dist plan ($("$DIST" --version))"
 "$DIST" plan || exit 1
 echo "== dist generate --check (.github/workflows/release.yml matches dist-workspace.toml)"
 "$DIST" generate --check || exit 1
+# cargo-binstall finds archives by the template in Cargo.toml: each target's name must be one
+# the plan publishes.
+echo "== cargo-binstall metadata names the planned archives"
+"$DIST" plan --output-format=json 2>/dev/null | "$VENV/bin/python" -c '
+import json, sys, tomllib
+plan = json.load(sys.stdin)
+cargo = tomllib.load(open("Cargo.toml", "rb"))
+meta = cargo["package"]["metadata"]["binstall"]
+suffix = {"txz": ".tar.xz", "tgz": ".tar.gz", "zip": ".zip"}[meta["pkg-fmt"]]
+name = cargo["package"]["name"]
+targets = sorted({t for a in plan["artifacts"].values() if a.get("kind") == "executable-zip"
+                  for t in a["target_triples"]})
+missing = []
+for target in targets:
+    archive = meta["pkg-url"].split("/")[-1].replace("{ name }", name).replace(
+        "{ target }", target).replace("{ archive-suffix }", suffix)
+    if archive not in plan["artifacts"]:
+        missing.append(archive)
+    else:
+        print(f"   {target}: {archive}")
+if missing or not targets:
+    sys.exit(f"[package.metadata.binstall] names archives the plan does not publish: {missing or targets}")
+' || exit 1
 echo "dist: release plan ok"
