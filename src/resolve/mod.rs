@@ -216,8 +216,23 @@ fn lay_out(
     let mut secondary = explicit_secondary.to_vec();
     if custom_networking {
         let pods = if explicit_secondary.is_empty() {
-            // Add /16s from 100.64.0.0/10 until the pod subnets fit (VPC quota: 4 besides the primary).
-            let candidates = subnets::auto_secondary_candidates(&[vpc]);
+            // Add /16s from 100.64.0.0/10 until the pod subnets fit (VPC quota: 4 besides the
+            // primary), skipping the ranges in use elsewhere (`avoidCidrs`, valid after
+            // validation). AWS associates 100.64.0.0/10 blocks with every primary range; the
+            // filter keeps that promise checked against the association table.
+            let mut taken = vec![vpc];
+            taken.extend(
+                intent
+                    .spec
+                    .network
+                    .avoid_cidrs
+                    .iter()
+                    .filter_map(|c| c.parse::<Ipv4Cidr>().ok()),
+            );
+            let candidates: Vec<Ipv4Cidr> = subnets::auto_secondary_candidates(&taken)
+                .into_iter()
+                .filter(|c| crate::intent::aws_limits::association_refusal(vpc, *c).is_none())
+                .collect();
             let mut result = Err(0);
             for count in 1..=candidates.len().min(crate::intent::CIDR_BLOCKS_PER_VPC - 1) {
                 result = subnets::layout_pods(&candidates[..count], &pod_needs);
