@@ -858,10 +858,21 @@ fn check_region(region: &str, path: &str, out: &mut Vec<Diagnostic>) {
         );
     } else if aws_limits::region(region).is_none() {
         let known = aws_limits::regions().iter().map(|r| r.name.as_str());
-        let hint = did_you_mean(region, known).unwrap_or_else(|| {
-            "`data/regions.csv` lists the regions eksgen knows (commercial, China, GovCloud)"
-                .to_string()
-        });
+        // `us-west-9` is close to every `us-west-N`: name them all.
+        let family = region.rsplit_once('-').map_or(region, |(f, _)| f);
+        let siblings: Vec<&str> = aws_limits::regions()
+            .iter()
+            .map(|r| r.name.as_str())
+            .filter(|r| r.rsplit_once('-').is_some_and(|(f, _)| f == family))
+            .collect();
+        let hint = match (did_you_mean(region, known), siblings.is_empty()) {
+            (Some(guess), false) => format!("{guess} ({family} regions: {})", siblings.join(", ")),
+            (Some(guess), true) => guess,
+            (None, _) => {
+                "`data/regions.csv` lists the regions eksgen knows (commercial, China, GovCloud)"
+                    .to_string()
+            }
+        };
         out.push(
             Diagnostic::new(
                 path,
@@ -1092,6 +1103,218 @@ fn is_reservation_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Messages of validating a small intent with `cluster`, `region` / zones, `version` and
+    /// one group given as YAML lines.
+    fn problems(cluster: &str, karpenter: bool, extra_network: &str, group: &str) -> Vec<String> {
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: {cluster}
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  network:
+    vpcCidr: 10.0.0.0/16
+    availabilityZones: [us-west-2a, us-west-2b]
+{extra_network}  autoscaling:
+    clusterAutoscaler: true
+    karpenter: {karpenter}
+  nodeGroups:
+{group}"
+        );
+        let catalog = Catalog::embedded();
+        match crate::intent::parse_and_validate(&text, "t.yaml", catalog) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .diagnostics
+                .into_iter()
+                .map(|d| format!("{}: {}", d.path, d.message))
+                .collect(),
+        }
+    }
+
+    fn group(name: &str, provisioner: &str) -> String {
+        format!(
+            "    - name: {name}\n      provisioner: {provisioner}\n      instanceTypes: [m6i.large]\n      scaling: {{min: 0, desired: 0, max: 2}}\n"
+        )
+    }
+
+    #[test]
+    fn derived_names_at_their_boundaries() {
+        let ok = group("system", "managed");
+        // Cluster IAM role prefix `<name>-cluster-` <= 38.
+        assert_eq!(
+            problems(&"c".repeat(29), false, "", &ok),
+            Vec::<String>::new()
+        );
+        let long = problems(&"c".repeat(30), false, "", &ok);
+        assert!(
+            long.len() == 1 && long[0].contains("cluster IAM role"),
+            "{long:?}"
+        );
+        // With Karpenter too (its node role binds at 46, after the cluster role).
+        assert_eq!(
+            problems(&"c".repeat(29), true, "", &ok),
+            Vec::<String>::new()
+        );
+        // Managed: `<group>-eks-node-group-` <= 38.
+        assert_eq!(
+            problems("c", false, "", &group(&"g".repeat(22), "managed")),
+            Vec::<String>::new()
+        );
+        let long = problems("c", false, "", &group(&"g".repeat(23), "managed"));
+        assert!(
+            long.len() == 1 && long[0].contains("node IAM role"),
+            "{long:?}"
+        );
+        // Self-managed: `<group>-node-group-` <= 38.
+        assert_eq!(
+            problems("c", false, "", &group(&"g".repeat(26), "self-managed")),
+            Vec::<String>::new()
+        );
+        let long = problems("c", false, "", &group(&"g".repeat(27), "self-managed"));
+        assert!(
+            long.len() == 1 && long[0].contains("node IAM role"),
+            "{long:?}"
+        );
+        // Karpenter groups have no derived AWS names beyond eksgen's 32.
+        assert_eq!(
+            problems("c", true, "", &group(&"g".repeat(32), "karpenter")),
+            Vec::<String>::new()
+        );
+        // Memory tiers: the expanded name counts (`<name>-1024g` is 6 more).
+        let tiers = |name: &str| {
+            format!(
+                "    - name: {name}\n      memoryTiersGiB: [1024]\n      instanceFamilies: [r6i]\n      scaling: {{min: 0, desired: 0, max: 2}}\n"
+            )
+        };
+        assert_eq!(
+            problems("c", false, "", &tiers(&"g".repeat(16))),
+            Vec::<String>::new()
+        );
+        let long = problems("c", false, "", &tiers(&"g".repeat(17)));
+        assert!(
+            long.len() == 1 && long[0].contains("-1024g-eks-node-group-"),
+            "{long:?}"
+        );
+    }
+
+    #[test]
+    fn autoscaler_tag_keys_at_their_boundary() {
+        // 46-character prefix + key <= 128: 82 accepted, 83 refused.
+        let with_label = |key_len: usize| {
+            let domain = "platform-team.infrastructure.example.com/";
+            let key = format!("{domain}{}", "k".repeat(key_len - domain.len()));
+            format!("{}      labels: {{{key}: x}}\n", group("system", "managed"))
+        };
+        assert_eq!(
+            problems("c", false, "", &with_label(82)),
+            Vec::<String>::new()
+        );
+        let long = problems("c", false, "", &with_label(83));
+        assert!(
+            long.len() == 1 && long[0].contains("has 129 characters"),
+            "{long:?}"
+        );
+        // Karpenter groups get no ASG tags.
+        let karpenter = with_label(83).replace("provisioner: managed", "provisioner: karpenter");
+        assert_eq!(problems("c", true, "", &karpenter), Vec::<String>::new());
+    }
+
+    #[test]
+    fn same_key_taints_need_different_effects() {
+        let taints = |a: &str, b: &str| {
+            format!(
+                "{}      taints:\n        - {{key: k, effect: {a}}}\n        - {{key: k, effect: {b}}}\n",
+                group("system", "managed")
+            )
+        };
+        assert_eq!(
+            problems("c", false, "", &taints("NoSchedule", "NoExecute")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            problems("c", false, "", &taints("NoSchedule", "NoSchedule")).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn secondary_cidrs_follow_the_association_table_and_avoid_listed_ranges() {
+        let g = group("system", "managed");
+        let net = |lines: &str| problems("c", false, lines, &g);
+        assert_eq!(
+            net("    secondaryCidrs: [100.64.0.0/16, 10.1.0.0/16]\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(net("    secondaryCidrs: [172.17.0.0/16]\n").len(), 1);
+        assert_eq!(
+            net("    avoidCidrs: [10.1.0.0/16, 192.168.0.0/16]\n"),
+            Vec::<String>::new()
+        );
+        let hit = net("    secondaryCidrs: [100.64.0.0/16]\n    avoidCidrs: [100.64.128.0/17]\n");
+        assert!(
+            hit.len() == 1 && hit[0].starts_with("spec.network.secondaryCidrs[0]"),
+            "{hit:?}"
+        );
+    }
+
+    #[test]
+    fn capacity_block_zone_from_either_field() {
+        let cb = |extra: &str| {
+            format!(
+                "{}      capacityType: capacity-block\n      capacityReservationId: cr-0123456789abcdef0\n{extra}",
+                group("train", "managed")
+            )
+        };
+        let ok = Vec::<String>::new();
+        assert_eq!(
+            problems(
+                "c",
+                false,
+                "",
+                &cb("      capacityReservationZone: us-west-2b\n")
+            ),
+            ok
+        );
+        assert_eq!(
+            problems(
+                "c",
+                false,
+                "",
+                &cb("      availabilityZones: [us-west-2b]\n")
+            ),
+            ok
+        );
+        assert_eq!(
+            problems(
+                "c",
+                false,
+                "",
+                &cb(
+                    "      availabilityZones: [us-west-2b]\n      capacityReservationZone: us-west-2b\n"
+                )
+            ),
+            ok
+        );
+        let outside = problems(
+            "c",
+            false,
+            "",
+            &cb("      capacityReservationZone: us-west-2c\n"),
+        );
+        assert!(
+            outside.len() == 1 && outside[0].contains("not one of the cluster's"),
+            "{outside:?}"
+        );
+        let no_id = format!(
+            "{}      capacityReservationZone: us-west-2a\n",
+            group("x", "managed")
+        );
+        assert_eq!(problems("c", false, "", &no_id).len(), 1);
+    }
 
     #[test]
     fn regions() {
