@@ -7,6 +7,7 @@
 
 pub mod aws_limits;
 mod locate;
+mod names;
 mod parse;
 mod schema;
 mod validate;

@@ -1,8 +1,10 @@
 //! Semantic checks of a parsed [`Intent`]: every problem at once, each with its key path.
 //!
-//! Rules that need only the intent and the catalog live here (syntax of names, CIDRs, AZs,
-//! scaling bounds, instance types, label and taint syntax). Rules that need resolved numbers
-//! (max pods against the chosen CNI mode, subnet space) live in `resolve`.
+//! Rules that need only the intent, the catalog and the embedded AWS data live here (CIDRs and
+//! the VPC association table, regions, zones and versions, the names the Terraform module
+//! derives, scaling bounds, instance types, labels, taints, capacity blocks). Identifier
+//! syntax is in `names`, the AWS facts in `aws_limits`. Rules that need resolved numbers (max
+//! pods against the chosen CNI mode, subnet space, quotas) live in `resolve`.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +13,8 @@ use crate::cidr::{Ipv4Cidr, MIN_SUBNET_PREFIX, MIN_VPC_PREFIX};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
 use super::aws_limits::{self, DerivedName, Support};
+use super::names::{check_aws_tag, is_reservation_id};
+pub use super::names::{is_cluster_name, is_region, label_key, label_value};
 use super::{AmiFamily, CapacityType, Intent, NodeGroupSpec, Provisioner, SecondaryCidrs};
 
 /// Default quota of IPv4 CIDR blocks per VPC, primary included.
@@ -667,15 +671,6 @@ fn check_group(
     }
 }
 
-/// EKS cluster-name rules: 1-100 characters of `[A-Za-z0-9-_]`, starting alphanumeric.
-pub fn is_cluster_name(name: &str) -> bool {
-    (1..=100).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 fn check_cluster_name(name: &str, out: &mut Vec<Diagnostic>) {
     if !is_cluster_name(name) {
         out.push(
@@ -918,19 +913,6 @@ fn check_kubernetes_version(version: &super::KubernetesVersion, out: &mut Vec<Di
     );
 }
 
-/// `us-west-2`, `eu-central-1`, `us-gov-west-1`, `ap-southeast-5`.
-pub fn is_region(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts.len() <= 4
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
-        && !parts[parts.len() - 1].starts_with('0')
-}
-
 fn check_azs(azs: &[String], region: &str, path: &str, out: &mut Vec<Diagnostic>) -> Vec<String> {
     let known_zones: Option<Vec<String>> = aws_limits::region(region).map(|r| r.zones().collect());
     let mut good = Vec::new();
@@ -1014,90 +996,6 @@ fn check_label(key: &str, value: &str, path: &str, out: &mut Vec<Diagnostic>) {
     if let Err(m) = label_value(value) {
         out.push(Diagnostic::new(path, format!("label value `{}`: {m}", value.escape_debug())).hint("values are at most 63 characters of A-Z, a-z, 0-9, `-`, `_` and `.`, starting and ending alphanumeric"));
     }
-}
-
-/// Kubernetes qualified name: optional DNS-subdomain prefix and `/`, then a name.
-pub fn label_key(key: &str) -> Result<(), String> {
-    let (prefix, name) = match key.split_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, key),
-    };
-    if let Some(p) = prefix {
-        let ok = !p.is_empty()
-            && p.len() <= 253
-            && p.split('.').all(|l| {
-                !l.is_empty()
-                    && l.len() <= 63
-                    && l.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-            });
-        if !ok {
-            return Err("the prefix must be a lowercase DNS subdomain".to_string());
-        }
-    }
-    if name.is_empty() || name.len() > 63 {
-        return Err("the name must be 1-63 characters".to_string());
-    }
-    if !name_chars_ok(name) {
-        return Err(
-            "use A-Z, a-z, 0-9, `-`, `_` and `.`, starting and ending alphanumeric".to_string(),
-        );
-    }
-    Ok(())
-}
-
-pub fn label_value(value: &str) -> Result<(), String> {
-    if value.is_empty() {
-        return Ok(());
-    }
-    if value.len() > 63 {
-        return Err("longer than 63 characters".to_string());
-    }
-    if !name_chars_ok(value) {
-        return Err(
-            "use A-Z, a-z, 0-9, `-`, `_` and `.`, starting and ending alphanumeric".to_string(),
-        );
-    }
-    Ok(())
-}
-
-fn name_chars_ok(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
-}
-
-fn check_aws_tag(key: &str, value: &str, path: &str, out: &mut Vec<Diagnostic>) {
-    let chars_ok = |s: &str| {
-        s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || " _.:/=+-@".contains(c))
-    };
-    if key.is_empty() || key.len() > 128 || !chars_ok(key) || key.starts_with("aws:") {
-        out.push(
-            Diagnostic::new(path, format!("tag key `{}` is not allowed", key.escape_debug()))
-                .hint("1-128 characters of letters, digits, spaces and _ . : / = + - @, not starting with `aws:`"),
-        );
-    }
-    if value.len() > 256 || !chars_ok(value) {
-        out.push(
-            Diagnostic::new(
-                path,
-                format!("tag value `{}` is not allowed", value.escape_debug()),
-            )
-            .hint("up to 256 characters of letters, digits, spaces and _ . : / = + - @"),
-        );
-    }
-}
-
-fn is_reservation_id(id: &str) -> bool {
-    id.strip_prefix("cr-").is_some_and(|h| {
-        (8..=17).contains(&h.len())
-            && h.bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-    })
 }
 
 #[cfg(test)]
@@ -1317,29 +1215,6 @@ spec:
     }
 
     #[test]
-    fn regions() {
-        for ok in [
-            "us-west-2",
-            "eu-central-1",
-            "us-gov-west-1",
-            "ap-southeast-5",
-        ] {
-            assert!(is_region(ok), "{ok}");
-        }
-        for bad in [
-            "us-west",
-            "uswest2",
-            "us-west-2a",
-            "US-WEST-2",
-            "us-west-02",
-            "x-y-1",
-            "",
-        ] {
-            assert!(!is_region(bad), "{bad}");
-        }
-    }
-
-    #[test]
     fn zones_ending_in_any_character() {
         let mut out = Vec::new();
         let zones = ["us-west-2☃", "ünïcödé ☃", "eu-west-1b", "eu-west-1\n", "☃"].map(String::from);
@@ -1354,17 +1229,5 @@ spec:
             out[3].hint.as_deref(),
             Some("`eu-west-1\\n` is in region eu-west-1, the cluster is in us-west-2")
         );
-    }
-
-    #[test]
-    fn label_rules() {
-        assert!(label_key("example.com/team").is_ok());
-        assert!(label_key("workload").is_ok());
-        assert!(label_key("Example.com/x").is_err());
-        assert!(label_key("a\"b").is_err());
-        assert!(label_value("").is_ok());
-        assert!(label_value("a\"b ${x} %{ if }").is_err());
-        assert!(label_value("ok-value_1.2").is_ok());
-        assert!(label_value("-bad").is_err());
     }
 }
