@@ -214,6 +214,25 @@ cases! {
     taint_value_invalid => [":28:35: spec.nodeGroups[0].taints[0].value: taint value `a\\\"b`"];
     taint_effect_unknown => [":28:51: spec.nodeGroups[0].taints[0].effect: unknown variant `NoSchedul`", "did you mean `NoSchedule`?"];
     tag_key_template => [":20:16: spec.tags.${team}: tag key `${team}` is not allowed"];
+    // AWS limits (issue 11): regions, zones and versions from data/, names the module
+    // derives, the VPC association table, ranges in use elsewhere, tags, taints, capacity blocks.
+    region_unknown => [":6:11: spec.region: `us-west-9` is not an AWS region where EKS runs", "did you mean `us-west-1`? (us-west regions: us-west-1, us-west-2)"];
+    az_unknown_letter => [":12:37: spec.network.availabilityZones[1]: `us-west-2e` is not an availability zone of us-west-2", "us-west-2 has us-west-2a, us-west-2b, us-west-2c, us-west-2d"];
+    kubernetes_version_ended => [":7:22: spec.kubernetesVersion: Kubernetes 1.30 left EKS extended support on 2026-07-23 (as of 2026-12-01)", "use a quoted minor version EKS supports: \"1.32\""];
+    kubernetes_version_unknown => [":7:22: spec.kubernetesVersion: `1.40` is not a Kubernetes version EKS offers (as of 2026-12-01)"];
+    cluster_name_too_long => [":4:9: metadata.name: `analytics-platform-prod-east01` is too long: the cluster name becomes `analytics-platform-prod-east01-cluster-` (39 characters) for the cluster IAM role (aws_iam_role.name_prefix), and AWS allows 38", "use at most 29 characters"];
+    group_name_too_long_managed => [":22:13: spec.nodeGroups[0].name: `system-general-purposes` is too long: the managed group name becomes `system-general-purposes-eks-node-group-` (39 characters)", "use at most 22 characters"];
+    group_name_too_long_self_managed => [":22:13: spec.nodeGroups[0].name: `system-general-purpose-nodes` is too long: the self-managed group name becomes `system-general-purpose-nodes-node-group-` (40 characters)", "use at most 26 characters"];
+    cidr_secondary_other_private_range => [":12:22: spec.network.secondaryCidrs[0]: AWS refuses `192.168.0.0/16` as a secondary CIDR: the primary CIDR 10.0.0.0/16 is in 10.0.0.0/8", "100.64.0.0/10"];
+    cidr_secondary_benchmark_range => [":12:22: spec.network.secondaryCidrs[0]: AWS refuses `198.19.0.0/16` as a secondary CIDR"];
+    cidr_secondary_first_ten_sixteen => [":12:22: spec.network.secondaryCidrs[0]: AWS refuses `10.0.128.0/17` as a secondary CIDR: the primary CIDR 10.1.0.0/16 is in 10.0.0.0/15, and AWS then adds no block from 10.0.0.0/16"];
+    avoid_cidrs_overlap_vpc => [":11:14: spec.network.vpcCidr: `10.0.0.0/16` overlaps 10.0.0.0/12, which avoidCidrs[1] says is in use elsewhere"];
+    avoid_cidrs_invalid => [":12:18: spec.network.avoidCidrs[0]: `10.20.0.0` is not an IPv4 CIDR"];
+    taint_duplicate => [":29:17: spec.nodeGroups[0].taints[1].key: the taint `dedicated` with effect NoSchedule is listed twice"];
+    autoscaler_tag_key_too_long => [":26:102: spec.nodeGroups[0].labels.team.platform.infrastructure.example.com/workload-class-for-scheduling-and-placement:", "has 130 characters, and AWS allows 128", "use a key of at most 82 characters"];
+    capacity_block_without_zone => [":22:7: spec.nodeGroups[0].capacityReservationZone: capacity-block groups need the reservation's zone", "capacityReservationZone: <zone>"];
+    capacity_block_zone_mismatch => [":26:32: spec.nodeGroups[0].capacityReservationZone: the reservation is in `us-west-2b` but the group is pinned to us-west-2a"];
+    capacity_block_many_zones => [":26:26: spec.nodeGroups[0].availabilityZones: a capacity block lives in one zone, but the group lists 2: us-west-2a, us-west-2b"];
     capacity_reservation_hostile => [":26:30: spec.nodeGroups[0].capacityReservationId: `cr-\\\"}\\\\n${x}` is not a capacity reservation id"];
 }
 

@@ -1068,8 +1068,8 @@ fn neuron_groups_get_neuron_devices_and_the_neuron_plugin() {
     let term = &inf["affinity"]["podAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
         [0]["podAffinityTerm"];
     assert!(
-        term.get("matchLabelKeys").is_none(),
-        "Kubernetes 1.30 has matchLabelKeys off by default"
+        term.get("matchLabelKeys").is_some(),
+        "Kubernetes 1.32 has matchLabelKeys on by default (1.30, off, is past EKS support)"
     );
     let trn = &documents(&files["workloads/trn.yaml"], "trn")[0]["spec"];
     let limits = &trn["containers"][0]["resources"]["limits"];

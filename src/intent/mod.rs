@@ -5,7 +5,9 @@
 //! ([`validate`]). Nothing here derives numbers (that is `resolve`) or touches files: the
 //! caller passes the text and an origin name for messages.
 
+pub mod aws_limits;
 mod locate;
+mod names;
 mod parse;
 mod schema;
 mod validate;
@@ -198,6 +200,10 @@ pub struct NetworkSpec {
     pub availability_zones: Vec<String>,
     #[serde(default)]
     pub secondary_cidrs: SecondaryCidrs,
+    /// Ranges in use elsewhere (peered VPCs, on-premises networks, other clusters): nothing
+    /// eksgen allocates (VPC CIDR, secondary CIDRs, `auto` choices) may overlap them.
+    #[serde(default)]
+    pub avoid_cidrs: Vec<String>,
     #[serde(default)]
     pub cni: CniSpec,
     /// How often pods start and stop; `high` keeps WARM_IP_TARGET off (EC2 call throttling).
@@ -552,6 +558,11 @@ pub struct NodeGroupSpec {
     /// Required with `capacityType: capacity-block`; also skips the EFA placement group.
     #[serde(default)]
     pub capacity_reservation_id: Option<String>,
+    /// Zone of the capacity block (a reservation lives in one zone); the group is pinned
+    /// there. Required with `capacityType: capacity-block` unless `availabilityZones` names
+    /// exactly one zone.
+    #[serde(default)]
+    pub capacity_reservation_zone: Option<String>,
     /// Node counts.
     pub scaling: Scaling,
     /// Pods with VPC addresses per node, daemonsets included (sizes subnets and CNI targets).

@@ -1,8 +1,10 @@
 //! Semantic checks of a parsed [`Intent`]: every problem at once, each with its key path.
 //!
-//! Rules that need only the intent and the catalog live here (syntax of names, CIDRs, AZs,
-//! scaling bounds, instance types, label and taint syntax). Rules that need resolved numbers
-//! (max pods against the chosen CNI mode, subnet space) live in `resolve`.
+//! Rules that need only the intent, the catalog and the embedded AWS data live here (CIDRs and
+//! the VPC association table, regions, zones and versions, the names the Terraform module
+//! derives, scaling bounds, instance types, labels, taints, capacity blocks). Identifier
+//! syntax is in `names`, the AWS facts in `aws_limits`. Rules that need resolved numbers (max
+//! pods against the chosen CNI mode, subnet space, quotas) live in `resolve`.
 
 use std::collections::BTreeSet;
 
@@ -10,56 +12,41 @@ use crate::catalog::{Arch, Catalog};
 use crate::cidr::{Ipv4Cidr, MIN_SUBNET_PREFIX, MIN_VPC_PREFIX};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
+use super::aws_limits::{self, DerivedName, Support};
+use super::names::{check_aws_tag, is_reservation_id};
+pub use super::names::{is_cluster_name, is_region, label_key, label_value};
 use super::{AmiFamily, CapacityType, Intent, NodeGroupSpec, Provisioner, SecondaryCidrs};
 
 /// Default quota of IPv4 CIDR blocks per VPC, primary included.
 pub const CIDR_BLOCKS_PER_VPC: usize = 5;
-/// IAM role names are at most 64 characters.
-pub const MAX_IAM_ROLE_NAME: usize = 64;
 /// Node-group names become IAM role and launch-template name prefixes; keep room for suffixes.
+/// The provisioner's own limits ([`aws_limits::group_names`]) are tighter for managed and
+/// self-managed groups.
 pub const MAX_GROUP_NAME: usize = 32;
+/// The cluster-autoscaler tag keys eksgen derives from node labels and taints.
+pub const CA_LABEL_TAG_PREFIX: &str = "k8s.io/cluster-autoscaler/node-template/label/";
+pub const CA_TAINT_TAG_PREFIX: &str = "k8s.io/cluster-autoscaler/node-template/taint/";
 
 /// All problems in the intent; empty when it is valid.
 pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let spec = &intent.spec;
     check_cluster_name(&intent.metadata.name, &mut out);
-    let role_room = MAX_IAM_ROLE_NAME - crate::plan::KARPENTER_NODE_ROLE_PREFIX.len();
-    if spec.autoscaling.karpenter && intent.metadata.name.len() > role_room {
-        out.push(
-            Diagnostic::new(
-                "metadata.name",
-                format!(
-                    "with Karpenter the cluster name may have at most {role_room} characters: the node role `{}{}` would exceed IAM's {MAX_IAM_ROLE_NAME}",
-                    crate::plan::KARPENTER_NODE_ROLE_PREFIX,
-                    intent.metadata.name
-                ),
-            )
-            .hint("shorten metadata.name"),
+    if is_cluster_name(&intent.metadata.name) {
+        let mut derived = aws_limits::CLUSTER_NAMES.to_vec();
+        if spec.autoscaling.karpenter {
+            derived.extend_from_slice(aws_limits::KARPENTER_CLUSTER_NAMES);
+        }
+        check_derived_names(
+            &intent.metadata.name,
+            "metadata.name",
+            "the cluster name",
+            &derived,
+            &mut out,
         );
     }
-    if !is_region(&spec.region) {
-        out.push(
-            Diagnostic::new(
-                "spec.region",
-                format!("`{}` is not an AWS region name", spec.region),
-            )
-            .hint("use a region code such as `us-west-2`"),
-        );
-    }
-    match spec.kubernetes_version.parts() {
-        Some((1, minor)) if (28..=40).contains(&minor) => {}
-        _ => out.push(
-            Diagnostic::new(
-                "spec.kubernetesVersion",
-                format!(
-                    "`{}` is not a supported EKS Kubernetes version",
-                    spec.kubernetes_version.0
-                ),
-            )
-            .hint("use a quoted minor version such as \"1.34\""),
-        ),
-    }
+    check_region(&spec.region, "spec.region", &mut out);
+    check_kubernetes_version(&spec.kubernetes_version, &mut out);
 
     // Endpoint.
     if spec.endpoint.public_access {
@@ -125,6 +112,11 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
             .hint(format!("add a second zone, e.g. `{}b`", spec.region)),
         );
     }
+    // Blocks eksgen allocates, checked against the ranges in use elsewhere below.
+    let mut allocated: Vec<(String, Ipv4Cidr)> = vpc
+        .map(|c| ("spec.network.vpcCidr".to_string(), c))
+        .into_iter()
+        .collect();
     if let SecondaryCidrs::List(list) = &net.secondary_cidrs {
         if list.len() + 1 > CIDR_BLOCKS_PER_VPC {
             out.push(
@@ -144,16 +136,25 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
                 Ok(block) => {
                     if let Some(other) = seen.iter().find(|s| s.overlaps(block)) {
                         out.push(
-                            Diagnostic::new(path, format!("`{block}` overlaps {other}"))
+                            Diagnostic::new(path.clone(), format!("`{block}` overlaps {other}"))
                                 .hint("secondary CIDRs must not overlap the VPC CIDR or each other; 100.64.0.0/10 is the usual pod range"),
+                        );
+                    } else if let Some(why) =
+                        vpc.and_then(|p| aws_limits::association_refusal(p, block))
+                    {
+                        out.push(
+                            Diagnostic::new(path.clone(), format!("AWS refuses `{block}` as a secondary CIDR: {why}"))
+                                .hint("use a block from 100.64.0.0/10 (accepted with every primary range), or `secondaryCidrs: auto`; see docs/ip-budget.md"),
                         );
                     }
                     seen.push(block);
+                    allocated.push((path, block));
                 }
                 Err(e) => out.push(Diagnostic::new(path, e.to_string())),
             }
         }
     }
+    check_avoided_ranges(&net.avoid_cidrs, &allocated, &mut out);
     let cni = &net.cni;
     if cni.max_eni == Some(0) {
         out.push(
@@ -179,12 +180,7 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
 
     if let Some(reg) = &spec.registry {
         if let Some(r) = &reg.region {
-            if !is_region(r) {
-                out.push(Diagnostic::new(
-                    "spec.registry.region",
-                    format!("`{r}` is not an AWS region name"),
-                ));
-            }
+            check_region(r, "spec.registry.region", &mut out);
         }
         if let Some(size) = reg.image_size_gi_b {
             if !(size.is_finite() && size > 0.0 && size <= 1024.0) {
@@ -259,6 +255,17 @@ fn check_group(
             Diagnostic::new(format!("{path}.name"), format!("`{}` is not a valid node group name", group.name.escape_debug()))
                 .hint(format!("use 1-{MAX_GROUP_NAME} characters of a-z, 0-9 and `-`, starting with a letter, e.g. `gpu-train`")),
         );
+    } else {
+        let what = format!("the {} group name", group.provisioner.as_str());
+        for name in expanded_names(group) {
+            check_derived_names(
+                &name,
+                &format!("{path}.name"),
+                &what,
+                aws_limits::group_names(group.provisioner),
+                out,
+            );
+        }
     }
 
     // Instance selection: by name, or by memory tier.
@@ -532,8 +539,42 @@ fn check_group(
     for (key, value) in &group.labels {
         check_label(key, value, &format!("{path}.labels.{key}"), out);
     }
+    let autoscaler_tags =
+        intent.spec.autoscaling.cluster_autoscaler && group.provisioner != Provisioner::Karpenter;
+    if autoscaler_tags {
+        for key in group.labels.keys() {
+            check_autoscaler_tag_key(
+                CA_LABEL_TAG_PREFIX,
+                key,
+                &format!("{path}.labels.{key}"),
+                out,
+            );
+        }
+    }
+    let mut taints_seen = BTreeSet::new();
     for (j, taint) in group.taints.iter().enumerate() {
         let tpath = format!("{path}.taints[{j}]");
+        if !taints_seen.insert((taint.key.as_str(), taint.effect.as_str())) {
+            out.push(
+                Diagnostic::new(
+                    format!("{tpath}.key"),
+                    format!(
+                        "the taint `{}` with effect {} is listed twice",
+                        taint.key.escape_debug(),
+                        taint.effect.as_str()
+                    ),
+                )
+                .hint("Kubernetes allows one taint per key and effect (EKS would keep only the last): remove one, or give it another effect"),
+            );
+        }
+        if autoscaler_tags {
+            check_autoscaler_tag_key(
+                CA_TAINT_TAG_PREFIX,
+                &taint.key,
+                &format!("{tpath}.key"),
+                out,
+            );
+        }
         if let Err(m) = label_key(&taint.key) {
             out.push(
                 Diagnostic::new(
@@ -569,6 +610,7 @@ fn check_group(
         ),
         _ => {}
     }
+    check_reservation_zone(group, path, cluster_azs, out);
     if group.capacity_type == CapacityType::CapacityBlock
         && group.provisioner == Provisioner::SelfManaged
     {
@@ -629,15 +671,6 @@ fn check_group(
     }
 }
 
-/// EKS cluster-name rules: 1-100 characters of `[A-Za-z0-9-_]`, starting alphanumeric.
-pub fn is_cluster_name(name: &str) -> bool {
-    (1..=100).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 fn check_cluster_name(name: &str, out: &mut Vec<Diagnostic>) {
     if !is_cluster_name(name) {
         out.push(
@@ -647,25 +680,248 @@ fn check_cluster_name(name: &str, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `us-west-2`, `eu-central-1`, `us-gov-west-1`, `ap-southeast-5`.
-pub fn is_region(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts.len() <= 4
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
+/// A capacity block (like any reservation) lives in one zone: the group must run there and
+/// nowhere else. The zone comes from `capacityReservationZone` or a one-zone
+/// `availabilityZones`; when both are given they must agree.
+fn check_reservation_zone(
+    group: &NodeGroupSpec,
+    path: &str,
+    cluster_azs: &[String],
+    out: &mut Vec<Diagnostic>,
+) {
+    let zpath = format!("{path}.capacityReservationZone");
+    if let Some(zone) = &group.capacity_reservation_zone {
+        if group.capacity_reservation_id.is_none() {
+            out.push(
+                Diagnostic::new(
+                    zpath.clone(),
+                    "a reservation zone without `capacityReservationId`",
+                )
+                .hint("add the reservation id, or remove capacityReservationZone"),
+            );
+        }
+        if !cluster_azs.contains(zone) {
+            let mut d = Diagnostic::new(
+                zpath.clone(),
+                format!(
+                    "`{}` is not one of the cluster's availabilityZones",
+                    zone.escape_debug()
+                ),
+            );
+            d = d.hint(
+                did_you_mean(zone, cluster_azs.iter().map(String::as_str)).unwrap_or_else(|| {
+                    format!(
+                        "add the reservation's zone to spec.network.availabilityZones (cluster zones: {})",
+                        cluster_azs.join(", ")
+                    )
+                }),
+            );
+            out.push(d);
+        }
+    }
+    if group.capacity_type != CapacityType::CapacityBlock {
+        return;
+    }
+    match (&group.availability_zones, &group.capacity_reservation_zone) {
+        (Some(list), _) if list.len() > 1 => out.push(
+            Diagnostic::new(
+                format!("{path}.availabilityZones"),
+                format!(
+                    "a capacity block lives in one zone, but the group lists {}: {}",
+                    list.len(),
+                    list.join(", ")
+                ),
+            )
+            .hint("list only the reservation's zone (EC2 shows it with the capacity block), or use capacityReservationZone"),
+        ),
+        (Some(list), Some(zone)) if list.first() != Some(zone) => out.push(
+            Diagnostic::new(
+                zpath,
+                format!(
+                    "the reservation is in `{}` but the group is pinned to {}",
+                    zone.escape_debug(),
+                    list.join(", ")
+                ),
+            )
+            .hint("instances of a capacity block launch only in its zone: make availabilityZones and capacityReservationZone the same zone"),
+        ),
+        (None, None) => out.push(
+            Diagnostic::new(
+                zpath,
+                "capacity-block groups need the reservation's zone: a capacity block lives in one zone",
+            )
+            .hint("add `capacityReservationZone: <zone>` (EC2 shows the zone with the capacity block), or `availabilityZones: [<zone>]`"),
+        ),
+        _ => {}
+    }
+}
+
+/// cluster-autoscaler reads node labels and taints of empty groups from ASG tags named
+/// `<prefix><key>`; the tag key must fit AWS's 128 characters.
+fn check_autoscaler_tag_key(prefix: &str, key: &str, path: &str, out: &mut Vec<Diagnostic>) {
+    let tag = format!("{prefix}{key}");
+    if tag.len() > aws_limits::MAX_TAG_KEY {
+        out.push(
+            Diagnostic::new(
+                path,
+                format!(
+                    "`{}` is too long for cluster-autoscaler: its Auto Scaling group tag key `{}` has {} characters, and AWS allows {}",
+                    key.escape_debug(),
+                    tag.escape_debug(),
+                    tag.len(),
+                    aws_limits::MAX_TAG_KEY
+                ),
+            )
+            .hint(format!(
+                "use a key of at most {} characters, or `provisioner: karpenter` (no ASG tags)",
+                aws_limits::MAX_TAG_KEY - prefix.len()
+            )),
+        );
+    }
+}
+
+/// `avoidCidrs` must parse, and no block eksgen allocates may overlap one of them.
+fn check_avoided_ranges(
+    avoid: &[String],
+    allocated: &[(String, Ipv4Cidr)],
+    out: &mut Vec<Diagnostic>,
+) {
+    for (i, text) in avoid.iter().enumerate() {
+        let path = format!("spec.network.avoidCidrs[{i}]");
+        let range = match text.parse::<Ipv4Cidr>() {
+            Ok(r) => r,
+            Err(e) => {
+                out.push(Diagnostic::new(path, e.to_string()));
+                continue;
+            }
+        };
+        for (where_, block) in allocated {
+            if block.overlaps(range) {
+                out.push(
+                    Diagnostic::new(
+                        where_.clone(),
+                        format!("`{block}` overlaps {range}, which avoidCidrs[{i}] says is in use elsewhere"),
+                    )
+                    .hint("peered or routed networks need distinct addresses: choose a block outside every avoidCidrs entry"),
+                );
+            }
+        }
+    }
+}
+
+/// Every name the Terraform module derives from `name` must fit its AWS limit. One message
+/// per name, with the longest name that fits.
+fn check_derived_names(
+    name: &str,
+    path: &str,
+    what: &str,
+    derived: &[DerivedName],
+    out: &mut Vec<Diagnostic>,
+) {
+    for d in derived {
+        let built = d.build(name);
+        if built.len() > d.limit {
+            out.push(
+                Diagnostic::new(
+                    path,
+                    format!(
+                        "`{name}` is too long: {what} becomes `{built}` ({} characters) for {}, and AWS allows {}",
+                        built.len(),
+                        d.resource,
+                        d.limit
+                    ),
+                )
+                .hint(format!(
+                    "use at most {} characters ({})",
+                    d.room(),
+                    d.source
+                )),
+            );
+        }
+    }
+}
+
+/// The region must be one where EKS runs (`data/regions.csv`), not only look like one.
+fn check_region(region: &str, path: &str, out: &mut Vec<Diagnostic>) {
+    if !is_region(region) {
+        out.push(
+            Diagnostic::new(
+                path,
+                format!("`{}` is not an AWS region name", region.escape_debug()),
+            )
+            .hint("use a region code such as `us-west-2`"),
+        );
+    } else if aws_limits::region(region).is_none() {
+        let known = aws_limits::regions().iter().map(|r| r.name.as_str());
+        // `us-west-9` is close to every `us-west-N`: name them all.
+        let family = region.rsplit_once('-').map_or(region, |(f, _)| f);
+        let siblings: Vec<&str> = aws_limits::regions()
             .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
-        && !parts[parts.len() - 1].starts_with('0')
+            .map(|r| r.name.as_str())
+            .filter(|r| r.rsplit_once('-').is_some_and(|(f, _)| f == family))
+            .collect();
+        let hint = match (did_you_mean(region, known), siblings.is_empty()) {
+            (Some(guess), false) => format!("{guess} ({family} regions: {})", siblings.join(", ")),
+            (Some(guess), true) => guess,
+            (None, _) => {
+                "`data/regions.csv` lists the regions eksgen knows (commercial, China, GovCloud)"
+                    .to_string()
+            }
+        };
+        out.push(
+            Diagnostic::new(
+                path,
+                format!("`{region}` is not an AWS region where EKS runs"),
+            )
+            .hint(hint),
+        );
+    }
+}
+
+/// The version must be one EKS supports on the data date (`data/eks-versions.csv`); the
+/// extended-support warning is a lint finding (EKSG022).
+fn check_kubernetes_version(version: &super::KubernetesVersion, out: &mut Vec<Diagnostic>) {
+    let supported = aws_limits::supported_versions();
+    let list = supported
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let message = match version.parts() {
+        Some((1, minor)) => match aws_limits::support(minor) {
+            Support::Standard(_) | Support::Extended(_) => return,
+            Support::Ended(v) => format!(
+                "Kubernetes {} left EKS extended support on {} (as of {}): EKS no longer creates such clusters",
+                v.name(),
+                v.end_of_extended,
+                aws_limits::versions_as_of()
+            ),
+            Support::Unknown => format!(
+                "`{}` is not a Kubernetes version EKS offers (as of {})",
+                version.0,
+                aws_limits::versions_as_of()
+            ),
+        },
+        _ => format!(
+            "`{}` is not a supported EKS Kubernetes version",
+            version.0.escape_debug()
+        ),
+    };
+    out.push(
+        Diagnostic::new("spec.kubernetesVersion", message)
+            .hint(format!("use a quoted minor version EKS supports: {list}")),
+    );
 }
 
 fn check_azs(azs: &[String], region: &str, path: &str, out: &mut Vec<Diagnostic>) -> Vec<String> {
+    let known_zones: Option<Vec<String>> = aws_limits::region(region).map(|r| r.zones().collect());
     let mut good = Vec::new();
     for (i, az) in azs.iter().enumerate() {
         let suffix = az.strip_prefix(region);
-        let ok = suffix.is_some_and(|s| s.len() == 1 && s.bytes().all(|b| b.is_ascii_lowercase()));
-        if !ok {
+        let shape_ok =
+            suffix.is_some_and(|s| s.len() == 1 && s.bytes().all(|b| b.is_ascii_lowercase()));
+        let known_ok = known_zones.as_ref().is_none_or(|zones| zones.contains(az));
+        if !shape_ok {
             // The zone without its last character (which may be any character, not only
             // a one-byte letter), when that is a region.
             let zone_region = az
@@ -687,6 +943,20 @@ fn check_azs(azs: &[String], region: &str, path: &str, out: &mut Vec<Diagnostic>
                         "`{}` is not an availability zone of {region}",
                         az.escape_debug()
                     ),
+                )
+                .hint(hint),
+            );
+        } else if !known_ok {
+            let zones = known_zones.as_deref().unwrap_or_default();
+            let list = zones.join(", ");
+            let hint = match did_you_mean(az, zones.iter().map(String::as_str)) {
+                Some(guess) => format!("{guess} ({region} has {list})"),
+                None => format!("{region} has {list}"),
+            };
+            out.push(
+                Diagnostic::new(
+                    format!("{path}[{i}]"),
+                    format!("`{az}` is not an availability zone of {region}"),
                 )
                 .hint(hint),
             );
@@ -728,115 +998,220 @@ fn check_label(key: &str, value: &str, path: &str, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Kubernetes qualified name: optional DNS-subdomain prefix and `/`, then a name.
-pub fn label_key(key: &str) -> Result<(), String> {
-    let (prefix, name) = match key.split_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, key),
-    };
-    if let Some(p) = prefix {
-        let ok = !p.is_empty()
-            && p.len() <= 253
-            && p.split('.').all(|l| {
-                !l.is_empty()
-                    && l.len() <= 63
-                    && l.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-            });
-        if !ok {
-            return Err("the prefix must be a lowercase DNS subdomain".to_string());
-        }
-    }
-    if name.is_empty() || name.len() > 63 {
-        return Err("the name must be 1-63 characters".to_string());
-    }
-    if !name_chars_ok(name) {
-        return Err(
-            "use A-Z, a-z, 0-9, `-`, `_` and `.`, starting and ending alphanumeric".to_string(),
-        );
-    }
-    Ok(())
-}
-
-pub fn label_value(value: &str) -> Result<(), String> {
-    if value.is_empty() {
-        return Ok(());
-    }
-    if value.len() > 63 {
-        return Err("longer than 63 characters".to_string());
-    }
-    if !name_chars_ok(value) {
-        return Err(
-            "use A-Z, a-z, 0-9, `-`, `_` and `.`, starting and ending alphanumeric".to_string(),
-        );
-    }
-    Ok(())
-}
-
-fn name_chars_ok(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
-}
-
-fn check_aws_tag(key: &str, value: &str, path: &str, out: &mut Vec<Diagnostic>) {
-    let chars_ok = |s: &str| {
-        s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || " _.:/=+-@".contains(c))
-    };
-    if key.is_empty() || key.len() > 128 || !chars_ok(key) || key.starts_with("aws:") {
-        out.push(
-            Diagnostic::new(path, format!("tag key `{}` is not allowed", key.escape_debug()))
-                .hint("1-128 characters of letters, digits, spaces and _ . : / = + - @, not starting with `aws:`"),
-        );
-    }
-    if value.len() > 256 || !chars_ok(value) {
-        out.push(
-            Diagnostic::new(
-                path,
-                format!("tag value `{}` is not allowed", value.escape_debug()),
-            )
-            .hint("up to 256 characters of letters, digits, spaces and _ . : / = + - @"),
-        );
-    }
-}
-
-fn is_reservation_id(id: &str) -> bool {
-    id.strip_prefix("cr-").is_some_and(|h| {
-        (8..=17).contains(&h.len())
-            && h.bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Messages of validating a small intent with `cluster`, `region` / zones, `version` and
+    /// one group given as YAML lines.
+    fn problems(cluster: &str, karpenter: bool, extra_network: &str, group: &str) -> Vec<String> {
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: {cluster}
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  network:
+    vpcCidr: 10.0.0.0/16
+    availabilityZones: [us-west-2a, us-west-2b]
+{extra_network}  autoscaling:
+    clusterAutoscaler: true
+    karpenter: {karpenter}
+  nodeGroups:
+{group}"
+        );
+        let catalog = Catalog::embedded();
+        match crate::intent::parse_and_validate(&text, "t.yaml", catalog) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .diagnostics
+                .into_iter()
+                .map(|d| format!("{}: {}", d.path, d.message))
+                .collect(),
+        }
+    }
+
+    fn group(name: &str, provisioner: &str) -> String {
+        format!(
+            "    - name: {name}\n      provisioner: {provisioner}\n      instanceTypes: [m6i.large]\n      scaling: {{min: 0, desired: 0, max: 2}}\n"
+        )
+    }
+
     #[test]
-    fn regions() {
-        for ok in [
-            "us-west-2",
-            "eu-central-1",
-            "us-gov-west-1",
-            "ap-southeast-5",
-        ] {
-            assert!(is_region(ok), "{ok}");
-        }
-        for bad in [
-            "us-west",
-            "uswest2",
-            "us-west-2a",
-            "US-WEST-2",
-            "us-west-02",
-            "x-y-1",
+    fn derived_names_at_their_boundaries() {
+        let ok = group("system", "managed");
+        // Cluster IAM role prefix `<name>-cluster-` <= 38.
+        assert_eq!(
+            problems(&"c".repeat(29), false, "", &ok),
+            Vec::<String>::new()
+        );
+        let long = problems(&"c".repeat(30), false, "", &ok);
+        assert!(
+            long.len() == 1 && long[0].contains("cluster IAM role"),
+            "{long:?}"
+        );
+        // With Karpenter too (its node role binds at 46, after the cluster role).
+        assert_eq!(
+            problems(&"c".repeat(29), true, "", &ok),
+            Vec::<String>::new()
+        );
+        // Managed: `<group>-eks-node-group-` <= 38.
+        assert_eq!(
+            problems("c", false, "", &group(&"g".repeat(22), "managed")),
+            Vec::<String>::new()
+        );
+        let long = problems("c", false, "", &group(&"g".repeat(23), "managed"));
+        assert!(
+            long.len() == 1 && long[0].contains("node IAM role"),
+            "{long:?}"
+        );
+        // Self-managed: `<group>-node-group-` <= 38.
+        assert_eq!(
+            problems("c", false, "", &group(&"g".repeat(26), "self-managed")),
+            Vec::<String>::new()
+        );
+        let long = problems("c", false, "", &group(&"g".repeat(27), "self-managed"));
+        assert!(
+            long.len() == 1 && long[0].contains("node IAM role"),
+            "{long:?}"
+        );
+        // Karpenter groups have no derived AWS names beyond eksgen's 32.
+        assert_eq!(
+            problems("c", true, "", &group(&"g".repeat(32), "karpenter")),
+            Vec::<String>::new()
+        );
+        // Memory tiers: the expanded name counts (`<name>-1024g` is 6 more).
+        let tiers = |name: &str| {
+            format!(
+                "    - name: {name}\n      memoryTiersGiB: [1024]\n      instanceFamilies: [r6i]\n      scaling: {{min: 0, desired: 0, max: 2}}\n"
+            )
+        };
+        assert_eq!(
+            problems("c", false, "", &tiers(&"g".repeat(16))),
+            Vec::<String>::new()
+        );
+        let long = problems("c", false, "", &tiers(&"g".repeat(17)));
+        assert!(
+            long.len() == 1 && long[0].contains("-1024g-eks-node-group-"),
+            "{long:?}"
+        );
+    }
+
+    #[test]
+    fn autoscaler_tag_keys_at_their_boundary() {
+        // 46-character prefix + key <= 128: 82 accepted, 83 refused.
+        let with_label = |key_len: usize| {
+            let domain = "platform-team.infrastructure.example.com/";
+            let key = format!("{domain}{}", "k".repeat(key_len - domain.len()));
+            format!("{}      labels: {{{key}: x}}\n", group("system", "managed"))
+        };
+        assert_eq!(
+            problems("c", false, "", &with_label(82)),
+            Vec::<String>::new()
+        );
+        let long = problems("c", false, "", &with_label(83));
+        assert!(
+            long.len() == 1 && long[0].contains("has 129 characters"),
+            "{long:?}"
+        );
+        // Karpenter groups get no ASG tags.
+        let karpenter = with_label(83).replace("provisioner: managed", "provisioner: karpenter");
+        assert_eq!(problems("c", true, "", &karpenter), Vec::<String>::new());
+    }
+
+    #[test]
+    fn same_key_taints_need_different_effects() {
+        let taints = |a: &str, b: &str| {
+            format!(
+                "{}      taints:\n        - {{key: k, effect: {a}}}\n        - {{key: k, effect: {b}}}\n",
+                group("system", "managed")
+            )
+        };
+        assert_eq!(
+            problems("c", false, "", &taints("NoSchedule", "NoExecute")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            problems("c", false, "", &taints("NoSchedule", "NoSchedule")).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn secondary_cidrs_follow_the_association_table_and_avoid_listed_ranges() {
+        let g = group("system", "managed");
+        let net = |lines: &str| problems("c", false, lines, &g);
+        assert_eq!(
+            net("    secondaryCidrs: [100.64.0.0/16, 10.1.0.0/16]\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(net("    secondaryCidrs: [172.17.0.0/16]\n").len(), 1);
+        assert_eq!(
+            net("    avoidCidrs: [10.1.0.0/16, 192.168.0.0/16]\n"),
+            Vec::<String>::new()
+        );
+        let hit = net("    secondaryCidrs: [100.64.0.0/16]\n    avoidCidrs: [100.64.128.0/17]\n");
+        assert!(
+            hit.len() == 1 && hit[0].starts_with("spec.network.secondaryCidrs[0]"),
+            "{hit:?}"
+        );
+    }
+
+    #[test]
+    fn capacity_block_zone_from_either_field() {
+        let cb = |extra: &str| {
+            format!(
+                "{}      capacityType: capacity-block\n      capacityReservationId: cr-0123456789abcdef0\n{extra}",
+                group("train", "managed")
+            )
+        };
+        let ok = Vec::<String>::new();
+        assert_eq!(
+            problems(
+                "c",
+                false,
+                "",
+                &cb("      capacityReservationZone: us-west-2b\n")
+            ),
+            ok
+        );
+        assert_eq!(
+            problems(
+                "c",
+                false,
+                "",
+                &cb("      availabilityZones: [us-west-2b]\n")
+            ),
+            ok
+        );
+        assert_eq!(
+            problems(
+                "c",
+                false,
+                "",
+                &cb(
+                    "      availabilityZones: [us-west-2b]\n      capacityReservationZone: us-west-2b\n"
+                )
+            ),
+            ok
+        );
+        let outside = problems(
+            "c",
+            false,
             "",
-        ] {
-            assert!(!is_region(bad), "{bad}");
-        }
+            &cb("      capacityReservationZone: us-west-2c\n"),
+        );
+        assert!(
+            outside.len() == 1 && outside[0].contains("not one of the cluster's"),
+            "{outside:?}"
+        );
+        let no_id = format!(
+            "{}      capacityReservationZone: us-west-2a\n",
+            group("x", "managed")
+        );
+        assert_eq!(problems("c", false, "", &no_id).len(), 1);
     }
 
     #[test]
@@ -854,17 +1229,5 @@ mod tests {
             out[3].hint.as_deref(),
             Some("`eu-west-1\\n` is in region eu-west-1, the cluster is in us-west-2")
         );
-    }
-
-    #[test]
-    fn label_rules() {
-        assert!(label_key("example.com/team").is_ok());
-        assert!(label_key("workload").is_ok());
-        assert!(label_key("Example.com/x").is_err());
-        assert!(label_key("a\"b").is_err());
-        assert!(label_value("").is_ok());
-        assert!(label_value("a\"b ${x} %{ if }").is_err());
-        assert!(label_value("ok-value_1.2").is_ok());
-        assert!(label_value("-bad").is_err());
     }
 }

@@ -31,6 +31,10 @@ pub const CUSTOM_AMI_PATH: &str = "EKSG018";
 pub const EFA_ON_SPOT: &str = "EKSG019";
 pub const UNSIZED_ONE_POD_NODE: &str = "EKSG020";
 pub const KARPENTER_MIN_IGNORED: &str = "EKSG021";
+pub const EXTENDED_SUPPORT: &str = "EKSG022";
+pub const MANAGED_GROUP_QUOTA: &str = "EKSG023";
+pub const MANAGED_GROUP_NODE_QUOTA: &str = "EKSG024";
+pub const AUTO_SCALING_GROUP_QUOTA: &str = "EKSG025";
 
 /// Every rule id with a one-line summary (for `--help`, SARIF rules and docs).
 pub const RULES: &[(&str, &str)] = &[
@@ -98,6 +102,22 @@ pub const RULES: &[(&str, &str)] = &[
     (
         UNSIZED_ONE_POD_NODE,
         "one-pod-per-node group without pod size",
+    ),
+    (
+        EXTENDED_SUPPORT,
+        "Kubernetes version in EKS extended support",
+    ),
+    (
+        MANAGED_GROUP_QUOTA,
+        "more managed node groups than the EKS quota per cluster",
+    ),
+    (
+        MANAGED_GROUP_NODE_QUOTA,
+        "managed group larger than the EKS quota of nodes per group",
+    ),
+    (
+        AUTO_SCALING_GROUP_QUOTA,
+        "more Auto Scaling groups than the regional quota",
     ),
 ];
 
@@ -455,6 +475,7 @@ pub fn lint(intent: &Intent, drafts: &[GroupDraft], plan: &Plan) -> Vec<Finding>
             "list your office / VPN ranges in endpoint.publicAccessCidrs, or turn public access off".into(),
         );
     }
+    quota_and_support_findings(intent, plan, &mut add);
     if plan.network.nat_gateway == "single" {
         add(
             SINGLE_NAT_GATEWAY,
@@ -465,6 +486,86 @@ pub fn lint(intent: &Intent, drafts: &[GroupDraft], plan: &Plan) -> Vec<Finding>
         );
     }
     out
+}
+
+/// Limits that hold for the account or the calendar rather than one group: EKS version
+/// support (judged on the data date, see `aws_limits::versions_as_of`) and service quotas.
+fn quota_and_support_findings(
+    intent: &Intent,
+    plan: &Plan,
+    add: &mut impl FnMut(&str, Severity, Option<&str>, String, String),
+) {
+    use crate::intent::aws_limits::{self, Support};
+    if let Some((1, minor)) = intent.spec.kubernetes_version.parts() {
+        if let Support::Extended(v) = aws_limits::support(minor) {
+            add(
+                EXTENDED_SUPPORT,
+                Severity::Warning,
+                None,
+                format!(
+                    "Kubernetes {} left EKS standard support on {} and is in extended support until {} (as of {}): the control plane is billed at the extended-support rate, and EKS upgrades it after that date",
+                    v.name(),
+                    v.end_of_standard,
+                    v.end_of_extended,
+                    aws_limits::versions_as_of()
+                ),
+                format!(
+                    "plan the upgrade to a version in standard support ({})",
+                    aws_limits::standard_versions().join(", ")
+                ),
+            );
+        }
+    }
+    let managed: Vec<_> = plan
+        .node_groups
+        .iter()
+        .filter(|g| g.provisioner == Provisioner::Managed.as_str())
+        .collect();
+    if managed.len() > aws_limits::MANAGED_GROUPS_PER_CLUSTER {
+        add(
+            MANAGED_GROUP_QUOTA,
+            Severity::Warning,
+            None,
+            format!(
+                "{} managed node groups; the EKS quota \"Managed node groups per cluster\" is {} by default",
+                managed.len(),
+                aws_limits::MANAGED_GROUPS_PER_CLUSTER
+            ),
+            "request an increase in Service Quotas (Amazon EKS) before applying, or merge groups (fewer memory tiers, Karpenter NodePools)".into(),
+        );
+    }
+    for g in &managed {
+        if g.scaling.max > aws_limits::NODES_PER_MANAGED_GROUP {
+            add(
+                MANAGED_GROUP_NODE_QUOTA,
+                Severity::Warning,
+                Some(&g.name),
+                format!(
+                    "scaling.max {} exceeds the EKS quota \"Nodes per managed node group\" ({} by default)",
+                    g.scaling.max,
+                    aws_limits::NODES_PER_MANAGED_GROUP
+                ),
+                "request an increase in Service Quotas (Amazon EKS), or split the group".into(),
+            );
+        }
+    }
+    let auto_scaling_groups = plan
+        .node_groups
+        .iter()
+        .filter(|g| g.provisioner != Provisioner::Karpenter.as_str())
+        .count();
+    if auto_scaling_groups > aws_limits::AUTO_SCALING_GROUPS_PER_REGION {
+        add(
+            AUTO_SCALING_GROUP_QUOTA,
+            Severity::Warning,
+            None,
+            format!(
+                "{auto_scaling_groups} Auto Scaling groups (one per managed or self-managed group); the EC2 Auto Scaling quota \"Auto Scaling groups per region\" is {} by default and counts every group in the account and region",
+                aws_limits::AUTO_SCALING_GROUPS_PER_REGION
+            ),
+            "request an increase in Service Quotas (Amazon EC2 Auto Scaling), or use Karpenter NodePools".into(),
+        );
+    }
 }
 
 /// The pod addresses a fixed maxPods exceeds under MAX_ENI, if it does.

@@ -73,6 +73,11 @@ pub fn expand_groups(
         let path = format!("spec.nodeGroups[{i}]");
         let (azs, azs_reason) = match &g.availability_zones {
             Some(list) => (list.clone(), "pinned in the intent".to_string()),
+            // Validation refuses a reservation zone that disagrees with availabilityZones.
+            None if g.capacity_reservation_zone.is_some() => (
+                g.capacity_reservation_zone.clone().into_iter().collect(),
+                "pinned to the capacity reservation's zone (capacityReservationZone)".to_string(),
+            ),
             None if g.efa => (
                 vec![first_az.clone()],
                 format!(

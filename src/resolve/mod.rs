@@ -216,8 +216,23 @@ fn lay_out(
     let mut secondary = explicit_secondary.to_vec();
     if custom_networking {
         let pods = if explicit_secondary.is_empty() {
-            // Add /16s from 100.64.0.0/10 until the pod subnets fit (VPC quota: 4 besides the primary).
-            let candidates = subnets::auto_secondary_candidates(&[vpc]);
+            // Add /16s from 100.64.0.0/10 until the pod subnets fit (VPC quota: 4 besides the
+            // primary), skipping the ranges in use elsewhere (`avoidCidrs`, valid after
+            // validation). AWS associates 100.64.0.0/10 blocks with every primary range; the
+            // filter keeps that promise checked against the association table.
+            let mut taken = vec![vpc];
+            taken.extend(
+                intent
+                    .spec
+                    .network
+                    .avoid_cidrs
+                    .iter()
+                    .filter_map(|c| c.parse::<Ipv4Cidr>().ok()),
+            );
+            let candidates: Vec<Ipv4Cidr> = subnets::auto_secondary_candidates(&taken)
+                .into_iter()
+                .filter(|c| crate::intent::aws_limits::association_refusal(vpc, *c).is_none())
+                .collect();
             let mut result = Err(0);
             for count in 1..=candidates.len().min(crate::intent::CIDR_BLOCKS_PER_VPC - 1) {
                 result = subnets::layout_pods(&candidates[..count], &pod_needs);
@@ -300,5 +315,134 @@ fn shortfall_finding(
             needed.saturating_sub(available)
         ),
         hint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use crate::plan::Plan;
+
+    fn plan(version: &str, network_extra: &str, groups: &str) -> Plan {
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: t
+spec:
+  region: us-west-2
+  kubernetesVersion: \"{version}\"
+  network:
+    vpcCidr: 10.0.0.0/24
+    availabilityZones: [us-west-2a, us-west-2b, us-west-2c]
+    cni: {{ mode: secondary-ip, warmEniTarget: 1 }}
+{network_extra}  nodeGroups:
+{groups}"
+        );
+        let catalog = Catalog::embedded();
+        let intent = crate::intent::parse_and_validate(&text, "t.yaml", catalog)
+            .unwrap_or_else(|e| panic!("{e}"));
+        super::resolve(&intent, catalog).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    const ONE_POD_NODES: &str = "    - { name: ds, instanceTypes: [r5.16xlarge], onePodPerNode: true, podsPerNode: 1, scaling: { min: 12, desired: 12, max: 12 } }\n";
+
+    fn secondary(p: &Plan) -> Vec<String> {
+        p.network
+            .secondary_cidrs
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn auto_secondary_cidrs_skip_ranges_in_use_elsewhere() {
+        let p = plan("1.34", "", ONE_POD_NODES);
+        assert_eq!(secondary(&p), ["100.64.0.0/16"]);
+        let p = plan(
+            "1.34",
+            "    avoidCidrs: [100.64.0.0/15, 100.66.128.0/24]\n",
+            ONE_POD_NODES,
+        );
+        assert!(!p.has_errors(), "{:?}", p.findings);
+        assert_eq!(secondary(&p), ["100.67.0.0/16"]);
+    }
+
+    fn ids(p: &Plan) -> Vec<&str> {
+        p.findings.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    #[test]
+    fn extended_support_is_a_dated_warning() {
+        let group = "    - { name: s, instanceTypes: [m6i.large], scaling: { min: 1, desired: 1, max: 2 } }\n";
+        let p = plan("1.32", "", group);
+        let f = p
+            .findings
+            .iter()
+            .find(|f| f.id == "EKSG022")
+            .expect("EKSG022");
+        assert_eq!(f.severity, crate::plan::Severity::Warning);
+        assert!(f.message.contains("2026-03-23"), "{}", f.message);
+        assert!(f.message.contains("until 2027-03-23"), "{}", f.message);
+        assert!(f.hint.contains("1.34"), "{}", f.hint);
+        assert!(!ids(&plan("1.34", "", group)).contains(&"EKSG022"));
+    }
+
+    #[test]
+    fn quota_findings_name_the_quota_and_the_increase() {
+        let vpc = "    secondaryCidrs: auto\n";
+        // 31 managed groups of one node each: above the 30 per cluster.
+        let many: String = (0..31)
+            .map(|i| format!("    - {{ name: g{i}, instanceTypes: [m6i.large], scaling: {{ min: 0, desired: 0, max: 1 }} }}\n"))
+            .collect();
+        let p = plan("1.34", vpc, &many);
+        let f = p
+            .findings
+            .iter()
+            .find(|f| f.id == "EKSG023")
+            .expect("EKSG023");
+        assert!(
+            f.message.contains("Managed node groups per cluster"),
+            "{}",
+            f.message
+        );
+        assert!(f.hint.contains("Service Quotas"), "{}", f.hint);
+        let thirty: String = many.lines().take(30).map(|l| format!("{l}\n")).collect();
+        assert!(!ids(&plan("1.34", vpc, &thirty)).contains(&"EKSG023"));
+        // 451 nodes in one managed group; 450 is the quota.
+        let big = |max: u32| {
+            format!(
+                "    - {{ name: big, instanceTypes: [m6i.large], podsPerNode: 4, scaling: {{ min: 0, desired: 0, max: {max} }} }}\n"
+            )
+        };
+        let wide = "    secondaryCidrs: auto\n";
+        assert!(ids(&plan("1.34", wide, &big(451))).contains(&"EKSG024"));
+        assert!(!ids(&plan("1.34", wide, &big(450))).contains(&"EKSG024"));
+        // One Auto Scaling group per managed or self-managed group: 501 > 500.
+        let asgs = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("    - {{ name: a{i}, provisioner: self-managed, instanceTypes: [m6i.large], scaling: {{ min: 0, desired: 0, max: 1 }} }}\n"))
+                .collect()
+        };
+        assert!(ids(&plan("1.34", vpc, &asgs(501))).contains(&"EKSG025"));
+        assert!(!ids(&plan("1.34", vpc, &asgs(500))).contains(&"EKSG025"));
+    }
+
+    #[test]
+    fn a_capacity_block_zone_pins_the_group() {
+        let group = "    - name: cb
+      instanceTypes: [p5.48xlarge]
+      capacityType: capacity-block
+      capacityReservationId: cr-0123456789abcdef0
+      capacityReservationZone: us-west-2b
+      scaling: { min: 0, desired: 1, max: 1 }
+";
+        let p = plan("1.34", "    secondaryCidrs: auto\n", group);
+        let g = p.node_group("cb").unwrap();
+        assert_eq!(g.availability_zones, ["us-west-2b"]);
+        assert!(
+            g.availability_zones_reason
+                .contains("capacityReservationZone")
+        );
     }
 }

@@ -233,6 +233,41 @@ pub struct Bottlerocket {
     pub taints: Vec<Kv>,
 }
 
+/// `[settings.kubernetes.node-taints]` entries: one TOML key per taint key (a key given
+/// twice is a TOML error), its `value:Effect` as a string, or as a list when the key has
+/// several effects (Bottlerocket accepts both forms).
+fn bottlerocket_taints(taints: &[crate::plan::TaintPlan]) -> Vec<Kv> {
+    let mut keys: Vec<&str> = Vec::new();
+    for t in taints {
+        if !keys.contains(&t.key.as_str()) {
+            keys.push(&t.key);
+        }
+    }
+    keys.into_iter()
+        .map(|key| {
+            let values: Vec<String> = taints
+                .iter()
+                .filter(|t| t.key == key)
+                .map(|t| {
+                    toml_string(&format!(
+                        "{}:{}",
+                        t.value.as_deref().unwrap_or(""),
+                        t.effect
+                    ))
+                })
+                .collect();
+            Kv {
+                key: toml_string(key),
+                value: if values.len() == 1 {
+                    values.into_iter().collect()
+                } else {
+                    format!("[{}]", values.join(", "))
+                },
+            }
+        })
+        .collect()
+}
+
 /// The plan cannot be laid out as Terraform (always an eksgen bug upstream).
 #[derive(Debug)]
 pub struct LayoutError(pub String);
@@ -526,17 +561,7 @@ fn group(
                     Vec::new()
                 },
                 taints: if self_managed {
-                    g.taints
-                        .iter()
-                        .map(|t| Kv {
-                            key: toml_string(&t.key),
-                            value: toml_string(&format!(
-                                "{}:{}",
-                                t.value.as_deref().unwrap_or(""),
-                                t.effect
-                            )),
-                        })
-                        .collect()
+                    bottlerocket_taints(&g.taints)
                 } else {
                     Vec::new()
                 },
@@ -753,6 +778,61 @@ spec:
         let catalog = crate::catalog::Catalog::embedded();
         let intent = crate::intent::parse_and_validate(&text, "unit.yaml", catalog).unwrap();
         crate::resolve::resolve(&intent, catalog).unwrap()
+    }
+
+    /// Bottlerocket loads `bootstrap_extra_args` as TOML after the module's own
+    /// `[settings.kubernetes]` keys: two taints of one key (allowed in Kubernetes when the
+    /// effects differ) must stay one TOML key, with both taints.
+    #[test]
+    fn bottlerocket_taints_of_one_key_stay_valid_toml() {
+        let text = "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: unit
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  network:
+    vpcCidr: 10.0.0.0/16
+    availabilityZones: [us-west-2a, us-west-2b]
+  nodeGroups:
+    - name: br
+      provisioner: self-managed
+      amiFamily: bottlerocket
+      instanceTypes: [m6i.large]
+      scaling: { min: 1, desired: 1, max: 3 }
+      podsPerNode: 20
+      taints:
+        - { key: dedicated, value: batch, effect: NoSchedule }
+        - { key: dedicated, value: batch, effect: NoExecute }
+        - { key: example.com/other, effect: PreferNoSchedule }
+";
+        let catalog = crate::catalog::Catalog::embedded();
+        let intent = crate::intent::parse_and_validate(text, "unit.yaml", catalog).unwrap();
+        let plan = crate::resolve::resolve(&intent, catalog).unwrap();
+        let files = crate::render::render(&plan, "unit.yaml").unwrap();
+        let eks = files.values().find(|t| t.contains("node-taints")).unwrap();
+        let start = eks.find("bootstrap_extra_args = <<-EOT\n").unwrap();
+        let body = &eks[start..];
+        let body = &body[body.find('\n').unwrap() + 1..];
+        let body = &body[..body.find("EOT").unwrap()];
+        let settings: String = body
+            .lines()
+            .map(|l| format!("{}\n", l.trim_start()))
+            .collect();
+        let doc: toml::Table =
+            format!("[settings.kubernetes]\ncluster-name = \"unit\"\n{settings}")
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}\n{settings}"));
+        let taints = &doc["settings"]["kubernetes"]["node-taints"];
+        assert_eq!(
+            taints["dedicated"],
+            toml::Value::Array(vec!["batch:NoSchedule".into(), "batch:NoExecute".into()])
+        );
+        assert_eq!(
+            taints["example.com/other"],
+            toml::Value::from(":PreferNoSchedule")
+        );
     }
 
     #[test]
