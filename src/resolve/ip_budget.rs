@@ -4,7 +4,9 @@
 //! and (custom networking) from the pod subnet, with a sentence saying how.
 
 use crate::catalog::InstanceType;
-use crate::max_pods::{ADDRESSES_PER_PREFIX, enis_for_pods};
+use crate::max_pods::ADDRESSES_PER_PREFIX;
+
+use super::ipamd::Ipamd;
 
 /// The VPC CNI settings that decide how many addresses a node keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -22,6 +24,21 @@ impl CniTargets {
     /// The VPC CNI's own defaults: secondary IPs, `WARM_ENI_TARGET=1`.
     pub fn cni_default() -> CniTargets {
         CniTargets::default()
+    }
+
+    /// The targets an `aws-node` env sets (values as the plan renders them; an unparsable
+    /// value counts as unset, as ipamd treats it).
+    pub fn from_env(env: &std::collections::BTreeMap<String, String>, custom_networking: bool) -> CniTargets {
+        let num = |k: &str| env.get(k).and_then(|v| v.parse::<u32>().ok());
+        CniTargets {
+            prefix_delegation: env.get("ENABLE_PREFIX_DELEGATION").is_some_and(|v| v == "true"),
+            custom_networking,
+            warm_eni_target: num("WARM_ENI_TARGET"),
+            warm_ip_target: num("WARM_IP_TARGET"),
+            minimum_ip_target: num("MINIMUM_IP_TARGET"),
+            warm_prefix_target: num("WARM_PREFIX_TARGET"),
+            max_eni: num("MAX_ENI").filter(|m| *m >= 1),
+        }
     }
 
     fn ip_targets(&self) -> bool {
@@ -45,82 +62,75 @@ impl Held {
 }
 
 /// Addresses a node of `instance` holds when it runs `pods` pods that use VPC addresses,
-/// with kubelet `max_pods`.
+/// with kubelet `max_pods`, once ipamd has settled (the closed form of `ipamd::grow`).
 pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniTargets) -> Held {
-    let a = u64::from(instance.ipv4_per_eni);
-    let s = a.saturating_sub(1).max(1);
-    let e_max = u64::from(enis_for_pods(instance, t.max_eni, t.custom_networking));
+    let cfg = Ipamd::new(instance, max_pods, t);
+    let s = u64::from(cfg.slots_per_eni);
+    let e_max = u64::from(cfg.pod_enis);
     let n = u64::from(pods);
-    let pd = t.prefix_delegation && instance.is_nitro();
+    let pd = cfg.prefix_mode;
     let cn = t.custom_networking;
-    // Without custom networking the primary ENI is always attached and carries pods.
-    let min_enis = if cn { 0 } else { 1 };
+    let per = if pd { u64::from(ADDRESSES_PER_PREFIX) } else { 1 };
+    let unit = if pd { "x /28" } else { "secondary IPs" };
+    // ipamd adds nothing once the pool holds max pods; a call that crosses it ends on the
+    // target or on a full ENI, so growth stops at the first full ENI at or above max pods.
+    let max_pods_bound = s * u64::from(max_pods).div_ceil(per * s);
 
-    let (pod_enis, pod_addresses, how) = if pd {
-        let prefixes_cap = e_max * s;
-        let prefixes = if t.ip_targets() {
-            let w = u64::from(t.warm_ip_target.unwrap_or(0));
-            let m = u64::from(t.minimum_ip_target.unwrap_or(0));
-            let p = (n + w).div_ceil(16).max(m.div_ceil(16));
-            (
-                p,
+    let (wanted, mut how) = if t.ip_targets() {
+        let w = u64::from(cfg.warm_ip);
+        let m = u64::from(cfg.minimum_ip);
+        let ips = (n + w).max(m);
+        (
+            ips.div_ceil(per),
+            if pd {
                 format!(
-                    "prefixes = max(ceil(({n} pods + WARM_IP_TARGET {w}) / 16), ceil(MINIMUM_IP_TARGET {m} / 16))"
-                ),
-            )
-        } else if let Some(p) = t.warm_prefix_target.filter(|p| *p > 0) {
-            let p = u64::from(p);
-            (
-                n.div_ceil(16) + p,
-                format!("prefixes = ceil({n} pods / 16) + WARM_PREFIX_TARGET {p}"),
-            )
-        } else {
-            let w = u64::from(t.warm_eni_target.unwrap_or(1));
-            (
-                n.div_ceil(16) + w * s,
-                format!("prefixes = ceil({n} pods / 16) + WARM_ENI_TARGET {w} x {s} slots"),
-            )
-        };
-        let (prefixes, mut how) = prefixes;
-        let prefixes = prefixes.min(prefixes_cap);
-        if prefixes == prefixes_cap {
-            how.push_str(&format!(", capped at {e_max} ENIs x {s} slots"));
-        }
-        let enis = prefixes.div_ceil(s).max(min_enis);
-        (
-            enis,
-            prefixes * u64::from(ADDRESSES_PER_PREFIX),
-            format!("{how} = {prefixes} x /28 on {enis} ENI{}", plural(enis)),
+                    "prefixes = ceil(max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m}) / 16)"
+                )
+            } else {
+                format!("IPs = max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m})")
+            },
         )
-    } else if t.ip_targets() {
-        let w = u64::from(t.warm_ip_target.unwrap_or(0));
-        let m = u64::from(t.minimum_ip_target.unwrap_or(0));
-        let target = (n + w).max(m).min(e_max * s);
-        let enis = target.div_ceil(s).max(min_enis);
+    } else if pd {
+        let p = u64::from(cfg.warm_prefix);
+        let source = if t.warm_prefix_target.is_some() {
+            "WARM_PREFIX_TARGET"
+        } else {
+            "the add-on's WARM_PREFIX_TARGET"
+        };
+        // Too low while fewer than p x 16 addresses are free (any free one when p is 0).
+        let prefixes = if p == 0 { n / per + 1 } else { n.div_ceil(per) + p };
+        let formula = if p == 0 {
+            format!("prefixes = floor({n} pods / 16) + 1 ({source} 0: a new /28 only when none is free)")
+        } else {
+            format!("prefixes = ceil({n} pods / 16) + {source} {p}")
+        };
         (
-            enis,
-            target,
-            format!(
-                "IPs = min(max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m}), {e_max} ENIs x {s}) = {target} on {enis} ENI{}",
-                plural(enis)
-            ),
+            prefixes,
+            format!("{formula} (pods packed into prefixes; WARM_ENI_TARGET does not grow a prefix pool)"),
         )
     } else {
-        let w = u64::from(t.warm_eni_target.unwrap_or(1));
-        // ipamd stops adding ENIs once the pool covers the node's max pods.
-        let by_capacity = u64::from(max_pods).div_ceil(s).max(min_enis);
-        let enis = (n.div_ceil(s) + w)
-            .min(e_max)
-            .min(by_capacity)
-            .max(min_enis);
-        (
-            enis,
-            enis * s,
-            format!(
-                "ENIs = min(ceil({n} pods / {s}) + WARM_ENI_TARGET {w}, {e_max} usable) = {enis}, each filled with {s} secondary IPs"
-            ),
-        )
+        let w = u64::from(cfg.warm_eni);
+        let (enis, formula) = if w == 0 {
+            (n / s + 1, format!("ENIs = floor({n} pods / {s}) + 1 (WARM_ENI_TARGET 0: a new ENI only when no address is free)"))
+        } else {
+            (n.div_ceil(s) + w, format!("ENIs = ceil({n} pods / {s}) + WARM_ENI_TARGET {w}"))
+        };
+        (enis * s, format!("{formula}, each filled with {s} secondary IPs"))
     };
+    let units = wanted.min(e_max * s).min(max_pods_bound);
+    if units < wanted {
+        how.push_str(&format!(
+            ", capped at {} (max pods {max_pods}, {e_max} ENIs x {s} slots)",
+            units
+        ));
+    }
+    // Without custom networking the primary ENI is always attached and carries pods.
+    let pod_enis = units.div_ceil(s).max(if cn { 0 } else { 1 });
+    let pod_addresses = units * per;
+    how.push_str(&format!(
+        " = {units} {unit} on {pod_enis} ENI{}",
+        plural(pod_enis)
+    ));
     // Every attached ENI also takes its own primary address from its subnet.
     let (node_subnet, pod_subnet) = if cn {
         (1, pod_addresses + pod_enis)
