@@ -72,50 +72,50 @@ pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniT
     let cn = t.custom_networking;
     let per = if pd { u64::from(ADDRESSES_PER_PREFIX) } else { 1 };
     let unit = if pd { "x /28" } else { "secondary IPs" };
-    // ipamd adds nothing once the pool holds max pods; a call that crosses it ends on the
-    // target or on a full ENI, so growth stops at the first full ENI at or above max pods.
-    let max_pods_bound = s * u64::from(max_pods).div_ceil(per * s);
-
-    let (wanted, mut how) = if t.ip_targets() {
-        let w = u64::from(cfg.warm_ip);
-        let m = u64::from(cfg.minimum_ip);
-        let ips = (n + w).max(m);
-        (
-            ips.div_ceil(per),
-            if pd {
-                format!(
-                    "prefixes = ceil(max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m}) / 16)"
-                )
-            } else {
-                format!("IPs = max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m})")
-            },
-        )
+    let whole_enis = !t.ip_targets() && !pd;
+    let wanted = wanted_units(&cfg, n, whole_enis);
+    let mut how = if t.ip_targets() {
+        let w = cfg.warm_ip;
+        let m = cfg.minimum_ip;
+        if pd {
+            format!("prefixes = ceil(max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m}) / 16)")
+        } else {
+            format!("IPs = max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m})")
+        }
     } else if pd {
-        let p = u64::from(cfg.warm_prefix);
+        let p = cfg.warm_prefix;
         let source = if t.warm_prefix_target.is_some() {
             "WARM_PREFIX_TARGET"
         } else {
             "the add-on's WARM_PREFIX_TARGET"
         };
-        // Too low while fewer than p x 16 addresses are free (any free one when p is 0).
-        let prefixes = if p == 0 { n / per + 1 } else { n.div_ceil(per) + p };
         let formula = if p == 0 {
             format!("prefixes = floor({n} pods / 16) + 1 ({source} 0: a new /28 only when none is free)")
         } else {
             format!("prefixes = ceil({n} pods / 16) + {source} {p}")
         };
-        (
-            prefixes,
-            format!("{formula} (pods packed into prefixes; WARM_ENI_TARGET does not grow a prefix pool)"),
-        )
+        format!("{formula} (pods packed into prefixes; WARM_ENI_TARGET does not grow a prefix pool)")
     } else {
-        let w = u64::from(cfg.warm_eni);
-        let (enis, formula) = if w == 0 {
-            (n / s + 1, format!("ENIs = floor({n} pods / {s}) + 1 (WARM_ENI_TARGET 0: a new ENI only when no address is free)"))
+        let w = cfg.warm_eni;
+        let formula = if w == 0 {
+            format!("ENIs = floor({n} pods / {s}) + 1 (WARM_ENI_TARGET 0: a new ENI only when no address is free)")
         } else {
-            (n.div_ceil(s) + w, format!("ENIs = ceil({n} pods / {s}) + WARM_ENI_TARGET {w}"))
+            format!("ENIs = ceil({n} pods / {s}) + WARM_ENI_TARGET {w}")
         };
-        (enis * s, format!("{formula}, each filled with {s} secondary IPs"))
+        format!("{formula}, each filled with {s} secondary IPs")
+    };
+    // ipamd adds nothing once the pool holds max pods. Pods arrive one by one, so past boot
+    // the pool grows a unit at a time and stops at the first count that covers max pods;
+    // whole-ENI growth (WARM_ENI_TARGET) stops at the first full ENI that does. At boot a
+    // call that crosses max pods ends on the boot target or on a full ENI.
+    let covering = u64::from(max_pods).div_ceil(per);
+    let boot = wanted_units(&cfg, 0, whole_enis);
+    let max_pods_bound = if whole_enis {
+        s * covering.div_ceil(s)
+    } else if boot >= covering {
+        boot.min(s * covering.div_ceil(s))
+    } else {
+        covering
     };
     let units = wanted.min(e_max * s).min(max_pods_bound);
     if units < wanted {
@@ -152,6 +152,22 @@ pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniT
         node_subnet,
         pod_subnet,
         reason,
+    }
+}
+
+/// Units (secondary IPs or /28 prefixes) ipamd wants with `n` pods assigned, before the ENI
+/// and max-pods bounds.
+fn wanted_units(cfg: &Ipamd, n: u64, whole_enis: bool) -> u64 {
+    let per = if cfg.prefix_mode { u64::from(ADDRESSES_PER_PREFIX) } else { 1 };
+    let s = u64::from(cfg.slots_per_eni);
+    if cfg.warm_ip > 0 || cfg.minimum_ip > 0 {
+        (n + u64::from(cfg.warm_ip)).max(u64::from(cfg.minimum_ip)).div_ceil(per)
+    } else if whole_enis {
+        let w = u64::from(cfg.warm_eni);
+        s * if w == 0 { n / s + 1 } else { n.div_ceil(s) + w }
+    } else {
+        let p = u64::from(cfg.warm_prefix);
+        if p == 0 { n / per + 1 } else { n.div_ceil(per) + p }
     }
 }
 
