@@ -238,3 +238,47 @@ proptest! {
         agree(it, mp, t, pods).map_err(TestCaseError::fail)?;
     }
 }
+
+fn plan_with(cni: &str, pods: u32) -> eksgen::plan::Plan {
+    let text = format!(
+        "apiVersion: eksgen/v1alpha1\nkind: ClusterIntent\nmetadata:\n  name: t\nspec:\n  region: us-west-2\n  kubernetesVersion: \"1.34\"\n  network:\n    vpcCidr: 10.0.0.0/16\n    availabilityZones: [us-west-2a, us-west-2b]\n    cni: {cni}\n  nodeGroups:\n    - {{ name: a, instanceTypes: [m6i.xlarge], scaling: {{ min: 1, desired: 1, max: 3 }}, podsPerNode: {pods} }}\n"
+    );
+    eksgen::app::plan_from_text(&text, "test.yaml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn stall_finding(plan: &eksgen::plan::Plan) -> Option<(String, String)> {
+    plan.findings
+        .iter()
+        .find(|f| f.id == "EKSG022")
+        .map(|f| (f.severity.as_str().to_string(), f.message.clone()))
+}
+
+/// Review B3: `minimumIpTarget` alone stays literal in the env, and the plan says that ipamd
+/// stops at the floor: an error when the planned pods are past it, a warning otherwise.
+#[test]
+fn a_floor_without_a_warm_target_is_flagged() {
+    let plan = plan_with("{ mode: secondary-ip, minimumIpTarget: 4 }", 12);
+    assert_eq!(
+        plan.network.cni.env.keys().collect::<Vec<_>>(),
+        ["MINIMUM_IP_TARGET"]
+    );
+    let (severity, message) = stall_finding(&plan).expect("EKSG022");
+    assert_eq!(severity, "error");
+    assert!(message.contains("serves 4 pods"), "{message}");
+    assert!(plan.has_errors());
+
+    let (severity, message) =
+        stall_finding(&plan_with("{ mode: prefix-delegation, minimumIpTarget: 4 }", 12))
+            .expect("EKSG022");
+    assert_eq!(severity, "warning", "one /28 serves the 12 planned pods");
+    assert!(message.contains("serves 16 pods"), "{message}");
+
+    assert_eq!(
+        stall_finding(&plan_with(
+            "{ mode: secondary-ip, minimumIpTarget: 4, warmIpTarget: 1 }",
+            12
+        )),
+        None
+    );
+    assert_eq!(stall_finding(&plan_with("{ mode: auto }", 12)), None);
+}
