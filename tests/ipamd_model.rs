@@ -132,8 +132,7 @@ fn every_type_under_every_emitted_env_serves_every_pod_and_matches_the_plan() {
                                 },
                                 pd && t.is_nitro(),
                             );
-                            let mut keys: Vec<&str> =
-                                plan.env.keys().map(String::as_str).collect();
+                            let mut keys: Vec<&str> = plan.env.keys().map(String::as_str).collect();
                             keys.retain(|k| k.contains("TARGET"));
                             shapes.insert(keys.join("+"));
                             let cfg = Ipamd::new(t, mp, targets);
@@ -169,7 +168,8 @@ fn every_type_under_every_emitted_env_serves_every_pod_and_matches_the_plan() {
 fn preset_plans_match_the_model() {
     for name in eksgen::presets::names() {
         let text = eksgen::presets::get(name).unwrap();
-        let plan = eksgen::app::plan_from_text(text, "preset.yaml").unwrap_or_else(|e| panic!("{e}"));
+        let plan =
+            eksgen::app::plan_from_text(text, "preset.yaml").unwrap_or_else(|e| panic!("{e}"));
         let targets = CniTargets::from_env(&plan.network.cni.env, plan.network.custom_networking);
         for g in &plan.node_groups {
             let held = g
@@ -267,9 +267,11 @@ fn a_floor_without_a_warm_target_is_flagged() {
     assert!(message.contains("serves 4 pods"), "{message}");
     assert!(plan.has_errors());
 
-    let (severity, message) =
-        stall_finding(&plan_with("{ mode: prefix-delegation, minimumIpTarget: 4 }", 12))
-            .expect("EKSG022");
+    let (severity, message) = stall_finding(&plan_with(
+        "{ mode: prefix-delegation, minimumIpTarget: 4 }",
+        12,
+    ))
+    .expect("EKSG022");
     assert_eq!(severity, "warning", "one /28 serves the 12 planned pods");
     assert!(message.contains("serves 16 pods"), "{message}");
 

@@ -223,7 +223,11 @@ pub fn per_pod_call_budget(churn: PodChurn) -> u64 {
 
 /// Nodes at max scale whose planned pods go past `floor − warm`, where ipamd allocates (and,
 /// as pods leave, releases) beyond the floor.
-pub fn nodes_past_floor<'a>(groups: impl IntoIterator<Item = (u32, u64)>, floor: u32, warm: u32) -> u64 {
+pub fn nodes_past_floor(
+    groups: impl IntoIterator<Item = (u32, u64)>,
+    floor: u32,
+    warm: u32,
+) -> u64 {
     groups
         .into_iter()
         .filter(|(pods, _)| pods + warm > floor)
@@ -253,7 +257,11 @@ fn default_targets(
     // Candidate floors: each group's planned pods plus the warm share. Take the one that holds
     // the fewest addresses at max scale among those that leave fewer than `budget` nodes
     // allocating per pod; on a tie, the higher floor (fewer such nodes).
-    let mut floors: Vec<u32> = input.groups.iter().map(|g| g.pods_per_node + WARM_IPS).collect();
+    let mut floors: Vec<u32> = input
+        .groups
+        .iter()
+        .map(|g| g.pods_per_node + WARM_IPS)
+        .collect();
     floors.sort_unstable();
     floors.dedup();
     let past = |floor: u32| {
@@ -267,7 +275,12 @@ fn default_targets(
         .iter()
         .copied()
         .filter(|f| past(*f) < budget)
-        .min_by_key(|f| (addresses_at_max(&input.groups, with_floor(*f)), std::cmp::Reverse(*f)))
+        .min_by_key(|f| {
+            (
+                addresses_at_max(&input.groups, with_floor(*f)),
+                std::cmp::Reverse(*f),
+            )
+        })
         .or(floors.last().copied())
         .unwrap_or(1 + WARM_IPS);
     let ip_targets = with_floor(floor);
@@ -282,7 +295,12 @@ fn default_targets(
         .groups
         .iter()
         .filter(|g| g.pods_per_node + WARM_IPS > floor)
-        .map(|g| format!("`{}` ({} pods, {} nodes at max)", g.name, g.pods_per_node, g.max_nodes))
+        .map(|g| {
+            format!(
+                "`{}` ({} pods, {} nodes at max)",
+                g.name, g.pods_per_node, g.max_nodes
+            )
+        })
         .collect();
     let large = input.nodes_at_max >= LARGE_CLUSTER_NODES;
     let mut by_eni = None;
@@ -316,14 +334,20 @@ fn default_targets(
     let mut why = format!(
         "{} planned pods of `{floor_group}` + {WARM_IPS} warm: nodes of {} take these {unit} at boot and make no further EC2 call while they run at most their planned pods (ipamd never releases below the floor); {by_ip} addresses at max scale",
         floor - WARM_IPS,
-        covered.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        covered
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if !above.is_empty() {
         why.push_str(&format!(
-            "; {} allocate{} {} past the floor: fewer than the {budget} nodes at max from which per-call pressure counts ({pressure}), and a higher floor would hold more addresses",
+            "; {} allocate{} {} past the floor: {} nodes at max, under the {budget} from which eksgen counts per-call EC2 pressure ({}), and a higher floor would hold more addresses",
             above.join(", "),
             if above.len() == 1 { "s" } else { "" },
-            if pd { "/28 by /28" } else { "address by address" }
+            if pd { "/28 by /28" } else { "address by address" },
+            past(floor),
+            if churny { "high pod churn" } else { "low pod churn" }
         ));
     }
     if let Some(eni_total) = by_eni {
@@ -331,7 +355,13 @@ fn default_targets(
             "; WARM_ENI_TARGET={WARM_ENIS} would hold {eni_total}"
         ));
     }
-    push(settings, "MINIMUM_IP_TARGET", floor.to_string(), "eksgen", why);
+    push(
+        settings,
+        "MINIMUM_IP_TARGET",
+        floor.to_string(),
+        "eksgen",
+        why,
+    );
     push(
         settings,
         "WARM_IP_TARGET",
@@ -404,7 +434,10 @@ mod tests {
                 for pd in [false, true] {
                     let (plan, _) = decide(&inputs(&spec, churn, nodes), pd);
                     if plan.env.contains_key("MINIMUM_IP_TARGET") {
-                        assert_eq!(plan.env.get("WARM_IP_TARGET").map(String::as_str), Some("2"));
+                        assert_eq!(
+                            plan.env.get("WARM_IP_TARGET").map(String::as_str),
+                            Some("2")
+                        );
                     } else {
                         assert_eq!(plan.env["WARM_ENI_TARGET"], "1");
                         assert!(!pd);
@@ -421,7 +454,11 @@ mod tests {
         // floor wins and the reason names the group that allocates past it.
         let (plan, _) = decide(&inputs(&spec, PodChurn::High, 5), true);
         assert_eq!(plan.env["MINIMUM_IP_TARGET"], "6");
-        assert!(plan.settings[1].reason.contains("`big` (25 pods, 5 nodes at max)"));
+        assert!(
+            plan.settings[1]
+                .reason
+                .contains("`big` (25 pods, 5 nodes at max)")
+        );
         // 12 big nodes: over the budget, so the floor covers the busiest group (25 + 2).
         let (plan, _) = decide(&inputs(&spec, PodChurn::High, 12), true);
         assert_eq!(plan.env["MINIMUM_IP_TARGET"], "27");
@@ -444,7 +481,11 @@ mod tests {
         // 60 big nodes stay under the budget: floor 6 is cheaper than whole ENIs.
         let (plan, _) = decide(&inputs(&spec, PodChurn::Low, 60), false);
         assert_eq!(plan.env["MINIMUM_IP_TARGET"], "6");
-        assert!(plan.settings[0].reason.contains("WARM_ENI_TARGET=1 would hold"));
+        assert!(
+            plan.settings[0]
+                .reason
+                .contains("WARM_ENI_TARGET=1 would hold")
+        );
     }
 
     #[test]

@@ -151,7 +151,12 @@ pub fn lint(intent: &Intent, drafts: &[GroupDraft], plan: &Plan) -> Vec<Finding>
             .node_groups
             .iter()
             .filter(|g| g.pods_per_node + warm > floor && g.scaling.max > 0)
-            .map(|g| format!("`{}` ({} pods x {})", g.name, g.pods_per_node, g.scaling.max))
+            .map(|g| {
+                format!(
+                    "`{}` ({} pods x {})",
+                    g.name, g.pods_per_node, g.scaling.max
+                )
+            })
             .collect();
         add(
             WARM_IP_TARGET_AT_SCALE,
@@ -167,8 +172,7 @@ pub fn lint(intent: &Intent, drafts: &[GroupDraft], plan: &Plan) -> Vec<Finding>
     }
     if floor > 0 {
         for g in &plan.node_groups {
-            if u64::from(g.pods_per_node) * 2 < g.ips_per_node && g.pods_per_node + warm < floor
-            {
+            if u64::from(g.pods_per_node) * 2 < g.ips_per_node && g.pods_per_node + warm < floor {
                 add(
                     CLUSTER_WIDE_IP_FLOOR,
                     Severity::Info,
@@ -198,7 +202,11 @@ pub fn lint(intent: &Intent, drafts: &[GroupDraft], plan: &Plan) -> Vec<Finding>
         let why = if targets.minimum_ip_target.is_some_and(|m| m > 0) && warm == 0 {
             format!(
                 "MINIMUM_IP_TARGET={floor} without WARM_IP_TARGET: ipamd reads the warm target as 0, holds the floor{} and never allocates past it",
-                if targets.prefix_delegation { " (rounded up to whole /28s)" } else { "" }
+                if targets.prefix_delegation {
+                    " (rounded up to whole /28s)"
+                } else {
+                    ""
+                }
             )
         } else {
             "the warm targets leave no free address when the pool is used up".to_string()

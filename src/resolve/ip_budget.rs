@@ -1,7 +1,10 @@
 //! Addresses one node holds under given VPC CNI settings (eks-reference §1.3).
 //!
 //! Pure arithmetic over catalog facts: ENIs attached, addresses taken from the node subnet
-//! and (custom networking) from the pod subnet, with a sentence saying how.
+//! and (custom networking) from the pod subnet, with a sentence saying how. The formulas are
+//! the closed form of the `ipamd` step model (ipamd's own rules: IP targets over ENI / prefix
+//! targets, no growth past max pods, ENIs filled before new ones attach); tests/ipamd_model.rs
+//! holds the two against each other over the whole catalog.
 
 use crate::catalog::InstanceType;
 use crate::max_pods::ADDRESSES_PER_PREFIX;
@@ -28,10 +31,15 @@ impl CniTargets {
 
     /// The targets an `aws-node` env sets (values as the plan renders them; an unparsable
     /// value counts as unset, as ipamd treats it).
-    pub fn from_env(env: &std::collections::BTreeMap<String, String>, custom_networking: bool) -> CniTargets {
+    pub fn from_env(
+        env: &std::collections::BTreeMap<String, String>,
+        custom_networking: bool,
+    ) -> CniTargets {
         let num = |k: &str| env.get(k).and_then(|v| v.parse::<u32>().ok());
         CniTargets {
-            prefix_delegation: env.get("ENABLE_PREFIX_DELEGATION").is_some_and(|v| v == "true"),
+            prefix_delegation: env
+                .get("ENABLE_PREFIX_DELEGATION")
+                .is_some_and(|v| v == "true"),
             custom_networking,
             warm_eni_target: num("WARM_ENI_TARGET"),
             warm_ip_target: num("WARM_IP_TARGET"),
@@ -70,7 +78,11 @@ pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniT
     let n = u64::from(pods);
     let pd = cfg.prefix_mode;
     let cn = t.custom_networking;
-    let per = if pd { u64::from(ADDRESSES_PER_PREFIX) } else { 1 };
+    let per = if pd {
+        u64::from(ADDRESSES_PER_PREFIX)
+    } else {
+        1
+    };
     let unit = if pd { "x /28" } else { "secondary IPs" };
     let whole_enis = !t.ip_targets() && !pd;
     let wanted = wanted_units(&cfg, n, whole_enis);
@@ -78,7 +90,9 @@ pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniT
         let w = cfg.warm_ip;
         let m = cfg.minimum_ip;
         if pd {
-            format!("prefixes = ceil(max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m}) / 16)")
+            format!(
+                "prefixes = ceil(max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m}) / 16)"
+            )
         } else {
             format!("IPs = max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m})")
         }
@@ -90,15 +104,21 @@ pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniT
             "the add-on's WARM_PREFIX_TARGET"
         };
         let formula = if p == 0 {
-            format!("prefixes = floor({n} pods / 16) + 1 ({source} 0: a new /28 only when none is free)")
+            format!(
+                "prefixes = floor({n} pods / 16) + 1 ({source} 0: a new /28 only when none is free)"
+            )
         } else {
             format!("prefixes = ceil({n} pods / 16) + {source} {p}")
         };
-        format!("{formula} (pods packed into prefixes; WARM_ENI_TARGET does not grow a prefix pool)")
+        format!(
+            "{formula} (pods packed into prefixes; WARM_ENI_TARGET does not grow a prefix pool)"
+        )
     } else {
         let w = cfg.warm_eni;
         let formula = if w == 0 {
-            format!("ENIs = floor({n} pods / {s}) + 1 (WARM_ENI_TARGET 0: a new ENI only when no address is free)")
+            format!(
+                "ENIs = floor({n} pods / {s}) + 1 (WARM_ENI_TARGET 0: a new ENI only when no address is free)"
+            )
         } else {
             format!("ENIs = ceil({n} pods / {s}) + WARM_ENI_TARGET {w}")
         };
@@ -120,8 +140,7 @@ pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniT
     let units = wanted.min(e_max * s).min(max_pods_bound);
     if units < wanted {
         how.push_str(&format!(
-            ", capped at {} (max pods {max_pods}, {e_max} ENIs x {s} slots)",
-            units
+            ", capped at {units} (max pods {max_pods}, {e_max} ENIs x {s} slots)"
         ));
     }
     // Without custom networking the primary ENI is always attached and carries pods.
@@ -158,16 +177,26 @@ pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniT
 /// Units (secondary IPs or /28 prefixes) ipamd wants with `n` pods assigned, before the ENI
 /// and max-pods bounds.
 fn wanted_units(cfg: &Ipamd, n: u64, whole_enis: bool) -> u64 {
-    let per = if cfg.prefix_mode { u64::from(ADDRESSES_PER_PREFIX) } else { 1 };
+    let per = if cfg.prefix_mode {
+        u64::from(ADDRESSES_PER_PREFIX)
+    } else {
+        1
+    };
     let s = u64::from(cfg.slots_per_eni);
     if cfg.warm_ip > 0 || cfg.minimum_ip > 0 {
-        (n + u64::from(cfg.warm_ip)).max(u64::from(cfg.minimum_ip)).div_ceil(per)
+        (n + u64::from(cfg.warm_ip))
+            .max(u64::from(cfg.minimum_ip))
+            .div_ceil(per)
     } else if whole_enis {
         let w = u64::from(cfg.warm_eni);
         s * if w == 0 { n / s + 1 } else { n.div_ceil(s) + w }
     } else {
         let p = u64::from(cfg.warm_prefix);
-        if p == 0 { n / per + 1 } else { n.div_ceil(per) + p }
+        if p == 0 {
+            n / per + 1
+        } else {
+            n.div_ceil(per) + p
+        }
     }
 }
 

@@ -344,7 +344,10 @@ mod tests {
         };
         let g = grow(cfg("m6i.large", 20, t), 3);
         // 10 addresses over two pod ENIs of 9 slots, plus the primary ENI.
-        assert_eq!((g.pool.units_per_eni.clone(), g.pool.enis()), (vec![9, 1], 3));
+        assert_eq!(
+            (g.pool.units_per_eni.clone(), g.pool.enis()),
+            (vec![9, 1], 3)
+        );
         assert_eq!(g.pool.addresses(), 13);
     }
 

@@ -8,10 +8,10 @@
 //! [`Diagnostic`]s with key paths, like validation errors.
 
 pub mod cni;
-pub mod ipamd;
 pub mod findings;
 mod groups;
 pub mod ip_budget;
+pub mod ipamd;
 pub mod subnets;
 
 use crate::catalog::Catalog;
