@@ -18,7 +18,7 @@ use eksgen::catalog::{Catalog, InstanceType};
 use eksgen::intent::{CniMode, CniSpec, PodChurn};
 use eksgen::max_pods::{MaxPodsOptions, max_pods};
 use eksgen::resolve::cni::{CniGroup, CniInputs, decide};
-use eksgen::resolve::ip_budget::{CniTargets, addresses_held};
+use eksgen::resolve::ip_budget::{CniTargets, addresses_held, addresses_total};
 use eksgen::resolve::ipamd::{Ipamd, grow, stall_point};
 use proptest::prelude::*;
 
@@ -38,6 +38,12 @@ fn representatives(opts: MaxPodsOptions) -> Vec<(&'static InstanceType, u32)> {
 /// Closed form and step model agree at `pods`.
 fn agree(t: &InstanceType, mp: u32, targets: CniTargets, pods: u32) -> Result<(), String> {
     let held = addresses_held(t, pods, mp, targets);
+    assert_eq!(
+        held.total(),
+        addresses_total(t, pods, mp, targets),
+        "{}",
+        held.reason
+    );
     let g = grow(Ipamd::new(t, mp, targets), pods);
     let pool = &g.pool;
     let (node, pod) = if targets.custom_networking {

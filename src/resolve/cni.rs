@@ -27,7 +27,7 @@ use crate::catalog::InstanceType;
 use crate::intent::{CniMode, CniSpec, PodChurn};
 use crate::plan::{CniPlan, CniSetting};
 
-use super::ip_budget::{CniTargets, addresses_held};
+use super::ip_budget::{CniTargets, addresses_total};
 
 /// Nodes at max scale from which a cluster counts as large for EC2 API pressure.
 pub const LARGE_CLUSTER_NODES: u64 = 100;
@@ -65,7 +65,7 @@ pub fn addresses_at_max(groups: &[CniGroup<'_>], targets: CniTargets) -> u64 {
         .map(|g| {
             g.types
                 .iter()
-                .map(|t| addresses_held(t, g.pods_per_node, g.max_pods, targets).total())
+                .map(|t| addresses_total(t, g.pods_per_node, g.max_pods, targets))
                 .max()
                 .unwrap_or(0)
                 * g.max_nodes

@@ -124,20 +124,7 @@ pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniT
         };
         format!("{formula}, each filled with {s} secondary IPs")
     };
-    // ipamd adds nothing once the pool holds max pods. Pods arrive one by one, so past boot
-    // the pool grows a unit at a time and stops at the first count that covers max pods;
-    // whole-ENI growth (WARM_ENI_TARGET) stops at the first full ENI that does. At boot a
-    // call that crosses max pods ends on the boot target or on a full ENI.
-    let covering = u64::from(max_pods).div_ceil(per);
-    let boot = wanted_units(&cfg, 0, whole_enis);
-    let max_pods_bound = if whole_enis {
-        s * covering.div_ceil(s)
-    } else if boot >= covering {
-        boot.min(s * covering.div_ceil(s))
-    } else {
-        covering
-    };
-    let units = wanted.min(e_max * s).min(max_pods_bound);
+    let units = settled_units(&cfg, n, whole_enis);
     if units < wanted {
         how.push_str(&format!(
             ", capped at {units} (max pods {max_pods}, {e_max} ENIs x {s} slots)"
@@ -172,6 +159,49 @@ pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniT
         pod_subnet,
         reason,
     }
+}
+
+/// Addresses a node holds at `pods` pods: the number of [`addresses_held`] without its
+/// explanation (for comparing candidate settings over many groups).
+pub fn addresses_total(instance: &InstanceType, pods: u32, max_pods: u32, t: CniTargets) -> u64 {
+    let cfg = Ipamd::new(instance, max_pods, t);
+    let units = settled_units(&cfg, u64::from(pods), !t.ip_targets() && !cfg.prefix_mode);
+    let per = if cfg.prefix_mode {
+        u64::from(ADDRESSES_PER_PREFIX)
+    } else {
+        1
+    };
+    let cn = t.custom_networking;
+    let pod_enis = units
+        .div_ceil(u64::from(cfg.slots_per_eni))
+        .max(if cn { 0 } else { 1 });
+    units * per + pod_enis + u64::from(cn)
+}
+
+/// Units ipamd holds once settled at `n` pods: what it wants, bounded by the pod ENIs and by
+/// max pods. ipamd adds nothing once the pool holds max pods. Pods arrive one by one, so
+/// past boot the pool grows a unit at a time and stops at the first count that covers max
+/// pods; whole-ENI growth (WARM_ENI_TARGET) stops at the first full ENI that does. At boot a
+/// call that crosses max pods ends on the boot target or on a full ENI.
+fn settled_units(cfg: &Ipamd, n: u64, whole_enis: bool) -> u64 {
+    let per = if cfg.prefix_mode {
+        u64::from(ADDRESSES_PER_PREFIX)
+    } else {
+        1
+    };
+    let s = u64::from(cfg.slots_per_eni);
+    let covering = u64::from(cfg.max_pods).div_ceil(per);
+    let boot = wanted_units(cfg, 0, whole_enis);
+    let max_pods_bound = if whole_enis {
+        s * covering.div_ceil(s)
+    } else if boot >= covering {
+        boot.min(s * covering.div_ceil(s))
+    } else {
+        covering
+    };
+    wanted_units(cfg, n, whole_enis)
+        .min(u64::from(cfg.pod_enis) * s)
+        .min(max_pods_bound)
 }
 
 /// Units (secondary IPs or /28 prefixes) ipamd wants with `n` pods assigned, before the ENI
