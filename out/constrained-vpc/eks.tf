@@ -24,8 +24,8 @@ module "eks" {
     vpc-cni = {
       before_compute = true
       # ENABLE_PREFIX_DELEGATION=true (eksgen): auto: every instance type is nitro, so /28 prefixes give 16 addresses per ENI slot and one EC2 call per 16 pods
-      # MINIMUM_IP_TARGET=44 (eksgen): each node takes the /28 prefixes for 44 addresses at boot (podsPerNode of `batch`, the group with the most nodes at max scale: 12) instead of keeping a whole spare /28 (WARM_PREFIX_TARGET=1); groups with more pods add prefixes as pods arrive
-      # WARM_IP_TARGET=2 (eksgen): keep 2 spare addresses beyond the floor for pods above podsPerNode; safe at 16 nodes with low churn
+      # MINIMUM_IP_TARGET=46 (eksgen): 44 planned pods of `batch` + 2 warm: nodes of `system`, `batch` take these /28 prefixes at boot and make no further EC2 call while they run at most their planned pods (ipamd never releases below the floor); 800 addresses at max scale
+      # WARM_IP_TARGET=2 (eksgen): keeps 2 free addresses beyond the pods so ipamd goes on serving pods above the floor; without it ipamd reads 0 and stops at MINIMUM_IP_TARGET
       # AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true (eksgen): pods take addresses from the pod subnets in the secondary CIDRs (one ENIConfig per AZ)
       # ENI_CONFIG_LABEL_DEF=topology.kubernetes.io/zone (eksgen): each node selects the ENIConfig named after its zone, so no per-node annotation is needed
       configuration_values = jsonencode({
@@ -33,7 +33,7 @@ module "eks" {
           "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG" = "true"
           "ENABLE_PREFIX_DELEGATION"           = "true"
           "ENI_CONFIG_LABEL_DEF"               = "topology.kubernetes.io/zone"
-          "MINIMUM_IP_TARGET"                  = "44"
+          "MINIMUM_IP_TARGET"                  = "46"
           "WARM_IP_TARGET"                     = "2"
         }
       })

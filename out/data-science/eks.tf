@@ -23,10 +23,12 @@ module "eks" {
     # nodes already start with them.
     vpc-cni = {
       before_compute = true
-      # MINIMUM_IP_TARGET=4 (eksgen): each node allocates 4 addresses in one call at boot (podsPerNode of `notebook-512g`, the group with the most nodes at max scale: 20) instead of whole ENIs of up to 50 addresses; groups with more pods add addresses as pods arrive; no WARM_IP_TARGET: with 124 nodes at max scale, a warm IP target makes every node call EC2 on each pod start and stop and risks account-wide throttling
+      # MINIMUM_IP_TARGET=6 (eksgen): 4 planned pods of `notebook-4g` + 2 warm: nodes of `notebook-4g`, `notebook-16g`, `notebook-64g`, `notebook-128g`, `notebook-256g`, `notebook-512g` take these addresses at boot and make no further EC2 call while they run at most their planned pods (ipamd never releases below the floor); 904 addresses at max scale; `system` (12 pods, 4 nodes at max) allocates address by address past the floor: 4 nodes at max, under the 100 from which eksgen counts per-call EC2 pressure (low pod churn), and a higher floor would hold more addresses; WARM_ENI_TARGET=1 would hold 6720
+      # WARM_IP_TARGET=2 (eksgen): keeps 2 free addresses beyond the pods so ipamd goes on serving pods above the floor; without it ipamd reads 0 and stops at MINIMUM_IP_TARGET
       configuration_values = jsonencode({
         env = {
-          "MINIMUM_IP_TARGET" = "4"
+          "MINIMUM_IP_TARGET" = "6"
+          "WARM_IP_TARGET"    = "2"
         }
       })
     }

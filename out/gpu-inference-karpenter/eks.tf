@@ -28,10 +28,12 @@ module "eks" {
     # nodes already start with them.
     vpc-cni = {
       before_compute = true
-      # MINIMUM_IP_TARGET=8 (eksgen): each node allocates 8 addresses in one call at boot (podsPerNode of `inference`, the group with the most nodes at max scale: 30) instead of whole ENIs of up to 30 addresses; groups with more pods add addresses as pods arrive; no WARM_IP_TARGET: with high pod churn, a warm IP target makes every node call EC2 on each pod start and stop and risks account-wide throttling
+      # MINIMUM_IP_TARGET=10 (eksgen): 8 planned pods of `inference` + 2 warm: nodes of `inference` take these addresses at boot and make no further EC2 call while they run at most their planned pods (ipamd never releases below the floor); 435 addresses at max scale; `system` (30 pods, 3 nodes at max) allocates address by address past the floor: 3 nodes at max, under the 10 from which eksgen counts per-call EC2 pressure (high pod churn), and a higher floor would hold more addresses; WARM_ENI_TARGET=1 would hold 1980
+      # WARM_IP_TARGET=2 (eksgen): keeps 2 free addresses beyond the pods so ipamd goes on serving pods above the floor; without it ipamd reads 0 and stops at MINIMUM_IP_TARGET
       configuration_values = jsonencode({
         env = {
-          "MINIMUM_IP_TARGET" = "8"
+          "MINIMUM_IP_TARGET" = "10"
+          "WARM_IP_TARGET"    = "2"
         }
       })
     }

@@ -16,11 +16,11 @@ module "vpc" {
 
   # Nodes and their pods, one subnet per zone (same order as azs).
   private_subnets = [
-    # us-west-2a: 198 addresses for nodes and pods at max scale plus update surge need a /24 (251 usable after AWS's 5 reserved); grown to /19 to use the free space evenly
+    # us-west-2a: 226 addresses for nodes and pods at max scale plus update surge need a /24 (251 usable after AWS's 5 reserved); grown to /19 to use the free space evenly
     "10.0.0.0/19",
-    # us-west-2b: 198 addresses for nodes and pods at max scale plus update surge need a /24 (251 usable after AWS's 5 reserved); grown to /19 to use the free space evenly
+    # us-west-2b: 226 addresses for nodes and pods at max scale plus update surge need a /24 (251 usable after AWS's 5 reserved); grown to /19 to use the free space evenly
     "10.0.32.0/19",
-    # us-west-2c: 198 addresses for nodes and pods at max scale plus update surge need a /24 (251 usable after AWS's 5 reserved); grown to /19 to use the free space evenly
+    # us-west-2c: 226 addresses for nodes and pods at max scale plus update surge need a /24 (251 usable after AWS's 5 reserved); grown to /19 to use the free space evenly
     "10.0.64.0/19",
   ]
   # Load balancers and NAT gateways.

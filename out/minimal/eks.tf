@@ -24,12 +24,12 @@ module "eks" {
     vpc-cni = {
       before_compute = true
       # ENABLE_PREFIX_DELEGATION=true (eksgen): auto: every instance type is nitro, so /28 prefixes give 16 addresses per ENI slot and one EC2 call per 16 pods
-      # MINIMUM_IP_TARGET=30 (eksgen): each node takes the /28 prefixes for 30 addresses at boot (podsPerNode of `system`, the group with the most nodes at max scale: 4) instead of keeping a whole spare /28 (WARM_PREFIX_TARGET=1); groups with more pods add prefixes as pods arrive
-      # WARM_IP_TARGET=2 (eksgen): keep 2 spare addresses beyond the floor for pods above podsPerNode; safe at 4 nodes with low churn
+      # MINIMUM_IP_TARGET=32 (eksgen): 30 planned pods of `system` + 2 warm: nodes of `system` take these /28 prefixes at boot and make no further EC2 call while they run at most their planned pods (ipamd never releases below the floor); 132 addresses at max scale
+      # WARM_IP_TARGET=2 (eksgen): keeps 2 free addresses beyond the pods so ipamd goes on serving pods above the floor; without it ipamd reads 0 and stops at MINIMUM_IP_TARGET
       configuration_values = jsonencode({
         env = {
           "ENABLE_PREFIX_DELEGATION" = "true"
-          "MINIMUM_IP_TARGET"        = "30"
+          "MINIMUM_IP_TARGET"        = "32"
           "WARM_IP_TARGET"           = "2"
         }
       })

@@ -7,8 +7,10 @@ use crate::intent::{
 };
 use crate::plan::{Finding, Plan, Severity, SubnetRole};
 
-use super::cni::LARGE_CLUSTER_NODES;
+use super::cni::{nodes_past_floor, per_pod_call_budget};
 use super::groups::GroupDraft;
+use super::ip_budget::CniTargets;
+use super::ipamd;
 
 pub const WARM_IP_TARGET_AT_SCALE: &str = "EKSG001";
 pub const MAX_ENI_WITHOUT_MAX_PODS: &str = "EKSG002";
@@ -35,12 +37,13 @@ pub const EXTENDED_SUPPORT: &str = "EKSG022";
 pub const MANAGED_GROUP_QUOTA: &str = "EKSG023";
 pub const MANAGED_GROUP_NODE_QUOTA: &str = "EKSG024";
 pub const AUTO_SCALING_GROUP_QUOTA: &str = "EKSG025";
+pub const IPAMD_STOPS_EARLY: &str = "EKSG026";
 
 /// Every rule id with a one-line summary (for `--help`, SARIF rules and docs).
 pub const RULES: &[(&str, &str)] = &[
     (
         WARM_IP_TARGET_AT_SCALE,
-        "WARM_IP_TARGET on a large or high-churn cluster",
+        "per-pod EC2 calls on a large or high-churn cluster",
     ),
     (
         MAX_ENI_WITHOUT_MAX_PODS,
@@ -79,7 +82,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         CLUSTER_WIDE_IP_FLOOR,
-        "cluster-wide MINIMUM_IP_TARGET over-allocates on smaller groups",
+        "cluster-wide MINIMUM_IP_TARGET holds addresses smaller groups never use",
     ),
     (
         SLOW_IMAGE_PULL,
@@ -119,6 +122,10 @@ pub const RULES: &[(&str, &str)] = &[
         AUTO_SCALING_GROUP_QUOTA,
         "more Auto Scaling groups than the regional quota",
     ),
+    (
+        IPAMD_STOPS_EARLY,
+        "the CNI targets make ipamd stop allocating before the node's max pods",
+    ),
 ];
 
 /// AWS allows 50 tags per Auto Scaling group.
@@ -137,50 +144,105 @@ pub fn lint(intent: &Intent, drafts: &[GroupDraft], plan: &Plan) -> Vec<Finding>
             });
         };
     let env = &plan.network.cni.env;
-    let nodes_at_max: u64 = plan
-        .node_groups
-        .iter()
-        .map(|g| u64::from(g.scaling.max))
-        .sum();
     let churny = intent.spec.network.pod_churn == PodChurn::High;
-    if let Some(w) = env.get("WARM_IP_TARGET") {
-        if nodes_at_max >= LARGE_CLUSTER_NODES || churny {
-            add(
-                WARM_IP_TARGET_AT_SCALE,
-                Severity::Warning,
-                None,
-                format!(
-                    "WARM_IP_TARGET={w} with {}: each node calls EC2 on pod starts and stops, and the account's EC2 API rate is shared by every node",
-                    if churny { "high pod churn".to_string() } else { format!("{nodes_at_max} nodes at max scale") }
-                ),
-                "remove warmIpTarget and let MINIMUM_IP_TARGET cover podsPerNode, or use prefix delegation".into(),
-            );
-        }
-    }
-    if let Some(floor) = env
-        .get("MINIMUM_IP_TARGET")
-        .and_then(|v| v.parse::<u32>().ok())
-    {
-        let from_eksgen = plan
-            .network
+    let targets = CniTargets::from_env(env, plan.network.custom_networking);
+    let from_intent = |name: &str| {
+        plan.network
             .cni
             .settings
             .iter()
-            .any(|s| s.name == "MINIMUM_IP_TARGET" && s.source == "eksgen");
+            .any(|s| s.name == name && s.source == "intent")
+    };
+    // Per-pod EC2 calls happen in secondary-IP mode with IP targets, on nodes whose pods go
+    // past what the floor leaves warm (below it ipamd neither adds nor releases). Prefix
+    // mode moves whole /28s per call, so it is not flagged.
+    let floor = targets.minimum_ip_target.unwrap_or(0);
+    let warm = targets.warm_ip_target.unwrap_or(0);
+    let budget = per_pod_call_budget(intent.spec.network.pod_churn);
+    let past = nodes_past_floor(
+        plan.node_groups
+            .iter()
+            .map(|g| (g.pods_per_node, u64::from(g.scaling.max))),
+        floor,
+        warm,
+    );
+    if warm > 0 && !targets.prefix_delegation && past >= budget {
+        let above: Vec<String> = plan
+            .node_groups
+            .iter()
+            .filter(|g| g.pods_per_node + warm > floor && g.scaling.max > 0)
+            .map(|g| {
+                format!(
+                    "`{}` ({} pods x {})",
+                    g.name, g.pods_per_node, g.scaling.max
+                )
+            })
+            .collect();
+        add(
+            WARM_IP_TARGET_AT_SCALE,
+            Severity::Warning,
+            None,
+            format!(
+                "WARM_IP_TARGET={warm} with MINIMUM_IP_TARGET={floor}: {past} nodes at max scale ({}) run more pods than the floor keeps warm, so each pod start and stop there is an EC2 call{}; the account's EC2 API rate is shared by every node",
+                above.join(", "),
+                if churny { ", with high pod churn" } else { "" }
+            ),
+            "raise minimumIpTarget to the largest podsPerNode + warmIpTarget, or set only warmEniTarget: 1 (whole ENIs per call), or use prefix delegation".into(),
+        );
+    }
+    if floor > 0 {
         for g in &plan.node_groups {
-            if from_eksgen && g.pods_per_node * 2 < floor {
+            if u64::from(g.pods_per_node) * 2 < g.ips_per_node && g.pods_per_node + warm < floor {
                 add(
                     CLUSTER_WIDE_IP_FLOOR,
                     Severity::Info,
                     Some(&g.name),
                     format!(
-                        "MINIMUM_IP_TARGET={floor} is cluster-wide (one aws-node DaemonSet), so nodes of this group hold {} addresses for {} pods",
-                        g.ips_per_node, g.pods_per_node
+                        "MINIMUM_IP_TARGET={floor} is cluster-wide (one aws-node DaemonSet), so nodes of this group hold {} addresses for {} pods ({} at max scale)",
+                        g.ips_per_node, g.pods_per_node, g.ips_at_max
                     ),
-                    "the VPC CNI cannot differ per group; if the address cost matters, align podsPerNode or move this group to its own cluster".into(),
+                    if from_intent("MINIMUM_IP_TARGET") {
+                        "lower minimumIpTarget, or align podsPerNode across groups".to_string()
+                    } else {
+                        "the VPC CNI cannot differ per group; if the address cost matters, align podsPerNode, set warmEniTarget in the intent, or move this group to its own cluster".to_string()
+                    },
                 );
             }
         }
+    }
+    // Hold every group against the ipamd model: pods arrive one by one up to max pods.
+    for (d, g) in drafts.iter().zip(&plan.node_groups) {
+        let stall = d
+            .types
+            .iter()
+            .filter_map(|t| ipamd::stall_point(ipamd::Ipamd::new(t, g.max_pods, targets)))
+            .min();
+        let Some(stall) = stall else { continue };
+        let planned = stall < g.pods_per_node;
+        let why = if targets.minimum_ip_target.is_some_and(|m| m > 0) && warm == 0 {
+            format!(
+                "MINIMUM_IP_TARGET={floor} without WARM_IP_TARGET: ipamd reads the warm target as 0, holds the floor{} and never allocates past it",
+                if targets.prefix_delegation {
+                    " (rounded up to whole /28s)"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            "the warm targets leave no free address when the pool is used up".to_string()
+        };
+        add(
+            IPAMD_STOPS_EARLY,
+            if planned { Severity::Error } else { Severity::Warning },
+            Some(&g.name),
+            format!(
+                "{why}, so a node of this group serves {stall} pods and pod {} stays in ContainerCreating (\"failed to assign an IP address\") although the ENIs have room; the group plans {} pods and allows {}",
+                stall + 1,
+                g.pods_per_node,
+                g.max_pods
+            ),
+            "set warmIpTarget to 1 or more next to minimumIpTarget, or remove the CNI targets from the intent and let eksgen choose".into(),
+        );
     }
 
     for (d, g) in drafts.iter().zip(&plan.node_groups) {

@@ -358,7 +358,13 @@ pub fn size_groups(
             types: all_types,
             groups: partial
                 .iter()
-                .map(|p| (p.0.name.as_str(), p.4, u64::from(p.0.spec.scaling.max)))
+                .map(|p| cni::CniGroup {
+                    name: p.0.name.as_str(),
+                    pods_per_node: p.4,
+                    max_nodes: u64::from(p.0.spec.scaling.max),
+                    max_pods: p.2,
+                    types: p.0.types.iter().collect(),
+                })
                 .collect(),
             nodes_at_max,
             custom_networking,

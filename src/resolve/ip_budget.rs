@@ -1,10 +1,15 @@
 //! Addresses one node holds under given VPC CNI settings (eks-reference §1.3).
 //!
 //! Pure arithmetic over catalog facts: ENIs attached, addresses taken from the node subnet
-//! and (custom networking) from the pod subnet, with a sentence saying how.
+//! and (custom networking) from the pod subnet, with a sentence saying how. The formulas are
+//! the closed form of the `ipamd` step model (ipamd's own rules: IP targets over ENI / prefix
+//! targets, no growth past max pods, ENIs filled before new ones attach); tests/ipamd_model.rs
+//! holds the two against each other over the whole catalog.
 
 use crate::catalog::InstanceType;
-use crate::max_pods::{ADDRESSES_PER_PREFIX, enis_for_pods};
+use crate::max_pods::ADDRESSES_PER_PREFIX;
+
+use super::ipamd::Ipamd;
 
 /// The VPC CNI settings that decide how many addresses a node keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -22,6 +27,26 @@ impl CniTargets {
     /// The VPC CNI's own defaults: secondary IPs, `WARM_ENI_TARGET=1`.
     pub fn cni_default() -> CniTargets {
         CniTargets::default()
+    }
+
+    /// The targets an `aws-node` env sets (values as the plan renders them; an unparsable
+    /// value counts as unset, as ipamd treats it).
+    pub fn from_env(
+        env: &std::collections::BTreeMap<String, String>,
+        custom_networking: bool,
+    ) -> CniTargets {
+        let num = |k: &str| env.get(k).and_then(|v| v.parse::<u32>().ok());
+        CniTargets {
+            prefix_delegation: env
+                .get("ENABLE_PREFIX_DELEGATION")
+                .is_some_and(|v| v == "true"),
+            custom_networking,
+            warm_eni_target: num("WARM_ENI_TARGET"),
+            warm_ip_target: num("WARM_IP_TARGET"),
+            minimum_ip_target: num("MINIMUM_IP_TARGET"),
+            warm_prefix_target: num("WARM_PREFIX_TARGET"),
+            max_eni: num("MAX_ENI").filter(|m| *m >= 1),
+        }
     }
 
     fn ip_targets(&self) -> bool {
@@ -45,82 +70,73 @@ impl Held {
 }
 
 /// Addresses a node of `instance` holds when it runs `pods` pods that use VPC addresses,
-/// with kubelet `max_pods`.
+/// with kubelet `max_pods`, once ipamd has settled (the closed form of `ipamd::grow`).
 pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniTargets) -> Held {
-    let a = u64::from(instance.ipv4_per_eni);
-    let s = a.saturating_sub(1).max(1);
-    let e_max = u64::from(enis_for_pods(instance, t.max_eni, t.custom_networking));
+    let cfg = Ipamd::new(instance, max_pods, t);
+    let s = u64::from(cfg.slots_per_eni);
+    let e_max = u64::from(cfg.pod_enis);
     let n = u64::from(pods);
-    let pd = t.prefix_delegation && instance.is_nitro();
+    let pd = cfg.prefix_mode;
     let cn = t.custom_networking;
-    // Without custom networking the primary ENI is always attached and carries pods.
-    let min_enis = if cn { 0 } else { 1 };
-
-    let (pod_enis, pod_addresses, how) = if pd {
-        let prefixes_cap = e_max * s;
-        let prefixes = if t.ip_targets() {
-            let w = u64::from(t.warm_ip_target.unwrap_or(0));
-            let m = u64::from(t.minimum_ip_target.unwrap_or(0));
-            let p = (n + w).div_ceil(16).max(m.div_ceil(16));
-            (
-                p,
-                format!(
-                    "prefixes = max(ceil(({n} pods + WARM_IP_TARGET {w}) / 16), ceil(MINIMUM_IP_TARGET {m} / 16))"
-                ),
-            )
-        } else if let Some(p) = t.warm_prefix_target.filter(|p| *p > 0) {
-            let p = u64::from(p);
-            (
-                n.div_ceil(16) + p,
-                format!("prefixes = ceil({n} pods / 16) + WARM_PREFIX_TARGET {p}"),
+    let per = if pd {
+        u64::from(ADDRESSES_PER_PREFIX)
+    } else {
+        1
+    };
+    let unit = if pd { "x /28" } else { "secondary IPs" };
+    let whole_enis = !t.ip_targets() && !pd;
+    let wanted = wanted_units(&cfg, n, whole_enis);
+    let mut how = if t.ip_targets() {
+        let w = cfg.warm_ip;
+        let m = cfg.minimum_ip;
+        if pd {
+            format!(
+                "prefixes = ceil(max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m}) / 16)"
             )
         } else {
-            let w = u64::from(t.warm_eni_target.unwrap_or(1));
-            (
-                n.div_ceil(16) + w * s,
-                format!("prefixes = ceil({n} pods / 16) + WARM_ENI_TARGET {w} x {s} slots"),
-            )
-        };
-        let (prefixes, mut how) = prefixes;
-        let prefixes = prefixes.min(prefixes_cap);
-        if prefixes == prefixes_cap {
-            how.push_str(&format!(", capped at {e_max} ENIs x {s} slots"));
+            format!("IPs = max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m})")
         }
-        let enis = prefixes.div_ceil(s).max(min_enis);
-        (
-            enis,
-            prefixes * u64::from(ADDRESSES_PER_PREFIX),
-            format!("{how} = {prefixes} x /28 on {enis} ENI{}", plural(enis)),
-        )
-    } else if t.ip_targets() {
-        let w = u64::from(t.warm_ip_target.unwrap_or(0));
-        let m = u64::from(t.minimum_ip_target.unwrap_or(0));
-        let target = (n + w).max(m).min(e_max * s);
-        let enis = target.div_ceil(s).max(min_enis);
-        (
-            enis,
-            target,
+    } else if pd {
+        let p = cfg.warm_prefix;
+        let source = if t.warm_prefix_target.is_some() {
+            "WARM_PREFIX_TARGET"
+        } else {
+            "the add-on's WARM_PREFIX_TARGET"
+        };
+        let formula = if p == 0 {
             format!(
-                "IPs = min(max({n} pods + WARM_IP_TARGET {w}, MINIMUM_IP_TARGET {m}), {e_max} ENIs x {s}) = {target} on {enis} ENI{}",
-                plural(enis)
-            ),
+                "prefixes = floor({n} pods / 16) + 1 ({source} 0: a new /28 only when none is free)"
+            )
+        } else {
+            format!("prefixes = ceil({n} pods / 16) + {source} {p}")
+        };
+        format!(
+            "{formula} (pods packed into prefixes; WARM_ENI_TARGET does not grow a prefix pool)"
         )
     } else {
-        let w = u64::from(t.warm_eni_target.unwrap_or(1));
-        // ipamd stops adding ENIs once the pool covers the node's max pods.
-        let by_capacity = u64::from(max_pods).div_ceil(s).max(min_enis);
-        let enis = (n.div_ceil(s) + w)
-            .min(e_max)
-            .min(by_capacity)
-            .max(min_enis);
-        (
-            enis,
-            enis * s,
+        let w = cfg.warm_eni;
+        let formula = if w == 0 {
             format!(
-                "ENIs = min(ceil({n} pods / {s}) + WARM_ENI_TARGET {w}, {e_max} usable) = {enis}, each filled with {s} secondary IPs"
-            ),
-        )
+                "ENIs = floor({n} pods / {s}) + 1 (WARM_ENI_TARGET 0: a new ENI only when no address is free)"
+            )
+        } else {
+            format!("ENIs = ceil({n} pods / {s}) + WARM_ENI_TARGET {w}")
+        };
+        format!("{formula}, each filled with {s} secondary IPs")
     };
+    let units = settled_units(&cfg, n, whole_enis);
+    if units < wanted {
+        how.push_str(&format!(
+            ", capped at {units} (max pods {max_pods}, {e_max} ENIs x {s} slots)"
+        ));
+    }
+    // Without custom networking the primary ENI is always attached and carries pods.
+    let pod_enis = units.div_ceil(s).max(if cn { 0 } else { 1 });
+    let pod_addresses = units * per;
+    how.push_str(&format!(
+        " = {units} {unit} on {pod_enis} ENI{}",
+        plural(pod_enis)
+    ));
     // Every attached ENI also takes its own primary address from its subnet.
     let (node_subnet, pod_subnet) = if cn {
         (1, pod_addresses + pod_enis)
@@ -142,6 +158,75 @@ pub fn addresses_held(instance: &InstanceType, pods: u32, max_pods: u32, t: CniT
         node_subnet,
         pod_subnet,
         reason,
+    }
+}
+
+/// Addresses a node holds at `pods` pods: the number of [`addresses_held`] without its
+/// explanation (for comparing candidate settings over many groups).
+pub fn addresses_total(instance: &InstanceType, pods: u32, max_pods: u32, t: CniTargets) -> u64 {
+    let cfg = Ipamd::new(instance, max_pods, t);
+    let units = settled_units(&cfg, u64::from(pods), !t.ip_targets() && !cfg.prefix_mode);
+    let per = if cfg.prefix_mode {
+        u64::from(ADDRESSES_PER_PREFIX)
+    } else {
+        1
+    };
+    let cn = t.custom_networking;
+    let pod_enis = units
+        .div_ceil(u64::from(cfg.slots_per_eni))
+        .max(if cn { 0 } else { 1 });
+    units * per + pod_enis + u64::from(cn)
+}
+
+/// Units ipamd holds once settled at `n` pods: what it wants, bounded by the pod ENIs and by
+/// max pods. ipamd adds nothing once the pool holds max pods. Pods arrive one by one, so
+/// past boot the pool grows a unit at a time and stops at the first count that covers max
+/// pods; whole-ENI growth (WARM_ENI_TARGET) stops at the first full ENI that does. At boot a
+/// call that crosses max pods ends on the boot target or on a full ENI.
+fn settled_units(cfg: &Ipamd, n: u64, whole_enis: bool) -> u64 {
+    let per = if cfg.prefix_mode {
+        u64::from(ADDRESSES_PER_PREFIX)
+    } else {
+        1
+    };
+    let s = u64::from(cfg.slots_per_eni);
+    let covering = u64::from(cfg.max_pods).div_ceil(per);
+    let boot = wanted_units(cfg, 0, whole_enis);
+    let max_pods_bound = if whole_enis {
+        s * covering.div_ceil(s)
+    } else if boot >= covering {
+        boot.min(s * covering.div_ceil(s))
+    } else {
+        covering
+    };
+    wanted_units(cfg, n, whole_enis)
+        .min(u64::from(cfg.pod_enis) * s)
+        .min(max_pods_bound)
+}
+
+/// Units (secondary IPs or /28 prefixes) ipamd wants with `n` pods assigned, before the ENI
+/// and max-pods bounds.
+fn wanted_units(cfg: &Ipamd, n: u64, whole_enis: bool) -> u64 {
+    let per = if cfg.prefix_mode {
+        u64::from(ADDRESSES_PER_PREFIX)
+    } else {
+        1
+    };
+    let s = u64::from(cfg.slots_per_eni);
+    if cfg.warm_ip > 0 || cfg.minimum_ip > 0 {
+        (n + u64::from(cfg.warm_ip))
+            .max(u64::from(cfg.minimum_ip))
+            .div_ceil(per)
+    } else if whole_enis {
+        let w = u64::from(cfg.warm_eni);
+        s * if w == 0 { n / s + 1 } else { n.div_ceil(s) + w }
+    } else {
+        let p = u64::from(cfg.warm_prefix);
+        if p == 0 {
+            n / per + 1
+        } else {
+            n.div_ceil(per) + p
+        }
     }
 }
 

@@ -7,10 +7,11 @@
 //! Problems only visible here (a podsPerNode above what the ENIs allow) come back as
 //! [`Diagnostic`]s with key paths, like validation errors.
 
-mod cni;
+pub mod cni;
 pub mod findings;
 mod groups;
 pub mod ip_budget;
+pub mod ipamd;
 pub mod subnets;
 
 use crate::catalog::Catalog;
