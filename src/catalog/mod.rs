@@ -4,6 +4,9 @@
 //! parse into typed [`InstanceType`] records, lookups by name, and "did you mean"
 //! suggestions. It knows nothing about intents, plans or files: callers ask it for facts.
 
+pub mod import;
+pub mod overlay;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::LazyLock;
@@ -11,7 +14,7 @@ use std::sync::LazyLock;
 use serde::Serialize;
 
 /// The vendored catalog source, compiled into the binary.
-pub const EMBEDDED_CSV: &str = include_str!("../data/instance-types.csv");
+pub const EMBEDDED_CSV: &str = include_str!("../../data/instance-types.csv");
 
 /// The vendored catalog's export date as a literal, so `--version` can be built with
 /// `concat!` from the same source.
@@ -187,17 +190,12 @@ impl Catalog {
         self.types.extend(other.types);
     }
 
-    /// Up to three known names closest to `name`, best first.
+    /// The known name closest to `name` ([`crate::diagnostic::closest`]), as a list of at
+    /// most one.
     pub fn suggest(&self, name: &str) -> Vec<&str> {
-        let wanted = name.to_ascii_lowercase();
-        let mut scored: Vec<(f64, &str)> = self
-            .types
-            .keys()
-            .map(|known| (strsim::jaro_winkler(&wanted, known), known.as_str()))
-            .filter(|(score, _)| *score >= 0.8)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        scored.into_iter().take(3).map(|(_, n)| n).collect()
+        crate::diagnostic::closest(name, self.types.keys().map(String::as_str))
+            .into_iter()
+            .collect()
     }
 
     /// Instance families present in the catalog (`m5`, `p5`, ...).
