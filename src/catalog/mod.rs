@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::LazyLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The vendored catalog source, compiled into the binary.
 pub const EMBEDDED_CSV: &str = include_str!("../../data/instance-types.csv");
@@ -28,8 +28,77 @@ macro_rules! embedded_catalog_date {
 /// Date the vendored catalog was exported; shown by `--version` and `catalog --source`.
 pub const EMBEDDED_CATALOG_DATE: &str = embedded_catalog_date!();
 
-/// The column layout of the embedded catalog and of overlays (`eksgen catalog import` writes it).
-pub const EXPECTED_HEADER: &str = "instance_type,family,category,generation,size,arch,vcpu,memory_mib,hypervisor,bare_metal,gpu_count,gpu_manufacturer,gpu_name,gpu_memory_mib,accelerator_count,accelerator_manufacturer,accelerator_name,efa_interfaces,network_bandwidth_mbps,local_nvme_gb,max_enis,ipv4_per_eni,network_cards,default_network_card,max_enis_total,trunking,branch_enis,on_demand_usd_hour_us_east_1";
+/// One catalog row as the CSV spells it. This struct is the one definition of the
+/// catalog's columns and their order: the reader finds columns by these header names, and
+/// `catalog import` writes the header and the cells from it. Cells stay text here; the
+/// reader turns them into an [`InstanceType`] with errors that name line and column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsvRow {
+    pub instance_type: String,
+    pub family: String,
+    pub category: String,
+    pub generation: String,
+    pub size: String,
+    pub arch: String,
+    pub vcpu: String,
+    pub memory_mib: String,
+    pub hypervisor: String,
+    pub bare_metal: String,
+    pub gpu_count: String,
+    pub gpu_manufacturer: String,
+    pub gpu_name: String,
+    pub gpu_memory_mib: String,
+    pub accelerator_count: String,
+    pub accelerator_manufacturer: String,
+    pub accelerator_name: String,
+    pub efa_interfaces: String,
+    pub network_bandwidth_mbps: String,
+    pub local_nvme_gb: String,
+    pub max_enis: String,
+    pub ipv4_per_eni: String,
+    pub network_cards: String,
+    pub default_network_card: String,
+    pub max_enis_total: String,
+    pub trunking: String,
+    pub branch_enis: String,
+    pub on_demand_usd_hour_us_east_1: String,
+}
+
+/// The catalog's column names in order, as [`CsvRow`] defines them.
+pub fn columns() -> &'static [String] {
+    static COLUMNS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        // Serializing a row of plain strings into memory cannot fail.
+        writer
+            .serialize(CsvRow::default())
+            .expect("a row of strings serializes");
+        let bytes = writer.into_inner().expect("writing to memory cannot fail");
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let header = reader.headers().expect("the header just written reads back");
+        header.iter().map(str::to_string).collect()
+    });
+    &COLUMNS
+}
+
+/// Catalog CSV text (header and rows, `\n` line ends) from rows, in the given order.
+pub fn to_csv<'a>(rows: impl IntoIterator<Item = &'a CsvRow>) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let mut empty = true;
+    for row in rows {
+        // Serializing strings into memory cannot fail.
+        writer.serialize(row).expect("a row of strings serializes");
+        empty = false;
+    }
+    if empty {
+        writer
+            .write_record(columns())
+            .expect("writing to memory cannot fail");
+    }
+    let bytes = writer.into_inner().expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("the cells are UTF-8 strings")
+}
 
 /// CPU architecture as the catalog and Kubernetes (`kubernetes.io/arch`) spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -122,12 +191,15 @@ pub enum CatalogError {
         value: String,
         reason: String,
     },
-    #[error("{origin}: line {line}: expected 28 columns, found {found}")]
+    #[error("{origin}: line {line}: expected {expected} columns, found {found}")]
     Columns {
         origin: String,
         line: usize,
+        expected: usize,
         found: usize,
     },
+    #[error("{origin}: {reason}")]
+    Csv { origin: String, reason: String },
 }
 
 /// A set of instance types, keyed by name.
@@ -147,23 +219,39 @@ impl Catalog {
         &EMBEDDED
     }
 
-    /// Parse catalog CSV with the eksgen column layout.
+    /// Parse catalog CSV with the eksgen columns ([`CsvRow`]), found by header name.
     pub fn from_csv(text: &str, origin: &str) -> Result<Catalog, CatalogError> {
-        let mut lines = text.lines().enumerate();
-        match lines.next() {
-            Some((_, header)) if header.trim_end() == EXPECTED_HEADER => {}
-            _ => {
-                return Err(CatalogError::Header {
-                    origin: origin.to_string(),
-                });
-            }
+        let header_error = || CatalogError::Header {
+            origin: origin.to_string(),
+        };
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header = reader.headers().map_err(|_| header_error())?.clone();
+        if !columns().iter().all(|c| header.iter().any(|h| h == c)) {
+            return Err(header_error());
         }
         let mut types = BTreeMap::new();
-        for (index, line) in lines {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let record = parse_row(line, index + 1, origin)?;
+        for result in reader.records() {
+            let record = result.map_err(|e| match e.kind() {
+                csv::ErrorKind::UnequalLengths { pos, len, .. } => CatalogError::Columns {
+                    origin: origin.to_string(),
+                    line: pos.as_ref().map_or(0, |p| p.line() as usize),
+                    expected: header.len(),
+                    found: *len as usize,
+                },
+                _ => CatalogError::Csv {
+                    origin: origin.to_string(),
+                    reason: e.to_string(),
+                },
+            })?;
+            let line = record.position().map_or(0, |p| p.line() as usize);
+            let row: CsvRow =
+                record
+                    .deserialize(Some(&header))
+                    .map_err(|e| CatalogError::Csv {
+                        origin: origin.to_string(),
+                        reason: format!("line {line}: {e}"),
+                    })?;
+            let record = parse_row(&row, line, origin)?;
             types.insert(record.name.clone(), record);
         }
         Ok(Catalog { types })
@@ -204,15 +292,7 @@ impl Catalog {
     }
 }
 
-fn parse_row(line: &str, line_no: usize, origin: &str) -> Result<InstanceType, CatalogError> {
-    let cols: Vec<&str> = line.trim_end_matches('\r').split(',').collect();
-    if cols.len() != 28 {
-        return Err(CatalogError::Columns {
-            origin: origin.to_string(),
-            line: line_no,
-            found: cols.len(),
-        });
-    }
+fn parse_row(row: &CsvRow, line_no: usize, origin: &str) -> Result<InstanceType, CatalogError> {
     let field = |column: &'static str, value: &str, reason: &str| CatalogError::Field {
         origin: origin.to_string(),
         line: line_no,
@@ -220,8 +300,7 @@ fn parse_row(line: &str, line_no: usize, origin: &str) -> Result<InstanceType, C
         value: value.to_string(),
         reason: reason.to_string(),
     };
-    let num = |idx: usize, column: &'static str| -> Result<u64, CatalogError> {
-        let value = cols[idx];
+    let num = |value: &str, column: &'static str| -> Result<u64, CatalogError> {
         if value.is_empty() {
             return Ok(0);
         }
@@ -229,31 +308,28 @@ fn parse_row(line: &str, line_no: usize, origin: &str) -> Result<InstanceType, C
             .parse::<u64>()
             .map_err(|e| field(column, value, &e.to_string()))
     };
-    let num32 = |idx: usize, column: &'static str| -> Result<u32, CatalogError> {
-        let v = num(idx, column)?;
-        u32::try_from(v).map_err(|_| field(column, cols[idx], "too large"))
+    let num32 = |value: &str, column: &'static str| -> Result<u32, CatalogError> {
+        let v = num(value, column)?;
+        u32::try_from(v).map_err(|_| field(column, value, "too large"))
     };
-    let text = |idx: usize| -> Option<String> {
-        let v = cols[idx];
-        (!v.is_empty()).then(|| v.to_string())
-    };
-    let boolean = |idx: usize, column: &'static str| -> Result<bool, CatalogError> {
-        match cols[idx] {
+    let text = |v: &str| -> Option<String> { (!v.is_empty()).then(|| v.to_string()) };
+    let boolean = |value: &str, column: &'static str| -> Result<bool, CatalogError> {
+        match value {
             "true" => Ok(true),
             "false" | "" => Ok(false),
             other => Err(field(column, other, "expected true or false")),
         }
     };
-    let name = cols[0].to_string();
+    let name = row.instance_type.clone();
     if name.is_empty() {
         return Err(field("instance_type", "", "empty name"));
     }
-    let arch = match cols[5] {
+    let arch = match row.arch.as_str() {
         "amd64" | "x86_64" => Arch::Amd64,
         "arm64" => Arch::Arm64,
         other => return Err(field("arch", other, "expected amd64 or arm64")),
     };
-    let price = match cols[27] {
+    let price = match row.on_demand_usd_hour_us_east_1.as_str() {
         "" => None,
         v => Some(
             v.parse::<f64>()
@@ -262,45 +338,45 @@ fn parse_row(line: &str, line_no: usize, origin: &str) -> Result<InstanceType, C
                 .ok_or_else(|| field("on_demand_usd_hour_us_east_1", v, "not a price"))?,
         ),
     };
-    let ipv4_per_eni = num32(21, "ipv4_per_eni")?;
-    let max_enis = num32(20, "max_enis")?;
+    let ipv4_per_eni = num32(&row.ipv4_per_eni, "ipv4_per_eni")?;
+    let max_enis = num32(&row.max_enis, "max_enis")?;
     if max_enis == 0 || ipv4_per_eni == 0 {
         return Err(field(
             "max_enis",
-            cols[20],
+            &row.max_enis,
             "every instance type needs at least one ENI with one IPv4 address",
         ));
     }
     Ok(InstanceType {
         name,
-        family: cols[1].to_string(),
-        category: cols[2].to_string(),
-        generation: num32(3, "generation")?,
-        size: cols[4].to_string(),
+        family: row.family.clone(),
+        category: row.category.clone(),
+        generation: num32(&row.generation, "generation")?,
+        size: row.size.clone(),
         arch,
-        vcpu: num32(6, "vcpu")?,
-        memory_mib: num(7, "memory_mib")?,
-        hypervisor: text(8),
-        bare_metal: boolean(9, "bare_metal")?,
-        gpu_count: num32(10, "gpu_count")?,
-        gpu_manufacturer: text(11),
-        gpu_name: text(12),
-        gpu_memory_mib: num(13, "gpu_memory_mib")?,
-        accelerator_count: num32(14, "accelerator_count")?,
-        accelerator_manufacturer: text(15),
-        accelerator_name: text(16),
-        efa_interfaces: num32(17, "efa_interfaces")?,
-        network_bandwidth_mbps: num(18, "network_bandwidth_mbps")?,
-        local_nvme_gb: num(19, "local_nvme_gb")?,
+        vcpu: num32(&row.vcpu, "vcpu")?,
+        memory_mib: num(&row.memory_mib, "memory_mib")?,
+        hypervisor: text(&row.hypervisor),
+        bare_metal: boolean(&row.bare_metal, "bare_metal")?,
+        gpu_count: num32(&row.gpu_count, "gpu_count")?,
+        gpu_manufacturer: text(&row.gpu_manufacturer),
+        gpu_name: text(&row.gpu_name),
+        gpu_memory_mib: num(&row.gpu_memory_mib, "gpu_memory_mib")?,
+        accelerator_count: num32(&row.accelerator_count, "accelerator_count")?,
+        accelerator_manufacturer: text(&row.accelerator_manufacturer),
+        accelerator_name: text(&row.accelerator_name),
+        efa_interfaces: num32(&row.efa_interfaces, "efa_interfaces")?,
+        network_bandwidth_mbps: num(&row.network_bandwidth_mbps, "network_bandwidth_mbps")?,
+        local_nvme_gb: num(&row.local_nvme_gb, "local_nvme_gb")?,
         max_enis,
         ipv4_per_eni,
-        network_cards: if cols[22].is_empty() {
+        network_cards: if row.network_cards.is_empty() {
             None
         } else {
-            Some(num32(22, "network_cards")?)
+            Some(num32(&row.network_cards, "network_cards")?)
         },
-        trunking: boolean(25, "trunking")?,
-        branch_enis: num32(26, "branch_enis")?,
+        trunking: boolean(&row.trunking, "trunking")?,
+        branch_enis: num32(&row.branch_enis, "branch_enis")?,
         on_demand_usd_hour: price,
     })
 }
@@ -367,7 +443,8 @@ mod tests {
     #[test]
     fn bad_rows_name_line_and_column() {
         let csv = format!(
-            "{EXPECTED_HEADER}\nx.large,x,x,1,large,sparc,2,4,nitro,false,0,,,0,0,,,0,1,0,2,4,1,0,2,true,1,0.1\n"
+            "{}\nx.large,x,x,1,large,sparc,2,4,nitro,false,0,,,0,0,,,0,1,0,2,4,1,0,2,true,1,0.1\n",
+            columns().join(",")
         );
         let err = Catalog::from_csv(&csv, "t.csv").unwrap_err().to_string();
         assert!(
