@@ -25,7 +25,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// Catalog overlay CSV (from `eksgen catalog import`): its rows add to or replace the
-    /// embedded ones. Default: $XDG_CONFIG_HOME/eksgen/catalog.csv
+    /// embedded ones. Default: $EKSGEN_CATALOG, else $XDG_CONFIG_HOME/eksgen/catalog.csv
     /// (~/.config/eksgen/catalog.csv) when that file exists.
     // OsString, not PathBuf: an empty EKSGEN_CATALOG counts as unset, not as an error.
     #[arg(long, global = true, value_name = "FILE", env = CATALOG_ENV, hide_env_values = true,

@@ -12,7 +12,7 @@
 //! *whether* to write: `mod.rs` does. [`write_file`] writes the one path its caller (a
 //! command, from the command line) names, and never through a link at that path.
 
-use std::fs::{self, File, Permissions};
+use std::fs::{self, File, OpenOptions, Permissions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -200,9 +200,8 @@ impl Staged {
 }
 
 /// A temp file holding `content`, in the folder of `target` (so the rename that follows
-/// stays on one file system), with `permissions` when given, else the permissions a new
-/// file gets (0666 less the umask, not tempfile's private 0600). On failure: what was
-/// being done, to which path, and why.
+/// stays on one file system), with `permissions` when given, else the permissions any new
+/// file gets. On failure: what was being done, to which path, and why.
 fn temp_beside(
     target: &Path,
     content: &[u8],
@@ -219,19 +218,17 @@ fn temp_beside(
         .map(|n| n.to_string_lossy().chars().take(64).collect())
         .unwrap_or_default();
     let prefix = format!(".{name}.eksgen-");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    let new_file = {
-        use std::os::unix::fs::PermissionsExt;
-        Permissions::from_mode(0o666)
-    };
-    #[cfg(unix)]
-    builder.permissions(new_file);
-    // The temp name is random and created exclusively: nothing already there (a link
-    // planted at a guessable name, say) is followed or reused.
-    let mut temp = builder
-        .tempfile_in(folder)
+    // `make_in` with create_new, not `tempfile_in`: a new file gets the mode any new file
+    // gets (0666 less the umask, not tempfile's private 0600), and errors stay the
+    // system's own (tempfile_in adds the temp file's name; messages name the target).
+    // The name is random and created exclusively: nothing already there (a link planted at
+    // a guessable name, say) is followed or reused.
+    let mut temp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .make_in(folder, |path| {
+            OpenOptions::new().write(true).create_new(true).open(path)
+        })
         .map_err(|e| ("create a file in", folder.to_path_buf(), e))?;
     let write = |file: &mut File| -> io::Result<()> {
         file.write_all(content)?;
