@@ -13,7 +13,8 @@ fn committed_examples_are_current() {
             *text,
             "{origin} differs from the embedded preset"
         );
-        let plan = eksgen::pipeline::plan_from_text(text, &origin).unwrap_or_else(|e| panic!("{e}"));
+        let plan =
+            eksgen::pipeline::plan_from_text(text, &origin).unwrap_or_else(|e| panic!("{e}"));
         let rendered =
             eksgen::render::render(&plan, &origin).unwrap_or_else(|e| panic!("{name}: {e}"));
         let dir = root.join("out").join(name);

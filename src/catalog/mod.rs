@@ -74,7 +74,9 @@ pub fn columns() -> &'static [String] {
             .expect("a row of strings serializes");
         let bytes = writer.into_inner().expect("writing to memory cannot fail");
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
-        let header = reader.headers().expect("the header just written reads back");
+        let header = reader
+            .headers()
+            .expect("the header just written reads back");
         header.iter().map(str::to_string).collect()
     });
     &COLUMNS
@@ -244,13 +246,12 @@ impl Catalog {
                 },
             })?;
             let line = record.position().map_or(0, |p| p.line() as usize);
-            let row: CsvRow =
-                record
-                    .deserialize(Some(&header))
-                    .map_err(|e| CatalogError::Csv {
-                        origin: origin.to_string(),
-                        reason: format!("line {line}: {e}"),
-                    })?;
+            let row: CsvRow = record
+                .deserialize(Some(&header))
+                .map_err(|e| CatalogError::Csv {
+                    origin: origin.to_string(),
+                    reason: format!("line {line}: {e}"),
+                })?;
             let record = parse_row(&row, line, origin)?;
             types.insert(record.name.clone(), record);
         }

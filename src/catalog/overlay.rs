@@ -210,11 +210,17 @@ mod tests {
         // `--catalog` or EKSGEN_CATALOG (clap decides which of the two) wins over the config.
         let named = |p: &str, from| Some((PathBuf::from(p), from));
         assert_eq!(
-            from(overlay_path(named("/f.csv", OverlayFrom::Flag), vars(&[xdg]))),
+            from(overlay_path(
+                named("/f.csv", OverlayFrom::Flag),
+                vars(&[xdg])
+            )),
             Some(OverlayFrom::Flag)
         );
         assert_eq!(
-            from(overlay_path(named("/env.csv", OverlayFrom::Env), vars(&[xdg]))),
+            from(overlay_path(
+                named("/env.csv", OverlayFrom::Env),
+                vars(&[xdg])
+            )),
             Some(OverlayFrom::Env)
         );
         assert_eq!(

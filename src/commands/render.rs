@@ -33,8 +33,7 @@ fn render_and_compare(
 }
 
 pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let (plan, dir, changes) =
-        render_and_compare(&args.intent, args.output.as_deref(), catalog)?;
+    let (plan, dir, changes) = render_and_compare(&args.intent, args.output.as_deref(), catalog)?;
     if args.dry_run {
         let mut stdout = report_diff::format_unified(&changes, false);
         if !changes.has_differences() {

@@ -183,9 +183,8 @@ pub(crate) fn stage(
 ) -> Result<Staged, OutputError> {
     ensure_folders(dir, rel, created)?;
     let target = dir.join(rel);
-    let temp = temp_beside(&target, content, permissions).map_err(|(action, at, e)| {
-        io_error(action, &at, e)
-    })?;
+    let temp = temp_beside(&target, content, permissions)
+        .map_err(|(action, at, e)| io_error(action, &at, e))?;
     Ok(Staged { temp, target })
 }
 

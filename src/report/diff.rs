@@ -13,9 +13,7 @@ use similar::{Algorithm, ChangeTag, TextDiff};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::output::{
-    ChangeKind, ChangeSet, ConflictReason, FileChange, Numbers, Origin, Summary,
-};
+use crate::output::{ChangeKind, ChangeSet, ConflictReason, FileChange, Numbers, Origin, Summary};
 
 /// Lines of unchanged context around each hunk.
 const CONTEXT_LINES: usize = 3;
