@@ -455,4 +455,42 @@ mod tests {
         let err = Catalog::from_csv("a,b\n", "t.csv").unwrap_err().to_string();
         assert!(err.contains("header"), "{err}");
     }
+
+    #[test]
+    fn one_column_list_for_the_embedded_file_reader_and_writer() {
+        let header = EMBEDDED_CSV.lines().next().unwrap_or_default();
+        assert_eq!(columns().join(","), header);
+        // The writer's header is the same list, and its rows read back.
+        let rows: Vec<CsvRow> = csv::Reader::from_reader(EMBEDDED_CSV.as_bytes())
+            .deserialize()
+            .take(3)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let text = to_csv(&rows);
+        assert!(EMBEDDED_CSV.starts_with(&text), "{text}");
+        assert_eq!(to_csv([]), format!("{header}\n"));
+    }
+
+    #[test]
+    fn columns_are_found_by_header_name() {
+        // The same rows with the first two columns swapped parse to the same types.
+        let swapped: String = EMBEDDED_CSV
+            .lines()
+            .take(20)
+            .map(|line| {
+                let mut cells: Vec<&str> = line.split(',').collect();
+                cells.swap(0, 1);
+                cells.join(",") + "\n"
+            })
+            .collect();
+        let catalog = Catalog::from_csv(&swapped, "swapped.csv").unwrap();
+        assert_eq!(catalog.len(), 19);
+        for t in catalog.iter() {
+            assert_eq!(Some(t), Catalog::embedded().get(&t.name));
+        }
+        // A row with a cell too many names its line.
+        let long = format!("{}\n{},x\n", columns().join(","), EMBEDDED_CSV.lines().nth(1).unwrap());
+        let err = Catalog::from_csv(&long, "t.csv").unwrap_err().to_string();
+        assert_eq!(err, "t.csv: line 2: expected 28 columns, found 29");
+    }
 }
