@@ -199,7 +199,10 @@ fn diff_colour_follows_the_flag_no_color_and_clicolor_force() {
     let plain = eksgen(&args, dir);
     assert_eq!(plain.status.code(), Some(1));
     assert!(!colored(&plain));
-    assert!(colored(&eksgen(&[&args[..], &["--color", "always"]].concat(), dir)));
+    assert!(colored(&eksgen(
+        &[&args[..], &["--color", "always"]].concat(),
+        dir
+    )));
     let force = [("CLICOLOR_FORCE", Path::new("1"))];
     assert!(colored(&eksgen_env(&args, dir, &force)));
     // NO_COLOR wins over CLICOLOR_FORCE, and --color never over both.

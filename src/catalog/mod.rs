@@ -1,8 +1,11 @@
-//! The embedded EC2 instance catalog.
+//! The EC2 instance catalog: facts about instance types.
 //!
-//! Owns the vendored `data/instance-types.csv` (compiled into the binary), its one-time
-//! parse into typed [`InstanceType`] records, lookups by name, and "did you mean"
-//! suggestions. It knows nothing about intents, plans or files: callers ask it for facts.
+//! This module owns the vendored `data/instance-types.csv` (compiled into the binary), its
+//! column list ([`CsvRow`]), the one-time parse into typed [`InstanceType`] records,
+//! lookups by name and "did you mean" suggestions. [`overlay`] adds a user's overlay CSV
+//! on top (and is the only part that reads a file); [`import`] turns
+//! `aws ec2 describe-instance-types` JSON into such an overlay. Nothing here knows about
+//! intents or plans: callers ask it for facts.
 
 pub mod import;
 pub mod overlay;
@@ -31,37 +34,38 @@ pub const EMBEDDED_CATALOG_DATE: &str = embedded_catalog_date!();
 /// One catalog row as the CSV spells it. This struct is the one definition of the
 /// catalog's columns and their order: the reader finds columns by these header names, and
 /// `catalog import` writes the header and the cells from it. Cells stay text here; the
-/// reader turns them into an [`InstanceType`] with errors that name line and column.
+/// reader turns them into an [`InstanceType`] with errors that name line and column (it
+/// borrows the cells, `CsvRow<&str>`; the writer owns them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CsvRow {
-    pub instance_type: String,
-    pub family: String,
-    pub category: String,
-    pub generation: String,
-    pub size: String,
-    pub arch: String,
-    pub vcpu: String,
-    pub memory_mib: String,
-    pub hypervisor: String,
-    pub bare_metal: String,
-    pub gpu_count: String,
-    pub gpu_manufacturer: String,
-    pub gpu_name: String,
-    pub gpu_memory_mib: String,
-    pub accelerator_count: String,
-    pub accelerator_manufacturer: String,
-    pub accelerator_name: String,
-    pub efa_interfaces: String,
-    pub network_bandwidth_mbps: String,
-    pub local_nvme_gb: String,
-    pub max_enis: String,
-    pub ipv4_per_eni: String,
-    pub network_cards: String,
-    pub default_network_card: String,
-    pub max_enis_total: String,
-    pub trunking: String,
-    pub branch_enis: String,
-    pub on_demand_usd_hour_us_east_1: String,
+pub struct CsvRow<S = String> {
+    pub instance_type: S,
+    pub family: S,
+    pub category: S,
+    pub generation: S,
+    pub size: S,
+    pub arch: S,
+    pub vcpu: S,
+    pub memory_mib: S,
+    pub hypervisor: S,
+    pub bare_metal: S,
+    pub gpu_count: S,
+    pub gpu_manufacturer: S,
+    pub gpu_name: S,
+    pub gpu_memory_mib: S,
+    pub accelerator_count: S,
+    pub accelerator_manufacturer: S,
+    pub accelerator_name: S,
+    pub efa_interfaces: S,
+    pub network_bandwidth_mbps: S,
+    pub local_nvme_gb: S,
+    pub max_enis: S,
+    pub ipv4_per_eni: S,
+    pub network_cards: S,
+    pub default_network_card: S,
+    pub max_enis_total: S,
+    pub trunking: S,
+    pub branch_enis: S,
+    pub on_demand_usd_hour_us_east_1: S,
 }
 
 /// The catalog's column names in order, as [`CsvRow`] defines them.
@@ -70,7 +74,7 @@ pub fn columns() -> &'static [String] {
         let mut writer = csv::Writer::from_writer(Vec::new());
         // Serializing a row of plain strings into memory cannot fail.
         writer
-            .serialize(CsvRow::default())
+            .serialize(CsvRow::<String>::default())
             .expect("a row of strings serializes");
         let bytes = writer.into_inner().expect("writing to memory cannot fail");
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
@@ -232,28 +236,35 @@ impl Catalog {
             return Err(header_error());
         }
         let mut types = BTreeMap::new();
-        for result in reader.records() {
-            let record = result.map_err(|e| match e.kind() {
-                csv::ErrorKind::UnequalLengths { pos, len, .. } => CatalogError::Columns {
-                    origin: origin.to_string(),
-                    line: pos.as_ref().map_or(0, |p| p.line() as usize),
-                    expected: header.len(),
-                    found: *len as usize,
-                },
-                _ => CatalogError::Csv {
-                    origin: origin.to_string(),
-                    reason: e.to_string(),
-                },
-            })?;
-            let line = record.position().map_or(0, |p| p.line() as usize);
-            let row: CsvRow = record
-                .deserialize(Some(&header))
-                .map_err(|e| CatalogError::Csv {
-                    origin: origin.to_string(),
-                    reason: format!("line {line}: {e}"),
+        let mut record = csv::StringRecord::new();
+        loop {
+            let more = reader
+                .read_record(&mut record)
+                .map_err(|e| match e.kind() {
+                    csv::ErrorKind::UnequalLengths { pos, len, .. } => CatalogError::Columns {
+                        origin: origin.to_string(),
+                        line: pos.as_ref().map_or(0, |p| p.line() as usize),
+                        expected: header.len(),
+                        found: *len as usize,
+                    },
+                    _ => CatalogError::Csv {
+                        origin: origin.to_string(),
+                        reason: e.to_string(),
+                    },
                 })?;
-            let record = parse_row(&row, line, origin)?;
-            types.insert(record.name.clone(), record);
+            if !more {
+                break;
+            }
+            let line = record.position().map_or(0, |p| p.line() as usize);
+            let row: CsvRow<&str> =
+                record
+                    .deserialize(Some(&header))
+                    .map_err(|e| CatalogError::Csv {
+                        origin: origin.to_string(),
+                        reason: format!("line {line}: {e}"),
+                    })?;
+            let parsed = parse_row(&row, line, origin)?;
+            types.insert(parsed.name.clone(), parsed);
         }
         Ok(Catalog { types })
     }
@@ -293,7 +304,11 @@ impl Catalog {
     }
 }
 
-fn parse_row(row: &CsvRow, line_no: usize, origin: &str) -> Result<InstanceType, CatalogError> {
+fn parse_row(
+    row: &CsvRow<&str>,
+    line_no: usize,
+    origin: &str,
+) -> Result<InstanceType, CatalogError> {
     let field = |column: &'static str, value: &str, reason: &str| CatalogError::Field {
         origin: origin.to_string(),
         line: line_no,
@@ -321,16 +336,16 @@ fn parse_row(row: &CsvRow, line_no: usize, origin: &str) -> Result<InstanceType,
             other => Err(field(column, other, "expected true or false")),
         }
     };
-    let name = row.instance_type.clone();
+    let name = row.instance_type.to_string();
     if name.is_empty() {
         return Err(field("instance_type", "", "empty name"));
     }
-    let arch = match row.arch.as_str() {
+    let arch = match row.arch {
         "amd64" | "x86_64" => Arch::Amd64,
         "arm64" => Arch::Arm64,
         other => return Err(field("arch", other, "expected amd64 or arm64")),
     };
-    let price = match row.on_demand_usd_hour_us_east_1.as_str() {
+    let price = match row.on_demand_usd_hour_us_east_1 {
         "" => None,
         v => Some(
             v.parse::<f64>()
@@ -339,45 +354,45 @@ fn parse_row(row: &CsvRow, line_no: usize, origin: &str) -> Result<InstanceType,
                 .ok_or_else(|| field("on_demand_usd_hour_us_east_1", v, "not a price"))?,
         ),
     };
-    let ipv4_per_eni = num32(&row.ipv4_per_eni, "ipv4_per_eni")?;
-    let max_enis = num32(&row.max_enis, "max_enis")?;
+    let ipv4_per_eni = num32(row.ipv4_per_eni, "ipv4_per_eni")?;
+    let max_enis = num32(row.max_enis, "max_enis")?;
     if max_enis == 0 || ipv4_per_eni == 0 {
         return Err(field(
             "max_enis",
-            &row.max_enis,
+            row.max_enis,
             "every instance type needs at least one ENI with one IPv4 address",
         ));
     }
     Ok(InstanceType {
         name,
-        family: row.family.clone(),
-        category: row.category.clone(),
-        generation: num32(&row.generation, "generation")?,
-        size: row.size.clone(),
+        family: row.family.to_string(),
+        category: row.category.to_string(),
+        generation: num32(row.generation, "generation")?,
+        size: row.size.to_string(),
         arch,
-        vcpu: num32(&row.vcpu, "vcpu")?,
-        memory_mib: num(&row.memory_mib, "memory_mib")?,
-        hypervisor: text(&row.hypervisor),
-        bare_metal: boolean(&row.bare_metal, "bare_metal")?,
-        gpu_count: num32(&row.gpu_count, "gpu_count")?,
-        gpu_manufacturer: text(&row.gpu_manufacturer),
-        gpu_name: text(&row.gpu_name),
-        gpu_memory_mib: num(&row.gpu_memory_mib, "gpu_memory_mib")?,
-        accelerator_count: num32(&row.accelerator_count, "accelerator_count")?,
-        accelerator_manufacturer: text(&row.accelerator_manufacturer),
-        accelerator_name: text(&row.accelerator_name),
-        efa_interfaces: num32(&row.efa_interfaces, "efa_interfaces")?,
-        network_bandwidth_mbps: num(&row.network_bandwidth_mbps, "network_bandwidth_mbps")?,
-        local_nvme_gb: num(&row.local_nvme_gb, "local_nvme_gb")?,
+        vcpu: num32(row.vcpu, "vcpu")?,
+        memory_mib: num(row.memory_mib, "memory_mib")?,
+        hypervisor: text(row.hypervisor),
+        bare_metal: boolean(row.bare_metal, "bare_metal")?,
+        gpu_count: num32(row.gpu_count, "gpu_count")?,
+        gpu_manufacturer: text(row.gpu_manufacturer),
+        gpu_name: text(row.gpu_name),
+        gpu_memory_mib: num(row.gpu_memory_mib, "gpu_memory_mib")?,
+        accelerator_count: num32(row.accelerator_count, "accelerator_count")?,
+        accelerator_manufacturer: text(row.accelerator_manufacturer),
+        accelerator_name: text(row.accelerator_name),
+        efa_interfaces: num32(row.efa_interfaces, "efa_interfaces")?,
+        network_bandwidth_mbps: num(row.network_bandwidth_mbps, "network_bandwidth_mbps")?,
+        local_nvme_gb: num(row.local_nvme_gb, "local_nvme_gb")?,
         max_enis,
         ipv4_per_eni,
         network_cards: if row.network_cards.is_empty() {
             None
         } else {
-            Some(num32(&row.network_cards, "network_cards")?)
+            Some(num32(row.network_cards, "network_cards")?)
         },
-        trunking: boolean(&row.trunking, "trunking")?,
-        branch_enis: num32(&row.branch_enis, "branch_enis")?,
+        trunking: boolean(row.trunking, "trunking")?,
+        branch_enis: num32(row.branch_enis, "branch_enis")?,
         on_demand_usd_hour: price,
     })
 }
@@ -489,7 +504,11 @@ mod tests {
             assert_eq!(Some(t), Catalog::embedded().get(&t.name));
         }
         // A row with a cell too many names its line.
-        let long = format!("{}\n{},x\n", columns().join(","), EMBEDDED_CSV.lines().nth(1).unwrap());
+        let long = format!(
+            "{}\n{},x\n",
+            columns().join(","),
+            EMBEDDED_CSV.lines().nth(1).unwrap()
+        );
         let err = Catalog::from_csv(&long, "t.csv").unwrap_err().to_string();
         assert_eq!(err, "t.csv: line 2: expected 28 columns, found 29");
     }

@@ -644,7 +644,12 @@ fn write_file_keeps_or_replaces_and_never_writes_through_a_link() {
     assert!(!elsewhere.exists(), "nothing was written through the link");
     fs::write(&elsewhere, b"theirs\n").unwrap();
     write_file(&link, b"ours\n", Existing::Replace).unwrap();
-    assert!(!fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        !fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(fs::read(&link).unwrap(), b"ours\n");
     assert_eq!(fs::read(&elsewhere).unwrap(), b"theirs\n");
 
