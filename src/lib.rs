@@ -10,11 +10,12 @@
 //! `render` depends on `plan` only; `output` never re-derives numbers. The library never
 //! prints: `commands` return text and an exit code ([`error::Outcome`]) to `main`.
 //!
-//! Above the stages: `cli` (clap types, seen only by `commands`) → `commands` (one module
-//! per command, the only code that sequences I/O with the stages) → `pipeline` (intent text
-//! → plan), `report` (plans, findings, diffs as text/JSON/SARIF) and `output` (the only file
-//! writes). `error` is the vocabulary they share. The library API is unstable: it exists
-//! for the binary, the tests, the benches and the fuzz target.
+//! Above the stages: `cli` (clap types, seen only by `main` and `commands`) → `commands`
+//! (one module per command, the only code that sequences I/O with the stages) →
+//! `pipeline` (intent text → plan), `report` (plans, findings, diffs as text, JSON or
+//! SARIF) and `output` (the only file writes). `error` is the vocabulary they share. The
+//! library API is unstable: it exists for the binary, the tests, the benches and the fuzz
+//! target.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod catalog;
