@@ -5,7 +5,7 @@
 # Targets (issue 7): render <= 0.25 x terraform fmt, render <= 5 x cp.
 #
 # Usage: scripts/bench-whole-process.sh [GROUPS]   (default 200 node groups)
-# Env:   EKSGEN_BIN  use this binary instead of building target/release/eksgen
+# Env:   EKSGEN_BIN  use this binary instead of building ${CARGO_TARGET_DIR:-target}/release/eksgen
 #        RUNS        runs per command (default 30)
 # Needs hyperfine (apt-get install -y hyperfine); without it, falls back to a timing loop.
 # Needs terraform on PATH for the terraform fmt column (skipped otherwise).
@@ -21,7 +21,7 @@ if [[ -n "${EKSGEN_BIN:-}" ]]; then
   BIN="$EKSGEN_BIN"
 else
   cargo build --release --locked --quiet
-  BIN="$PWD/target/release/eksgen"
+  BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/eksgen"
 fi
 
 # The same intents as benches/pipeline.rs: its head, then ten amd64 Nitro types in turn,

@@ -62,7 +62,9 @@ PY
 # 2. Every preset, rendered.
 echo "== cargo build --release"
 cargo build --release --locked --quiet || fail_setup "cargo build --release failed"
-EKSGEN="target/release/eksgen"
+# Where cargo put it: CARGO_TARGET_DIR when set (relative to the repository root, as cargo
+# reads it from here), else target/.
+EKSGEN="${CARGO_TARGET_DIR:-target}/release/eksgen"
 if [ -n "${CHECKOV_OUT:-}" ]; then
   out="$CHECKOV_OUT"
   rm -rf "$out"

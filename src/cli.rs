@@ -1,9 +1,14 @@
 //! Command-line surface: clap types only. Each command's `--help` carries an example.
-//! Nothing here reads files or computes; `app` receives these values.
+//! Nothing here reads files or computes; `commands` receives these values, and no module
+//! below `commands` sees them.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::catalog::overlay::{CATALOG_ENV, OverlayFrom};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,8 +27,42 @@ pub struct Cli {
     /// Catalog overlay CSV (from `eksgen catalog import`): its rows add to or replace the
     /// embedded ones. Default: $EKSGEN_CATALOG, else $XDG_CONFIG_HOME/eksgen/catalog.csv
     /// (~/.config/eksgen/catalog.csv) when that file exists.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub catalog: Option<PathBuf>,
+    // OsString, not PathBuf: an empty EKSGEN_CATALOG counts as unset, not as an error.
+    #[arg(long, global = true, value_name = "FILE", env = CATALOG_ENV, hide_env_values = true,
+          value_parser = clap::builder::OsStringValueParser::new())]
+    pub catalog: Option<OsString>,
+    /// Whether `catalog` came from the environment rather than `--catalog`.
+    #[arg(skip)]
+    pub catalog_from_env: bool,
+}
+
+impl Cli {
+    /// How stdout is coloured: `diff --color`, else decided by anstream (`Auto`).
+    pub fn color(&self) -> anstream::ColorChoice {
+        match &self.command {
+            Command::Diff(args) => args.color.to_anstream(),
+            _ => anstream::ColorChoice::Auto,
+        }
+    }
+
+    /// Parse the process's arguments and environment (exits with clap's message and code
+    /// on a usage error), noting where the catalog overlay was named.
+    pub fn parse_from_env() -> Cli {
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        cli.catalog_from_env = matches.value_source("catalog") == Some(ValueSource::EnvVariable);
+        cli
+    }
+
+    /// The overlay named on the command line or in `EKSGEN_CATALOG`, and which of the two.
+    pub fn catalog_overlay(&self) -> Option<(PathBuf, OverlayFrom)> {
+        let from = if self.catalog_from_env {
+            OverlayFrom::Env
+        } else {
+            OverlayFrom::Flag
+        };
+        self.catalog.as_ref().map(|p| (PathBuf::from(p), from))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,6 +244,22 @@ pub enum ColorChoice {
     Never,
 }
 
+impl ColorChoice {
+    pub fn is_never(self) -> bool {
+        self == ColorChoice::Never
+    }
+
+    /// The same choice in anstream's terms (`Auto` there honours NO_COLOR, CLICOLOR,
+    /// CLICOLOR_FORCE and TERM=dumb, and whether the stream is a terminal).
+    pub fn to_anstream(self) -> anstream::ColorChoice {
+        match self {
+            ColorChoice::Auto => anstream::ColorChoice::Auto,
+            ColorChoice::Always => anstream::ColorChoice::Always,
+            ColorChoice::Never => anstream::ColorChoice::Never,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     #[command(flatten)]
@@ -273,6 +328,14 @@ pub struct CatalogArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn colour_follows_the_diff_flag() {
+        let cli = Cli::parse_from(["eksgen", "diff", "--color", "always"]);
+        assert_eq!(cli.color(), anstream::ColorChoice::Always);
+        let cli = Cli::parse_from(["eksgen", "plan"]);
+        assert_eq!(cli.color(), anstream::ColorChoice::Auto);
+    }
 
     #[test]
     fn clap_definition_is_consistent() {

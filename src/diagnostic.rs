@@ -91,17 +91,21 @@ impl fmt::Display for IntentError {
 
 /// "did you mean `x`?" from a list of known names, or `None` when nothing is close.
 pub fn did_you_mean<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(wanted, known).map(|name| format!("did you mean `{name}`?"))
+}
+
+/// eksgen's one "did you mean" rule: the known name most like `wanted` (Jaro-Winkler,
+/// ignoring ASCII case, at least 0.8; the first of equals), or `None` when nothing is close.
+pub fn closest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let wanted = wanted.to_ascii_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for candidate in known {
-        let score = strsim::jaro_winkler(
-            &wanted.to_ascii_lowercase(),
-            &candidate.to_ascii_lowercase(),
-        );
+        let score = strsim::jaro_winkler(&wanted, &candidate.to_ascii_lowercase());
         if score >= 0.8 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, candidate));
         }
     }
-    best.map(|(_, name)| format!("did you mean `{name}`?"))
+    best.map(|(_, name)| name)
 }
 
 #[cfg(test)]

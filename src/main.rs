@@ -1,22 +1,42 @@
 //! The `eksgen` binary: parse arguments, run the command, print, exit.
+//!
+//! Exit codes: the command's own (see `eksgen --help`); 2 when its output cannot be
+//! written. A closed pipe (`eksgen plan | head`) is not an error: the command's own code
+//! stands.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use eksgen::cli::Cli;
+use eksgen::error::Exit;
 
 fn main() -> ExitCode {
-    let cli = eksgen::cli::Cli::parse();
-    match eksgen::app::run(cli) {
+    let cli = Cli::parse_from_env();
+    let color = cli.color();
+    match eksgen::commands::run(cli) {
         Ok(outcome) => {
-            // A closed pipe (`eksgen plan | head`) is not an error.
-            let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
-            let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
-            ExitCode::from(outcome.code)
+            let mut stdout = anstream::AutoStream::new(io::stdout(), color);
+            let mut stderr = anstream::AutoStream::new(io::stderr(), color);
+            let results = [
+                write_and_flush(&mut stdout, &outcome.stdout),
+                write_and_flush(&mut stderr, &outcome.stderr),
+            ];
+            match results.into_iter().find_map(Result::err) {
+                Some(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    let _ = writeln!(io::stderr(), "error: cannot write the output: {e}");
+                    Exit::Error.into()
+                }
+                _ => outcome.exit.into(),
+            }
         }
         Err(err) => {
-            let _ = writeln!(std::io::stderr(), "error: {err}");
-            ExitCode::from(err.exit_code())
+            let _ = writeln!(io::stderr(), "error: {err}");
+            err.exit().into()
         }
     }
+}
+
+fn write_and_flush(stream: &mut impl Write, text: &str) -> io::Result<()> {
+    stream.write_all(text.as_bytes())?;
+    stream.flush()
 }

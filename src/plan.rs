@@ -367,3 +367,50 @@ impl Plan {
         self.network.subnets.iter().filter(move |s| s.role == role)
     }
 }
+
+impl Plan {
+    /// The plan's key numbers as flat `key -> value` pairs (`nodeGroups.train.maxPods` →
+    /// `100`), recorded in the output manifest with each render so a later diff can show
+    /// which numbers changed.
+    pub fn numbers(&self) -> BTreeMap<String, String> {
+        let mut n = BTreeMap::new();
+        n.insert(
+            "network.cni.mode".to_string(),
+            self.network.cni.mode.clone(),
+        );
+        for (k, v) in &self.network.cni.env {
+            n.insert(format!("network.cni.env.{k}"), v.clone());
+        }
+        n.insert(
+            "network.secondaryCidrs".to_string(),
+            self.network
+                .secondary_cidrs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        for s in &self.network.subnets {
+            n.insert(
+                format!("network.subnets.{}.cidr", s.name),
+                s.cidr.to_string(),
+            );
+        }
+        for g in &self.node_groups {
+            let p = format!("nodeGroups.{}", g.name);
+            n.insert(format!("{p}.instanceTypes"), g.instance_types.join(","));
+            n.insert(format!("{p}.maxPods"), g.max_pods.to_string());
+            n.insert(format!("{p}.podsPerNode"), g.pods_per_node.to_string());
+            n.insert(format!("{p}.ipsPerNode"), g.ips_per_node.to_string());
+            n.insert(format!("{p}.ipsAtMax"), g.ips_at_max.to_string());
+            n.insert(
+                format!("{p}.scaling"),
+                format!("{}/{}/{}", g.scaling.min, g.scaling.desired, g.scaling.max),
+            );
+            if let Some(m) = g.monthly_cost_usd {
+                n.insert(format!("{p}.monthlyCostUsdAtMax"), format!("{:.2}", m.max));
+            }
+        }
+        n
+    }
+}

@@ -1,5 +1,5 @@
 //! Presets: commented intents embedded in the binary, the starting point of `eksgen init`.
-//! Pure: lookup and text substitution only; `app` writes the file.
+//! Pure: lookup and text substitution only; `commands::init` writes the file.
 
 /// (name, one-line description, intent text).
 pub const PRESETS: &[(&str, &str, &str)] = &[

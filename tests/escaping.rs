@@ -10,7 +10,8 @@
 //!   a cut-off piece. Which files hold it is the renderers' business; this test only asks
 //!   that some rendered file does, once any renderer produces files.
 
-use eksgen::app::{AppError, plan_from_text};
+use eksgen::error::AppError;
+use eksgen::pipeline::plan_from_text;
 use eksgen::render::Rendered;
 use serde_json::Value;
 

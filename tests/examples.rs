@@ -13,7 +13,8 @@ fn committed_examples_are_current() {
             *text,
             "{origin} differs from the embedded preset"
         );
-        let plan = eksgen::app::plan_from_text(text, &origin).unwrap_or_else(|e| panic!("{e}"));
+        let plan =
+            eksgen::pipeline::plan_from_text(text, &origin).unwrap_or_else(|e| panic!("{e}"));
         let rendered =
             eksgen::render::render(&plan, &origin).unwrap_or_else(|e| panic!("{name}: {e}"));
         let dir = root.join("out").join(name);
@@ -22,7 +23,7 @@ fn committed_examples_are_current() {
         assert!(
             !changes.has_differences(),
             "out/{name} is stale; run: cargo run -- render -f {origin} -o out/{name}\n{}",
-            eksgen::output::format_unified(&changes, false)
+            eksgen::report::diff::format_unified(&changes, false)
         );
     }
 }

@@ -175,7 +175,7 @@ fn preset_plans_match_the_model() {
     for name in eksgen::presets::names() {
         let text = eksgen::presets::get(name).unwrap();
         let plan =
-            eksgen::app::plan_from_text(text, "preset.yaml").unwrap_or_else(|e| panic!("{e}"));
+            eksgen::pipeline::plan_from_text(text, "preset.yaml").unwrap_or_else(|e| panic!("{e}"));
         let targets = CniTargets::from_env(&plan.network.cni.env, plan.network.custom_networking);
         for g in &plan.node_groups {
             let held = g
@@ -249,7 +249,7 @@ fn plan_with(cni: &str, pods: u32) -> eksgen::plan::Plan {
     let text = format!(
         "apiVersion: eksgen/v1alpha1\nkind: ClusterIntent\nmetadata:\n  name: t\nspec:\n  region: us-west-2\n  kubernetesVersion: \"1.34\"\n  network:\n    vpcCidr: 10.0.0.0/16\n    availabilityZones: [us-west-2a, us-west-2b]\n    cni: {cni}\n  nodeGroups:\n    - {{ name: a, instanceTypes: [m6i.xlarge], scaling: {{ min: 1, desired: 1, max: 3 }}, podsPerNode: {pods} }}\n"
     );
-    eksgen::app::plan_from_text(&text, "test.yaml").unwrap_or_else(|e| panic!("{e}"))
+    eksgen::pipeline::plan_from_text(&text, "test.yaml").unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn stall_finding(plan: &eksgen::plan::Plan) -> Option<(String, String)> {

@@ -23,7 +23,7 @@ fn root() -> PathBuf {
 }
 
 fn plan_of(text: &str, origin: &str) -> Plan {
-    eksgen::app::plan_from_text(text, origin).unwrap_or_else(|e| panic!("{origin}: {e}"))
+    eksgen::pipeline::plan_from_text(text, origin).unwrap_or_else(|e| panic!("{origin}: {e}"))
 }
 
 fn plan_file(path: &Path) -> Plan {

@@ -118,7 +118,7 @@ proptest! {
         ),
     ) {
         let text = intent_text(vpc_prefix, azs, secondary, mode, &groups);
-        match eksgen::app::plan_from_text(&text, "prop.yaml") {
+        match eksgen::pipeline::plan_from_text(&text, "prop.yaml") {
             Ok(plan) if !plan.has_errors() => check(&plan)?,
             Ok(plan) => prop_assert!(plan.findings.iter().any(|f| f.id == "EKSG003" || f.id == "EKSG005"), "{:?}", plan.findings),
             // Valid input can still ask for more pods than a type allows; that is an input error, not a crash.

@@ -7,7 +7,7 @@ fn plan(body: &str) -> Plan {
     let text = format!(
         "apiVersion: eksgen/v1alpha1\nkind: ClusterIntent\nmetadata:\n  name: t\nspec:\n  region: us-west-2\n  kubernetesVersion: \"1.34\"\n{body}"
     );
-    eksgen::app::plan_from_text(&text, "test.yaml").unwrap_or_else(|e| panic!("{e}"))
+    eksgen::pipeline::plan_from_text(&text, "test.yaml").unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

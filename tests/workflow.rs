@@ -2,7 +2,7 @@
 //! removed groups, and bad intents that must write nothing.
 
 mod common;
-use common::{eksgen, text};
+use common::{eksgen, eksgen_env, text};
 
 use std::fs;
 use std::path::Path;
@@ -187,4 +187,51 @@ fn dry_run_writes_nothing() {
         text(&out.stdout)
     );
     assert!(!d.path().join("tf").exists());
+}
+
+#[test]
+fn diff_colour_follows_the_flag_no_color_and_clicolor_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let args = ["diff", "--preset", "minimal", "-o", "out"];
+    let colored = |out: &std::process::Output| text(&out.stdout).contains("\x1b[");
+    // Not a terminal: plain, unless forced.
+    let plain = eksgen(&args, dir);
+    assert_eq!(plain.status.code(), Some(1));
+    assert!(!colored(&plain));
+    assert!(colored(&eksgen(
+        &[&args[..], &["--color", "always"]].concat(),
+        dir
+    )));
+    let force = [("CLICOLOR_FORCE", Path::new("1"))];
+    assert!(colored(&eksgen_env(&args, dir, &force)));
+    // NO_COLOR wins over CLICOLOR_FORCE, and --color never over both.
+    let both = [force[0], ("NO_COLOR", Path::new("1"))];
+    assert!(!colored(&eksgen_env(&args, dir, &both)));
+    let never = eksgen_env(&[&args[..], &["--color", "never"]].concat(), dir, &force);
+    assert!(!colored(&never));
+    // Colour never changes the text itself.
+    assert_eq!(text(&never.stdout), text(&plain.stdout));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Every write to /dev/full fails with "no space left on device".
+    let full = fs::File::create("/dev/full").expect("/dev/full exists on Linux");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_eksgen"))
+        .args(["plan", "--preset", "minimal"])
+        .current_dir(tmp.path())
+        .env_remove("EKSGEN_CATALOG")
+        .env("XDG_CONFIG_HOME", tmp.path())
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: cannot write the output: "),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -32,7 +32,7 @@ pub fn check(data: &[u8]) -> Reached {
         assert!(!e.to_string().is_empty());
         return Reached::ParseError;
     }
-    let plan = match eksgen::app::plan_from_text(text, ORIGIN) {
+    let plan = match eksgen::pipeline::plan_from_text(text, ORIGIN) {
         Ok(plan) => plan,
         Err(e) => {
             assert!(!e.to_string().is_empty());
@@ -42,7 +42,7 @@ pub fn check(data: &[u8]) -> Reached {
     // Every report of the plan is produced without panicking.
     let _ = eksgen::report::plan_text(&plan);
     let _ = eksgen::report::findings_sarif(&plan.findings, ORIGIN);
-    let _ = eksgen::report::plan_numbers(&plan);
+    let _ = plan.numbers();
     serde_json::to_string(&plan).expect("the plan serializes to JSON");
     if plan.has_errors() {
         return Reached::PlanWithErrors;

@@ -32,8 +32,7 @@ pub fn json_schema() -> String {
     );
     let mut value = schema.to_value();
     drop_null_defaults(&mut value);
-    // `to_string_pretty` of a `serde_json::Value` cannot fail.
-    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    crate::to_json_pretty(&value)
 }
 
 /// schemars records every `#[serde(default)]` as a `default`; for optional fields that is

@@ -1,18 +1,22 @@
-//! The file-system primitives of the output stage: looking at what is below the output
-//! folder without following links, staging files atomically (temp file in the same folder,
-//! then rename), removing generated files and the empty folders they leave.
+//! The file-system primitives of eksgen: looking at what is below the output folder
+//! without following links, staging files atomically (temp file in the same folder, then
+//! rename), removing generated files and the empty folders they leave, and [`write_file`],
+//! the same atomic write for the single files other commands write.
 //!
-//! Every function takes the output folder and a relative path that has already passed
-//! `path::check` (or is eksgen's own manifest path). The output folder itself is used as
-//! the caller gave it — if it is a symbolic link, the user chose it — but every component
-//! *below* it is looked at with `symlink_metadata` and a link is refused, so nothing here
-//! reads, writes or removes outside the output folder. Must not be used on paths that
-//! did not go through that check, and never decides *whether* to write: `mod.rs` does.
+//! Every function but [`write_file`] takes the output folder and a relative path that has
+//! already passed `path::check` (or is eksgen's own manifest path). The output folder
+//! itself is used as the caller gave it — if it is a symbolic link, the user chose it —
+//! but every component *below* it is looked at with `symlink_metadata` and a link is
+//! refused, so those functions never read, write or remove outside the output folder.
+//! They must not be used on paths that did not go through that check, and never decide
+//! *whether* to write: `mod.rs` does. [`write_file`] writes the one path its caller (a
+//! command, from the command line) names, and never through a link at that path.
 
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+
+use tempfile::NamedTempFile;
 
 use super::OutputError;
 use super::path::ancestors;
@@ -159,21 +163,17 @@ pub(crate) fn remove_created_folders(created: &[PathBuf]) {
 }
 
 /// A complete temp file next to its target, renamed over the target by [`Staged::commit`].
-/// Dropping it uncommitted removes the temp file, so no half or stray file stays behind.
+/// Dropping it uncommitted removes the temp file (tempfile's `NamedTempFile` does), so no
+/// half or stray file stays behind.
 #[derive(Debug)]
 pub(crate) struct Staged {
-    temp: PathBuf,
+    temp: NamedTempFile,
     target: PathBuf,
-    committed: bool,
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 /// Writes `content` into a new temp file in the folder of `dir/rel` (creating folders as
-/// needed, recorded in `created`), with `permissions` when given. The rename that follows
-/// is what makes the write atomic for an interrupted run; there is no fsync per file, which
-/// dominated render time under disk load, and a power cut mid-render is recovered by
-/// rendering again (the output is reproducible from the intent).
+/// needed, recorded in `created`), with `permissions` when given. See [`write_file`] for
+/// the fsync policy.
 pub(crate) fn stage(
     dir: &Path,
     rel: &str,
@@ -183,28 +183,52 @@ pub(crate) fn stage(
 ) -> Result<Staged, OutputError> {
     ensure_folders(dir, rel, created)?;
     let target = dir.join(rel);
-    let folder = target.parent().unwrap_or(dir).to_path_buf();
+    let temp = temp_beside(&target, content, permissions)
+        .map_err(|(action, at, e)| io_error(action, &at, e))?;
+    Ok(Staged { temp, target })
+}
+
+impl Staged {
+    /// Atomically replaces the target with the staged file.
+    pub(crate) fn commit(self) -> Result<(), OutputError> {
+        self.temp
+            .persist(&self.target)
+            .map_err(|e| io_error("write", &self.target, e.error))?;
+        Ok(())
+    }
+}
+
+/// A temp file holding `content`, in the folder of `target` (so the rename that follows
+/// stays on one file system), with `permissions` when given, else the permissions any new
+/// file gets. On failure: what was being done, to which path, and why.
+fn temp_beside(
+    target: &Path,
+    content: &[u8],
+    permissions: Option<&Permissions>,
+) -> Result<NamedTempFile, (&'static str, PathBuf, io::Error)> {
+    let folder = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     // Part of the target's name, to tell what a stray temp file was for, short enough
     // that the temp name stays within file name limits.
     let name: String = target
         .file_name()
         .map(|n| n.to_string_lossy().chars().take(64).collect())
         .unwrap_or_default();
-    let (temp, mut file) = loop {
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = folder.join(format!(".{name}.eksgen-{}-{n}.tmp", std::process::id()));
-        // create_new never follows or reuses whatever is already at that name.
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => break (temp, file),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io_error("create a file in", &folder, e)),
-        }
-    };
-    let staged = Staged {
-        temp,
-        target,
-        committed: false,
-    };
+    let prefix = format!(".{name}.eksgen-");
+    // `make_in` with create_new, not `tempfile_in`: a new file gets the mode any new file
+    // gets (0666 less the umask, not tempfile's private 0600), and errors stay the
+    // system's own (tempfile_in adds the temp file's name; messages name the target).
+    // The name is random and created exclusively: nothing already there (a link planted at
+    // a guessable name, say) is followed or reused.
+    let mut temp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .make_in(folder, |path| {
+            OpenOptions::new().write(true).create_new(true).open(path)
+        })
+        .map_err(|e| ("create a file in", folder.to_path_buf(), e))?;
     let write = |file: &mut File| -> io::Result<()> {
         file.write_all(content)?;
         if let Some(permissions) = permissions {
@@ -212,31 +236,53 @@ pub(crate) fn stage(
         }
         Ok(())
     };
-    write(&mut file).map_err(|e| io_error("write", &staged.temp, e))?;
-    Ok(staged)
+    write(temp.as_file_mut()).map_err(|e| ("write", temp.path().to_path_buf(), e))?;
+    Ok(temp)
 }
 
-impl Staged {
-    /// Atomically replaces the target with the staged file.
-    pub(crate) fn commit(mut self) -> Result<(), OutputError> {
-        fs::rename(&self.temp, &self.target).map_err(|e| io_error("write", &self.target, e))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_file(&self.temp);
-        }
-    }
-}
-
-/// Writes one file atomically: stage, then commit.
+/// Writes one file below the output folder atomically: stage, then commit.
 pub(crate) fn write_atomic(dir: &Path, rel: &str, content: &[u8]) -> Result<(), OutputError> {
     let mut created = Vec::new();
     stage(dir, rel, content, None, &mut created)?.commit()
+}
+
+/// What [`write_file`] does when something is already at the target path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Leave it alone and fail with [`io::ErrorKind::AlreadyExists`]. Decided by the
+    /// rename itself (no clobbering), so a file that appears meanwhile is kept too.
+    Keep,
+    /// Replace it, keeping a regular file's permission bits. A symbolic link there is
+    /// replaced itself, never written through.
+    Replace,
+}
+
+/// eksgen's one way to write a single file outside an output folder (`init`'s intent,
+/// the schema beside it, `catalog import`'s overlay); the output stage stages its files
+/// the same way ([`stage`]).
+///
+/// The content goes to a temp file in the target's folder, which is then renamed over the
+/// target: an interrupted run leaves the old file or the new one, never half of one, and
+/// never a stray temp file (it is removed on every error path).
+///
+/// The fsync policy, the same for every file eksgen writes: **no fsync**. Every file is
+/// reproducible from its inputs by running the command again, the rename already protects
+/// against an interrupted process, and a sync per file dominated render time under disk
+/// load. After a power cut a file may be missing or empty: run the command again.
+pub fn write_file(target: &Path, content: &[u8], existing: Existing) -> io::Result<()> {
+    let keep_permissions = match existing {
+        Existing::Keep => None,
+        Existing::Replace => fs::symlink_metadata(target)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.permissions()),
+    };
+    let temp = temp_beside(target, content, keep_permissions.as_ref()).map_err(|(_, _, e)| e)?;
+    match existing {
+        Existing::Keep => temp.persist_noclobber(target).map_err(|e| e.error)?,
+        Existing::Replace => temp.persist(target).map_err(|e| e.error)?,
+    };
+    Ok(())
 }
 
 /// Removes the generated file `dir/rel` (already missing is fine) and then each of its

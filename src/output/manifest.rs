@@ -69,10 +69,7 @@ impl Manifest {
 
     /// Pretty JSON with a trailing newline; byte-identical for equal manifests.
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self)
-            .expect("a manifest made of strings and integers always serializes");
-        text.push('\n');
-        text
+        crate::to_json_pretty(self)
     }
 }
 

@@ -2,8 +2,9 @@
 //!
 //! It compares what render produced ([`Rendered`]) with the output folder and the
 //! manifest of the last render (`DIR/.eksgen/manifest.json`) — [`plan_changes`] — and
-//! then either shows that comparison ([`format_unified`], [`format_markdown`],
-//! [`format_json`]) or carries it out ([`apply`]).
+//! carries that comparison out ([`apply`]); `report::diff` shows it. [`write_file`] is the
+//! same atomic write for the single files of `init` and `catalog import`, with the one
+//! fsync policy written down there.
 //!
 //! What it owns, and the rules it keeps:
 //! - It writes, replaces or removes only files below the output folder, and among those
@@ -15,8 +16,8 @@
 //!   symbolic link *below* the output folder is followed, for reading or writing. The
 //!   output folder itself may be a link: the user named it explicitly, so it is used as
 //!   given.
-//! - Files are replaced atomically (temp file in the same folder, then rename) keeping the
-//!   existing file's permission bits (not its owner); all files are staged before the
+//! - Files are replaced atomically (temp file in the same folder, then rename, no fsync)
+//!   keeping the existing file's permission bits (not its owner); all files are staged before the
 //!   first rename, so a folder that cannot be written fails before anything changes.
 //! - The manifest is deterministic: same files and numbers, same bytes.
 //!
@@ -24,7 +25,6 @@
 //! never prints, and never decides exit codes — [`ChangeSet::has_differences`] tells the
 //! caller what it needs for `eksgen diff`.
 
-mod diff;
 mod fs;
 mod manifest;
 mod path;
@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use diff::{format_json, format_markdown, format_unified};
+pub use fs::{Existing, write_file};
 pub use manifest::{MANIFEST_PATH, Manifest};
 pub use path::PathProblem;
 
@@ -45,7 +45,8 @@ use manifest::sha256_hex;
 /// What render produces: relative `/`-separated path → full file content.
 pub use crate::render::Rendered;
 
-/// Flat plan numbers (`nodeGroups.train.maxPods` → `100`), recorded in the manifest.
+/// Flat plan numbers (`nodeGroups.train.maxPods` → `100`, from [`crate::plan::Plan::numbers`]),
+/// recorded in the manifest.
 pub type Numbers = BTreeMap<String, String>;
 
 /// What writing the render would do to one file.
@@ -88,9 +89,9 @@ pub struct FileChange {
     /// Content render produced; `None` for [`ChangeKind::Remove`].
     pub new: Option<String>,
     /// sha256 of the bytes on disk, to notice changes between planning and applying.
-    old_sha: Option<String>,
+    pub(crate) old_sha: Option<String>,
     /// Permissions of the file on disk, kept when it is replaced.
-    permissions: Option<std::fs::Permissions>,
+    pub(crate) permissions: Option<std::fs::Permissions>,
 }
 
 impl FileChange {

@@ -602,3 +602,71 @@ fn bad_manifest_json_names_the_manifest_and_the_way_out() {
     );
     assert!(message.contains("delete it"), "{message}");
 }
+
+#[cfg(unix)]
+#[test]
+fn write_file_keeps_or_replaces_and_never_writes_through_a_link() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let target = dir.join("eksgen.yaml");
+
+    // New file: the mode any new file gets (not tempfile's private 0600).
+    write_file(&target, b"one\n", Existing::Keep).unwrap();
+    assert_eq!(fs::read(&target).unwrap(), b"one\n");
+    assert_ne!(
+        fs::metadata(&target).unwrap().permissions().mode() & 0o077,
+        0,
+        "a new file is not private to its owner"
+    );
+
+    // Keep: an existing file stays as it is.
+    let err = write_file(&target, b"two\n", Existing::Keep).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+    assert_eq!(fs::read(&target).unwrap(), b"one\n");
+
+    // Replace: new content, the old permission bits.
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o640)).unwrap();
+    write_file(&target, b"three\n", Existing::Replace).unwrap();
+    assert_eq!(fs::read(&target).unwrap(), b"three\n");
+    assert_eq!(
+        fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+
+    // A link at the target: Keep refuses even a dangling one; Replace puts a file in
+    // place of the link and leaves the file it pointed at alone.
+    let elsewhere = dir.join("elsewhere");
+    let link = dir.join("link.yaml");
+    symlink(&elsewhere, &link).unwrap();
+    let err = write_file(&link, b"x\n", Existing::Keep).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+    assert!(!elsewhere.exists(), "nothing was written through the link");
+    fs::write(&elsewhere, b"theirs\n").unwrap();
+    write_file(&link, b"ours\n", Existing::Replace).unwrap();
+    assert!(
+        !fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(fs::read(&link).unwrap(), b"ours\n");
+    assert_eq!(fs::read(&elsewhere).unwrap(), b"theirs\n");
+
+    // Failures leave no temp file behind.
+    let names = |dir: &Path| -> Vec<String> {
+        let mut n: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(dir), ["eksgen.yaml", "elsewhere", "link.yaml"]);
+    let missing = dir.join("no-such-folder").join("x.yaml");
+    let err = write_file(&missing, b"x\n", Existing::Replace).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    // The system's own message, naming no temp file.
+    assert!(!err.to_string().contains(".tmp"), "{err}");
+    assert_eq!(names(dir), ["eksgen.yaml", "elsewhere", "link.yaml"]);
+}

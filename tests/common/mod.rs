@@ -1,5 +1,5 @@
 //! Helpers shared by the CLI test binaries: run the built `eksgen` in a folder, isolated
-//! from the developer's environment (no catalog overlay, no backtraces).
+//! from the developer's environment (no catalog overlay, no backtraces, no colour settings).
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -13,6 +13,10 @@ pub fn eksgen_env(args: &[&str], dir: &Path, env: &[(&str, &Path)]) -> Output {
         .current_dir(dir)
         .env_remove("EKSGEN_CATALOG")
         .env_remove("RUST_BACKTRACE")
+        // Colour only where a test asks for it.
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
         // An empty config home: no user overlay unless a test writes one.
         .env("XDG_CONFIG_HOME", dir.join(".no-config"))
         .env("HOME", dir);

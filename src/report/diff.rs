@@ -1,8 +1,9 @@
 //! Showing a [`ChangeSet`]: unified diffs for the terminal, a Markdown PR comment and
 //! JSON for scripts.
 //!
-//! Pure text formatting: no I/O, no decisions about exit codes, colour only when the
-//! caller asks (it knows whether stdout is a terminal).
+//! Pure text formatting: no I/O, no decisions about exit codes. Colour (anstyle styles)
+//! only when the caller asks; `main` writes stdout through anstream, which drops the
+//! styles when stdout is not a terminal or NO_COLOR / CLICOLOR say so.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -10,7 +11,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use similar::{Algorithm, ChangeTag, TextDiff};
 
-use super::{ChangeKind, ChangeSet, ConflictReason, FileChange, Numbers, Origin, Summary};
+use anstyle::{AnsiColor, Style};
+
+use crate::output::{ChangeKind, ChangeSet, ConflictReason, FileChange, Numbers, Origin, Summary};
 
 /// Lines of unchanged context around each hunk.
 const CONTEXT_LINES: usize = 3;
@@ -19,11 +22,10 @@ const MARKDOWN_MAX_DIFF_LINES: usize = 200;
 /// Budget for all diff blocks of one Markdown comment (GitHub caps comments at 65536).
 const MARKDOWN_MAX_DIFF_CHARS: usize = 50_000;
 
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const CYAN: &str = "\x1b[36m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+const DELETED: Style = AnsiColor::Red.on_default();
+const INSERTED: Style = AnsiColor::Green.on_default();
+const HUNK: Style = AnsiColor::Cyan.on_default();
+const HEADER: Style = Style::new().bold();
 
 /// The unified diff of one changed file and its line counts.
 struct FileDiff {
@@ -41,8 +43,8 @@ fn file_diff(change: &FileChange, color: bool) -> FileDiff {
         true => format!("{side}/{}", change.path),
         false => "/dev/null".to_string(),
     };
-    let paint = |code: &str, line: &str| match color {
-        true => format!("{code}{line}{RESET}\n"),
+    let paint = |style: Style, line: &str| match color {
+        true => format!("{style}{line}{style:#}\n"),
         false => format!("{line}\n"),
     };
     let diff = TextDiff::configure()
@@ -55,29 +57,29 @@ fn file_diff(change: &FileChange, color: bool) -> FileDiff {
     };
     let a = label("a", change.kind != ChangeKind::Create);
     let b = label("b", change.kind != ChangeKind::Remove);
-    out.text.push_str(&paint(BOLD, &format!("--- {a}")));
-    out.text.push_str(&paint(BOLD, &format!("+++ {b}")));
+    out.text.push_str(&paint(HEADER, &format!("--- {a}")));
+    out.text.push_str(&paint(HEADER, &format!("+++ {b}")));
     let mut unified = diff.unified_diff();
     unified.context_radius(CONTEXT_LINES);
     for hunk in unified.iter_hunks() {
-        out.text.push_str(&paint(CYAN, &hunk.header().to_string()));
+        out.text.push_str(&paint(HUNK, &hunk.header().to_string()));
         for line in hunk.iter_changes() {
-            let (sign, code) = match line.tag() {
-                ChangeTag::Equal => (' ', ""),
+            let (sign, style) = match line.tag() {
+                ChangeTag::Equal => (' ', None),
                 ChangeTag::Delete => {
                     out.removed += 1;
-                    ('-', RED)
+                    ('-', Some(DELETED))
                 }
                 ChangeTag::Insert => {
                     out.added += 1;
-                    ('+', GREEN)
+                    ('+', Some(INSERTED))
                 }
             };
             let value = line.to_string_lossy();
             let text = format!("{sign}{}", value.strip_suffix('\n').unwrap_or(&value));
-            out.text.push_str(&match code {
-                "" => format!("{text}\n"),
-                _ => paint(code, &text),
+            out.text.push_str(&match style {
+                None => format!("{text}\n"),
+                Some(style) => paint(style, &text),
             });
             if line.missing_newline() {
                 out.text.push_str("\\ No newline at end of file\n");
@@ -307,10 +309,7 @@ pub fn format_json(changes: &ChangeSet, old_numbers: &Numbers, new_numbers: &Num
         files,
         number_changes: number_changes(old_numbers, new_numbers),
     };
-    let mut text = serde_json::to_string_pretty(&report)
-        .expect("a diff report made of strings and integers always serializes");
-    text.push('\n');
-    text
+    crate::to_json_pretty(&report)
 }
 
 #[cfg(test)]
@@ -407,15 +406,11 @@ mod tests {
     #[test]
     fn unified_diff_colour_only_when_asked() {
         let text = format_unified(&example(), true);
-        assert!(text.contains(&format!("{RED}-line 5{RESET}\n")), "{text}");
-        assert!(
-            text.contains(&format!("{GREEN}+line five{RESET}\n")),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!("{CYAN}@@ -2,7 +2,7 @@{RESET}\n")),
-            "{text}"
-        );
+        // The exact ANSI sequences eksgen has always written.
+        assert!(text.contains("\x1b[31m-line 5\x1b[0m\n"), "{text}");
+        assert!(text.contains("\x1b[32m+line five\x1b[0m\n"), "{text}");
+        assert!(text.contains("\x1b[36m@@ -2,7 +2,7 @@\x1b[0m\n"), "{text}");
+        assert!(text.contains("\x1b[1m--- a/"), "{text}");
         assert!(text.contains("\n line 4\n"), "context lines stay plain");
     }
 

@@ -1,15 +1,20 @@
-//! Presentation of plans, findings, max-pods and catalog facts as text, JSON or SARIF.
+//! Presentation: plans, findings, max-pods and catalog facts as text, JSON or SARIF, and
+//! (in [`diff`]) what a render would change as a unified diff, a Markdown comment or JSON.
 //!
 //! Pure formatting into `String`s; decides nothing and never prints.
+
+pub mod diff;
 
 use std::fmt::Write as _;
 
 use serde_json::json;
 
 use crate::catalog::InstanceType;
+use crate::catalog::overlay::CatalogInUse;
 use crate::max_pods::MaxPods;
 use crate::plan::{Finding, Plan, Severity};
 use crate::resolve::findings::RULES;
+use crate::to_json_pretty;
 
 /// The plan for people: one section per concern, every number with its reason.
 pub fn plan_text(plan: &Plan) -> String {
@@ -209,7 +214,7 @@ pub fn findings_text(findings: &[Finding]) -> String {
 }
 
 pub fn findings_json(findings: &[Finding]) -> String {
-    serde_json::to_string_pretty(findings).unwrap_or_default() + "\n"
+    to_json_pretty(findings)
 }
 
 /// SARIF 2.1.0 with one rule per finding id; results point at the intent file.
@@ -237,7 +242,7 @@ pub fn findings_sarif(findings: &[Finding], intent_uri: &str) -> String {
             "results": results,
         } ],
     });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    to_json_pretty(&doc)
 }
 
 pub fn max_pods_text(rows: &[MaxPods]) -> String {
@@ -247,7 +252,7 @@ pub fn max_pods_text(rows: &[MaxPods]) -> String {
 }
 
 pub fn max_pods_json(rows: &[MaxPods]) -> String {
-    serde_json::to_string_pretty(rows).unwrap_or_default() + "\n"
+    to_json_pretty(rows)
 }
 
 pub fn catalog_text(types: &[&InstanceType]) -> String {
@@ -293,49 +298,34 @@ pub fn catalog_text(types: &[&InstanceType]) -> String {
 }
 
 pub fn catalog_json(types: &[&InstanceType]) -> String {
-    serde_json::to_string_pretty(types).unwrap_or_default() + "\n"
+    to_json_pretty(types)
 }
 
-/// The plan's key numbers as flat `key -> value` pairs, recorded with each render so a
-/// later diff can show which numbers changed.
-pub fn plan_numbers(plan: &Plan) -> std::collections::BTreeMap<String, String> {
-    let mut n = std::collections::BTreeMap::new();
-    n.insert(
-        "network.cni.mode".to_string(),
-        plan.network.cni.mode.clone(),
-    );
-    for (k, v) in &plan.network.cni.env {
-        n.insert(format!("network.cni.env.{k}"), v.clone());
+/// `eksgen catalog --source`: where each type's facts come from, one line per type.
+pub fn catalog_sources_text(catalog: &CatalogInUse, names: &[&str]) -> String {
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(4).max(4);
+    let mut out = format!("{:<width$}  SOURCE\n", "TYPE");
+    for name in names {
+        let _ = writeln!(out, "{name:<width$}  {}", catalog.source_of(name));
     }
-    n.insert(
-        "network.secondaryCidrs".to_string(),
-        plan.network
-            .secondary_cidrs
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    for s in &plan.network.subnets {
-        n.insert(
-            format!("network.subnets.{}.cidr", s.name),
-            s.cidr.to_string(),
-        );
-    }
-    for g in &plan.node_groups {
-        let p = format!("nodeGroups.{}", g.name);
-        n.insert(format!("{p}.instanceTypes"), g.instance_types.join(","));
-        n.insert(format!("{p}.maxPods"), g.max_pods.to_string());
-        n.insert(format!("{p}.podsPerNode"), g.pods_per_node.to_string());
-        n.insert(format!("{p}.ipsPerNode"), g.ips_per_node.to_string());
-        n.insert(format!("{p}.ipsAtMax"), g.ips_at_max.to_string());
-        n.insert(
-            format!("{p}.scaling"),
-            format!("{}/{}/{}", g.scaling.min, g.scaling.desired, g.scaling.max),
-        );
-        if let Some(m) = g.monthly_cost_usd {
-            n.insert(format!("{p}.monthlyCostUsdAtMax"), format!("{:.2}", m.max));
-        }
-    }
-    n
+    out
+}
+
+/// `eksgen catalog --source --format json`: one object per type.
+pub fn catalog_sources_json(catalog: &CatalogInUse, names: &[&str]) -> String {
+    let rows: Vec<serde_json::Value> = names
+        .iter()
+        .map(|name| {
+            let overlay = catalog.overlay_defining(name);
+            json!({
+                "name": name,
+                "source": if overlay.is_some() { "overlay" } else { "embedded" },
+                "path": overlay.map(|o| o.path.display().to_string()),
+                "via": overlay.map(|o| o.from.as_str()),
+                "embeddedDate": crate::catalog::EMBEDDED_CATALOG_DATE,
+                "replacesEmbedded": overlay.is_some() && crate::catalog::Catalog::embedded().get(name).is_some(),
+            })
+        })
+        .collect();
+    to_json_pretty(&rows)
 }

@@ -2,7 +2,8 @@
 //! catalog overlay CSV in the embedded catalog's own column layout.
 //!
 //! No network code: the user runs the AWS CLI, eksgen reads its output. Pure: text in, CSV
-//! text out; `app` reads and writes the files. Every error names the file and the JSON path
+//! text out; `commands::catalog` reads and writes the files. The columns are those of
+//! [`CsvRow`], the same definition the reader uses. Every error names the file and the JSON path
 //! of the field (`InstanceTypes[3].NetworkInfo.Ipv4AddressesPerInterface`).
 //!
 //! How each column is derived (field names are those of EC2's `InstanceTypeInfo`):
@@ -29,7 +30,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::catalog::{Catalog, CatalogError, EXPECTED_HEADER, InstanceType};
+use crate::catalog::{Catalog, CatalogError, CsvRow, InstanceType, to_csv};
 
 /// Error while importing; the message names the file and the JSON path.
 #[derive(Debug, thiserror::Error)]
@@ -220,29 +221,22 @@ pub fn import(
         None => BTreeMap::new(),
     };
 
-    let mut rows: BTreeMap<String, String> = BTreeMap::new();
+    let mut rows: BTreeMap<String, Box<CsvRow>> = BTreeMap::new();
     let mut skipped = Vec::new();
     let mut priced = 0;
     for item in top.req("InstanceTypes")?.items()? {
         match row(&item, base, &price_map)? {
             Row::Written {
-                name,
-                csv,
+                row,
                 price_from_file,
             } => {
                 priced += usize::from(price_from_file);
-                rows.insert(name, csv);
+                rows.insert(row.instance_type.clone(), row);
             }
             Row::Skipped { name, reason } => skipped.push((name, reason)),
         }
     }
-    let mut csv = String::with_capacity(64 + rows.len() * 128);
-    csv.push_str(EXPECTED_HEADER);
-    csv.push('\n');
-    for line in rows.values() {
-        csv.push_str(line);
-        csv.push('\n');
-    }
+    let csv = to_csv(rows.values().map(Box::as_ref));
     // What is written must read back: the overlay is only useful if `--catalog` accepts it.
     Catalog::from_csv(&csv, origin).map_err(|source| ImportError::Roundtrip {
         origin: origin.to_string(),
@@ -265,8 +259,7 @@ fn parse_json(text: &str, origin: &str) -> Result<Value, ImportError> {
 
 enum Row {
     Written {
-        name: String,
-        csv: String,
+        row: Box<CsvRow>,
         price_from_file: bool,
     },
     Skipped {
@@ -344,39 +337,38 @@ fn row(at: &At<'_>, base: &Catalog, prices: &BTreeMap<String, f64>) -> Result<Ro
 
     let (category, generation) = category_and_generation(family);
     let opt_num = |n: Option<u32>| n.map(|v| v.to_string()).unwrap_or_default();
-    let cells = [
-        name.clone(),
-        family.to_string(),
+    let row = CsvRow {
+        instance_type: name.clone(),
+        family: family.to_string(),
         category,
-        generation.to_string(),
-        size.to_string(),
-        arch.to_string(),
-        vcpu.to_string(),
-        memory_mib.to_string(),
+        generation: generation.to_string(),
+        size: size.to_string(),
+        arch: arch.to_string(),
+        vcpu: vcpu.to_string(),
+        memory_mib: memory_mib.to_string(),
         hypervisor,
-        bare_metal.to_string(),
-        gpu.count.to_string(),
-        gpu.manufacturer,
-        gpu.name,
-        gpu.memory_mib.to_string(),
-        accel.count.to_string(),
-        accel.manufacturer,
-        accel.name,
-        net.efa_interfaces.to_string(),
-        net.bandwidth_mbps.to_string(),
-        local_nvme_gb.to_string(),
-        net.max_enis.to_string(),
-        net.ipv4_per_eni.to_string(),
-        opt_num(net.network_cards),
-        net.default_card.to_string(),
-        opt_num(net.max_enis_total),
-        trunking.to_string(),
-        branch_enis.to_string(),
-        price.map(|p| format!("{p:.6}")).unwrap_or_default(),
-    ];
+        bare_metal: bare_metal.to_string(),
+        gpu_count: gpu.count.to_string(),
+        gpu_manufacturer: gpu.manufacturer,
+        gpu_name: gpu.name,
+        gpu_memory_mib: gpu.memory_mib.to_string(),
+        accelerator_count: accel.count.to_string(),
+        accelerator_manufacturer: accel.manufacturer,
+        accelerator_name: accel.name,
+        efa_interfaces: net.efa_interfaces.to_string(),
+        network_bandwidth_mbps: net.bandwidth_mbps.to_string(),
+        local_nvme_gb: local_nvme_gb.to_string(),
+        max_enis: net.max_enis.to_string(),
+        ipv4_per_eni: net.ipv4_per_eni.to_string(),
+        network_cards: opt_num(net.network_cards),
+        default_network_card: net.default_card.to_string(),
+        max_enis_total: opt_num(net.max_enis_total),
+        trunking: trunking.to_string(),
+        branch_enis: branch_enis.to_string(),
+        on_demand_usd_hour_us_east_1: price.map(|p| format!("{p:.6}")).unwrap_or_default(),
+    };
     Ok(Row::Written {
-        name,
-        csv: cells.join(","),
+        row: Box::new(row),
         price_from_file: file_price.is_some(),
     })
 }

@@ -1,0 +1,145 @@
+//! One module per command (or small group of commands): the only code that sequences
+//! file I/O with the pure stages.
+//!
+//! [`run`] dispatches a parsed command line. Each command reads what it needs (the intent,
+//! the catalog overlay), runs the pure stages (`pipeline`, `render`), has `report` format
+//! the result and `output` write files, and returns what to print and how to exit as an
+//! [`Outcome`]. Nothing here prints; `main` does. The clap types of `cli` stop here: no
+//! module below `commands` sees them.
+
+mod catalog;
+mod init;
+mod meta;
+mod plan;
+mod render;
+
+use std::fs;
+use std::path::Path;
+
+use crate::catalog::Catalog;
+use crate::catalog::overlay::CatalogInUse;
+use crate::cli::{CatalogArgs, CatalogCommand, Cli, Command, IntentArgs};
+use crate::diagnostic::{Diagnostic, IntentError};
+use crate::error::{AppError, Outcome};
+use crate::pipeline::LoadedIntent;
+use crate::{intent, presets};
+
+/// Run one command line.
+pub fn run(cli: Cli) -> Result<Outcome, AppError> {
+    // Commands that do not read the catalog.
+    match &cli.command {
+        Command::Schema => return Ok(meta::schema()),
+        Command::Completions(args) => return Ok(meta::completions(args.shell)),
+        Command::Man => return meta::man(),
+        Command::Catalog(CatalogArgs {
+            action: Some(CatalogCommand::Import(args)),
+            ..
+        }) => return catalog::import(args),
+        _ => {}
+    }
+    let cat = CatalogInUse::load(cli.catalog_overlay())?;
+    let mut outcome = match cli.command {
+        Command::Init(args) => init::init(&args, &cat),
+        Command::Plan(args) => plan::plan(&args, &cat),
+        Command::Lint(args) => plan::lint(&args, &cat),
+        Command::Render(args) => render::render(&args, &cat),
+        Command::Diff(args) => render::diff(&args, &cat),
+        Command::MaxPods(args) => catalog::max_pods(&args, &cat),
+        Command::Catalog(args) => catalog::catalog(&args, &cat),
+        Command::Schema | Command::Completions(_) | Command::Man => unreachable!("handled above"),
+    }?;
+    outcome.stderr.insert_str(0, &cat.note());
+    Ok(outcome)
+}
+
+/// An intent file's text: at most [`intent::MAX_INTENT_BYTES`], UTF-8, with errors that
+/// name the file (and the line and column of a byte that is not UTF-8).
+fn read_intent_text(path: &Path) -> Result<String, AppError> {
+    let origin = path.display().to_string();
+    let bytes = read_limited(path).map_err(|source| AppError::Read {
+        hint: if source.kind() == std::io::ErrorKind::NotFound {
+            "; create one with `eksgen init --preset minimal` (see `eksgen init --list`)"
+                .to_string()
+        } else {
+            String::new()
+        },
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let whole_file = |message: String, hint: &str, position: Option<(usize, usize)>| {
+        let mut d = Diagnostic::new("", message).hint(hint);
+        d.position = position;
+        AppError::Intent(IntentError {
+            origin: origin.clone(),
+            source_text: String::new(),
+            diagnostics: vec![d],
+        })
+    };
+    if bytes.len() > intent::MAX_INTENT_BYTES {
+        return Err(whole_file(
+            format!(
+                "the file is larger than {} bytes, the limit for intents",
+                intent::MAX_INTENT_BYTES
+            ),
+            "an intent describes one cluster in a few hundred lines; check that this is the right file",
+            None,
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The prefix before the bad byte is valid UTF-8, so it can place the byte.
+        let before = std::str::from_utf8(valid).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            + 1;
+        whole_file(
+            format!(
+                "the file is not UTF-8 text (invalid byte 0x{:02x} at offset {})",
+                e.as_bytes()[valid.len()],
+                valid.len()
+            ),
+            "intent files are YAML text; check that this is the right file",
+            Some((line, column)),
+        )
+    })
+}
+
+/// The file's bytes, but never more than one byte past the intent size limit: a huge file
+/// or an endless one (`/dev/zero`) is not read into memory.
+fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(intent::MAX_INTENT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The intent named on the command line: a preset or a file.
+fn load_intent(args: &IntentArgs, catalog: &Catalog) -> Result<LoadedIntent, AppError> {
+    let (text, origin) = match &args.preset {
+        Some(name) => (preset_text(name)?.to_string(), format!("preset {name}")),
+        None => (
+            read_intent_text(&args.file)?,
+            args.file.display().to_string(),
+        ),
+    };
+    LoadedIntent::from_text(text, origin, catalog)
+}
+
+fn preset_text(name: &str) -> Result<&'static str, AppError> {
+    presets::get(name).ok_or_else(|| AppError::UnknownPreset {
+        name: name.to_string(),
+        hint: crate::diagnostic::did_you_mean(name, presets::names()).unwrap_or_else(|| {
+            format!(
+                "presets: {}",
+                presets::names().collect::<Vec<_>>().join(", ")
+            )
+        }),
+    })
+}

@@ -1,0 +1,48 @@
+//! `eksgen plan` and `eksgen lint`: the resolved plan, or only its findings.
+
+use crate::catalog::Catalog;
+use crate::cli::{LintArgs, LintFormat, PlanArgs, PlanFormat};
+use crate::error::{AppError, Exit, Outcome};
+use crate::pipeline::LoadedIntent;
+use crate::plan::Severity;
+use crate::{report, to_json_pretty};
+
+use super::load_intent;
+
+pub(super) fn plan(args: &PlanArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
+    let loaded = load_intent(&args.intent, catalog)?;
+    let plan = &loaded.plan;
+    let stdout = match args.format {
+        PlanFormat::Text => report::plan_text(plan),
+        PlanFormat::Json => to_json_pretty(plan),
+    };
+    // A plan with error findings cannot be rendered: say so through the exit code, and
+    // say where on stderr.
+    let (exit, stderr) = match loaded.findings_error() {
+        Some(err) => (Exit::Error, format!("error: {err}\n")),
+        None => (Exit::Success, String::new()),
+    };
+    Ok(Outcome {
+        stdout,
+        stderr,
+        exit,
+    })
+}
+
+pub(super) fn lint(args: &LintArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
+    let LoadedIntent { plan, origin, .. } = load_intent(&args.intent, catalog)?;
+    let findings = &plan.findings;
+    let stdout = match args.format {
+        LintFormat::Text => report::findings_text(findings),
+        LintFormat::Json => report::findings_json(findings),
+        LintFormat::Sarif => report::findings_sarif(findings, &origin),
+    };
+    let failing = findings.iter().any(|f| {
+        f.severity == Severity::Error || (args.deny_warnings && f.severity == Severity::Warning)
+    });
+    Ok(Outcome {
+        stdout,
+        stderr: String::new(),
+        exit: Exit::found_if(failing),
+    })
+}
