@@ -295,27 +295,112 @@ fn the_crd_checks_reject_known_bad_documents() {
     // (document, JSON pointer, bad value, what must catch it)
     let cases: &[(&Value, &str, Value, &str)] = &[
         // Schema.
-        (&pool, "/spec/disruption/consolidateAfter", json!("5 minutes"), "schema"),
-        (&pool, "/spec/disruption/budgets/0/nodes", json!("10 percent"), "schema"),
-        (&pool, "/spec/template/spec/taints/0/effect", json!("NO_SCHEDULE"), "schema"),
-        (&pool, "/spec/template/spec/requirements/0/operator", json!("Equals"), "schema"),
+        (
+            &pool,
+            "/spec/disruption/consolidateAfter",
+            json!("5 minutes"),
+            "schema",
+        ),
+        (
+            &pool,
+            "/spec/disruption/budgets/0/nodes",
+            json!("10 percent"),
+            "schema",
+        ),
+        (
+            &pool,
+            "/spec/template/spec/taints/0/effect",
+            json!("NO_SCHEDULE"),
+            "schema",
+        ),
+        (
+            &pool,
+            "/spec/template/spec/requirements/0/operator",
+            json!("Equals"),
+            "schema",
+        ),
         (&pool, "/spec/limits/cpu", json!(true), "schema"),
-        (&pool, "/spec/template/spec/nodeClassRef", json!({ "name": "gpu" }), "schema"),
+        (
+            &pool,
+            "/spec/template/spec/nodeClassRef",
+            json!({ "name": "gpu" }),
+            "schema",
+        ),
         (&pool, "/metadata/name", json!("GPU_pool"), "metadata"),
-        (&class, "/spec/networkInterfaces/1/interfaceType", json!("efa"), "schema"),
+        (
+            &class,
+            "/spec/networkInterfaces/1/interfaceType",
+            json!("efa"),
+            "schema",
+        ),
         // CEL.
-        (&pool, "/spec/template/metadata/labels", json!({ "karpenter.sh/custom": "x" }), "CEL"),
-        (&pool, "/spec/template/spec/requirements/0", json!({ "key": "kubernetes.io/hostname", "operator": "In", "values": ["a"] }), "CEL"),
-        (&pool, "/spec/template/spec/requirements/0/values", json!([]), "CEL"),
-        (&pool, "/spec/disruption/budgets/0", json!({ "nodes": "1", "schedule": "@daily" }), "CEL"),
-        (&class, "/spec/amiSelectorTerms", json!([ { "alias": "al2023@latest" }, { "id": "ami-1" } ]), "CEL"),
-        (&class, "/spec/amiSelectorTerms/0/alias", json!("ubuntu@latest"), "CEL"),
+        (
+            &pool,
+            "/spec/template/metadata/labels",
+            json!({ "karpenter.sh/custom": "x" }),
+            "CEL",
+        ),
+        (
+            &pool,
+            "/spec/template/spec/requirements/0",
+            json!({ "key": "kubernetes.io/hostname", "operator": "In", "values": ["a"] }),
+            "CEL",
+        ),
+        (
+            &pool,
+            "/spec/template/spec/requirements/0/values",
+            json!([]),
+            "CEL",
+        ),
+        (
+            &pool,
+            "/spec/disruption/budgets/0",
+            json!({ "nodes": "1", "schedule": "@daily" }),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/amiSelectorTerms",
+            json!([ { "alias": "al2023@latest" }, { "id": "ami-1" } ]),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/amiSelectorTerms/0/alias",
+            json!("ubuntu@latest"),
+            "CEL",
+        ),
         (&class, "/spec/instanceProfile", json!("profile"), "CEL"),
-        (&class, "/spec/subnetSelectorTerms/0/tags", json!({ "karpenter.sh/discovery": "" }), "CEL"),
-        (&class, "/spec/tags", json!({ "kubernetes.io/cluster/x": "owned" }), "CEL"),
-        (&class, "/spec/networkInterfaces/0/interfaceType", json!("efa-only"), "CEL"),
-        (&class, "/spec/networkInterfaces/2/networkCardIndex", json!(0), "CEL"),
-        (&class, "/spec/networkInterfaces/2/deviceIndex", json!(-1), "schema"),
+        (
+            &class,
+            "/spec/subnetSelectorTerms/0/tags",
+            json!({ "karpenter.sh/discovery": "" }),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/tags",
+            json!({ "kubernetes.io/cluster/x": "owned" }),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/networkInterfaces/0/interfaceType",
+            json!("efa-only"),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/networkInterfaces/2/networkCardIndex",
+            json!(0),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/networkInterfaces/2/deviceIndex",
+            json!(-1),
+            "schema",
+        ),
     ];
     for (doc, pointer, value, by) in cases {
         let mut doc = (*doc).clone();
@@ -357,7 +442,11 @@ fn the_crd_checks_reject_known_bad_documents() {
         "spec": { "securityGroups": ["sg-1"], "subnet": 7 }
     });
     assert!(!crd::CRDS.check(&eni).unwrap().errors.is_empty());
-    assert!(crd::CRDS.check(&json!({ "apiVersion": "v1", "kind": "Pod" })).is_none());
+    assert!(
+        crd::CRDS
+            .check(&json!({ "apiVersion": "v1", "kind": "Pod" }))
+            .is_none()
+    );
     // A rule the evaluator cannot run is reported, never passed.
     assert!(crd::evaluate("self.noSuchFunction()", &json!("x")).is_err());
     assert!(crd::evaluate("self", &json!("not a boolean")).is_err());
@@ -368,9 +457,14 @@ fn workload_snippets_pass_the_api_server_pod_rules() {
     let mut snippets = 0;
     let mut with_match_label_keys = 0;
     for path in intents().into_iter().chain(
-        ["tf-al2.yaml", "tf-self-managed.yaml", "tf-v20.yaml", "tf-capacity-block.yaml"]
-            .into_iter()
-            .map(intent_path),
+        [
+            "tf-al2.yaml",
+            "tf-self-managed.yaml",
+            "tf-v20.yaml",
+            "tf-capacity-block.yaml",
+        ]
+        .into_iter()
+        .map(intent_path),
     ) {
         let plan = plan_file(&path);
         for (name, text) in k8s_files(&plan, ORIGIN) {
@@ -392,7 +486,10 @@ fn workload_snippets_pass_the_api_server_pod_rules() {
             }
         }
     }
-    assert!(snippets > 10 && with_match_label_keys > 3, "{snippets} / {with_match_label_keys}");
+    assert!(
+        snippets > 10 && with_match_label_keys > 3,
+        "{snippets} / {with_match_label_keys}"
+    );
 
     // The rules catch what they claim to.
     let good = json!({
@@ -425,10 +522,22 @@ fn workload_snippets_pass_the_api_server_pod_rules() {
         ("/spec/tolerations/0/operator".into(), json!("Equals")),
         ("/spec/tolerations/0/value".into(), json!("true")),
         ("/spec/tolerations/0/effect".into(), json!("NO_SCHEDULE")),
-        ("/spec/containers/0/resources/limits/nvidia.com~1gpu".into(), json!(2)),
-        ("/spec/containers/0/resources/limits".into(), json!({ "memory": "64Mi" })),
-        ("/spec/containers/0/resources/requests/memory".into(), json!("128Mi")),
-        ("/spec/nodeSelector/eksgen.dev~1node-group".into(), json!("a b")),
+        (
+            "/spec/containers/0/resources/limits/nvidia.com~1gpu".into(),
+            json!(2),
+        ),
+        (
+            "/spec/containers/0/resources/limits".into(),
+            json!({ "memory": "64Mi" }),
+        ),
+        (
+            "/spec/containers/0/resources/requests/memory".into(),
+            json!("128Mi"),
+        ),
+        (
+            "/spec/nodeSelector/eksgen.dev~1node-group".into(),
+            json!("a b"),
+        ),
     ];
     for (pointer, value) in cases {
         let mut pod = good.clone();

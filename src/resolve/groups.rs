@@ -986,10 +986,14 @@ impl KarpenterEfaLayout {
             KarpenterEfaLayout::KarpenterDefault { interfaces } => {
                 let extra = u64::from(interfaces.saturating_sub(1));
                 held.node_subnet += extra;
+                let cards = if extra == 1 {
+                    "card 1".to_string()
+                } else {
+                    format!("cards 1-{extra}")
+                };
                 held.reason.push_str(&format!(
-                    "; plus {extra} primary address{} of the efa interfaces Karpenter attaches on cards 1-{} = {}",
+                    "; plus {extra} primary address{} of the efa interfaces Karpenter attaches on {cards} = {}",
                     if extra == 1 { "" } else { "es" },
-                    interfaces.saturating_sub(1),
                     held.total()
                 ));
             }
@@ -1030,10 +1034,7 @@ impl KarpenterEfaLayout {
 /// NodePools and EC2NodeClasses use (read from the karpenter-provider-aws CRD history and
 /// docs); `None` without Karpenter groups.
 pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersionPlan> {
-    let karpenter: Vec<&NodeGroupPlan> = groups
-        .iter()
-        .filter(|g| g.karpenter.is_some())
-        .collect();
+    let karpenter: Vec<&NodeGroupPlan> = groups.iter().filter(|g| g.karpenter.is_some()).collect();
     if karpenter.is_empty() {
         return None;
     }
@@ -1147,4 +1148,147 @@ fn round2(v: f64) -> f64 {
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{NodeGroupPlan, Plan};
+
+    fn plan(groups: &str, cni_mode: &str) -> Plan {
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata: {{ name: efa }}
+spec:
+  region: us-east-1
+  kubernetesVersion: \"1.33\"
+  network: {{ vpcCidr: 10.6.0.0/16, availabilityZones: [us-east-1a, us-east-1b], cni: {{ mode: {cni_mode} }} }}
+  autoscaling: {{ karpenter: true }}
+  nodeGroups:
+    - {{ name: system, instanceTypes: [m6i.large], scaling: {{ min: 2, desired: 2, max: 3 }}, podsPerNode: 20 }}
+{groups}"
+        );
+        crate::app::plan_from_text(&text, "efa.yaml").unwrap()
+    }
+
+    fn group<'p>(plan: &'p Plan, name: &str) -> &'p NodeGroupPlan {
+        plan.node_group(name).unwrap()
+    }
+
+    /// Karpenter EFA on p5.48xlarge (2 ENIs on card 0): the efa-only interface on card 0
+    /// leaves one pod ENI, as ipamd (efa-only ENIs are unmanaged) and Karpenter's
+    /// ENILimitedPods count; a managed group keeps both (its card 0 interface is `efa`).
+    #[test]
+    fn karpenter_efa_only_on_card0_leaves_one_pod_eni_fewer() {
+        let p = plan(
+            "    - { name: kp, provisioner: karpenter, instanceTypes: [p5.48xlarge], scaling: { min: 0, desired: 0, max: 2 }, onePodPerNode: true, efa: true }
+    - { name: mg, instanceTypes: [p5.48xlarge], scaling: { min: 0, desired: 0, max: 2 }, onePodPerNode: true, efa: true }
+",
+            "secondary-ip",
+        );
+        let kp = group(&p, "kp");
+        assert_eq!(kp.max_pods, 49 + 2, "{}", kp.max_pods_reason);
+        assert!(
+            kp.max_pods_reason.contains("efa-only"),
+            "{}",
+            kp.max_pods_reason
+        );
+        assert_eq!(group(&p, "mg").max_pods, 2 * 49 + 2);
+        let nics = &kp.karpenter.as_ref().unwrap().network_interfaces;
+        assert_eq!(nics.len(), 33, "the primary interface and 32 efa-only");
+        let efa_only: Vec<_> = nics
+            .iter()
+            .filter(|n| n.interface_type == "efa-only")
+            .collect();
+        assert_eq!(efa_only.len() as u32, kp.efa_interfaces);
+        assert_eq!(
+            (
+                nics[0].network_card_index,
+                nics[0].device_index,
+                nics[0].interface_type.as_str()
+            ),
+            (0, 0, "interface")
+        );
+        let mut pairs: Vec<_> = nics
+            .iter()
+            .map(|n| (n.network_card_index, n.device_index))
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        assert_eq!(pairs.len(), nics.len(), "unique (card, device) pairs");
+        for card in 0..kp.efa_interfaces {
+            assert_eq!(
+                efa_only
+                    .iter()
+                    .filter(|n| n.network_card_index == card)
+                    .count(),
+                1,
+                "one efa-only per card"
+            );
+        }
+        // Addresses: the primary ENI's own and its secondary IPs only.
+        assert_eq!(kp.ip_accounting.enis, 1);
+        assert_eq!(kp.ips_per_node, kp.ip_accounting.node_subnet_ips);
+        assert!(
+            kp.ip_accounting
+                .reason
+                .contains("efa-only interfaces hold no address")
+        );
+        let version = p.autoscaling.karpenter_min_version.as_ref().unwrap();
+        assert_eq!(version.version, "1.12");
+        assert!(
+            version.reason.contains("efa-only (kp)"),
+            "{}",
+            version.reason
+        );
+    }
+
+    /// hpc6id.32xlarge has one interface slot on card 0: no room for an efa-only interface
+    /// there, so Karpenter's default applies and the efa interface on card 1 takes an address.
+    #[test]
+    fn karpenter_efa_without_room_on_card0_counts_the_efa_interface_addresses() {
+        let p = plan(
+            "    - { name: hpc, provisioner: karpenter, instanceTypes: [hpc6id.32xlarge], scaling: { min: 0, desired: 0, max: 2 }, podsPerNode: 8, efa: true }
+",
+            "secondary-ip",
+        );
+        let hpc = group(&p, "hpc");
+        let k = hpc.karpenter.as_ref().unwrap();
+        assert!(k.network_interfaces.is_empty());
+        assert!(
+            k.network_interfaces_reason
+                .as_deref()
+                .unwrap()
+                .contains("left unset")
+        );
+        assert_eq!(hpc.max_pods, 49 + 2);
+        assert!(
+            hpc.ip_accounting.reason.contains("on card 1 ="),
+            "{}",
+            hpc.ip_accounting.reason
+        );
+        // 20 warm IPs + the primary's own address + one on card 1.
+        assert_eq!(hpc.ip_accounting.node_subnet_ips, 20 + 1 + 1);
+    }
+
+    #[test]
+    fn max_eni_counts_the_efa_only_eni() {
+        use super::KarpenterEfaLayout;
+        let layout = KarpenterEfaLayout::EfaOnly { interfaces: 32 };
+        assert_eq!(layout.cni_max_eni(Some(2)), Some(1));
+        assert_eq!(layout.cni_max_eni(None), None);
+        assert_eq!(
+            KarpenterEfaLayout::NotApplicable.cni_max_eni(Some(2)),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn no_karpenter_groups_no_minimum_version() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/minimal.yaml"))
+                .unwrap();
+        let p = crate::app::plan_from_text(&text, "minimal.yaml").unwrap();
+        assert!(p.autoscaling.karpenter_min_version.is_none());
+    }
 }

@@ -109,7 +109,11 @@ impl Crds {
 }
 
 fn collect_rules(schema: &Value, out: &mut BTreeSet<String>) {
-    for r in schema["x-kubernetes-validations"].as_array().into_iter().flatten() {
+    for r in schema["x-kubernetes-validations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         out.insert(r["rule"].as_str().unwrap().to_string());
     }
     for (_, child) in schema["properties"].as_object().into_iter().flatten() {
@@ -190,7 +194,11 @@ fn check_metadata(doc: &Value, errors: &mut Vec<String>) {
 /// Evaluate the rules of `schema` on `v`, then recurse into the children that are present.
 fn cel_walk(schema: &Value, v: &Value, path: &str, out: &mut Outcome) {
     let at = if path.is_empty() { "." } else { path };
-    for r in schema["x-kubernetes-validations"].as_array().into_iter().flatten() {
+    for r in schema["x-kubernetes-validations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         let rule = r["rule"].as_str().unwrap();
         if rule.contains("oldSelf") {
             out.skipped_old_self.push(format!("{at}: {rule}"));
@@ -249,7 +257,9 @@ fn add_kubernetes_library(ctx: &mut Context) {
             let re = regex::Regex::new(&pattern)
                 .map_err(|e| ftx.error(format!("'{pattern}' is not a valid regex: {e}")))?;
             Ok::<_, cel::ExecutionError>(cel::Value::String(Arc::new(
-                re.find(&this).map(|m| m.as_str().to_string()).unwrap_or_default(),
+                re.find(&this)
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_default(),
             )))
         },
     );

@@ -71,9 +71,15 @@ fn quantity(v: &Value) -> Option<f64> {
 pub fn violations(pod: &Value) -> Vec<String> {
     let mut errors = Vec::new();
     let spec = &pod["spec"];
-    for (key, _) in pod["metadata"]["annotations"].as_object().into_iter().flatten() {
+    for (key, _) in pod["metadata"]["annotations"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
         if !qualified_name(key) {
-            errors.push(format!("metadata.annotations: {key:?} is not a qualified name"));
+            errors.push(format!(
+                "metadata.annotations: {key:?} is not a qualified name"
+            ));
         }
     }
     for (key, value) in spec["nodeSelector"].as_object().into_iter().flatten() {
@@ -84,7 +90,12 @@ pub fn violations(pod: &Value) -> Vec<String> {
             errors.push(format!("nodeSelector: value {value} is not a label value"));
         }
     }
-    for (i, t) in spec["tolerations"].as_array().into_iter().flatten().enumerate() {
+    for (i, t) in spec["tolerations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let at = format!("tolerations[{i}]");
         let key = t["key"].as_str().unwrap_or("");
         let value = t["value"].as_str().unwrap_or("");
@@ -126,7 +137,12 @@ pub fn violations(pod: &Value) -> Vec<String> {
             affinity_term(term, &format!("affinity.{kind}"), &mut errors);
         }
     }
-    for (i, c) in spec["containers"].as_array().into_iter().flatten().enumerate() {
+    for (i, c) in spec["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         resources(&c["resources"], &format!("containers[{i}]"), &mut errors);
     }
     errors
@@ -143,7 +159,10 @@ fn affinity_term(term: &Value, at: &str, errors: &mut Vec<String>) {
     };
     let match_keys = keys("matchLabelKeys");
     let mismatch_keys = keys("mismatchLabelKeys");
-    if term["topologyKey"].as_str().is_none_or(|k| !qualified_name(k)) {
+    if term["topologyKey"]
+        .as_str()
+        .is_none_or(|k| !qualified_name(k))
+    {
         errors.push(format!("{at}: topologyKey must be a qualified name"));
     }
     if (!match_keys.is_empty() || !mismatch_keys.is_empty()) && term["labelSelector"].is_null() {
@@ -158,7 +177,11 @@ fn affinity_term(term: &Value, at: &str, errors: &mut Vec<String>) {
         .flatten()
         .map(|(k, _)| k.clone())
         .collect();
-    for e in selector["matchExpressions"].as_array().into_iter().flatten() {
+    for e in selector["matchExpressions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         selector_keys.push(e["key"].as_str().unwrap_or("").to_string());
         let op = e["operator"].as_str().unwrap_or("");
         let values = e["values"].as_array().map_or(0, Vec::len);

@@ -9,8 +9,8 @@
 use serde::Serialize;
 
 use crate::plan::{
-    KarpenterVersionPlan,
-    EndpointPlan, ImagePullPlan, NodeGroupPlan, Plan, SubnetPlan, SubnetRole, TaintPlan,
+    EndpointPlan, ImagePullPlan, KarpenterVersionPlan, NodeGroupPlan, Plan, SubnetPlan, SubnetRole,
+    TaintPlan,
 };
 use crate::render::kubernetes;
 
