@@ -2,7 +2,7 @@
 //! against the vendored CRD schemas, the files agree with the plan and with each other,
 //! user strings come back exactly, and one uber-snapshot per scenario pins the text.
 //!
-//! Intents: `tests/fixtures/intents/k8s-*.yaml` and every preset. CRDs:
+//! Intents: every `tests/fixtures/intents/*.yaml` and every preset. CRDs:
 //! `tests/fixtures/schemas/` (Karpenter v1.14.1, VPC CNI v1.23.0; see `SOURCES.md`). Custom
 //! resources go through the API server's checks as [`crd`] models them (defaults, pruning,
 //! the OpenAPI schema, every CEL rule evaluated); workload snippets through the Pod rules of
@@ -46,15 +46,14 @@ fn k8s_files(plan: &Plan, origin: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Every intent the tests render: the k8s fixtures and the presets.
+/// Every intent the tests render: the fixtures and the presets.
 fn intents() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in ["tests/fixtures/intents", "presets"] {
         for entry in std::fs::read_dir(root().join(dir)).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().to_string();
-            let wanted = name.ends_with(".yaml") && (dir == "presets" || name.starts_with("k8s-"));
-            if wanted {
+            if name.ends_with(".yaml") {
                 out.push(path);
             }
         }
@@ -456,16 +455,7 @@ fn the_crd_checks_reject_known_bad_documents() {
 fn workload_snippets_pass_the_api_server_pod_rules() {
     let mut snippets = 0;
     let mut with_match_label_keys = 0;
-    for path in intents().into_iter().chain(
-        [
-            "tf-al2.yaml",
-            "tf-self-managed.yaml",
-            "tf-v20.yaml",
-            "tf-capacity-block.yaml",
-        ]
-        .into_iter()
-        .map(intent_path),
-    ) {
+    for path in intents() {
         let plan = plan_file(&path);
         for (name, text) in k8s_files(&plan, ORIGIN) {
             if !name.starts_with("workloads/") {

@@ -1069,7 +1069,7 @@ pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersio
         ));
     }
     let minor = needs.iter().map(|(m, _)| *m).max().unwrap_or(0);
-    needs.sort_by(|a, b| b.0.cmp(&a.0));
+    needs.sort_by_key(|n| std::cmp::Reverse(n.0));
     Some(KarpenterVersionPlan {
         version: format!("1.{minor}"),
         reason: format!(
