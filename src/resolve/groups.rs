@@ -380,26 +380,28 @@ pub fn size_groups(
                     .max_by_key(|h| h.total())
                     .unwrap_or_default(),
             );
-            let pods_default = d
-                .types
+            // Under CNI defaults the node still carries the same EFA interfaces.
+            let cni_types = efa.cni_view(&d.types);
+            let pods_default = cni_types
                 .iter()
                 .map(|t| pods.min(max_pods(t, MaxPodsOptions::default()).max_pods))
                 .min()
                 .unwrap_or(pods);
-            let held_default = d
-                .types
-                .iter()
-                .map(|t| {
-                    let default_mp = max_pods(t, MaxPodsOptions::default()).max_pods;
-                    addresses_held(
-                        t,
-                        pods.min(default_mp),
-                        default_mp,
-                        CniTargets::cni_default(),
-                    )
-                })
-                .max_by_key(|h| h.total())
-                .unwrap_or_default();
+            let held_default = efa.held(
+                cni_types
+                    .iter()
+                    .map(|t| {
+                        let default_mp = max_pods(t, MaxPodsOptions::default()).max_pods;
+                        addresses_held(
+                            t,
+                            pods.min(default_mp),
+                            default_mp,
+                            CniTargets::cni_default(),
+                        )
+                    })
+                    .max_by_key(|h| h.total())
+                    .unwrap_or_default(),
+            );
             let n_azs = d.azs.len().max(1) as u64;
             let max = u64::from(d.spec.scaling.max);
             let per_az = max.div_ceil(n_azs);
