@@ -53,6 +53,19 @@ pub struct AutoscalingPlan {
     /// IAM role of Karpenter nodes (`KarpenterNodeRole-<cluster>`): the Terraform karpenter
     /// module creates exactly this name and every EC2NodeClass uses it.
     pub karpenter_node_role: Option<String>,
+    /// Oldest Karpenter release (chart and CRDs) whose API has every field the NodePools and
+    /// EC2NodeClasses use; `None` without Karpenter groups. Older CRDs prune unknown fields
+    /// silently, so the version is a requirement, not a hint.
+    pub karpenter_min_version: Option<KarpenterVersionPlan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KarpenterVersionPlan {
+    /// `major.minor`, e.g. `1.12`.
+    pub version: String,
+    /// Which field or behaviour needs which release, for every feature the groups use.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -305,6 +318,22 @@ pub struct KarpenterPlan {
     /// NodePool limits: `cpu`, `memory`, `nvidia.com/gpu`, ...
     pub limits: BTreeMap<String, String>,
     pub limits_reason: String,
+    /// EC2NodeClass `spec.networkInterfaces`; empty leaves the field unset (Karpenter then
+    /// attaches one primary interface, or one `efa` interface per EFA card when the pod asks
+    /// for `vpc.amazonaws.com/efa`).
+    pub network_interfaces: Vec<NetworkInterfacePlan>,
+    /// Why the interfaces are (or are not) written; `None` for groups without EFA.
+    pub network_interfaces_reason: Option<String>,
+}
+
+/// One EC2NodeClass `networkInterfaces` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkInterfacePlan {
+    pub network_card_index: u32,
+    pub device_index: u32,
+    /// `interface` (ENA, takes addresses) or `efa-only` (EFA device, no address).
+    pub interface_type: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

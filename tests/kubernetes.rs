@@ -2,10 +2,11 @@
 //! against the vendored CRD schemas, the files agree with the plan and with each other,
 //! user strings come back exactly, and one uber-snapshot per scenario pins the text.
 //!
-//! Intents: `tests/fixtures/intents/k8s-*.yaml` and every preset. CRDs:
-//! `tests/fixtures/schemas/`. The schema check is structural (see [`crd`]); CEL rules
-//! (`x-kubernetes-validations`) are not evaluated, but [`karpenter_rules`] re-states the ones
-//! eksgen's output could break.
+//! Intents: every `tests/fixtures/intents/*.yaml` and every preset. CRDs:
+//! `tests/fixtures/schemas/` (Karpenter v1.14.1, VPC CNI v1.23.0; see `SOURCES.md`). Custom
+//! resources go through the API server's checks as [`crd`] models them (defaults, pruning,
+//! the OpenAPI schema, every CEL rule evaluated); workload snippets through the Pod rules of
+//! [`pod_rules`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,11 @@ use eksgen::render::kubernetes::{
     DISCOVERY_TAG, ENICONFIG_SECURITY_GROUPS_VAR, ENICONFIG_SUBNETS_VAR, ENICONFIG_TEMPLATE,
 };
 use serde_json::{Value, json};
+
+#[path = "kubernetes/crd.rs"]
+mod crd;
+#[path = "kubernetes/pod_rules.rs"]
+mod pod_rules;
 
 const ORIGIN: &str = "origin.yaml";
 
@@ -40,15 +46,14 @@ fn k8s_files(plan: &Plan, origin: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Every intent the tests render: the k8s fixtures and the presets.
+/// Every intent the tests render: the fixtures and the presets.
 fn intents() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in ["tests/fixtures/intents", "presets"] {
         for entry in std::fs::read_dir(root().join(dir)).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().to_string();
-            let wanted = name.ends_with(".yaml") && (dir == "presets" || name.starts_with("k8s-"));
-            if wanted {
+            if name.ends_with(".yaml") {
                 out.push(path);
             }
         }
@@ -110,336 +115,10 @@ fn render_tftpl(text: &str, subnets: &BTreeMap<String, String>, sgs: &[String]) 
         .unwrap_or_else(|e| panic!("template evaluation failed: {e}\n{text}"))
 }
 
-/// Structural validation of a document against a CRD's `openAPIV3Schema`.
-///
-/// Checks `type`, `required`, `properties` (unknown fields are errors unless
-/// `additionalProperties` or `x-kubernetes-preserve-unknown-fields` allows them: the API
-/// server would silently prune them, so the field would do nothing), `additionalProperties`,
-/// `items`, `enum`, `pattern`, `anyOf`, `x-kubernetes-int-or-string`, string / array /
-/// object / number bounds, and `metadata.name` as a DNS subdomain. Not checked: CEL
-/// `x-kubernetes-validations` (see [`karpenter_rules`]), `format`, defaulting.
-mod crd {
-    use std::collections::BTreeMap;
-    use std::sync::LazyLock;
-
-    use regex::Regex;
-    use serde_json::Value;
-
-    pub struct Crds {
-        /// (apiVersion, kind) → openAPIV3Schema.
-        schemas: BTreeMap<(String, String), Value>,
-    }
-
-    pub static CRDS: LazyLock<Crds> = LazyLock::new(|| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas");
-        let mut schemas = BTreeMap::new();
-        for file in [
-            "karpenter.sh_nodepools.yaml",
-            "karpenter.k8s.aws_ec2nodeclasses.yaml",
-            "crd.k8s.amazonaws.com_eniconfigs.yaml",
-        ] {
-            let text = std::fs::read_to_string(dir.join(file)).unwrap();
-            let crd: Value = serde_saphyr::from_str(&text).unwrap();
-            let group = crd["spec"]["group"].as_str().unwrap();
-            let kind = crd["spec"]["names"]["kind"].as_str().unwrap();
-            for version in crd["spec"]["versions"].as_array().unwrap() {
-                let name = version["name"].as_str().unwrap();
-                schemas.insert(
-                    (format!("{group}/{name}"), kind.to_string()),
-                    version["schema"]["openAPIV3Schema"].clone(),
-                );
-            }
-        }
-        Crds { schemas }
-    });
-
-    impl Crds {
-        /// Problems of one document, or `None` when no vendored CRD describes its kind.
-        pub fn check(&self, doc: &Value) -> Option<Vec<String>> {
-            let key = (
-                doc["apiVersion"].as_str()?.to_string(),
-                doc["kind"].as_str()?.to_string(),
-            );
-            let schema = self.schemas.get(&key)?;
-            let mut errors = Vec::new();
-            check(schema, doc, "", &mut errors);
-            check_metadata(doc, &mut errors);
-            Some(errors)
-        }
-    }
-
-    fn check_metadata(doc: &Value, errors: &mut Vec<String>) {
-        static NAME: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-                .unwrap()
-        });
-        match doc["metadata"]["name"].as_str() {
-            Some(n) if n.len() <= 253 && NAME.is_match(n) => {}
-            other => errors.push(format!(".metadata.name: {other:?} is not a DNS subdomain")),
-        }
-    }
-
-    fn type_ok(ty: &str, v: &Value) -> bool {
-        match ty {
-            "object" => v.is_object(),
-            "array" => v.is_array(),
-            "string" => v.is_string(),
-            "boolean" => v.is_boolean(),
-            "integer" => v.is_i64() || v.is_u64(),
-            "number" => v.is_number(),
-            _ => false,
-        }
-    }
-
-    fn pattern(p: &str) -> Regex {
-        static CACHE: LazyLock<std::sync::Mutex<BTreeMap<String, Regex>>> =
-            LazyLock::new(Default::default);
-        let mut cache = CACHE.lock().unwrap();
-        cache
-            .entry(p.to_string())
-            .or_insert_with(|| Regex::new(p).unwrap_or_else(|e| panic!("pattern {p}: {e}")))
-            .clone()
-    }
-
-    pub fn check(schema: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
-        let at = if path.is_empty() { "." } else { path };
-        if let Some(branches) = schema["anyOf"].as_array() {
-            let ok = branches.iter().any(|b| {
-                let mut e = Vec::new();
-                check(b, v, path, &mut e);
-                e.is_empty()
-            });
-            if !ok {
-                errors.push(format!("{at}: {v} matches no anyOf branch"));
-                return;
-            }
-        }
-        let int_or_string = schema["x-kubernetes-int-or-string"] == Value::Bool(true);
-        if int_or_string {
-            if !(v.is_string() || v.is_i64() || v.is_u64()) {
-                errors.push(format!("{at}: {v} is neither integer nor string"));
-                return;
-            }
-        } else if let Some(ty) = schema["type"].as_str() {
-            if !type_ok(ty, v) {
-                errors.push(format!("{at}: expected {ty}, got {v}"));
-                return;
-            }
-        }
-        if let Some(allowed) = schema["enum"].as_array() {
-            if !allowed.contains(v) {
-                errors.push(format!("{at}: {v} is not one of {allowed:?}"));
-            }
-        }
-        if let Some(s) = v.as_str() {
-            if let Some(p) = schema["pattern"].as_str() {
-                if !pattern(p).is_match(s) {
-                    errors.push(format!("{at}: {s:?} does not match {p}"));
-                }
-            }
-            let len = s.chars().count() as u64;
-            if schema["maxLength"].as_u64().is_some_and(|m| len > m) {
-                errors.push(format!(
-                    "{at}: {s:?} is longer than {}",
-                    schema["maxLength"]
-                ));
-            }
-            if schema["minLength"].as_u64().is_some_and(|m| len < m) {
-                errors.push(format!(
-                    "{at}: {s:?} is shorter than {}",
-                    schema["minLength"]
-                ));
-            }
-        }
-        if let Some(n) = v.as_f64() {
-            if schema["minimum"].as_f64().is_some_and(|m| n < m) {
-                errors.push(format!("{at}: {n} < minimum {}", schema["minimum"]));
-            }
-            if schema["maximum"].as_f64().is_some_and(|m| n > m) {
-                errors.push(format!("{at}: {n} > maximum {}", schema["maximum"]));
-            }
-        }
-        if let Some(items) = v.as_array() {
-            let n = items.len() as u64;
-            if schema["minItems"].as_u64().is_some_and(|m| n < m) {
-                errors.push(format!("{at}: fewer than {} items", schema["minItems"]));
-            }
-            if schema["maxItems"].as_u64().is_some_and(|m| n > m) {
-                errors.push(format!("{at}: more than {} items", schema["maxItems"]));
-            }
-            if schema["items"].is_object() {
-                for (i, item) in items.iter().enumerate() {
-                    check(&schema["items"], item, &format!("{path}[{i}]"), errors);
-                }
-            }
-        }
-        if let Some(map) = v.as_object() {
-            if let Some(required) = schema["required"].as_array() {
-                for r in required.iter().filter_map(Value::as_str) {
-                    if !map.contains_key(r) {
-                        errors.push(format!("{at}: missing required field {r}"));
-                    }
-                }
-            }
-            if schema["maxProperties"]
-                .as_u64()
-                .is_some_and(|m| map.len() as u64 > m)
-            {
-                errors.push(format!(
-                    "{at}: more than {} fields",
-                    schema["maxProperties"]
-                ));
-            }
-            // `metadata` is typed `object` without properties: the API server validates
-            // ObjectMeta itself (see `check_metadata`).
-            let free = schema["x-kubernetes-preserve-unknown-fields"] == Value::Bool(true)
-                || path == ".metadata";
-            for (key, value) in map {
-                let child = format!("{path}.{key}");
-                if let Some(s) = schema["properties"].get(key) {
-                    check(s, value, &child, errors);
-                } else if schema["additionalProperties"].is_object() {
-                    check(&schema["additionalProperties"], value, &child, errors);
-                } else if !free && schema["additionalProperties"] != Value::Bool(true) {
-                    errors.push(format!("{child}: unknown field (the API server prunes it)"));
-                }
-            }
-        }
-    }
-}
-
-/// Hand-written equivalents of the CEL rules (`x-kubernetes-validations`) in the vendored
-/// Karpenter CRDs that generated manifests could break. The structural check skips CEL.
-fn karpenter_rules(doc: &Value) -> Vec<String> {
-    let mut errors = Vec::new();
-    let restricted_label = |key: &str| {
-        let domain = key.split('/').next().unwrap_or("");
-        let karpenter_sh = domain.ends_with("karpenter.sh") && key != "karpenter.sh/capacity-type"
-            || key == "karpenter.sh/nodepool";
-        // Every well-known karpenter.k8s.aws label is allowed; eksgen sets none of them.
-        let karpenter_aws = domain.ends_with("karpenter.k8s.aws");
-        karpenter_sh || karpenter_aws || key == "kubernetes.io/hostname"
-    };
-    match doc["kind"].as_str() {
-        Some("NodePool") => {
-            let template = &doc["spec"]["template"];
-            for key in template["metadata"]["labels"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, _)| k)
-            {
-                if restricted_label(key) {
-                    errors.push(format!("label {key} is restricted"));
-                }
-            }
-            for r in template["spec"]["requirements"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                let key = r["key"].as_str().unwrap_or("");
-                let op = r["operator"].as_str().unwrap_or("");
-                let values = r["values"].as_array().map_or(0, Vec::len);
-                if restricted_label(key) && key != "karpenter.sh/capacity-type" {
-                    errors.push(format!("requirement key {key} is restricted"));
-                }
-                if op == "In" && values == 0 {
-                    errors.push(format!("requirement {key} In has no values"));
-                }
-            }
-            for b in doc["spec"]["disruption"]["budgets"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                if b.get("schedule").is_some() != b.get("duration").is_some() {
-                    errors.push("budget schedule without duration".into());
-                }
-            }
-            for field in ["group", "kind", "name"] {
-                if template["spec"]["nodeClassRef"][field].as_str() == Some("") {
-                    errors.push(format!("nodeClassRef.{field} is empty"));
-                }
-            }
-        }
-        Some("EC2NodeClass") => {
-            let spec = &doc["spec"];
-            if spec.get("role").is_some() == spec.get("instanceProfile").is_some() {
-                errors.push("exactly one of role and instanceProfile".into());
-            }
-            if spec["role"].as_str() == Some("") {
-                errors.push("role is empty".into());
-            }
-            let terms = spec["amiSelectorTerms"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            if terms.iter().any(|t| t.get("alias").is_some()) {
-                if terms.len() != 1 || terms[0].as_object().map_or(0, |o| o.len()) != 1 {
-                    errors.push("alias must be the only AMI selector term".into());
-                }
-                let alias = terms[0]["alias"].as_str().unwrap_or("");
-                let family = alias.split('@').next().unwrap_or("");
-                let ok = regex::Regex::new(r"^[a-zA-Z0-9]+@.+$")
-                    .unwrap()
-                    .is_match(alias)
-                    && ["al2", "al2023", "bottlerocket"].contains(&family);
-                if !ok {
-                    errors.push(format!("alias {alias:?} is malformed"));
-                }
-            }
-            for selector in ["subnetSelectorTerms", "securityGroupSelectorTerms"] {
-                let terms = spec[selector].as_array().cloned().unwrap_or_default();
-                if terms.is_empty() {
-                    errors.push(format!("{selector} is empty"));
-                }
-                for t in &terms {
-                    for (k, v) in t["tags"].as_object().into_iter().flatten() {
-                        if k.is_empty() || v.as_str() == Some("") {
-                            errors.push(format!("{selector}: empty tag key or value"));
-                        }
-                    }
-                }
-            }
-            for key in spec["tags"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, _)| k)
-            {
-                let bad = key.is_empty()
-                    || key == "eks:eks-cluster-name"
-                    || key.starts_with("kubernetes.io/cluster")
-                    || key == "karpenter.sh/nodepool"
-                    || key == "karpenter.sh/nodeclaim"
-                    || key == "karpenter.k8s.aws/ec2nodeclass";
-                if bad {
-                    errors.push(format!("tag {key} is restricted"));
-                }
-            }
-            let roots = spec["blockDeviceMappings"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|b| b["rootVolume"] == Value::Bool(true))
-                .count();
-            if roots > 1 {
-                errors.push("more than one root volume".into());
-            }
-        }
-        _ => {}
-    }
-    errors
-}
-
-/// Validate every CRD-typed document of one render; returns how many were checked per kind.
-fn validate_render(
-    files: &BTreeMap<String, String>,
-    plan: &Plan,
-    what: &str,
-) -> BTreeMap<String, usize> {
-    let mut counted = BTreeMap::new();
+/// Validate every CRD-typed document of one render against its CRD, CEL rules included;
+/// returns what was checked.
+fn validate_render(files: &BTreeMap<String, String>, plan: &Plan, what: &str) -> Checked {
+    let mut checked = Checked::default();
     for (path, text) in files {
         let text = if path == ENICONFIG_TEMPLATE {
             let (subnets, sgs) = sample_template_vars(plan);
@@ -448,32 +127,43 @@ fn validate_render(
             text.clone()
         };
         for doc in documents(&text, &format!("{what}: {path}")) {
-            let Some(errors) = crd::CRDS.check(&doc) else {
+            let Some(outcome) = crd::CRDS.check(&doc) else {
                 continue;
             };
-            let mut errors = errors;
-            errors.extend(karpenter_rules(&doc));
             assert!(
-                errors.is_empty(),
-                "{what}: {path}: {} is invalid:\n  {}\n{text}",
+                outcome.errors.is_empty() && outcome.not_evaluable.is_empty(),
+                "{what}: {path}: {} is invalid:\n  {}\nnot evaluable:\n  {}\n{text}",
                 doc["kind"],
-                errors.join("\n  ")
+                outcome.errors.join("\n  "),
+                outcome.not_evaluable.join("\n  ")
             );
-            *counted
+            *checked
+                .kinds
                 .entry(doc["kind"].as_str().unwrap().to_string())
                 .or_default() += 1;
+            checked.evaluations += outcome.evaluations;
+            checked.skipped_old_self.extend(outcome.skipped_old_self);
+            checked.rules_reached.extend(outcome.rules_reached);
         }
     }
-    counted
+    checked
+}
+
+#[derive(Debug, Default)]
+struct Checked {
+    kinds: BTreeMap<String, usize>,
+    evaluations: usize,
+    skipped_old_self: Vec<String>,
+    rules_reached: std::collections::BTreeSet<String>,
 }
 
 #[test]
-fn every_generated_custom_resource_validates_against_its_crd() {
-    let mut total: BTreeMap<String, usize> = BTreeMap::new();
+fn every_generated_custom_resource_passes_its_crd_schema_and_cel_rules() {
+    let mut total = Checked::default();
     for path in intents() {
         let plan = plan_file(&path);
         let files = k8s_files(&plan, ORIGIN);
-        let counted = validate_render(&files, &plan, &path.display().to_string());
+        let checked = validate_render(&files, &plan, &path.display().to_string());
         let karpenter = plan
             .node_groups
             .iter()
@@ -490,108 +180,363 @@ fn every_generated_custom_resource_validates_against_its_crd() {
             ("ENIConfig", zones),
         ] {
             assert_eq!(
-                counted.get(kind).copied().unwrap_or(0),
+                checked.kinds.get(kind).copied().unwrap_or(0),
                 want,
                 "{}: {kind} count",
                 path.display()
             );
         }
-        for (kind, n) in counted {
-            *total.entry(kind).or_default() += n;
+        // The NodePool's three transition rules (`replicas`, `nodeClassRef.group`,
+        // `nodeClassRef.kind`) need the old object; `replicas` sits on spec, which every
+        // NodePool has, the other two on nodeClassRef, which every NodePool sets.
+        assert_eq!(
+            checked.skipped_old_self.len(),
+            3 * karpenter,
+            "{}: {:?}",
+            path.display(),
+            checked.skipped_old_self
+        );
+        for (kind, n) in checked.kinds {
+            *total.kinds.entry(kind).or_default() += n;
         }
+        total.evaluations += checked.evaluations;
+        total.rules_reached.extend(checked.rules_reached);
     }
     for kind in ["NodePool", "EC2NodeClass", "ENIConfig"] {
         assert!(
-            total.get(kind).copied().unwrap_or(0) > 0,
+            total.kinds.get(kind).copied().unwrap_or(0) > 0,
             "no {kind} was validated"
+        );
+    }
+    // The EFA interface rules must be among those reached: the EFA fixture writes them.
+    for rule in [
+        "self.size() == 0 || self.exists(x, x.deviceIndex == 0 && x.networkCardIndex == 0 && x.interfaceType == 'interface')",
+        "self.split('@')[0] in ['al2','al2023','bottlerocket','windows2019','windows2022','windows2025']",
+    ] {
+        assert!(
+            total.rules_reached.contains(rule),
+            "not reached: {rule}\nreached: {:#?}",
+            total.rules_reached
+        );
+    }
+    assert!(total.evaluations > 100, "{} evaluations", total.evaluations);
+}
+
+#[test]
+fn every_cel_rule_of_the_vendored_crds_parses_and_only_three_need_the_old_object() {
+    let rules = crd::CRDS.all_rules();
+    assert!(rules.len() > 60, "{} rules", rules.len());
+    let transition: Vec<&String> = rules.iter().filter(|r| r.contains("oldSelf")).collect();
+    assert_eq!(transition.len(), 3, "{transition:?}");
+    for rule in &rules {
+        assert!(
+            cel::Program::compile(rule).is_ok(),
+            "the cel crate cannot parse {rule}"
         );
     }
 }
 
+/// Set the value at a JSON pointer, adding the last key when it is absent.
+fn set(doc: &mut Value, pointer: &str, value: Value) {
+    match doc.pointer_mut(pointer) {
+        Some(slot) => *slot = value,
+        None => {
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            doc.pointer_mut(parent).unwrap()[key.replace("~1", "/")] = value;
+        }
+    }
+}
+
+/// A NodePool and an EC2NodeClass that pass, and mutations the CRDs must reject.
 #[test]
-fn the_validator_catches_what_it_claims_to() {
-    let good = json!({
+fn the_crd_checks_reject_known_bad_documents() {
+    let pool = json!({
         "apiVersion": "karpenter.sh/v1",
         "kind": "NodePool",
         "metadata": { "name": "gpu" },
         "spec": {
-            "template": { "spec": {
-                "nodeClassRef": { "group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "gpu" },
-                "requirements": [ { "key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"] } ],
-                "taints": [ { "key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule" } ]
-            } },
-            "limits": { "cpu": "240", "memory": "983040Mi", "nodes": 3 },
+            "template": {
+                "metadata": { "labels": { "team": "ml" } },
+                "spec": {
+                    "nodeClassRef": { "group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "gpu" },
+                    "requirements": [ { "key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"] } ],
+                    "taints": [ { "key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule" } ]
+                }
+            },
+            "limits": { "cpu": "240", "memory": "983040Mi", "nodes": "3" },
             "disruption": { "consolidateAfter": "5m", "budgets": [ { "nodes": "10%" } ] }
         }
     });
-    assert_eq!(crd::CRDS.check(&good), Some(vec![]));
-    let broken = |pointer: &str, value: Value| {
-        let mut doc = good.clone();
-        *doc.pointer_mut(pointer).unwrap() = value;
-        let errors = crd::CRDS.check(&doc).unwrap();
+    let class = json!({
+        "apiVersion": "karpenter.k8s.aws/v1",
+        "kind": "EC2NodeClass",
+        "metadata": { "name": "gpu" },
+        "spec": {
+            "amiSelectorTerms": [ { "alias": "al2023@latest" } ],
+            "role": "KarpenterNodeRole-x",
+            "subnetSelectorTerms": [ { "tags": { "karpenter.sh/discovery": "x" } } ],
+            "securityGroupSelectorTerms": [ { "tags": { "karpenter.sh/discovery": "x" } } ],
+            "networkInterfaces": [
+                { "networkCardIndex": 0, "deviceIndex": 0, "interfaceType": "interface" },
+                { "networkCardIndex": 0, "deviceIndex": 1, "interfaceType": "efa-only" },
+                { "networkCardIndex": 1, "deviceIndex": 1, "interfaceType": "efa-only" }
+            ],
+            "tags": { "team": "ml" }
+        }
+    });
+    for good in [&pool, &class] {
+        let outcome = crd::CRDS.check(good).unwrap();
         assert!(
-            !errors.is_empty(),
-            "{pointer} = {} passed",
-            doc.pointer(pointer).unwrap()
+            outcome.errors.is_empty() && outcome.not_evaluable.is_empty(),
+            "{outcome:?}"
         );
-    };
-    broken("/spec/disruption/consolidateAfter", json!("5 minutes"));
-    broken("/spec/disruption/budgets/0/nodes", json!("10 percent"));
-    broken("/spec/template/spec/taints/0/effect", json!("NO_SCHEDULE"));
-    broken("/spec/template/spec/taints/0/value", json!("a b"));
-    broken(
-        "/spec/template/spec/requirements/0/operator",
-        json!("Equals"),
-    );
-    broken("/spec/template/spec/requirements/0/values", json!("amd64"));
-    broken("/spec/limits/cpu", json!("lots"));
-    broken("/spec/limits/cpu", json!(true));
-    broken("/spec/template/spec/nodeClassRef", json!({ "name": "gpu" }));
-    broken(
-        "/spec/disruption",
-        json!({ "consolidationPolicy": "WhenEmpty" }),
-    );
-    broken("/metadata/name", json!("GPU_pool"));
-    let mut unknown = good.clone();
+    }
+    // (document, JSON pointer, bad value, what must catch it)
+    let cases: &[(&Value, &str, Value, &str)] = &[
+        // Schema.
+        (
+            &pool,
+            "/spec/disruption/consolidateAfter",
+            json!("5 minutes"),
+            "schema",
+        ),
+        (
+            &pool,
+            "/spec/disruption/budgets/0/nodes",
+            json!("10 percent"),
+            "schema",
+        ),
+        (
+            &pool,
+            "/spec/template/spec/taints/0/effect",
+            json!("NO_SCHEDULE"),
+            "schema",
+        ),
+        (
+            &pool,
+            "/spec/template/spec/requirements/0/operator",
+            json!("Equals"),
+            "schema",
+        ),
+        (&pool, "/spec/limits/cpu", json!(true), "schema"),
+        (
+            &pool,
+            "/spec/template/spec/nodeClassRef",
+            json!({ "name": "gpu" }),
+            "schema",
+        ),
+        (&pool, "/metadata/name", json!("GPU_pool"), "metadata"),
+        (
+            &class,
+            "/spec/networkInterfaces/1/interfaceType",
+            json!("efa"),
+            "schema",
+        ),
+        // CEL.
+        (
+            &pool,
+            "/spec/template/metadata/labels",
+            json!({ "karpenter.sh/custom": "x" }),
+            "CEL",
+        ),
+        (
+            &pool,
+            "/spec/template/spec/requirements/0",
+            json!({ "key": "kubernetes.io/hostname", "operator": "In", "values": ["a"] }),
+            "CEL",
+        ),
+        (
+            &pool,
+            "/spec/template/spec/requirements/0/values",
+            json!([]),
+            "CEL",
+        ),
+        (
+            &pool,
+            "/spec/disruption/budgets/0",
+            json!({ "nodes": "1", "schedule": "@daily" }),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/amiSelectorTerms",
+            json!([ { "alias": "al2023@latest" }, { "id": "ami-1" } ]),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/amiSelectorTerms/0/alias",
+            json!("ubuntu@latest"),
+            "CEL",
+        ),
+        (&class, "/spec/instanceProfile", json!("profile"), "CEL"),
+        (
+            &class,
+            "/spec/subnetSelectorTerms/0/tags",
+            json!({ "karpenter.sh/discovery": "" }),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/tags",
+            json!({ "kubernetes.io/cluster/x": "owned" }),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/networkInterfaces/0/interfaceType",
+            json!("efa-only"),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/networkInterfaces/2/networkCardIndex",
+            json!(0),
+            "CEL",
+        ),
+        (
+            &class,
+            "/spec/networkInterfaces/2/deviceIndex",
+            json!(-1),
+            "schema",
+        ),
+    ];
+    for (doc, pointer, value, by) in cases {
+        let mut doc = (*doc).clone();
+        set(&mut doc, pointer, value.clone());
+        let outcome = crd::CRDS.check(&doc).unwrap();
+        assert!(
+            outcome.not_evaluable.is_empty(),
+            "{pointer}: {:?}",
+            outcome.not_evaluable
+        );
+        if *by == "CEL" {
+            assert!(
+                outcome.errors.iter().any(|e| e.contains("CEL rule failed")),
+                "{pointer} = {value}: the {by} check passed it: {:?}",
+                outcome.errors
+            );
+        } else {
+            assert!(
+                !outcome.errors.is_empty(),
+                "{pointer} = {value}: the {by} check passed it"
+            );
+        }
+    }
+    let mut unknown = pool.clone();
     unknown["spec"]["template"]["spec"]["kubelet"] = json!({ "maxPods": 110 });
     assert!(
         crd::CRDS
             .check(&unknown)
             .unwrap()
+            .errors
             .iter()
             .any(|e| e.contains("unknown field")),
-        "v1 moved kubelet to the EC2NodeClass: the NodePool field must be reported"
+        "v1 moved kubelet to the EC2NodeClass: the NodePool field is pruned"
     );
     let eni = json!({
         "apiVersion": "crd.k8s.amazonaws.com/v1alpha1",
         "kind": "ENIConfig",
         "metadata": { "name": "us-west-2a" },
-        "spec": { "securityGroups": ["sg-1"] }
+        "spec": { "securityGroups": ["sg-1"], "subnet": 7 }
     });
+    assert!(!crd::CRDS.check(&eni).unwrap().errors.is_empty());
     assert!(
-        !crd::CRDS.check(&eni).unwrap().is_empty(),
-        "spec.subnet is required"
+        crd::CRDS
+            .check(&json!({ "apiVersion": "v1", "kind": "Pod" }))
+            .is_none()
     );
-    assert_eq!(
-        crd::CRDS.check(&json!({ "apiVersion": "v1", "kind": "Pod" })),
-        None
+    // A rule the evaluator cannot run is reported, never passed.
+    assert!(crd::evaluate("self.noSuchFunction()", &json!("x")).is_err());
+    assert!(crd::evaluate("self", &json!("not a boolean")).is_err());
+}
+
+#[test]
+fn workload_snippets_pass_the_api_server_pod_rules() {
+    let mut snippets = 0;
+    let mut with_match_label_keys = 0;
+    for path in intents() {
+        let plan = plan_file(&path);
+        for (name, text) in k8s_files(&plan, ORIGIN) {
+            if !name.starts_with("workloads/") {
+                continue;
+            }
+            let pod = &documents(&text, &name)[0];
+            let errors = pod_rules::violations(pod);
+            assert!(
+                errors.is_empty(),
+                "{}: {name}:\n  {}\n{text}",
+                path.display(),
+                errors.join("\n  ")
+            );
+            snippets += 1;
+            if text.contains("matchLabelKeys:") {
+                with_match_label_keys += 1;
+                assert!(text.contains("labelSelector: {}"), "{name}");
+            }
+        }
+    }
+    assert!(
+        snippets > 10 && with_match_label_keys > 3,
+        "{snippets} / {with_match_label_keys}"
     );
-    let class = json!({
-        "kind": "EC2NodeClass",
+
+    // The rules catch what they claim to.
+    let good = json!({
+        "metadata": { "annotations": { "karpenter.sh/do-not-disrupt": "true" } },
         "spec": {
-            "role": "r", "instanceProfile": "p",
-            "amiSelectorTerms": [ { "alias": "al2023@latest" }, { "id": "ami-1" } ],
-            "subnetSelectorTerms": [],
-            "securityGroupSelectorTerms": [ { "tags": { "a": "" } } ],
-            "tags": { "kubernetes.io/cluster/x": "owned" }
+            "nodeSelector": { "eksgen.dev/node-group": "gpu" },
+            "tolerations": [ { "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" } ],
+            "affinity": { "podAffinity": { "preferredDuringSchedulingIgnoredDuringExecution": [ {
+                "weight": 100,
+                "podAffinityTerm": {
+                    "topologyKey": "topology.kubernetes.io/zone",
+                    "labelSelector": {},
+                    "matchLabelKeys": ["app.kubernetes.io/name"]
+                }
+            } ] } },
+            "containers": [ { "name": "main", "resources": {
+                "requests": { "cpu": "100m", "memory": "64Mi", "nvidia.com/gpu": 1 },
+                "limits": { "memory": "64Mi", "nvidia.com/gpu": 1 }
+            } } ]
         }
     });
-    assert_eq!(
-        karpenter_rules(&class).len(),
-        5,
-        "{:?}",
-        karpenter_rules(&class)
-    );
+    assert_eq!(pod_rules::violations(&good), Vec::<String>::new());
+    let term = "/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/0/podAffinityTerm";
+    let cases: &[(String, Value)] = &[
+        (
+            format!("{term}/labelSelector"),
+            json!({ "matchExpressions": [ { "key": "app.kubernetes.io/name", "operator": "Exists" } ] }),
+        ),
+        (format!("{term}/labelSelector"), Value::Null),
+        ("/spec/tolerations/0/operator".into(), json!("Equals")),
+        ("/spec/tolerations/0/value".into(), json!("true")),
+        ("/spec/tolerations/0/effect".into(), json!("NO_SCHEDULE")),
+        (
+            "/spec/containers/0/resources/limits/nvidia.com~1gpu".into(),
+            json!(2),
+        ),
+        (
+            "/spec/containers/0/resources/limits".into(),
+            json!({ "memory": "64Mi" }),
+        ),
+        (
+            "/spec/containers/0/resources/requests/memory".into(),
+            json!("128Mi"),
+        ),
+        (
+            "/spec/nodeSelector/eksgen.dev~1node-group".into(),
+            json!("a b"),
+        ),
+    ];
+    for (pointer, value) in cases {
+        let mut pod = good.clone();
+        set(&mut pod, pointer, value.clone());
+        assert!(
+            !pod_rules::violations(&pod).is_empty(),
+            "{pointer} = {value} passed"
+        );
+    }
 }
 
 /// (key, value, effect) of every taint or toleration in a list.

@@ -5,6 +5,7 @@
 # the interruption queue with its EventBridge rules, and the node IAM role with its EKS
 # access entry. Install the Karpenter chart with settings.clusterName = the cluster name and
 # settings.interruptionQueue = output karpenter_queue_name.
+# Install Karpenter >= 1.12 (chart and CRDs): 1.12: spec.limits.nodes on dynamic NodePools (every NodePool sets it; the docs said static NodePools only before the 1.12 release); older CRDs prune unknown fields without an error.
 module "karpenter" {
   source  = "terraform-aws-modules/eks/aws//modules/karpenter"
   version = "21.19.0"

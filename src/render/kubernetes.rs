@@ -19,7 +19,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use tera::Tera;
 
-use crate::plan::{GROUP_LABEL, NodeGroupPlan, Plan, SubnetRole, TaintPlan};
+use crate::plan::{
+    GROUP_LABEL, KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, SubnetRole,
+    TaintPlan,
+};
 
 use super::{RenderError, Rendered, header, run_template};
 
@@ -202,6 +205,9 @@ struct KarpenterView<'a> {
     root_volume_reason: &'a str,
     efa: bool,
     efa_interfaces: u32,
+    network_interfaces: &'a [NetworkInterfacePlan],
+    network_interfaces_reason: Option<&'a str>,
+    karpenter_min_version: Option<&'a KarpenterVersionPlan>,
     placement_group: Option<String>,
     tags: BTreeMap<&'a str, &'a str>,
     dropped_tags: Vec<&'a str>,
@@ -309,6 +315,9 @@ impl<'a> KarpenterView<'a> {
             root_volume_reason: &rv.reason,
             efa: g.efa,
             efa_interfaces: g.efa_interfaces,
+            network_interfaces: &k.network_interfaces,
+            network_interfaces_reason: k.network_interfaces_reason.as_deref(),
+            karpenter_min_version: plan.autoscaling.karpenter_min_version.as_ref(),
             placement_group: g.placement_group_name.clone(),
             tags: tags.into_iter().collect(),
             dropped_tags: dropped_tags.into_iter().map(|(k, _)| k).collect(),

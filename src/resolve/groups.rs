@@ -11,8 +11,9 @@ use crate::intent::{
 };
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
-    Allocatable, AmiPlan, CniPlan, ImagePullPlan, IpAccounting, KarpenterPlan, MaxPodsDelivery,
-    MonthlyCost, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan,
+    Allocatable, AmiPlan, CniPlan, ImagePullPlan, IpAccounting, KarpenterPlan,
+    KarpenterVersionPlan, MaxPodsDelivery, MonthlyCost, NetworkInterfacePlan, NodeGroupPlan,
+    PodRequest, RootVolume, ScalingPlan, TaintPlan,
 };
 
 use super::cni::{self, CniInputs};
@@ -274,19 +275,20 @@ pub fn size_groups(
     let mut problems = Vec::new();
     let mut partial = Vec::new();
     for d in drafts {
+        let efa = karpenter_efa_layout(d);
+        let pod_types = efa.cni_view(&d.types);
         let opts = MaxPodsOptions {
             prefix_delegation: pd,
             custom_networking,
-            max_eni: cni_spec.max_eni,
+            max_eni: efa.cni_max_eni(cni_spec.max_eni),
             uncapped: false,
         };
-        let by_type: Vec<MaxPods> = d.types.iter().map(|t| max_pods(t, opts)).collect();
+        let by_type: Vec<MaxPods> = pod_types.iter().map(|t| max_pods(t, opts)).collect();
         let Some(smallest) = by_type.iter().min_by_key(|m| m.max_pods) else {
             continue;
         };
         let allowed = by_type.iter().map(|m| m.uncapped).min().unwrap_or(0);
-        let hw_allowed = d
-            .types
+        let hw_allowed = pod_types
             .iter()
             .map(|t| {
                 max_pods(
@@ -301,7 +303,7 @@ pub fn size_groups(
             })
             .min()
             .unwrap_or(0);
-        let (mp, reason) = match d.spec.max_pods {
+        let (mp, mut reason) = match d.spec.max_pods {
             MaxPodsSetting::Auto => {
                 let mut r = format!("{}: {}", smallest.instance_type, smallest.reason);
                 if by_type.len() > 1 {
@@ -326,6 +328,9 @@ pub fn size_groups(
                 (n, format!("fixed in the intent (the ENIs allow {allowed})"))
             }
         };
+        if let Some(note) = efa.max_pods_note(&d.types) {
+            reason = format!("{note}; {reason}");
+        }
         let pods_per_node = match d.spec.pods_per_node {
             Some(p) if p > mp => {
                 problems.push(
@@ -374,32 +379,40 @@ pub fn size_groups(
     let groups = partial
         .into_iter()
         .map(|(d, by_type, mp, reason, pods)| {
-            let held = d
-                .types
-                .iter()
-                .map(|t| addresses_held(t, pods, mp, targets))
-                .max_by_key(|h| h.total())
-                .unwrap_or_default();
-            let pods_default = d
-                .types
+            let efa = karpenter_efa_layout(d);
+            let pod_targets = CniTargets {
+                max_eni: efa.cni_max_eni(targets.max_eni),
+                ..targets
+            };
+            let held = efa.held(
+                efa.cni_view(&d.types)
+                    .iter()
+                    .map(|t| addresses_held(t, pods, mp, pod_targets))
+                    .max_by_key(|h| h.total())
+                    .unwrap_or_default(),
+            );
+            // Under CNI defaults the node still carries the same EFA interfaces.
+            let cni_types = efa.cni_view(&d.types);
+            let pods_default = cni_types
                 .iter()
                 .map(|t| pods.min(max_pods(t, MaxPodsOptions::default()).max_pods))
                 .min()
                 .unwrap_or(pods);
-            let held_default = d
-                .types
-                .iter()
-                .map(|t| {
-                    let default_mp = max_pods(t, MaxPodsOptions::default()).max_pods;
-                    addresses_held(
-                        t,
-                        pods.min(default_mp),
-                        default_mp,
-                        CniTargets::cni_default(),
-                    )
-                })
-                .max_by_key(|h| h.total())
-                .unwrap_or_default();
+            let held_default = efa.held(
+                cni_types
+                    .iter()
+                    .map(|t| {
+                        let default_mp = max_pods(t, MaxPodsOptions::default()).max_pods;
+                        addresses_held(
+                            t,
+                            pods.min(default_mp),
+                            default_mp,
+                            CniTargets::cni_default(),
+                        )
+                    })
+                    .max_by_key(|h| h.total())
+                    .unwrap_or_default(),
+            );
             let n_azs = d.azs.len().max(1) as u64;
             let max = u64::from(d.spec.scaling.max);
             let per_az = max.div_ceil(n_azs);
@@ -897,6 +910,192 @@ fn image_pull_plan(size_gib: f64, bandwidth_mbps: u64, volume: &RootVolume) -> I
     }
 }
 
+/// How the EC2NodeClass of a Karpenter EFA group attaches its network interfaces, and what
+/// that does to the pod ENIs and addresses of a node.
+///
+/// Karpenter v1.14 `launchtemplate.go` (`generateNetworkInterfaces`): with
+/// `spec.networkInterfaces` set it attaches exactly those interfaces, `efa-only` ones without
+/// any address; unset, it attaches one `efa` interface (EFA plus ENA, one primary address
+/// each) per EFA card whenever the pod requests `vpc.amazonaws.com/efa`. Its
+/// `ENILimitedPods` and the VPC CNI (`filterUnmanagedENIs` counts an efa-only ENI as
+/// unmanaged) both leave one ENI fewer for pods on card 0 when card 0 carries an efa-only
+/// interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KarpenterEfaLayout {
+    /// Not a Karpenter EFA group: nothing changes.
+    NotApplicable,
+    /// Card 0 device 0 `interface`, card 0 device 1 `efa-only`, cards 1..n-1 device 1
+    /// `efa-only`: no EFA interface takes an address; card 0 has one pod ENI fewer.
+    EfaOnly { interfaces: u32 },
+    /// Some type has a single interface slot on card 0, so card 0 cannot take an efa-only
+    /// interface beside the primary one: `networkInterfaces` stays unset and the `efa`
+    /// interfaces on cards 1..n-1 take one address each.
+    KarpenterDefault { interfaces: u32 },
+}
+
+/// The layout of one group (a pure function of the draft, so sizing and the plan agree).
+pub fn karpenter_efa_layout(d: &GroupDraft) -> KarpenterEfaLayout {
+    if d.spec.provisioner != Provisioner::Karpenter || !d.spec.efa {
+        return KarpenterEfaLayout::NotApplicable;
+    }
+    let interfaces = d.types.iter().map(|t| t.efa_interfaces).min().unwrap_or(0);
+    if interfaces == 0 {
+        return KarpenterEfaLayout::NotApplicable;
+    }
+    if d.types.iter().all(|t| t.max_enis >= 2) {
+        KarpenterEfaLayout::EfaOnly { interfaces }
+    } else {
+        KarpenterEfaLayout::KarpenterDefault { interfaces }
+    }
+}
+
+impl KarpenterEfaLayout {
+    fn efa_only_on_card0(self) -> bool {
+        matches!(self, KarpenterEfaLayout::EfaOnly { .. })
+    }
+
+    /// The types as the VPC CNI sees them: one ENI fewer on card 0 when card 0 carries the
+    /// efa-only interface.
+    pub fn cni_view(self, types: &[InstanceType]) -> Vec<InstanceType> {
+        types
+            .iter()
+            .map(|t| {
+                let mut t = t.clone();
+                if self.efa_only_on_card0() {
+                    t.max_enis = t.max_enis.saturating_sub(1);
+                }
+                t
+            })
+            .collect()
+    }
+
+    /// `MAX_ENI` counts the efa-only ENI too (ipamd: usable = min(MAX_ENI, limit) - unmanaged).
+    pub fn cni_max_eni(self, max_eni: Option<u32>) -> Option<u32> {
+        if self.efa_only_on_card0() {
+            max_eni.map(|m| m.saturating_sub(1))
+        } else {
+            max_eni
+        }
+    }
+
+    /// The sentence that goes in front of the max-pods reason.
+    pub fn max_pods_note(self, types: &[InstanceType]) -> Option<String> {
+        self.efa_only_on_card0().then(|| {
+            let enis = types.iter().map(|t| t.max_enis).min().unwrap_or(0);
+            format!(
+                "card 0 carries the EC2NodeClass's efa-only interface, so the VPC CNI has {} of card 0's {enis} ENIs for pods (as Karpenter's ENI-limited pod count)",
+                enis.saturating_sub(1)
+            )
+        })
+    }
+
+    /// Addresses the EFA interfaces add to what the pod ENIs hold.
+    pub fn held(self, mut held: Held) -> Held {
+        match self {
+            KarpenterEfaLayout::NotApplicable => {}
+            KarpenterEfaLayout::EfaOnly { interfaces } => held.reason.push_str(&format!(
+                "; the {interfaces} efa-only interfaces hold no address"
+            )),
+            KarpenterEfaLayout::KarpenterDefault { interfaces } => {
+                let extra = u64::from(interfaces.saturating_sub(1));
+                held.node_subnet += extra;
+                let cards = if extra == 1 {
+                    "card 1".to_string()
+                } else {
+                    format!("cards 1-{extra}")
+                };
+                held.reason.push_str(&format!(
+                    "; plus {extra} primary address{} of the efa interfaces Karpenter attaches on {cards} = {}",
+                    if extra == 1 { "" } else { "es" },
+                    held.total()
+                ));
+            }
+        }
+        held
+    }
+
+    /// The EC2NodeClass `networkInterfaces` and why.
+    fn network_interfaces(self) -> (Vec<NetworkInterfacePlan>, Option<String>) {
+        let nic = |card: u32, device: u32, kind: &str| NetworkInterfacePlan {
+            network_card_index: card,
+            device_index: device,
+            interface_type: kind.to_string(),
+        };
+        match self {
+            KarpenterEfaLayout::NotApplicable => (Vec::new(), None),
+            KarpenterEfaLayout::EfaOnly { interfaces } => {
+                let mut list = vec![nic(0, 0, "interface"), nic(0, 1, "efa-only")];
+                list.extend((1..interfaces).map(|card| nic(card, 1, "efa-only")));
+                (
+                    list,
+                    Some(format!(
+                        "{interfaces} EFA devices, one efa-only interface per network card (card 0 beside the primary ENA interface): they hold no IP address, so a node takes only the addresses of its pod ENIs; Karpenter counts the efa-only entries as the node's vpc.amazonaws.com/efa capacity"
+                    )),
+                )
+            }
+            KarpenterEfaLayout::KarpenterDefault { interfaces } => (
+                Vec::new(),
+                Some(format!(
+                    "left unset: card 0 of some type has a single interface slot, so it cannot hold an efa-only interface beside the primary one; Karpenter attaches {interfaces} efa interfaces (one per card, each with one address) when the pod requests vpc.amazonaws.com/efa"
+                )),
+            ),
+        }
+    }
+}
+
+/// The oldest Karpenter release whose CRDs and controller handle everything the plan's
+/// NodePools and EC2NodeClasses use (read from the karpenter-provider-aws CRD history and
+/// docs); `None` without Karpenter groups.
+pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersionPlan> {
+    let karpenter: Vec<&NodeGroupPlan> = groups.iter().filter(|g| g.karpenter.is_some()).collect();
+    if karpenter.is_empty() {
+        return None;
+    }
+    let names = |f: &dyn Fn(&NodeGroupPlan) -> bool| -> Option<String> {
+        let list: Vec<&str> = karpenter
+            .iter()
+            .filter(|g| f(g))
+            .map(|g| g.name.as_str())
+            .collect();
+        (!list.is_empty()).then(|| list.join(", "))
+    };
+    // (minor version of 1.x, what needs it)
+    let mut needs: Vec<(u32, String)> = vec![(
+        12,
+        "1.12: spec.limits.nodes on dynamic NodePools (every NodePool sets it; the docs said static NodePools only before the 1.12 release)".to_string(),
+    )];
+    if let Some(list) = names(&|g| {
+        g.placement_group
+            || g.karpenter
+                .as_ref()
+                .is_some_and(|k| !k.network_interfaces.is_empty())
+    }) {
+        needs.push((
+            11,
+            format!("1.11: EC2NodeClass placementGroupSelector and networkInterfaces with efa-only ({list})"),
+        ));
+    }
+    if let Some(list) = names(&|g| g.capacity_type == "capacity-block") {
+        needs.push((
+            6,
+            format!("1.6: capacity-block reservations through capacityReservationSelectorTerms, reservedCapacity on by default ({list})"),
+        ));
+    }
+    let minor = needs.iter().map(|(m, _)| *m).max().unwrap_or(0);
+    needs.sort_by_key(|n| std::cmp::Reverse(n.0));
+    Some(KarpenterVersionPlan {
+        version: format!("1.{minor}"),
+        reason: format!(
+            "{}; older CRDs prune unknown fields without an error",
+            needs
+                .into_iter()
+                .map(|(_, why)| why)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    })
+}
+
 fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan {
     let (policy, after, reason) = match d.spec.consolidation {
         Some(Consolidation::WhenUnderutilized) => ("WhenEmptyOrUnderutilized", "5m", "set in the intent".to_string()),
@@ -940,7 +1139,11 @@ fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan
             (max * u64::from(largest.accelerator_count)).to_string(),
         );
     }
+    let (network_interfaces, network_interfaces_reason) =
+        karpenter_efa_layout(d).network_interfaces();
     KarpenterPlan {
+        network_interfaces,
+        network_interfaces_reason,
         consolidation_policy: policy.into(),
         consolidate_after: after.into(),
         consolidation_reason: reason,
@@ -958,4 +1161,147 @@ fn round2(v: f64) -> f64 {
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{NodeGroupPlan, Plan};
+
+    fn plan(groups: &str, cni_mode: &str) -> Plan {
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata: {{ name: efa }}
+spec:
+  region: us-east-1
+  kubernetesVersion: \"1.33\"
+  network: {{ vpcCidr: 10.6.0.0/16, availabilityZones: [us-east-1a, us-east-1b], cni: {{ mode: {cni_mode} }} }}
+  autoscaling: {{ karpenter: true }}
+  nodeGroups:
+    - {{ name: system, instanceTypes: [m6i.large], scaling: {{ min: 2, desired: 2, max: 3 }}, podsPerNode: 20 }}
+{groups}"
+        );
+        crate::pipeline::plan_from_text(&text, "efa.yaml").unwrap()
+    }
+
+    fn group<'p>(plan: &'p Plan, name: &str) -> &'p NodeGroupPlan {
+        plan.node_group(name).unwrap()
+    }
+
+    /// Karpenter EFA on p5.48xlarge (2 ENIs on card 0): the efa-only interface on card 0
+    /// leaves one pod ENI, as ipamd (efa-only ENIs are unmanaged) and Karpenter's
+    /// ENILimitedPods count; a managed group keeps both (its card 0 interface is `efa`).
+    #[test]
+    fn karpenter_efa_only_on_card0_leaves_one_pod_eni_fewer() {
+        let p = plan(
+            "    - { name: kp, provisioner: karpenter, instanceTypes: [p5.48xlarge], scaling: { min: 0, desired: 0, max: 2 }, onePodPerNode: true, efa: true }
+    - { name: mg, instanceTypes: [p5.48xlarge], scaling: { min: 0, desired: 0, max: 2 }, onePodPerNode: true, efa: true }
+",
+            "secondary-ip",
+        );
+        let kp = group(&p, "kp");
+        assert_eq!(kp.max_pods, 49 + 2, "{}", kp.max_pods_reason);
+        assert!(
+            kp.max_pods_reason.contains("efa-only"),
+            "{}",
+            kp.max_pods_reason
+        );
+        assert_eq!(group(&p, "mg").max_pods, 2 * 49 + 2);
+        let nics = &kp.karpenter.as_ref().unwrap().network_interfaces;
+        assert_eq!(nics.len(), 33, "the primary interface and 32 efa-only");
+        let efa_only: Vec<_> = nics
+            .iter()
+            .filter(|n| n.interface_type == "efa-only")
+            .collect();
+        assert_eq!(efa_only.len() as u32, kp.efa_interfaces);
+        assert_eq!(
+            (
+                nics[0].network_card_index,
+                nics[0].device_index,
+                nics[0].interface_type.as_str()
+            ),
+            (0, 0, "interface")
+        );
+        let mut pairs: Vec<_> = nics
+            .iter()
+            .map(|n| (n.network_card_index, n.device_index))
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        assert_eq!(pairs.len(), nics.len(), "unique (card, device) pairs");
+        for card in 0..kp.efa_interfaces {
+            assert_eq!(
+                efa_only
+                    .iter()
+                    .filter(|n| n.network_card_index == card)
+                    .count(),
+                1,
+                "one efa-only per card"
+            );
+        }
+        // Addresses: the primary ENI's own and its secondary IPs only.
+        assert_eq!(kp.ip_accounting.enis, 1);
+        assert_eq!(kp.ips_per_node, kp.ip_accounting.node_subnet_ips);
+        assert!(
+            kp.ip_accounting
+                .reason
+                .contains("efa-only interfaces hold no address")
+        );
+        let version = p.autoscaling.karpenter_min_version.as_ref().unwrap();
+        assert_eq!(version.version, "1.12");
+        assert!(
+            version.reason.contains("efa-only (kp)"),
+            "{}",
+            version.reason
+        );
+    }
+
+    /// hpc6id.32xlarge has one interface slot on card 0: no room for an efa-only interface
+    /// there, so Karpenter's default applies and the efa interface on card 1 takes an address.
+    #[test]
+    fn karpenter_efa_without_room_on_card0_counts_the_efa_interface_addresses() {
+        let p = plan(
+            "    - { name: hpc, provisioner: karpenter, instanceTypes: [hpc6id.32xlarge], scaling: { min: 0, desired: 0, max: 2 }, podsPerNode: 8, efa: true }
+",
+            "secondary-ip",
+        );
+        let hpc = group(&p, "hpc");
+        let k = hpc.karpenter.as_ref().unwrap();
+        assert!(k.network_interfaces.is_empty());
+        assert!(
+            k.network_interfaces_reason
+                .as_deref()
+                .unwrap()
+                .contains("left unset")
+        );
+        assert_eq!(hpc.max_pods, 49 + 2);
+        assert!(
+            hpc.ip_accounting.reason.contains("on card 1 ="),
+            "{}",
+            hpc.ip_accounting.reason
+        );
+        // 20 warm IPs + the primary's own address + one on card 1.
+        assert_eq!(hpc.ip_accounting.node_subnet_ips, 20 + 1 + 1);
+    }
+
+    #[test]
+    fn max_eni_counts_the_efa_only_eni() {
+        use super::KarpenterEfaLayout;
+        let layout = KarpenterEfaLayout::EfaOnly { interfaces: 32 };
+        assert_eq!(layout.cni_max_eni(Some(2)), Some(1));
+        assert_eq!(layout.cni_max_eni(None), None);
+        assert_eq!(
+            KarpenterEfaLayout::NotApplicable.cni_max_eni(Some(2)),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn no_karpenter_groups_no_minimum_version() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/minimal.yaml"))
+                .unwrap();
+        let p = crate::pipeline::plan_from_text(&text, "minimal.yaml").unwrap();
+        assert!(p.autoscaling.karpenter_min_version.is_none());
+    }
 }

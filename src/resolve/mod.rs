@@ -118,6 +118,7 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
                     intent.metadata.name
                 )
             }),
+            karpenter_min_version: groups::karpenter_min_version(&node_groups),
         },
         network: NetworkPlan {
             vpc_cidr: vpc,

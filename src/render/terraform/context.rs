@@ -9,7 +9,8 @@
 use serde::Serialize;
 
 use crate::plan::{
-    EndpointPlan, ImagePullPlan, NodeGroupPlan, Plan, SubnetPlan, SubnetRole, TaintPlan,
+    EndpointPlan, ImagePullPlan, KarpenterVersionPlan, NodeGroupPlan, Plan, SubnetPlan, SubnetRole,
+    TaintPlan,
 };
 use crate::render::kubernetes;
 
@@ -36,6 +37,9 @@ pub struct Root<'a> {
     pub karpenter: bool,
     /// Node IAM role of Karpenter nodes, the exact name the EC2NodeClasses use.
     pub karpenter_node_role: String,
+    /// Oldest Karpenter release the NodePools and EC2NodeClasses need (plan
+    /// `autoscaling.karpenterMinVersion`), for the `karpenter.tf` comment.
+    pub karpenter_min_version: Option<&'a KarpenterVersionPlan>,
     /// Cluster placement groups the EFA Karpenter groups' EC2NodeClasses select by name.
     pub karpenter_placement_groups: Vec<PlacementGroup>,
     /// v21: all-traffic self rules on the node security group for EFA Karpenter nodes (which
@@ -391,6 +395,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
             .karpenter_node_role
             .clone()
             .unwrap_or_default(),
+        karpenter_min_version: plan.autoscaling.karpenter_min_version.as_ref(),
         karpenter_placement_groups,
         karpenter_efa_rules: !v20 && karpenter_efa,
         discovery_tag: kubernetes::DISCOVERY_TAG,
