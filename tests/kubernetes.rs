@@ -11,9 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use eksgen::plan::{GROUP_LABEL, Plan};
-use eksgen::render::kubernetes::{
-    DISCOVERY_TAG, ENICONFIG_SECURITY_GROUPS_VAR, ENICONFIG_SUBNETS_VAR, ENICONFIG_TEMPLATE,
-};
+use eksgen::render::kubernetes::DISCOVERY_TAG;
 use serde_json::{Value, json};
 
 const ORIGIN: &str = "origin.yaml";
@@ -65,49 +63,6 @@ fn documents(text: &str, what: &str) -> Vec<Value> {
 
 fn intent_path(name: &str) -> PathBuf {
     root().join("tests/fixtures/intents").join(name)
-}
-
-/// Sample ids a `templatefile()` call would pass.
-fn sample_template_vars(plan: &Plan) -> (BTreeMap<String, String>, Vec<String>) {
-    let subnets = plan
-        .network
-        .availability_zones
-        .iter()
-        .enumerate()
-        .map(|(i, az)| (az.clone(), format!("subnet-0abc{i:013x}")))
-        .collect();
-    (subnets, vec!["sg-0123456789abcdef0".to_string()])
-}
-
-/// Render the ENIConfig Terraform template the way `templatefile()` would (hcl-rs implements
-/// HCL template syntax; `jsonencode` is declared here).
-fn render_tftpl(text: &str, subnets: &BTreeMap<String, String>, sgs: &[String]) -> String {
-    use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
-    fn jsonencode(args: FuncArgs) -> Result<hcl::Value, String> {
-        serde_json::to_string(&args[0])
-            .map(hcl::Value::String)
-            .map_err(|e| e.to_string())
-    }
-    let template: hcl::template::Template = text
-        .parse()
-        .unwrap_or_else(|e| panic!("not an HCL template: {e}\n{text}"));
-    let mut ctx = Context::new();
-    ctx.declare_func(
-        "jsonencode",
-        FuncDef::builder().param(ParamType::Any).build(jsonencode),
-    );
-    let subnet_map: hcl::Map<String, hcl::Value> = subnets
-        .iter()
-        .map(|(k, v)| (k.clone(), hcl::Value::from(v.as_str())))
-        .collect();
-    ctx.declare_var(ENICONFIG_SUBNETS_VAR, hcl::Value::Object(subnet_map));
-    ctx.declare_var(
-        ENICONFIG_SECURITY_GROUPS_VAR,
-        hcl::Value::Array(sgs.iter().map(|s| hcl::Value::from(s.as_str())).collect()),
-    );
-    template
-        .evaluate(&ctx)
-        .unwrap_or_else(|e| panic!("template evaluation failed: {e}\n{text}"))
 }
 
 /// Structural validation of a document against a CRD's `openAPIV3Schema`.
@@ -441,13 +396,7 @@ fn validate_render(
 ) -> BTreeMap<String, usize> {
     let mut counted = BTreeMap::new();
     for (path, text) in files {
-        let text = if path == ENICONFIG_TEMPLATE {
-            let (subnets, sgs) = sample_template_vars(plan);
-            render_tftpl(text, &subnets, &sgs)
-        } else {
-            text.clone()
-        };
-        for doc in documents(&text, &format!("{what}: {path}")) {
+        for doc in documents(text, &format!("{what}: {path}")) {
             let Some(errors) = crd::CRDS.check(&doc) else {
                 continue;
             };
@@ -479,15 +428,11 @@ fn every_generated_custom_resource_validates_against_its_crd() {
             .iter()
             .filter(|g| g.provisioner == "karpenter")
             .count();
-        let zones = if plan.network.custom_networking {
-            plan.network.availability_zones.len()
-        } else {
-            0
-        };
+        // ENIConfigs come from the vpc-cni add-on (tests/terraform.rs), not from these files.
         for (kind, want) in [
             ("NodePool", karpenter),
             ("EC2NodeClass", karpenter),
-            ("ENIConfig", zones),
+            ("ENIConfig", 0),
         ] {
             assert_eq!(
                 counted.get(kind).copied().unwrap_or(0),
@@ -500,7 +445,7 @@ fn every_generated_custom_resource_validates_against_its_crd() {
             *total.entry(kind).or_default() += n;
         }
     }
-    for kind in ["NodePool", "EC2NodeClass", "ENIConfig"] {
+    for kind in ["NodePool", "EC2NodeClass"] {
         assert!(
             total.get(kind).copied().unwrap_or(0) > 0,
             "no {kind} was validated"
@@ -815,39 +760,6 @@ fn every_file_starts_with_the_header_and_renders_the_same_twice() {
 }
 
 #[test]
-fn eniconfigs_come_from_a_terraform_template_with_one_config_per_zone() {
-    let plan = plan_file(&intent_path("k8s-custom-networking.yaml"));
-    assert!(plan.network.custom_networking);
-    let files = k8s_files(&plan, ORIGIN);
-    let template = &files[ENICONFIG_TEMPLATE];
-    let (subnets, sgs) = sample_template_vars(&plan);
-    let rendered = render_tftpl(template, &subnets, &sgs);
-    let docs = documents(&rendered, ENICONFIG_TEMPLATE);
-    let pod_zones: Vec<&str> = plan
-        .subnets(eksgen::plan::SubnetRole::Pod)
-        .map(|s| s.az.as_str())
-        .collect();
-    assert_eq!(docs.len(), pod_zones.len());
-    for (doc, az) in docs.iter().zip(&pod_zones) {
-        assert_eq!(doc["metadata"]["name"], json!(az));
-        assert_eq!(doc["spec"]["subnet"], json!(subnets[*az]));
-        assert_eq!(doc["spec"]["securityGroups"], json!(sgs));
-    }
-    assert_eq!(
-        plan.network
-            .cni
-            .env
-            .get("ENI_CONFIG_LABEL_DEF")
-            .map(String::as_str),
-        Some("topology.kubernetes.io/zone"),
-        "ENIConfigs are named after zones, so the CNI must select them by the zone label"
-    );
-    // Without custom networking there is no template.
-    let plain = plan_file(&intent_path("k8s-gpu-inference-spot.yaml"));
-    assert!(!k8s_files(&plain, ORIGIN).contains_key(ENICONFIG_TEMPLATE));
-}
-
-#[test]
 fn device_plugin_values_cover_the_groups_that_need_them() {
     let serve = plan_file(&intent_path("k8s-gpu-inference-spot.yaml"));
     let files = k8s_files(&serve, ORIGIN);
@@ -995,9 +907,6 @@ fn hostile_strings_come_back_exactly() {
     let files = k8s_files(&plan, origin);
     validate_render(&files, &plan, "hostile");
     for (name, text) in &files {
-        if name == ENICONFIG_TEMPLATE {
-            continue;
-        }
         for doc in documents(text, name) {
             assert_ne!(
                 doc["kind"], "Secret",
@@ -1019,11 +928,6 @@ fn hostile_strings_come_back_exactly() {
             assert_eq!(class["spec"]["tags"][k], json!(v), "tag {k}");
         }
     }
-    // The ENIConfig template still evaluates: the origin's `${` and `%{` stay literal.
-    let (subnets, sgs) = sample_template_vars(&plan);
-    let rendered = render_tftpl(&files[ENICONFIG_TEMPLATE], &subnets, &sgs);
-    assert!(rendered.contains("${x} %{ if y }"), "{rendered}");
-    assert_eq!(documents(&rendered, "eniconfigs").len(), 2);
 }
 
 /// One uber-snapshot per scenario: every Kubernetes file under a `=== path ===` line.
@@ -1048,7 +952,7 @@ fn snapshot_efa_training_pinned_to_one_zone() {
 }
 
 #[test]
-fn snapshot_custom_networking_with_eniconfigs() {
+fn snapshot_custom_networking() {
     insta::assert_snapshot!(snapshot_of("k8s-custom-networking.yaml"));
 }
 
