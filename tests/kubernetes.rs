@@ -389,11 +389,7 @@ fn karpenter_rules(doc: &Value) -> Vec<String> {
 }
 
 /// Validate every CRD-typed document of one render; returns how many were checked per kind.
-fn validate_render(
-    files: &BTreeMap<String, String>,
-    plan: &Plan,
-    what: &str,
-) -> BTreeMap<String, usize> {
+fn validate_render(files: &BTreeMap<String, String>, what: &str) -> BTreeMap<String, usize> {
     let mut counted = BTreeMap::new();
     for (path, text) in files {
         for doc in documents(text, &format!("{what}: {path}")) {
@@ -422,7 +418,7 @@ fn every_generated_custom_resource_validates_against_its_crd() {
     for path in intents() {
         let plan = plan_file(&path);
         let files = k8s_files(&plan, ORIGIN);
-        let counted = validate_render(&files, &plan, &path.display().to_string());
+        let counted = validate_render(&files, &path.display().to_string());
         let karpenter = plan
             .node_groups
             .iter()
@@ -847,7 +843,7 @@ fn device_plugin_values_cover_the_groups_that_need_them() {
         ["/dev/xvda", "/dev/xvdb"],
         "Bottlerocket keeps images on the data volume"
     );
-    validate_render(&files, &bottlerocket, "bottlerocket");
+    validate_render(&files, "bottlerocket");
 }
 
 #[test]
@@ -858,7 +854,7 @@ fn capacity_blocks_use_reserved_capacity_by_reservation_id() {
     );
     let plan = plan_of(&text, "capacity-block.yaml");
     let files = k8s_files(&plan, ORIGIN);
-    validate_render(&files, &plan, "capacity-block");
+    validate_render(&files, "capacity-block");
     let docs = documents(&files["karpenter/train.yaml"], "capacity-block");
     let class = docs.iter().find(|d| d["kind"] == "EC2NodeClass").unwrap();
     assert_eq!(
@@ -905,7 +901,7 @@ fn hostile_strings_come_back_exactly() {
     let origin = "evil\n---\nkind: Secret ${x} %{ if y } \"q\" #.yaml";
     let plan = plan_of(&text, "hostile.yaml");
     let files = k8s_files(&plan, origin);
-    validate_render(&files, &plan, "hostile");
+    validate_render(&files, "hostile");
     for (name, text) in &files {
         for doc in documents(text, name) {
             assert_ne!(
