@@ -301,6 +301,11 @@ pub struct ImagePullPlan {
     pub registry_burst: u32,
     /// containerd `max_concurrent_downloads`.
     pub containerd_max_concurrent_downloads: u32,
+    /// AL2023: containerd config version (2 or 3) whose plugin names the NodeConfig's
+    /// `containerd.config` uses for `max_concurrent_downloads`. nodeadm refuses version-3
+    /// names on an AMI with containerd 1.x and migrates version-2 names on containerd 2.
+    pub containerd_config_version: u32,
+    pub containerd_config_reason: String,
     /// Estimated seconds to pull one image on a new node (network and disk bound).
     pub estimated_pull_seconds: f64,
     pub reason: String,

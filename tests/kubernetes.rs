@@ -12,9 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use eksgen::plan::{GROUP_LABEL, Plan};
-use eksgen::render::kubernetes::{
-    DISCOVERY_TAG, ENICONFIG_SECURITY_GROUPS_VAR, ENICONFIG_SUBNETS_VAR, ENICONFIG_TEMPLATE,
-};
+use eksgen::render::kubernetes::DISCOVERY_TAG;
 use serde_json::{Value, json};
 
 #[path = "kubernetes/crd.rs"]
@@ -72,61 +70,12 @@ fn intent_path(name: &str) -> PathBuf {
     root().join("tests/fixtures/intents").join(name)
 }
 
-/// Sample ids a `templatefile()` call would pass.
-fn sample_template_vars(plan: &Plan) -> (BTreeMap<String, String>, Vec<String>) {
-    let subnets = plan
-        .network
-        .availability_zones
-        .iter()
-        .enumerate()
-        .map(|(i, az)| (az.clone(), format!("subnet-0abc{i:013x}")))
-        .collect();
-    (subnets, vec!["sg-0123456789abcdef0".to_string()])
-}
-
-/// Render the ENIConfig Terraform template the way `templatefile()` would (hcl-rs implements
-/// HCL template syntax; `jsonencode` is declared here).
-fn render_tftpl(text: &str, subnets: &BTreeMap<String, String>, sgs: &[String]) -> String {
-    use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
-    fn jsonencode(args: FuncArgs) -> Result<hcl::Value, String> {
-        serde_json::to_string(&args[0])
-            .map(hcl::Value::String)
-            .map_err(|e| e.to_string())
-    }
-    let template: hcl::template::Template = text
-        .parse()
-        .unwrap_or_else(|e| panic!("not an HCL template: {e}\n{text}"));
-    let mut ctx = Context::new();
-    ctx.declare_func(
-        "jsonencode",
-        FuncDef::builder().param(ParamType::Any).build(jsonencode),
-    );
-    let subnet_map: hcl::Map<String, hcl::Value> = subnets
-        .iter()
-        .map(|(k, v)| (k.clone(), hcl::Value::from(v.as_str())))
-        .collect();
-    ctx.declare_var(ENICONFIG_SUBNETS_VAR, hcl::Value::Object(subnet_map));
-    ctx.declare_var(
-        ENICONFIG_SECURITY_GROUPS_VAR,
-        hcl::Value::Array(sgs.iter().map(|s| hcl::Value::from(s.as_str())).collect()),
-    );
-    template
-        .evaluate(&ctx)
-        .unwrap_or_else(|e| panic!("template evaluation failed: {e}\n{text}"))
-}
-
 /// Validate every CRD-typed document of one render against its CRD, CEL rules included;
 /// returns what was checked.
-fn validate_render(files: &BTreeMap<String, String>, plan: &Plan, what: &str) -> Checked {
+fn validate_render(files: &BTreeMap<String, String>, what: &str) -> Checked {
     let mut checked = Checked::default();
     for (path, text) in files {
-        let text = if path == ENICONFIG_TEMPLATE {
-            let (subnets, sgs) = sample_template_vars(plan);
-            render_tftpl(text, &subnets, &sgs)
-        } else {
-            text.clone()
-        };
-        for doc in documents(&text, &format!("{what}: {path}")) {
+        for doc in documents(text, &format!("{what}: {path}")) {
             let Some(outcome) = crd::CRDS.check(&doc) else {
                 continue;
             };
@@ -163,21 +112,17 @@ fn every_generated_custom_resource_passes_its_crd_schema_and_cel_rules() {
     for path in intents() {
         let plan = plan_file(&path);
         let files = k8s_files(&plan, ORIGIN);
-        let checked = validate_render(&files, &plan, &path.display().to_string());
+        let checked = validate_render(&files, &path.display().to_string());
         let karpenter = plan
             .node_groups
             .iter()
             .filter(|g| g.provisioner == "karpenter")
             .count();
-        let zones = if plan.network.custom_networking {
-            plan.network.availability_zones.len()
-        } else {
-            0
-        };
+        // ENIConfigs come from the vpc-cni add-on (tests/terraform.rs), not from these files.
         for (kind, want) in [
             ("NodePool", karpenter),
             ("EC2NodeClass", karpenter),
-            ("ENIConfig", zones),
+            ("ENIConfig", 0),
         ] {
             assert_eq!(
                 checked.kinds.get(kind).copied().unwrap_or(0),
@@ -202,7 +147,7 @@ fn every_generated_custom_resource_passes_its_crd_schema_and_cel_rules() {
         total.evaluations += checked.evaluations;
         total.rules_reached.extend(checked.rules_reached);
     }
-    for kind in ["NodePool", "EC2NodeClass", "ENIConfig"] {
+    for kind in ["NodePool", "EC2NodeClass"] {
         assert!(
             total.kinds.get(kind).copied().unwrap_or(0) > 0,
             "no {kind} was validated"
@@ -760,39 +705,6 @@ fn every_file_starts_with_the_header_and_renders_the_same_twice() {
 }
 
 #[test]
-fn eniconfigs_come_from_a_terraform_template_with_one_config_per_zone() {
-    let plan = plan_file(&intent_path("k8s-custom-networking.yaml"));
-    assert!(plan.network.custom_networking);
-    let files = k8s_files(&plan, ORIGIN);
-    let template = &files[ENICONFIG_TEMPLATE];
-    let (subnets, sgs) = sample_template_vars(&plan);
-    let rendered = render_tftpl(template, &subnets, &sgs);
-    let docs = documents(&rendered, ENICONFIG_TEMPLATE);
-    let pod_zones: Vec<&str> = plan
-        .subnets(eksgen::plan::SubnetRole::Pod)
-        .map(|s| s.az.as_str())
-        .collect();
-    assert_eq!(docs.len(), pod_zones.len());
-    for (doc, az) in docs.iter().zip(&pod_zones) {
-        assert_eq!(doc["metadata"]["name"], json!(az));
-        assert_eq!(doc["spec"]["subnet"], json!(subnets[*az]));
-        assert_eq!(doc["spec"]["securityGroups"], json!(sgs));
-    }
-    assert_eq!(
-        plan.network
-            .cni
-            .env
-            .get("ENI_CONFIG_LABEL_DEF")
-            .map(String::as_str),
-        Some("topology.kubernetes.io/zone"),
-        "ENIConfigs are named after zones, so the CNI must select them by the zone label"
-    );
-    // Without custom networking there is no template.
-    let plain = plan_file(&intent_path("k8s-gpu-inference-spot.yaml"));
-    assert!(!k8s_files(&plain, ORIGIN).contains_key(ENICONFIG_TEMPLATE));
-}
-
-#[test]
 fn device_plugin_values_cover_the_groups_that_need_them() {
     let serve = plan_file(&intent_path("k8s-gpu-inference-spot.yaml"));
     let files = k8s_files(&serve, ORIGIN);
@@ -880,7 +792,7 @@ fn device_plugin_values_cover_the_groups_that_need_them() {
         ["/dev/xvda", "/dev/xvdb"],
         "Bottlerocket keeps images on the data volume"
     );
-    validate_render(&files, &bottlerocket, "bottlerocket");
+    validate_render(&files, "bottlerocket");
 }
 
 #[test]
@@ -891,7 +803,7 @@ fn capacity_blocks_use_reserved_capacity_by_reservation_id() {
     );
     let plan = plan_of(&text, "capacity-block.yaml");
     let files = k8s_files(&plan, ORIGIN);
-    validate_render(&files, &plan, "capacity-block");
+    validate_render(&files, "capacity-block");
     let docs = documents(&files["karpenter/train.yaml"], "capacity-block");
     let class = docs.iter().find(|d| d["kind"] == "EC2NodeClass").unwrap();
     assert_eq!(
@@ -938,11 +850,8 @@ fn hostile_strings_come_back_exactly() {
     let origin = "evil\n---\nkind: Secret ${x} %{ if y } \"q\" #.yaml";
     let plan = plan_of(&text, "hostile.yaml");
     let files = k8s_files(&plan, origin);
-    validate_render(&files, &plan, "hostile");
+    validate_render(&files, "hostile");
     for (name, text) in &files {
-        if name == ENICONFIG_TEMPLATE {
-            continue;
-        }
         for doc in documents(text, name) {
             assert_ne!(
                 doc["kind"], "Secret",
@@ -964,11 +873,6 @@ fn hostile_strings_come_back_exactly() {
             assert_eq!(class["spec"]["tags"][k], json!(v), "tag {k}");
         }
     }
-    // The ENIConfig template still evaluates: the origin's `${` and `%{` stay literal.
-    let (subnets, sgs) = sample_template_vars(&plan);
-    let rendered = render_tftpl(&files[ENICONFIG_TEMPLATE], &subnets, &sgs);
-    assert!(rendered.contains("${x} %{ if y }"), "{rendered}");
-    assert_eq!(documents(&rendered, "eniconfigs").len(), 2);
 }
 
 /// One uber-snapshot per scenario: every Kubernetes file under a `=== path ===` line.

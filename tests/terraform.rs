@@ -836,12 +836,15 @@ fn fixtures_are_all_listed() {
 // ---------------------------------------------------------------------------------------------
 // What the Kubernetes renderer's manifests expect the Terraform to create.
 
-/// Every `role:` and placement group an EC2NodeClass names exists in the Terraform, and the
-/// ENIConfig template is fed the variables it reads.
+/// Every `role:` and placement group an EC2NodeClass names exists in the Terraform.
 #[test]
 fn kubernetes_manifests_find_what_terraform_creates() {
     let plan = fixture_plan("tf-custom-networking");
     let all = eksgen::render::render(&plan, "origin.yaml").expect("render");
+    assert!(
+        !all.keys().any(|p| p.contains("eniconfig")),
+        "ENIConfigs come from the vpc-cni add-on, not from a file to apply"
+    );
     let body = body_of(&plan);
 
     let karpenter = module(&body, "karpenter");
@@ -876,95 +879,513 @@ fn kubernetes_manifests_find_what_terraform_creates() {
         "the fixture has an EFA Karpenter group"
     );
     assert_eq!(selected, placement_groups);
+}
 
-    // ENIConfigs: the template file exists and the call passes the variables it reads.
-    let output = body
-        .blocks()
-        .find(|b| b.identifier() == "output" && b.labels()[0].as_str() == "eniconfigs_yaml")
-        .expect("eniconfigs_yaml output");
-    let Expression::FuncCall(call) = arg(output, "value") else {
-        panic!("templatefile call")
-    };
-    assert_eq!(call.name.to_string(), "templatefile");
-    let template = eksgen::render::kubernetes::ENICONFIG_TEMPLATE;
-    assert!(all.contains_key(template), "no {template} in the render");
-    assert!(format!("{:?}", call.args[0]).contains(template));
-    let Expression::Object(vars) = &call.args[1] else {
-        panic!("templatefile variables")
-    };
-    let names: BTreeSet<String> = vars.iter().map(|(k, _)| key_text(k)).collect();
-    let want: BTreeSet<String> = [
-        eksgen::render::kubernetes::ENICONFIG_SUBNETS_VAR,
-        eksgen::render::kubernetes::ENICONFIG_SECURITY_GROUPS_VAR,
-    ]
-    .iter()
-    .map(|s| (*s).to_string())
-    .collect();
-    assert_eq!(names, want);
+// ---------------------------------------------------------------------------------------------
+// Add-ons: what EKS accepts, and what exists before the first node joins.
 
-    // With terraform at hand, evaluate the template with stand-in ids.
-    if Command::new("terraform").arg("version").output().is_err() {
-        println!("SKIPPED: terraform not on PATH (templatefile of {template})");
-        return;
+/// Every plan in both terraform-aws-eks majors (the same plan with `eksModule` flipped: the
+/// add-on layout must hold for either).
+fn all_plans_both_majors() -> Vec<(String, Plan)> {
+    let mut out = Vec::new();
+    for (name, plan) in all_plans() {
+        let other = if plan.eks_module == "20" { "21" } else { "20" };
+        let mut flipped = plan.clone();
+        flipped.eks_module = other.to_string();
+        out.push((format!("{name} (v{})", plan.eks_module), plan));
+        out.push((format!("{name} (v{other})"), flipped));
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join(template), &all[template]).expect("write");
-    let zones: Vec<String> = plan
-        .network
-        .availability_zones
-        .iter()
-        .map(|az| format!("{az:?} = \"subnet-{az}\""))
+    out
+}
+
+fn addons<'a>(eks: &'a hcl::Block, plan: &Plan) -> &'a Expression {
+    arg(
+        eks,
+        if plan.eks_module == "20" {
+            "cluster_addons"
+        } else {
+            "addons"
+        },
+    )
+}
+
+/// Stand-in id of `module.vpc.intra_subnets[i]`.
+fn pod_subnet_id(i: usize) -> String {
+    format!("subnet-pod{i}")
+}
+
+/// The vpc-cni `configuration_values` as the JSON EKS receives: the `jsonencode()` argument
+/// evaluated with stand-in ids for the VPC module's pod (intra) subnets.
+fn vpc_cni_values(name: &str, plan: &Plan) -> Json {
+    let body = body_of(plan);
+    let eks = module(&body, "eks");
+    let vpc_cni = field(addons(eks, plan), "vpc-cni");
+    let Expression::FuncCall(call) = field(vpc_cni, "configuration_values") else {
+        panic!("{name}: configuration_values is not a function call")
+    };
+    assert_eq!(call.name.to_string(), "jsonencode", "{name}");
+    let ids: Vec<hcl::Value> = (0..plan.network.availability_zones.len())
+        .map(|i| hcl::Value::from(pod_subnet_id(i)))
         .collect();
-    let expr = format!(
-        "jsonencode(templatefile(\"{template}\", {{ {} = {{ {} }}, {} = [\"sg-nodes\"] }}))",
-        eksgen::render::kubernetes::ENICONFIG_SUBNETS_VAR,
-        zones.join(", "),
-        eksgen::render::kubernetes::ENICONFIG_SECURITY_GROUPS_VAR,
+    let mut vpc = hcl::Map::new();
+    vpc.insert("intra_subnets".to_string(), hcl::Value::Array(ids));
+    let mut modules = hcl::Map::new();
+    modules.insert("vpc".to_string(), hcl::Value::Object(vpc));
+    let mut ctx = hcl::eval::Context::new();
+    ctx.declare_var("module", hcl::Value::Object(modules));
+    let value = hcl::eval::Evaluate::evaluate(&call.args[0], &ctx)
+        .unwrap_or_else(|e| panic!("{name}: configuration_values does not evaluate: {e}"));
+    serde_json::to_value(value).expect("JSON")
+}
+
+/// The add-on's configuration schema (tests/fixtures/schemas/SOURCES.md), with its `boolean`
+/// and `integer` string formats checked.
+fn addon_schema() -> jsonschema::Validator {
+    let path = format!(
+        "{}/tests/fixtures/schemas/vpc-cni-addon-configuration.json",
+        env!("CARGO_MANIFEST_DIR")
     );
-    let out = Command::new("terraform")
-        .arg("console")
-        .current_dir(dir.path())
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(expr.as_bytes())?;
-            child.wait_with_output()
+    let schema: Json =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("schema")).expect("JSON");
+    jsonschema::options()
+        .with_format("boolean", |s: &str| s == "true" || s == "false")
+        .with_format("integer", |s: &str| {
+            !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
         })
-        .expect("terraform console");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // The console prints the JSON string as an HCL string literal.
-    let printed = String::from_utf8_lossy(&out.stdout);
-    let literal: String = serde_json::from_str(printed.trim()).expect("console output");
-    let manifests: String = serde_json::from_str(&literal).expect("template output");
-    let mut subnets = BTreeMap::new();
-    for doc in manifests.split("\n---\n").skip(1) {
-        let yaml: Json = serde_saphyr::from_str(doc).expect("ENIConfig YAML");
-        assert_eq!(
-            yaml["spec"]["securityGroups"],
-            serde_json::json!(["sg-nodes"])
-        );
-        subnets.insert(
-            yaml["metadata"]["name"].as_str().expect("name").to_string(),
-            yaml["spec"]["subnet"].as_str().expect("subnet").to_string(),
-        );
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("a valid schema")
+}
+
+fn addon_errors(v: &jsonschema::Validator, values: &Json) -> Vec<String> {
+    v.iter_errors(values)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn vpc_cni_configuration_values_use_only_what_the_addon_accepts() {
+    let schema = addon_schema();
+    let (mut checked, mut with_eni_config) = (0, 0);
+    for (name, plan) in all_plans_both_majors() {
+        let values = vpc_cni_values(&name, &plan);
+        let errors = addon_errors(&schema, &values);
+        assert!(errors.is_empty(), "{name}: {values}\n{}", errors.join("\n"));
+        checked += 1;
+        with_eni_config += usize::from(values.get("eniConfig").is_some());
     }
-    let want: BTreeMap<String, String> = plan
-        .network
-        .availability_zones
+    assert!(
+        with_eni_config > 0 && with_eni_config < checked,
+        "{with_eni_config} of {checked}"
+    );
+}
+
+#[test]
+fn the_addon_schema_rejects_what_eks_would() {
+    let schema = addon_schema();
+    let good = serde_json::json!({
+        "env": { "ENABLE_PREFIX_DELEGATION": "true", "WARM_IP_TARGET": "2" },
+        "eniConfig": { "create": true, "region": "us-west-2", "subnets": { "us-west-2a": { "id": "subnet-1" } } }
+    });
+    assert!(addon_errors(&schema, &good).is_empty());
+    let mut bad: Vec<(&str, Json)> = Vec::new();
+    let mut v = good.clone();
+    v["env"]["ENABLE_PREFIX_DELEGATON"] = "true".into();
+    bad.push(("misspelled env name", v));
+    let mut v = good.clone();
+    v["env"]["WARM_IP_TARGET"] = 2.into();
+    bad.push(("number instead of string", v));
+    let mut v = good.clone();
+    v["env"]["ENABLE_PREFIX_DELEGATION"] = "yes".into();
+    bad.push(("not a boolean string", v));
+    let mut v = good.clone();
+    v["env"]["WARM_IP_TARGET"] = "two".into();
+    bad.push(("not an integer string", v));
+    let mut v = good.clone();
+    v["eniConfig"].as_object_mut().unwrap().remove("region");
+    bad.push(("eniConfig without region", v));
+    let mut v = good.clone();
+    v["eniConfig"]["subnets"]["us-west-2a"] = serde_json::json!({ "subnet": "subnet-1" });
+    bad.push(("subnet entry without id", v));
+    let mut v = good.clone();
+    v["eniConfig"]["subnets"] = serde_json::json!({});
+    bad.push(("no subnets", v));
+    let mut v = good.clone();
+    v["eniConfigs"] = serde_json::json!({});
+    bad.push(("unknown top-level key", v));
+    for (what, v) in bad {
+        assert!(!addon_errors(&schema, &v).is_empty(), "{what} not rejected");
+    }
+}
+
+/// ENIConfig objects the vpc-cni chart renders from `eniConfig` (its
+/// `templates/eniconfig.yaml`): one per `subnets` key, named after the key, `spec.subnet` = the
+/// entry's `id`, `spec.securityGroups` only when given.
+fn chart_eniconfigs(eni_config: &Json) -> Vec<Json> {
+    if eni_config["create"] != Json::Bool(true) {
+        return Vec::new();
+    }
+    let subnets = eni_config["subnets"].as_object().expect("subnets");
+    subnets
         .iter()
-        .map(|az| (az.clone(), format!("subnet-{az}")))
+        .map(|(key, entry)| {
+            let mut spec = serde_json::json!({ "subnet": entry["id"] });
+            if let Some(sgs) = entry.get("securityGroups") {
+                spec["securityGroups"] = sgs.clone();
+            }
+            serde_json::json!({
+                "apiVersion": "crd.k8s.amazonaws.com/v1alpha1",
+                "kind": "ENIConfig",
+                "metadata": { "name": key },
+                "spec": spec
+            })
+        })
+        .collect()
+}
+
+fn eniconfig_crd() -> jsonschema::Validator {
+    let path = format!(
+        "{}/tests/fixtures/schemas/crd.k8s.amazonaws.com_eniconfigs.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let crd: Json =
+        serde_saphyr::from_str(&std::fs::read_to_string(&path).expect("CRD")).expect("CRD YAML");
+    let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+    jsonschema::validator_for(schema).expect("CRD schema")
+}
+
+#[test]
+fn custom_networking_gives_every_zone_an_eni_config_on_its_pod_subnet() {
+    let crd = eniconfig_crd();
+    let mut checked = 0;
+    for (name, plan) in all_plans_both_majors() {
+        let values = vpc_cni_values(&name, &plan);
+        if !plan.network.custom_networking {
+            assert!(values.get("eniConfig").is_none(), "{name}: {values}");
+            continue;
+        }
+        let eni = &values["eniConfig"];
+        assert_eq!(eni["create"], Json::Bool(true), "{name}");
+        assert_eq!(eni["region"], Json::from(plan.region.clone()), "{name}");
+        // intra_subnets[i] is the VPC module's i-th intra subnet: find which pod subnet that
+        // is by its CIDR in vpc.tf.
+        let body = body_of(&plan);
+        let hcl::Value::Array(intra) = eval(arg(module(&body, "vpc"), "intra_subnets")) else {
+            panic!("{name}: intra_subnets")
+        };
+        let intra: Vec<String> = intra
+            .iter()
+            .map(|v| v.as_str().expect("CIDR").to_string())
+            .collect();
+        let docs = chart_eniconfigs(eni);
+        let mut by_zone = BTreeMap::new();
+        for doc in &docs {
+            let errors: Vec<String> = crd.iter_errors(doc).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{name}: {doc}: {errors:?}");
+            assert!(
+                doc["spec"].get("securityGroups").is_none(),
+                "{name}: pod ENIs take the primary ENI's security groups"
+            );
+            by_zone.insert(
+                doc["metadata"]["name"].as_str().expect("name").to_string(),
+                doc["spec"]["subnet"].as_str().expect("subnet").to_string(),
+            );
+        }
+        let pods: Vec<_> = plan.subnets(eksgen::plan::SubnetRole::Pod).collect();
+        for az in &plan.network.availability_zones {
+            let pod = pods
+                .iter()
+                .find(|s| &s.az == az)
+                .unwrap_or_else(|| panic!("{name}: no pod subnet in {az}"));
+            let index = intra
+                .iter()
+                .position(|c| *c == pod.cidr.to_string())
+                .unwrap_or_else(|| panic!("{name}: pod subnet {} not in intra_subnets", pod.cidr));
+            assert_eq!(
+                by_zone.get(az),
+                Some(&pod_subnet_id(index)),
+                "{name}: ENIConfig {az}"
+            );
+        }
+        assert_eq!(
+            by_zone.len(),
+            plan.network.availability_zones.len(),
+            "{name}"
+        );
+        // The CNI picks a node's ENIConfig by the value of this label: the zone name.
+        assert_eq!(
+            plan.network
+                .cni
+                .env
+                .get("ENI_CONFIG_LABEL_DEF")
+                .map(String::as_str),
+            Some("topology.kubernetes.io/zone"),
+            "{name}"
+        );
+        for g in &plan.node_groups {
+            for az in &g.availability_zones {
+                assert!(by_zone.contains_key(az), "{name} {}: {az}", g.name);
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 2, "custom networking checked {checked} times");
+}
+
+#[test]
+fn kube_proxy_and_vpc_cni_are_created_before_compute_in_every_output() {
+    for (name, plan) in all_plans_both_majors() {
+        let body = body_of(&plan);
+        let eks = module(&body, "eks");
+        let addons = addons(eks, &plan);
+        for addon in ["vpc-cni", "kube-proxy"] {
+            assert_eq!(
+                eval(field(field(addons, addon), "before_compute")),
+                hcl::Value::Bool(true),
+                "{name}: {addon}"
+            );
+        }
+        // v21 hardcodes bootstrap_self_managed_addons = false; v20 must ask for it, or EKS
+        // installs a default aws-node the first nodes can start on.
+        if plan.eks_module == "20" {
+            assert_eq!(
+                eval(arg(eks, "bootstrap_self_managed_addons")),
+                hcl::Value::Bool(false),
+                "{name}"
+            );
+        }
+        let wait = string(arg(eks, "dataplane_wait_duration"));
+        let seconds: u32 = wait
+            .strip_suffix('s')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{name}: dataplane_wait_duration {wait}"));
+        assert!(seconds > 30, "{name}: longer than the module default");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node bootstrap settings, read back the way the node reads them.
+
+/// Intent texts of every fixture and preset.
+fn all_intent_texts() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/intents");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .map(|e| {
+            let path = e.expect("entry").path();
+            (
+                path.display().to_string(),
+                std::fs::read_to_string(&path).expect("read"),
+            )
+        })
         .collect();
-    assert_eq!(subnets, want);
+    out.sort();
+    for (name, _, text) in eksgen::presets::PRESETS {
+        out.push((format!("preset {name}"), (*text).to_string()));
+    }
+    out
+}
+
+/// nodeadm's rule (amazon-eks-ami `nodeadm/internal/containerd/config.go`,
+/// `getConfigTemplateVersion`): on containerd 1.x, a NodeConfig whose `containerd.config`
+/// names these config-version-3 plugins fails `nodeadm init`.
+fn names_v3_cri_plugins(config: &str) -> bool {
+    config.contains("io.containerd.cri.v1.images")
+        || config.contains("io.containerd.cri.v1.runtime")
+}
+
+/// `containerd.config` of a NodeConfig YAML document, if any.
+fn containerd_config(node_config_yaml: &str) -> Option<String> {
+    let doc: Json = serde_saphyr::from_str(node_config_yaml).expect("NodeConfig YAML");
+    doc["spec"]["containerd"]["config"]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// NodeConfig YAML per node group: Terraform `cloudinit_pre_nodeadm` and Karpenter
+/// EC2NodeClass `userData`.
+fn node_configs(plan: &Plan) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let body = body_of(plan);
+    let eks = module(&body, "eks");
+    for input in ["eks_managed_node_groups", "self_managed_node_groups"] {
+        let Some(groups) = eks
+            .body()
+            .attributes()
+            .find(|a| a.key() == input)
+            .map(hcl::Attribute::expr)
+        else {
+            continue;
+        };
+        let Expression::Object(groups) = groups else {
+            panic!("{input}")
+        };
+        for (key, entry) in groups {
+            let Expression::Object(fields) = entry else {
+                continue;
+            };
+            if let Some((_, Expression::Array(parts))) = fields
+                .iter()
+                .find(|(k, _)| key_text(k) == "cloudinit_pre_nodeadm")
+            {
+                out.insert(key_text(key), string(field(&parts[0], "content")));
+            }
+        }
+    }
+    let files = eksgen::render::render(plan, "origin.yaml").expect("render");
+    for (path, text) in files.iter().filter(|(p, _)| p.starts_with("karpenter/")) {
+        for doc in serde_saphyr::from_multiple::<Json>(text).expect("YAML") {
+            if doc["kind"] == "EC2NodeClass" {
+                if let Some(user_data) = doc["spec"]["userData"].as_str() {
+                    let group = path
+                        .trim_start_matches("karpenter/")
+                        .trim_end_matches(".yaml");
+                    out.insert(group.to_string(), user_data.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn containerd_settings_follow_the_plan_and_nodeadm_accepts_them() {
+    let version_line = regex::Regex::new(r#"(?m)^  kubernetesVersion: "[0-9.]+""#).unwrap();
+    let mut checked: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut checked_containerd_1 = 0;
+    for (name, text) in all_intent_texts() {
+        for k8s in [None, Some("1.32"), Some("1.34")] {
+            let text = match k8s {
+                None => text.clone(),
+                Some(v) => version_line
+                    .replace(&text, format!("  kubernetesVersion: \"{v}\""))
+                    .into_owned(),
+            };
+            let catalog = eksgen::catalog::Catalog::embedded();
+            let Ok(intent) = eksgen::intent::parse_and_validate(&text, &name, catalog) else {
+                continue; // not valid at that version
+            };
+            let plan = eksgen::resolve::resolve(&intent, catalog).expect("resolve");
+            if plan.has_errors() {
+                continue; // refused at that version (e.g. AL2 past its last version)
+            }
+            let configs = node_configs(&plan);
+            for g in &plan.node_groups {
+                let (Some(pull), "al2023") = (&g.image_pull, g.ami_family.as_str()) else {
+                    continue;
+                };
+                let what = format!("{name} at {} {}", plan.kubernetes_version, g.name);
+                let yaml = configs
+                    .get(&g.name)
+                    .unwrap_or_else(|| panic!("{what}: no NodeConfig"));
+                let conf = containerd_config(yaml)
+                    .unwrap_or_else(|| panic!("{what}: no containerd config"));
+                let table: toml::Table = conf
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{what}: containerd config is not TOML: {e}"));
+                let cri = match pull.containerd_config_version {
+                    2 => "io.containerd.grpc.v1.cri",
+                    3 => "io.containerd.cri.v1.images",
+                    other => panic!("{what}: containerd config version {other}"),
+                };
+                assert_eq!(
+                    table["plugins"][cri]["max_concurrent_downloads"].as_integer(),
+                    Some(i64::from(pull.containerd_max_concurrent_downloads)),
+                    "{what}: {conf}"
+                );
+                if pull.containerd_config_version == 2 {
+                    assert!(!names_v3_cri_plugins(&conf), "{what}: {conf}");
+                }
+                // AL2023 AMIs for 1.28 / 1.29 pin containerd 1.7 (amazon-eks-ami
+                // templates/al2023/variables-1.29.json; eksgen now refuses those versions as
+                // past extended support), and 1.30 - 1.33 AMIs shipped it until the
+                // override was removed in November 2025, so pinned older releases still do.
+                if plan.kubernetes_version == "1.32" {
+                    assert!(!names_v3_cri_plugins(&conf), "{what}: nodeadm would fail");
+                    checked_containerd_1 += 1;
+                }
+                *checked.entry(pull.containerd_config_version).or_default() += 1;
+            }
+        }
+    }
+    assert!(
+        checked.get(&2).is_some_and(|n| *n > 0)
+            && checked.get(&3).is_some_and(|n| *n > 0)
+            && checked_containerd_1 > 0,
+        "{checked:?}, {checked_containerd_1} at 1.32"
+    );
+}
+
+/// Bottlerocket settings of a group as the node reads them: the module's own user data ends
+/// inside `[settings.kubernetes]` when it owns bootstrap, so eksgen's keys continue it.
+fn bottlerocket_settings(plan: &Plan, group: &str) -> toml::Table {
+    let body = body_of(plan);
+    let eks = module(&body, "eks");
+    let g = plan.node_group(group).expect("group");
+    let input = if g.max_pods_delivery.path == "self-managed" {
+        "self_managed_node_groups"
+    } else {
+        "eks_managed_node_groups"
+    };
+    let args = string(field(field(arg(eks, input), group), "bootstrap_extra_args"));
+    let text = if g.max_pods_delivery.path == "eks-ami" {
+        args
+    } else {
+        format!("[settings.kubernetes]\n{args}")
+    };
+    text.parse()
+        .unwrap_or_else(|e| panic!("{group}: settings are not TOML: {e}\n{text}"))
+}
+
+#[test]
+fn bottlerocket_groups_register_their_taints_at_boot() {
+    let mut plan = fixture_plan("tf-bottlerocket");
+    // A second effect on an existing key: one TOML key with two values.
+    let managed = plan
+        .node_groups
+        .iter()
+        .position(|g| g.max_pods_delivery.path != "self-managed" && !g.taints.is_empty())
+        .expect("a managed Bottlerocket group with taints");
+    let mut extra = plan.node_groups[managed].taints[0].clone();
+    extra.effect = "NoExecute".into();
+    extra.eks_effect = "NO_EXECUTE".into();
+    plan.node_groups[managed].taints.push(extra);
+    let mut plans = all_plans();
+    plans.push(("tf-bottlerocket, two effects on one key".to_string(), plan));
+    let mut checked = 0;
+    for (name, plan) in &plans {
+        for g in &plan.node_groups {
+            if g.ami_family != "bottlerocket" || g.taints.is_empty() || g.provisioner == "karpenter"
+            {
+                continue;
+            }
+            let settings = bottlerocket_settings(plan, &g.name);
+            let taints = settings["settings"]["kubernetes"]["node-taints"]
+                .as_table()
+                .unwrap_or_else(|| panic!("{}: no node-taints", g.name));
+            let mut want: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for t in &g.taints {
+                want.entry(t.key.clone()).or_default().push(format!(
+                    "{}:{}",
+                    t.value.as_deref().unwrap_or(""),
+                    t.effect
+                ));
+            }
+            let got: BTreeMap<String, Vec<String>> = taints
+                .iter()
+                .map(|(k, v)| {
+                    let values = v
+                        .as_array()
+                        .unwrap_or_else(|| panic!("{}: {k} is not an array", g.name))
+                        .iter()
+                        .map(|s| s.as_str().expect("string").to_string())
+                        .collect();
+                    (k.clone(), values)
+                })
+                .collect();
+            assert_eq!(got, want, "{name} {}", g.name);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "checked {checked} Bottlerocket groups");
 }

@@ -36,23 +36,10 @@ output "private_subnet_ids" {
 }
 
 output "pod_subnet_ids" {
-  description = "Pod subnet id by availability zone (custom networking): the spec.subnet of the ENIConfig named after that zone."
+  description = "Pod subnet id by availability zone (custom networking): the subnet of the ENIConfig the vpc-cni add-on creates for that zone."
   value = {
     "us-west-2a" = module.vpc.intra_subnets[0]
     "us-west-2b" = module.vpc.intra_subnets[1]
     "us-west-2c" = module.vpc.intra_subnets[2]
   }
-}
-
-output "eniconfigs_yaml" {
-  description = "ENIConfig manifests (one per zone) for custom networking: terraform output -raw eniconfigs_yaml | kubectl apply -f -"
-  value = templatefile("${path.module}/eniconfigs.yaml.tftpl", {
-    pod_subnet_ids = {
-      "us-west-2a" = module.vpc.intra_subnets[0]
-      "us-west-2b" = module.vpc.intra_subnets[1]
-      "us-west-2c" = module.vpc.intra_subnets[2]
-    }
-    # Pod ENIs get the node security group, like the nodes' own ENIs.
-    pod_security_group_ids = [module.eks.node_security_group_id]
-  })
 }

@@ -23,9 +23,19 @@ module "eks" {
     "karpenter.sh/discovery" = "ml-serve"
   }
 
+  # Node groups start this long after the cluster is active; the before_compute add-ons are
+  # created from that same moment, so this is a head start, not an ordering: nothing makes a
+  # node group wait for an add-on. 90s instead of the module's 30s: on a cluster without
+  # nodes the add-ons usually take under a minute (typical; no documented figure), and
+  # instances need a minute or more to boot, so the first nodes rarely miss aws-node. The
+  # wait also re-runs on each Kubernetes version upgrade.
+  dataplane_wait_duration = "90s"
+
   addons = {
-    # before_compute: the add-on and its settings exist before any node group, so the first
-    # nodes already start with them.
+    # before_compute: created right after the cluster instead of after the node groups. EKS
+    # installs no default aws-node (terraform-aws-eks v21 turns that off), so no node runs
+    # the CNI without these settings: one that registers before aws-node reaches it stays
+    # NotReady until it does.
     vpc-cni = {
       before_compute = true
       # MINIMUM_IP_TARGET=10 (eksgen): 8 planned pods of `inference` + 2 warm: nodes of `inference` take these addresses at boot and make no further EC2 call while they run at most their planned pods (ipamd never releases below the floor); 435 addresses at max scale; `system` (30 pods, 3 nodes at max) allocates address by address past the floor: 3 nodes at max, under the 10 from which eksgen counts per-call EC2 pressure (high pod churn), and a higher floor would hold more addresses; WARM_ENI_TARGET=1 would hold 1980
@@ -37,11 +47,17 @@ module "eks" {
         }
       })
     }
-    coredns    = {}
-    kube-proxy = {}
+    # before_compute: aws-node reaches the API server through the kubernetes Service, which
+    # needs kube-proxy on the node (with custom networking ipamd waits for it before it
+    # starts); created after the node groups it would never come up.
+    kube-proxy = {
+      before_compute = true
+    }
     eks-pod-identity-agent = {
       before_compute = true
     }
+    # CoreDNS needs nodes to run on: created after the node groups.
+    coredns = {}
   }
 
   eks_managed_node_groups = {

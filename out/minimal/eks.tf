@@ -18,9 +18,19 @@ module "eks" {
   vpc_id     = module.vpc.vpc_id
   subnet_ids = module.vpc.private_subnets
 
+  # Node groups start this long after the cluster is active; the before_compute add-ons are
+  # created from that same moment, so this is a head start, not an ordering: nothing makes a
+  # node group wait for an add-on. 90s instead of the module's 30s: on a cluster without
+  # nodes the add-ons usually take under a minute (typical; no documented figure), and
+  # instances need a minute or more to boot, so the first nodes rarely miss aws-node. The
+  # wait also re-runs on each Kubernetes version upgrade.
+  dataplane_wait_duration = "90s"
+
   addons = {
-    # before_compute: the add-on and its settings exist before any node group, so the first
-    # nodes already start with them.
+    # before_compute: created right after the cluster instead of after the node groups. EKS
+    # installs no default aws-node (terraform-aws-eks v21 turns that off), so no node runs
+    # the CNI without these settings: one that registers before aws-node reaches it stays
+    # NotReady until it does.
     vpc-cni = {
       before_compute = true
       # ENABLE_PREFIX_DELEGATION=true (eksgen): auto: every instance type is nitro, so /28 prefixes give 16 addresses per ENI slot and one EC2 call per 16 pods
@@ -34,11 +44,17 @@ module "eks" {
         }
       })
     }
-    coredns    = {}
-    kube-proxy = {}
+    # before_compute: aws-node reaches the API server through the kubernetes Service, which
+    # needs kube-proxy on the node (with custom networking ipamd waits for it before it
+    # starts); created after the node groups it would never come up.
+    kube-proxy = {
+      before_compute = true
+    }
     eks-pod-identity-agent = {
       before_compute = true
     }
+    # CoreDNS needs nodes to run on: created after the node groups.
+    coredns = {}
   }
 
   eks_managed_node_groups = {

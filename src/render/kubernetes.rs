@@ -1,16 +1,15 @@
-//! Kubernetes output: Karpenter NodePools and EC2NodeClasses, ENIConfigs and workload
-//! pod-template snippets, rendered from the same plan as the Terraform.
+//! Kubernetes output: Karpenter NodePools and EC2NodeClasses and workload pod-template
+//! snippets, rendered from the same plan as the Terraform. (ENIConfigs for custom networking
+//! are created by the vpc-cni add-on, in the Terraform.)
 //!
 //! Owns the view structs the `templates/k8s/*` templates lay out, and the names the
 //! Terraform side must create for these manifests to resolve (the plan's
-//! `autoscaling.karpenterNodeRole` and `placementGroupName`, [`DISCOVERY_TAG`],
-//! [`ENICONFIG_TEMPLATE`]). Views only select,
-//! rename and group plan fields; every number comes from the plan. Files:
+//! `autoscaling.karpenterNodeRole` and `placementGroupName`, [`DISCOVERY_TAG`]). Views only
+//! select, rename and group plan fields; every number comes from the plan. Files:
 //!
 //! | file | when |
 //! |---|---|
 //! | `karpenter/<group>.yaml` | each group with provisioner `karpenter` |
-//! | `eniconfigs.yaml.tftpl` | `network.customNetworking`: a Terraform `templatefile()` template |
 //! | `workloads/<group>.yaml` | every group |
 //! | `device-plugins/<plugin>-values.yaml` | Helm values when a group needs the NVIDIA, Neuron or EFA device plugin |
 
@@ -20,8 +19,7 @@ use serde::Serialize;
 use tera::Tera;
 
 use crate::plan::{
-    GROUP_LABEL, KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, SubnetRole,
-    TaintPlan,
+    GROUP_LABEL, KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, TaintPlan,
 };
 
 use super::{RenderError, Rendered, header, run_template};
@@ -31,18 +29,8 @@ use super::{RenderError, Rendered, header, run_template};
 /// only: never on pod subnets, or Karpenter may launch nodes there.
 pub const DISCOVERY_TAG: &str = "karpenter.sh/discovery";
 
-/// Output path of the ENIConfig template, relative to the Terraform root module.
-pub const ENICONFIG_TEMPLATE: &str = "eniconfigs.yaml.tftpl";
-
-/// `templatefile()` variable of [`ENICONFIG_TEMPLATE`]: map of availability zone → pod subnet id.
-pub const ENICONFIG_SUBNETS_VAR: &str = "pod_subnet_ids";
-
-/// `templatefile()` variable of [`ENICONFIG_TEMPLATE`]: list of security group ids for pod ENIs.
-pub const ENICONFIG_SECURITY_GROUPS_VAR: &str = "pod_security_group_ids";
-
 const KARPENTER: &str = "k8s/karpenter.yaml";
 const WORKLOAD: &str = "k8s/workload.yaml";
-const ENICONFIGS: &str = "k8s/eniconfigs.yaml.tftpl";
 const NVIDIA_VALUES: &str = "k8s/nvidia-device-plugin-values.yaml";
 const NEURON_VALUES: &str = "k8s/neuron-device-plugin-values.yaml";
 const EFA_VALUES: &str = "k8s/efa-device-plugin-values.yaml";
@@ -56,10 +44,6 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         WORKLOAD,
         include_str!("../../templates/k8s/workload.yaml.tera"),
-    ),
-    (
-        ENICONFIGS,
-        include_str!("../../templates/k8s/eniconfigs.yaml.tftpl.tera"),
     ),
     (
         NVIDIA_VALUES,
@@ -108,12 +92,6 @@ pub fn render(
         out.insert(
             format!("workloads/{}.yaml", group.name),
             run_template(tera, WORKLOAD, &WorkloadView::new(plan, group, &head))?,
-        );
-    }
-    if plan.network.custom_networking {
-        out.insert(
-            ENICONFIG_TEMPLATE.to_string(),
-            run_template(tera, ENICONFIGS, &EniConfigView::new(plan, &head))?,
         );
     }
     for plugin in DevicePlugin::ALL {
@@ -165,6 +143,9 @@ struct UserDataView {
     registry_pull_qps: u32,
     registry_burst: u32,
     containerd_max_concurrent_downloads: u32,
+    /// containerd config version of the `containerd.config` section names (plan).
+    containerd_config_version: u32,
+    containerd_config_reason: String,
     reason: String,
 }
 
@@ -272,6 +253,8 @@ impl<'a> KarpenterView<'a> {
                     registry_pull_qps: p.registry_pull_qps,
                     registry_burst: p.registry_burst,
                     containerd_max_concurrent_downloads: p.containerd_max_concurrent_downloads,
+                    containerd_config_version: p.containerd_config_version,
+                    containerd_config_reason: p.containerd_config_reason.clone(),
                     reason: p.reason.clone(),
                 }),
                 None,
@@ -420,54 +403,6 @@ impl<'a> WorkloadView<'a> {
                 .karpenter
                 .as_ref()
                 .is_some_and(|k| k.consolidation_policy == "WhenEmpty"),
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct EniConfigZone<'a> {
-    az: &'a str,
-    subnet_name: &'a str,
-    cidr: String,
-    reason: &'a str,
-}
-
-/// Context of `k8s/eniconfigs.yaml.tftpl`. The template applies `hcl_heredoc` after every
-/// other filter: the file is a Terraform template, so `${` and `%{` must stay literal.
-#[derive(Debug, Serialize)]
-struct EniConfigView<'a> {
-    header: &'a str,
-    subnets_var: &'static str,
-    security_groups_var: &'static str,
-    template_path: &'static str,
-    zones: Vec<EniConfigZone<'a>>,
-    label_def: Option<&'a str>,
-    secondary_cidrs_reason: &'a str,
-}
-
-impl<'a> EniConfigView<'a> {
-    fn new(plan: &'a Plan, header: &'a str) -> Self {
-        EniConfigView {
-            header,
-            subnets_var: ENICONFIG_SUBNETS_VAR,
-            security_groups_var: ENICONFIG_SECURITY_GROUPS_VAR,
-            template_path: ENICONFIG_TEMPLATE,
-            zones: plan
-                .subnets(SubnetRole::Pod)
-                .map(|s| EniConfigZone {
-                    az: &s.az,
-                    subnet_name: &s.name,
-                    cidr: s.cidr.to_string(),
-                    reason: &s.reason,
-                })
-                .collect(),
-            label_def: plan
-                .network
-                .cni
-                .env
-                .get("ENI_CONFIG_LABEL_DEF")
-                .map(String::as_str),
-            secondary_cidrs_reason: &plan.network.secondary_cidrs_reason,
         }
     }
 }

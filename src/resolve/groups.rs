@@ -553,7 +553,12 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         image_gib.map(|size| {
             // Pulls use the primary network card; the catalog's figure is all cards together.
             let cards = u64::from(smallest.network_cards.unwrap_or(1).max(1));
-            image_pull_plan(size, smallest.network_bandwidth_mbps / cards, &root_volume)
+            image_pull_plan(
+                size,
+                smallest.network_bandwidth_mbps / cards,
+                &root_volume,
+                &intent.spec.kubernetes_version.0,
+            )
         })
     } else {
         None
@@ -891,7 +896,45 @@ const REGISTRY_BURST: u32 = 40;
 /// containerd layer downloads per image (default 3).
 const CONCURRENT_LAYER_DOWNLOADS: u32 = 10;
 
-fn image_pull_plan(size_gib: f64, bandwidth_mbps: u64, volume: &RootVolume) -> ImagePullPlan {
+/// Newest Kubernetes minor whose AL2023 EKS AMIs have shipped containerd 1.7 in some release:
+/// 1.28 and 1.29 always (amazon-eks-ami `templates/al2023/variables-1.29.json` pins `1.7.*`),
+/// 1.30 to 1.33 until their overrides were removed in November 2025, so an AMI pinned to an
+/// older release still has it. 1.34 and later were only ever built with containerd 2.
+const LAST_MINOR_WITH_CONTAINERD_1: u32 = 33;
+
+/// Which containerd config version the NodeConfig's `containerd.config` is written in.
+/// Version 2 (`plugins."io.containerd.grpc.v1.cri"`) works on both containerd majors: nodeadm
+/// takes it as is on containerd 1.7 and runs `containerd config migrate` on containerd 2
+/// (which moves `max_concurrent_downloads` to the images plugin). Version 3 names make
+/// nodeadm fail on containerd 1.x, so they are used only where no AMI has it.
+fn containerd_config_version(kubernetes_version: &str) -> (u32, String) {
+    let minor = kubernetes_version
+        .strip_prefix("1.")
+        .and_then(|m| m.parse::<u32>().ok());
+    match minor {
+        Some(m) if m > LAST_MINOR_WITH_CONTAINERD_1 => (
+            3,
+            format!(
+                "containerd config version 3 (plugins 'io.containerd.cri.v1.images'): every AL2023 EKS AMI for Kubernetes {kubernetes_version} ships containerd 2"
+            ),
+        ),
+        _ => (
+            2,
+            format!(
+                "containerd config version 2 (plugins \"io.containerd.grpc.v1.cri\"): AL2023 EKS AMIs for Kubernetes {kubernetes_version} have shipped containerd 1.7, where nodeadm refuses version-3 names and the node never joins; on containerd 2 nodeadm migrates version 2"
+            ),
+        ),
+    }
+}
+
+fn image_pull_plan(
+    size_gib: f64,
+    bandwidth_mbps: u64,
+    volume: &RootVolume,
+    kubernetes_version: &str,
+) -> ImagePullPlan {
+    let (containerd_config_version, containerd_config_reason) =
+        containerd_config_version(kubernetes_version);
     // Megabits (10^6 bits) per second to MiB (2^20 bytes) per second.
     let net_mib_s = bandwidth_mbps as f64 * 1_000_000.0 / 8.0 / 1_048_576.0;
     let rate = net_mib_s.min(f64::from(volume.throughput_mibps)).max(1.0);
@@ -902,6 +945,8 @@ fn image_pull_plan(size_gib: f64, bandwidth_mbps: u64, volume: &RootVolume) -> I
         registry_pull_qps: REGISTRY_PULL_QPS,
         registry_burst: REGISTRY_BURST,
         containerd_max_concurrent_downloads: CONCURRENT_LAYER_DOWNLOADS,
+        containerd_config_version,
+        containerd_config_reason,
         estimated_pull_seconds: seconds,
         reason: format!(
             "{size_gib} GiB at the slower of the network ({net_mib_s:.0} MiB/s) and the root volume ({} MiB/s): at least {seconds} s per new node before decompression; {CONCURRENT_LAYER_DOWNLOADS} concurrent layer downloads (containerd default 3), {PARALLEL_IMAGE_PULLS} parallel image pulls and registry QPS {REGISTRY_PULL_QPS} / burst {REGISTRY_BURST} (kubelet defaults 5 / 10) keep both busy",
@@ -1280,8 +1325,17 @@ spec:
             "{}",
             hpc.ip_accounting.reason
         );
-        // 20 warm IPs + the primary's own address + one on card 1.
-        assert_eq!(hpc.ip_accounting.node_subnet_ips, 20 + 1 + 1);
+        // The same group without EFA holds what the CNI targets give; the efa interface on
+        // card 1 adds its one address.
+        let plain = plan(
+            "    - { name: hpc, provisioner: karpenter, instanceTypes: [hpc6id.32xlarge], scaling: { min: 0, desired: 0, max: 2 }, podsPerNode: 8 }
+",
+            "secondary-ip",
+        );
+        assert_eq!(
+            hpc.ip_accounting.node_subnet_ips,
+            group(&plain, "hpc").ip_accounting.node_subnet_ips + 1
+        );
     }
 
     #[test]
@@ -1303,5 +1357,26 @@ spec:
                 .unwrap();
         let p = crate::pipeline::plan_from_text(&text, "minimal.yaml").unwrap();
         assert!(p.autoscaling.karpenter_min_version.is_none());
+    }
+
+    use super::containerd_config_version;
+
+    #[test]
+    fn containerd_config_version_follows_the_amis_containerd() {
+        // Every AL2023 AMI of 1.28 - 1.33 may carry containerd 1.7 (pinned or older
+        // releases); 1.34 and later only ever shipped containerd 2.
+        for (k8s, want) in [
+            ("1.28", 2),
+            ("1.29", 2),
+            ("1.30", 2),
+            ("1.33", 2),
+            ("1.34", 3),
+            ("1.35", 3),
+            ("bogus", 2),
+        ] {
+            let (version, reason) = containerd_config_version(k8s);
+            assert_eq!(version, want, "{k8s}");
+            assert!(reason.contains(&format!("version {want}")), "{reason}");
+        }
     }
 }

@@ -22,6 +22,10 @@ pub const VPC_MODULE_V6: &str = "6.6.0";
 /// (`< 6.0.0`), so v20 output pins the last 5.x VPC module.
 pub const VPC_MODULE_V5: &str = "5.21.0";
 
+/// How long terraform-aws-eks waits after the cluster is active before it creates node
+/// groups (module default 30s). The before_compute add-ons are created from the same moment,
+/// so this only gives them a head start; the template's comment says why this length.
+pub const DATAPLANE_WAIT: &str = "90s";
 /// Everything the `.tf` templates read.
 #[derive(Debug, Serialize)]
 pub struct Root<'a> {
@@ -48,8 +52,11 @@ pub struct Root<'a> {
     /// Tag key (value: the cluster) by which EC2NodeClasses find node subnets and the node
     /// security group.
     pub discovery_tag: &'static str,
-    /// Custom networking: the ENIConfig template the Kubernetes renderer writes.
-    pub eniconfig: Option<EniConfig>,
+    /// Custom networking: the pod subnets the vpc-cni add-on's `eniConfig.subnets` names,
+    /// one ENIConfig per zone.
+    pub eni_config: Option<Vec<Subnet<'a>>>,
+    /// terraform-aws-eks `dataplane_wait_duration` ([`DATAPLANE_WAIT`]).
+    pub dataplane_wait_duration: &'static str,
     pub vpc: Vpc<'a>,
     pub cni_env: Vec<Kv>,
     /// `NAME=value (source): reason` for each CNI setting, for comments.
@@ -71,15 +78,6 @@ pub struct PlacementGroup {
     /// Terraform resource name.
     pub resource: String,
     pub name: String,
-}
-
-/// The `templatefile()` call that turns the Kubernetes renderer's ENIConfig template into
-/// manifests once subnet and security group ids exist.
-#[derive(Debug, Serialize)]
-pub struct EniConfig {
-    pub template: &'static str,
-    pub subnets_var: &'static str,
-    pub security_groups_var: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -119,7 +117,7 @@ pub struct Vpc<'a> {
     pub single_nat_gateway: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Subnet<'a> {
     pub az: &'a str,
     pub cidr: String,
@@ -234,42 +232,9 @@ pub struct Bottlerocket {
     pub registry_burst: Option<u32>,
     /// Quoted TOML keys and values.
     pub labels: Vec<Kv>,
+    /// `[settings.kubernetes.node-taints]`: quoted TOML key, and a TOML array of
+    /// `"value:Effect"` strings (one key may carry several effects).
     pub taints: Vec<Kv>,
-}
-
-/// `[settings.kubernetes.node-taints]` entries: one TOML key per taint key (a key given
-/// twice is a TOML error), its `value:Effect` as a string, or as a list when the key has
-/// several effects (Bottlerocket accepts both forms).
-fn bottlerocket_taints(taints: &[crate::plan::TaintPlan]) -> Vec<Kv> {
-    let mut keys: Vec<&str> = Vec::new();
-    for t in taints {
-        if !keys.contains(&t.key.as_str()) {
-            keys.push(&t.key);
-        }
-    }
-    keys.into_iter()
-        .map(|key| {
-            let values: Vec<String> = taints
-                .iter()
-                .filter(|t| t.key == key)
-                .map(|t| {
-                    toml_string(&format!(
-                        "{}:{}",
-                        t.value.as_deref().unwrap_or(""),
-                        t.effect
-                    ))
-                })
-                .collect();
-            Kv {
-                key: toml_string(key),
-                value: if values.len() == 1 {
-                    values.into_iter().collect()
-                } else {
-                    format!("[{}]", values.join(", "))
-                },
-            }
-        })
-        .collect()
 }
 
 /// The plan cannot be laid out as Terraform (always an eksgen bug upstream).
@@ -399,11 +364,8 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         karpenter_placement_groups,
         karpenter_efa_rules: !v20 && karpenter_efa,
         discovery_tag: kubernetes::DISCOVERY_TAG,
-        eniconfig: plan.network.custom_networking.then_some(EniConfig {
-            template: kubernetes::ENICONFIG_TEMPLATE,
-            subnets_var: kubernetes::ENICONFIG_SUBNETS_VAR,
-            security_groups_var: kubernetes::ENICONFIG_SECURITY_GROUPS_VAR,
-        }),
+        eni_config: plan.network.custom_networking.then(|| pod.clone()),
+        dataplane_wait_duration: DATAPLANE_WAIT,
         vpc: Vpc {
             cidr: plan.network.vpc_cidr.to_string(),
             secondary_cidrs: plan
@@ -565,13 +527,13 @@ fn group(
                 } else {
                     Vec::new()
                 },
-                taints: if self_managed {
-                    bottlerocket_taints(&g.taints)
-                } else {
-                    Vec::new()
-                },
+                // Managed groups too: EKS applies their taints only after the node joined.
+                taints: bottlerocket_taints(&g.taints),
             };
-            if settings.max_pods.is_some() || settings.registry_qps.is_some() {
+            if settings.max_pods.is_some()
+                || settings.registry_qps.is_some()
+                || !settings.taints.is_empty()
+            {
                 bottlerocket = Some(settings);
             }
         }
@@ -611,8 +573,6 @@ fn group(
     ];
     if let Some(p) = &g.image_pull {
         notes.push(format!("image pulls: {}", p.reason));
-    }
-    if g.image_pull.is_some() {
         match (family, kind) {
             ("al2", Delivery::EksAmi) => notes.push(
                 "image-pull settings are not applied: EKS owns bootstrap on this AL2 group and ignores bootstrap_extra_args"
@@ -622,6 +582,7 @@ fn group(
                 "AL2 applies registry QPS and burst only (kubelet flags); parallel pulls and containerd concurrent downloads have no bootstrap.sh argument"
                     .to_string(),
             ),
+            ("al2023", _) => notes.push(p.containerd_config_reason.clone()),
             ("bottlerocket", _) => notes.push(
                 "Bottlerocket applies registry QPS and burst only; parallel pulls and containerd concurrent downloads are not set"
                     .to_string(),
@@ -746,6 +707,36 @@ fn taints_flag(taints: &[TaintPlan]) -> Option<String> {
     })
 }
 
+/// Bottlerocket `node-taints` entries: one per taint key (in plan order), each an array of
+/// `value:Effect` (empty value: `:Effect`), since TOML forbids repeating a key.
+fn bottlerocket_taints(taints: &[TaintPlan]) -> Vec<Kv> {
+    let mut keys: Vec<&str> = Vec::new();
+    for t in taints {
+        if !keys.contains(&t.key.as_str()) {
+            keys.push(&t.key);
+        }
+    }
+    keys.into_iter()
+        .map(|key| {
+            let values: Vec<String> = taints
+                .iter()
+                .filter(|t| t.key == key)
+                .map(|t| {
+                    toml_string(&format!(
+                        "{}:{}",
+                        t.value.as_deref().unwrap_or(""),
+                        t.effect
+                    ))
+                })
+                .collect();
+            Kv {
+                key: toml_string(key),
+                value: format!("[{}]", values.join(", ")),
+            }
+        })
+        .collect()
+}
+
 /// A TOML basic string whose value is exactly `s` (JSON string syntax is valid TOML).
 fn toml_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
@@ -836,7 +827,7 @@ spec:
         );
         assert_eq!(
             taints["example.com/other"],
-            toml::Value::from(":PreferNoSchedule")
+            toml::Value::Array(vec![":PreferNoSchedule".into()])
         );
     }
 
@@ -892,6 +883,35 @@ spec:
         assert_eq!(shell_quote("a'b"), r"'a'\''b'");
         assert_eq!(toml_string("nvidia.com/gpu"), "\"nvidia.com/gpu\"");
         assert_eq!(toml_string("a\"b\\c\n"), r#""a\"b\\c\n""#);
+    }
+
+    #[test]
+    fn bottlerocket_taints_group_effects_of_one_key_into_an_array() {
+        let t = |key: &str, value: Option<&str>, effect: &str| TaintPlan {
+            key: key.into(),
+            value: value.map(Into::into),
+            effect: effect.into(),
+            eks_effect: String::new(),
+            source: "intent".into(),
+        };
+        let got = bottlerocket_taints(&[
+            t("dedicated", Some("batch"), "NoSchedule"),
+            t("nvidia.com/gpu", Some("true"), "NoSchedule"),
+            t("dedicated", Some("batch"), "NoExecute"),
+            t("spot", None, "PreferNoSchedule"),
+        ]);
+        let lines: Vec<String> = got
+            .iter()
+            .map(|kv| format!("{} = {}", kv.key, kv.value))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                r#""dedicated" = ["batch:NoSchedule", "batch:NoExecute"]"#,
+                r#""nvidia.com/gpu" = ["true:NoSchedule"]"#,
+                r#""spot" = [":PreferNoSchedule"]"#,
+            ]
+        );
     }
 
     #[test]
