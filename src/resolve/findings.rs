@@ -31,6 +31,7 @@ pub const CUSTOM_AMI_PATH: &str = "EKSG018";
 pub const EFA_ON_SPOT: &str = "EKSG019";
 pub const UNSIZED_ONE_POD_NODE: &str = "EKSG020";
 pub const KARPENTER_MIN_IGNORED: &str = "EKSG021";
+pub const NO_SYSTEM_NODES: &str = "EKSG022";
 
 /// Every rule id with a one-line summary (for `--help`, SARIF rules and docs).
 pub const RULES: &[(&str, &str)] = &[
@@ -99,7 +100,18 @@ pub const RULES: &[(&str, &str)] = &[
         UNSIZED_ONE_POD_NODE,
         "one-pod-per-node group without pod size",
     ),
+    (
+        NO_SYSTEM_NODES,
+        "no always-on untainted nodes for coredns and the autoscaler",
+    ),
 ];
+
+/// Taint key the coredns add-on and the Karpenter chart tolerate (the usual "system nodes"
+/// taint), so a group tainted only with it still hosts them.
+pub const CRITICAL_ADDONS_TAINT: &str = "CriticalAddonsOnly";
+/// coredns add-on replicas (EKS default) and Karpenter controller replicas (chart default,
+/// required anti-affinity per host): both want two nodes.
+pub const SYSTEM_REPLICAS: u32 = 2;
 
 /// AWS allows 50 tags per Auto Scaling group.
 pub const ASG_TAG_MAX: usize = 50;
@@ -455,6 +467,7 @@ pub fn lint(intent: &Intent, drafts: &[GroupDraft], plan: &Plan) -> Vec<Finding>
             "list your office / VPN ranges in endpoint.publicAccessCidrs, or turn public access off".into(),
         );
     }
+    system_nodes(intent, plan, &mut add);
     if plan.network.nat_gateway == "single" {
         add(
             SINGLE_NAT_GATEWAY,
@@ -465,6 +478,67 @@ pub fn lint(intent: &Intent, drafts: &[GroupDraft], plan: &Plan) -> Vec<Finding>
         );
     }
     out
+}
+
+/// EKSG022: coredns (an EKS add-on created after the node groups, which waits for its pods),
+/// cluster-autoscaler and the Karpenter controller need nodes that always exist and that they
+/// tolerate. Only managed and self-managed groups with `scaling.min >= 1` are always there
+/// (Karpenter launches nodes only for pending pods, and the controller refuses its own nodes);
+/// a NoSchedule / NoExecute taint other than CriticalAddonsOnly keeps those pods off.
+fn system_nodes(
+    intent: &Intent,
+    plan: &Plan,
+    add: &mut impl FnMut(&str, Severity, Option<&str>, String, String),
+) {
+    let hosts: Vec<&crate::plan::NodeGroupPlan> = plan
+        .node_groups
+        .iter()
+        .filter(|g| g.provisioner != Provisioner::Karpenter.as_str() && g.scaling.min >= 1)
+        .filter(|g| {
+            g.taints
+                .iter()
+                .all(|t| t.effect == "PreferNoSchedule" || t.key == CRITICAL_ADDONS_TAINT)
+        })
+        .collect();
+    let nodes: u32 = hosts.iter().map(|g| g.scaling.min).sum();
+    let mut consumers = vec!["coredns (2 replicas)"];
+    if intent.spec.autoscaling.karpenter {
+        consumers.push("the Karpenter controller (2 replicas, one per node)");
+    }
+    if intent.spec.autoscaling.cluster_autoscaler {
+        consumers.push("cluster-autoscaler");
+    }
+    let snippet = "add a group such as `- { name: system, instanceTypes: [m6i.large], scaling: { min: 2, desired: 2, max: 3 } }` (no taints; GPU and Neuron types get a taint)";
+    if hosts.is_empty() {
+        add(
+            NO_SYSTEM_NODES,
+            Severity::Error,
+            None,
+            format!(
+                "no managed or self-managed group is always on (scaling.min >= 1) and free of NoSchedule / NoExecute taints, so {} would have nowhere to run: the coredns add-on stays DEGRADED and terraform apply times out waiting for it",
+                consumers.join(", ")
+            ),
+            snippet.into(),
+        );
+    } else if nodes < SYSTEM_REPLICAS {
+        let names: Vec<&str> = hosts.iter().map(|g| g.name.as_str()).collect();
+        add(
+            NO_SYSTEM_NODES,
+            Severity::Warning,
+            None,
+            format!(
+                "only {nodes} always-on node ({}) for {}: both coredns replicas share it{}, so replacing that node interrupts cluster DNS",
+                names.join(", "),
+                consumers.join(", "),
+                if intent.spec.autoscaling.karpenter {
+                    " and the second Karpenter replica stays Pending"
+                } else {
+                    ""
+                }
+            ),
+            format!("set scaling.min: {SYSTEM_REPLICAS} on {}", names[0]),
+        );
+    }
 }
 
 /// The pod addresses a fixed maxPods exceeds under MAX_ENI, if it does.
