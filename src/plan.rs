@@ -180,6 +180,9 @@ pub struct NodeGroupPlan {
     pub memory_mib: u64,
     /// What the node offers pods (after kube-reserved, eviction and OS overhead).
     pub allocatable: Allocatable,
+    /// What the kubelet holds back for Kubernetes daemons on this group's nodes, as the node
+    /// will really configure it, and the setting eksgen renders to make it so.
+    pub kubelet_reserved: KubeletReserved,
     /// One-pod-per-node groups: the most the workload pod can request once the add-on
     /// daemonsets have theirs, so it cannot land elsewhere and still schedules here.
     pub one_pod_request: Option<PodRequest>,
@@ -251,11 +254,37 @@ pub struct IpAccounting {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Allocatable {
     pub cpu_millicores: u64,
     pub memory_mib: u64,
+    /// The arithmetic, for the group's tightest instance type.
+    pub reason: String,
+}
+
+/// kubelet `kubeReserved` of a group's nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KubeletReserved {
+    /// Memory reserved, MiB: 11 MiB per pod + 255 MiB, for `memoryPods` pods.
+    pub memory_mib: u64,
+    /// The pod count the memory reserve is computed from (the group's max pods when
+    /// `pinned`, else the count the node's bootstrap derives itself).
+    pub memory_pods: u32,
+    /// CPU reserved on the type that bounds allocatable CPU, millicores.
+    pub cpu_millicores: u64,
+    /// Ephemeral storage reserved (a Kubernetes quantity).
+    pub ephemeral_storage: String,
+    /// `true` when eksgen renders the value (`setting`), so the node cannot derive another.
+    pub pinned: bool,
+    /// Exactly the `kubeReserved` keys and quantities eksgen writes (empty when not pinned):
+    /// `memory` alone where the setting merges key by key over the node's own map, all three
+    /// where it replaces the map (AL2's `--kube-reserved` flag).
+    pub rendered: BTreeMap<String, String>,
+    /// The rendered setting that carries it (or why none can).
+    pub setting: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -97,7 +97,7 @@ spec:
       podsPerNode: 20
       labels: {workload: system}
       taints:
-        - {key: example.com/dedicated, value: system, effect: NoSchedule}
+        - {key: example.com/dedicated, value: system, effect: PreferNoSchedule}
     - name: burst
       provisioner: karpenter
       instanceTypes: [c6i.2xlarge]

@@ -38,6 +38,8 @@ fn intent_text(
         ["auto", "none", "[100.64.0.0/16]"][secondary],
         ["auto", "prefix-delegation", "secondary-ip"][mode],
     );
+    // Always-on untainted nodes for coredns (EKSG027); sized like the others below.
+    s.push_str("    - name: system\n      instanceTypes: [m6i.large]\n      scaling: {min: 1, desired: 1, max: 2}\n");
     for (i, g) in groups.iter().enumerate() {
         s.push_str(&format!(
             "    - name: g{i}\n      instanceTypes: [{}]\n      scaling: {{min: 0, desired: 0, max: {}}}\n",

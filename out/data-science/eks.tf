@@ -61,6 +61,8 @@ module "eks" {
     # max pods reach the kubelet via eks-ami: EKS injects 29 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
+    # kube-reserved memory 574 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 29 pods + 255 MiB = 574 MiB for max pods 29; unset, nodeadm sizes it from the default ENI count (29 on m6i.large) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 1930m CPU, 6903 MiB: m6i.large: 8192 MiB less 7.5% OS / hypervisor share = 7577 MiB, less kube-reserved 574 MiB and eviction threshold 100 MiB = 6903 MiB; 2 vCPU less kube-reserved 70m = 1930m
     "system" = {
       instance_types = [
         "m6i.large",
@@ -103,6 +105,22 @@ module "eks" {
         http_tokens                 = "required"
         http_put_response_hop_limit = 2
       }
+
+      # nodeadm NodeConfig, merged before the one EKS appends.
+      cloudinit_pre_nodeadm = [
+        {
+          content_type = "application/node.eks.aws"
+          content      = <<-EOT
+            apiVersion: node.eks.aws/v1alpha1
+            kind: NodeConfig
+            spec:
+              kubelet:
+                config:
+                  kubeReserved:
+                    "memory": "574Mi"
+          EOT
+        }
+      ]
     }
 
     # m6i.large: cheapest of m6i, r6i whose allocatable memory (6.7 GiB) holds a 4 GiB pod: $0.0960/h
@@ -110,6 +128,8 @@ module "eks" {
     # max pods reach the kubelet via eks-ami: EKS injects 29 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
+    # kube-reserved memory 574 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 29 pods + 255 MiB = 574 MiB for max pods 29; unset, nodeadm sizes it from the default ENI count (29 on m6i.large) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 1930m CPU, 6903 MiB: m6i.large: 8192 MiB less 7.5% OS / hypervisor share = 7577 MiB, less kube-reserved 574 MiB and eviction threshold 100 MiB = 6903 MiB; 2 vCPU less kube-reserved 70m = 1930m
     "notebook-4g" = {
       instance_types = [
         "m6i.large",
@@ -153,6 +173,22 @@ module "eks" {
         http_tokens                 = "required"
         http_put_response_hop_limit = 2
       }
+
+      # nodeadm NodeConfig, merged before the one EKS appends.
+      cloudinit_pre_nodeadm = [
+        {
+          content_type = "application/node.eks.aws"
+          content      = <<-EOT
+            apiVersion: node.eks.aws/v1alpha1
+            kind: NodeConfig
+            spec:
+              kubelet:
+                config:
+                  kubeReserved:
+                    "memory": "574Mi"
+          EOT
+        }
+      ]
     }
 
     # r6i.xlarge: cheapest of m6i, r6i whose allocatable memory (28.6 GiB) holds a 16 GiB pod: $0.2520/h
@@ -160,6 +196,8 @@ module "eks" {
     # max pods reach the kubelet via eks-ami: EKS injects 58 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
+    # kube-reserved memory 893 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 58 pods + 255 MiB = 893 MiB for max pods 58; unset, nodeadm sizes it from the default ENI count (58 on r6i.xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 3920m CPU, 29317 MiB: r6i.xlarge: 32768 MiB less 7.5% OS / hypervisor share = 30310 MiB, less kube-reserved 893 MiB and eviction threshold 100 MiB = 29317 MiB; 4 vCPU less kube-reserved 80m = 3920m
     "notebook-16g" = {
       instance_types = [
         "r6i.xlarge",
@@ -203,6 +241,22 @@ module "eks" {
         http_tokens                 = "required"
         http_put_response_hop_limit = 2
       }
+
+      # nodeadm NodeConfig, merged before the one EKS appends.
+      cloudinit_pre_nodeadm = [
+        {
+          content_type = "application/node.eks.aws"
+          content      = <<-EOT
+            apiVersion: node.eks.aws/v1alpha1
+            kind: NodeConfig
+            spec:
+              kubelet:
+                config:
+                  kubeReserved:
+                    "memory": "893Mi"
+          EOT
+        }
+      ]
     }
 
     # r6i.4xlarge: cheapest of m6i, r6i whose allocatable memory (116.9 GiB) holds a 64 GiB pod: $1.0080/h
@@ -210,6 +264,8 @@ module "eks" {
     # max pods reach the kubelet via eks-ami: EKS injects 110 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
+    # kube-reserved memory 1465 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 110 pods + 255 MiB = 1465 MiB for max pods 110; unset, nodeadm sizes it from the default ENI count (234 on r6i.4xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 15890m CPU, 119676 MiB: r6i.4xlarge: 131072 MiB less 7.5% OS / hypervisor share = 121241 MiB, less kube-reserved 1465 MiB and eviction threshold 100 MiB = 119676 MiB; 16 vCPU less kube-reserved 110m = 15890m
     "notebook-64g" = {
       instance_types = [
         "r6i.4xlarge",
@@ -253,6 +309,22 @@ module "eks" {
         http_tokens                 = "required"
         http_put_response_hop_limit = 2
       }
+
+      # nodeadm NodeConfig, merged before the one EKS appends.
+      cloudinit_pre_nodeadm = [
+        {
+          content_type = "application/node.eks.aws"
+          content      = <<-EOT
+            apiVersion: node.eks.aws/v1alpha1
+            kind: NodeConfig
+            spec:
+              kubelet:
+                config:
+                  kubeReserved:
+                    "memory": "1465Mi"
+          EOT
+        }
+      ]
     }
 
     # r6i.8xlarge: cheapest of m6i, r6i whose allocatable memory (233.9 GiB) holds a 128 GiB pod: $2.0160/h
@@ -260,6 +332,8 @@ module "eks" {
     # max pods reach the kubelet via eks-ami: EKS injects 234 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
+    # kube-reserved memory 2829 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 234 pods + 255 MiB = 2829 MiB for max pods 234; unset, nodeadm sizes it from the default ENI count (234 on r6i.8xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 31850m CPU, 239554 MiB: r6i.8xlarge: 262144 MiB less 7.5% OS / hypervisor share = 242483 MiB, less kube-reserved 2829 MiB and eviction threshold 100 MiB = 239554 MiB; 32 vCPU less kube-reserved 150m = 31850m
     "notebook-128g" = {
       instance_types = [
         "r6i.8xlarge",
@@ -303,6 +377,22 @@ module "eks" {
         http_tokens                 = "required"
         http_put_response_hop_limit = 2
       }
+
+      # nodeadm NodeConfig, merged before the one EKS appends.
+      cloudinit_pre_nodeadm = [
+        {
+          content_type = "application/node.eks.aws"
+          content      = <<-EOT
+            apiVersion: node.eks.aws/v1alpha1
+            kind: NodeConfig
+            spec:
+              kubelet:
+                config:
+                  kubeReserved:
+                    "memory": "2829Mi"
+          EOT
+        }
+      ]
     }
 
     # r6i.12xlarge: cheapest of m6i, r6i whose allocatable memory (352.3 GiB) holds a 256 GiB pod: $3.0240/h
@@ -310,6 +400,8 @@ module "eks" {
     # max pods reach the kubelet via eks-ami: EKS injects 234 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
+    # kube-reserved memory 2829 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 234 pods + 255 MiB = 2829 MiB for max pods 234; unset, nodeadm sizes it from the default ENI count (234 on r6i.12xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 47810m CPU, 360795 MiB: r6i.12xlarge: 393216 MiB less 7.5% OS / hypervisor share = 363724 MiB, less kube-reserved 2829 MiB and eviction threshold 100 MiB = 360795 MiB; 48 vCPU less kube-reserved 190m = 47810m
     "notebook-256g" = {
       instance_types = [
         "r6i.12xlarge",
@@ -353,6 +445,22 @@ module "eks" {
         http_tokens                 = "required"
         http_put_response_hop_limit = 2
       }
+
+      # nodeadm NodeConfig, merged before the one EKS appends.
+      cloudinit_pre_nodeadm = [
+        {
+          content_type = "application/node.eks.aws"
+          content      = <<-EOT
+            apiVersion: node.eks.aws/v1alpha1
+            kind: NodeConfig
+            spec:
+              kubelet:
+                config:
+                  kubeReserved:
+                    "memory": "2829Mi"
+          EOT
+        }
+      ]
     }
 
     # r6i.24xlarge: cheapest of m6i, r6i whose allocatable memory (707.4 GiB) holds a 512 GiB pod: $6.0480/h
@@ -360,6 +468,8 @@ module "eks" {
     # max pods reach the kubelet via eks-ami: EKS injects 250 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
+    # kube-reserved memory 3005 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 250 pods + 255 MiB = 3005 MiB for max pods 250; unset, nodeadm sizes it from the default ENI count (737 on r6i.24xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 95690m CPU, 724344 MiB: r6i.24xlarge: 786432 MiB less 7.5% OS / hypervisor share = 727449 MiB, less kube-reserved 3005 MiB and eviction threshold 100 MiB = 724344 MiB; 96 vCPU less kube-reserved 310m = 95690m
     "notebook-512g" = {
       instance_types = [
         "r6i.24xlarge",
@@ -403,6 +513,22 @@ module "eks" {
         http_tokens                 = "required"
         http_put_response_hop_limit = 2
       }
+
+      # nodeadm NodeConfig, merged before the one EKS appends.
+      cloudinit_pre_nodeadm = [
+        {
+          content_type = "application/node.eks.aws"
+          content      = <<-EOT
+            apiVersion: node.eks.aws/v1alpha1
+            kind: NodeConfig
+            spec:
+              kubelet:
+                config:
+                  kubeReserved:
+                    "memory": "3005Mi"
+          EOT
+        }
+      ]
     }
   }
 

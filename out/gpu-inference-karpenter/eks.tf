@@ -66,6 +66,8 @@ module "eks" {
     # max pods reach the kubelet via eks-ami: EKS injects 58 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
+    # kube-reserved memory 893 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 58 pods + 255 MiB = 893 MiB for max pods 58; unset, nodeadm sizes it from the default ENI count (58 on m6i.xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 3920m CPU, 14162 MiB: m6i.xlarge: 16384 MiB less 7.5% OS / hypervisor share = 15155 MiB, less kube-reserved 893 MiB and eviction threshold 100 MiB = 14162 MiB; 4 vCPU less kube-reserved 80m = 3920m
     "system" = {
       instance_types = [
         "m6i.xlarge",
@@ -108,6 +110,22 @@ module "eks" {
         http_tokens                 = "required"
         http_put_response_hop_limit = 2
       }
+
+      # nodeadm NodeConfig, merged before the one EKS appends.
+      cloudinit_pre_nodeadm = [
+        {
+          content_type = "application/node.eks.aws"
+          content      = <<-EOT
+            apiVersion: node.eks.aws/v1alpha1
+            kind: NodeConfig
+            spec:
+              kubelet:
+                config:
+                  kubeReserved:
+                    "memory": "893Mi"
+          EOT
+        }
+      ]
     }
   }
 

@@ -63,6 +63,8 @@ module "eks" {
     # max pods reach the kubelet via custom-ami: EKS would inject 58 on its own AMI (it ignores MAX_ENI, custom networking and prefix delegation), not 110; the group takes the same AMI by id from its public SSM parameter with module-owned bootstrap, so eksgen's value is what the kubelet gets
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
+    # kube-reserved memory 1465 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 110 pods + 255 MiB = 1465 MiB for max pods 110; unset, nodeadm sizes it from the default ENI count (58 on m6i.xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 3920m CPU, 13590 MiB: m6i.xlarge: 16384 MiB less 7.5% OS / hypervisor share = 15155 MiB, less kube-reserved 1465 MiB and eviction threshold 100 MiB = 13590 MiB; 4 vCPU less kube-reserved 80m = 3920m
     "system" = {
       instance_types = [
         "m6i.xlarge",
@@ -121,6 +123,8 @@ module "eks" {
               kubelet:
                 config:
                   maxPods: 110
+                  kubeReserved:
+                    "memory": "1465Mi"
           EOT
         }
       ]
@@ -131,6 +135,8 @@ module "eks" {
     # max pods reach the kubelet via custom-ami: EKS would inject 100 on its own AMI (it ignores MAX_ENI, custom networking and prefix delegation), not 250; the group takes the same AMI by id from its public SSM parameter with module-owned bootstrap, so eksgen's value is what the kubelet gets
     # AMI AL2023_x86_64_NVIDIA: AL2023 NVIDIA variant: driver, container toolkit and EFA host components; install the NVIDIA device plugin
     # zones: pinned in the intent
+    # kube-reserved memory 3005 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 250 pods + 255 MiB = 3005 MiB for max pods 250; unset, nodeadm sizes it from the default ENI count (100 on p5.48xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 191450m CPU, 1936760 MiB: p5.48xlarge: 2097152 MiB less 7.5% OS / hypervisor share = 1939865 MiB, less kube-reserved 3005 MiB and eviction threshold 100 MiB = 1936760 MiB; 192 vCPU less kube-reserved 550m = 191450m
     # image pulls: 12 GiB at the slower of the network (11921 MiB/s) and the root volume (600 MiB/s): at least 20.5 s per new node before decompression; 10 concurrent layer downloads (containerd default 3), 4 parallel image pulls and registry QPS 20 / burst 40 (kubelet defaults 5 / 10) keep both busy
     # containerd config version 3 (plugins 'io.containerd.cri.v1.images'): every AL2023 EKS AMI for Kubernetes 1.34 ships containerd 2
     "train" = {
@@ -206,6 +212,8 @@ module "eks" {
               kubelet:
                 config:
                   maxPods: 250
+                  kubeReserved:
+                    "memory": "3005Mi"
                   serializeImagePulls: false
                   maxParallelImagePulls: 4
                   registryPullQPS: 20

@@ -63,6 +63,8 @@ module "eks" {
     # max pods reach the kubelet via custom-ami: EKS would inject 29 on its own AMI (it ignores MAX_ENI, custom networking and prefix delegation), not 110; the group takes the same AMI by id from its public SSM parameter with module-owned bootstrap, so eksgen's value is what the kubelet gets
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
+    # kube-reserved memory 1465 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 110 pods + 255 MiB = 1465 MiB for max pods 110; unset, nodeadm sizes it from the default ENI count (29 on m6i.large) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
+    # allocatable 1930m CPU, 6012 MiB: m6i.large: 8192 MiB less 7.5% OS / hypervisor share = 7577 MiB, less kube-reserved 1465 MiB and eviction threshold 100 MiB = 6012 MiB; 2 vCPU less kube-reserved 70m = 1930m
     "system" = {
       instance_types = [
         "m6i.large",
@@ -122,6 +124,8 @@ module "eks" {
               kubelet:
                 config:
                   maxPods: 110
+                  kubeReserved:
+                    "memory": "1465Mi"
           EOT
         }
       ]

@@ -181,6 +181,9 @@ struct KarpenterView<'a> {
     max_pods: u32,
     max_pods_reason: &'a str,
     max_pods_delivery_reason: &'a str,
+    /// `spec.kubelet.kubeReserved` (the plan's `kubeletReserved.rendered`) and why.
+    kube_reserved: &'a BTreeMap<String, String>,
+    kube_reserved_reason: &'a str,
     custom_networking: bool,
     block_devices: Vec<BlockDeviceView>,
     root_volume_reason: &'a str,
@@ -293,6 +296,8 @@ impl<'a> KarpenterView<'a> {
             max_pods: g.max_pods,
             max_pods_reason: &g.max_pods_reason,
             max_pods_delivery_reason: &g.max_pods_delivery.reason,
+            kube_reserved: &g.kubelet_reserved.rendered,
+            kube_reserved_reason: &g.kubelet_reserved.reason,
             custom_networking: plan.network.custom_networking,
             block_devices,
             root_volume_reason: &rv.reason,
@@ -337,6 +342,8 @@ struct WorkloadView<'a> {
     /// The plan's one-pod-per-node request (allocatable less the add-on daemonsets).
     cpu_millicores: u64,
     memory_mib: u64,
+    /// How the node's allocatable (the request's base) comes about.
+    allocatable_reason: &'a str,
     resources: Vec<ExtendedResourceView>,
     zones: &'a [String],
     /// Several zones: emit the preferred same-zone podAffinity.
@@ -394,6 +401,7 @@ impl<'a> WorkloadView<'a> {
             pods_per_node: g.pods_per_node,
             cpu_millicores: g.one_pod_request.as_ref().map_or(0, |r| r.cpu_millicores),
             memory_mib: g.one_pod_request.as_ref().map_or(0, |r| r.memory_mib),
+            allocatable_reason: &g.allocatable.reason,
             resources,
             zones: &g.availability_zones,
             zone_affinity: g.availability_zones.len() > 1,

@@ -141,6 +141,14 @@ pub fn plan_text(plan: &Plan) -> String {
         line(&mut o, "node", node);
         line(
             &mut o,
+            "allocatable",
+            format!(
+                "{}; kube-reserved via {}: {}",
+                g.allocatable.reason, g.kubelet_reserved.setting, g.kubelet_reserved.reason
+            ),
+        );
+        line(
+            &mut o,
             "disk",
             format!(
                 "{} GiB {} ({} IOPS, {} MiB/s): {}",

@@ -38,6 +38,7 @@ pub const MANAGED_GROUP_QUOTA: &str = "EKSG023";
 pub const MANAGED_GROUP_NODE_QUOTA: &str = "EKSG024";
 pub const AUTO_SCALING_GROUP_QUOTA: &str = "EKSG025";
 pub const IPAMD_STOPS_EARLY: &str = "EKSG026";
+pub const NO_SYSTEM_NODES: &str = "EKSG027";
 
 /// Every rule id with a one-line summary (for `--help`, SARIF rules and docs).
 pub const RULES: &[(&str, &str)] = &[
@@ -126,7 +127,18 @@ pub const RULES: &[(&str, &str)] = &[
         IPAMD_STOPS_EARLY,
         "the CNI targets make ipamd stop allocating before the node's max pods",
     ),
+    (
+        NO_SYSTEM_NODES,
+        "no always-on untainted nodes for coredns and the autoscaler",
+    ),
 ];
+
+/// Taint key the coredns add-on and the Karpenter chart tolerate (the usual "system nodes"
+/// taint), so a group tainted only with it still hosts them.
+pub const CRITICAL_ADDONS_TAINT: &str = "CriticalAddonsOnly";
+/// coredns add-on replicas (EKS default) and Karpenter controller replicas (chart default,
+/// required anti-affinity per host): both want two nodes.
+pub const SYSTEM_REPLICAS: u32 = 2;
 
 /// AWS allows 50 tags per Auto Scaling group.
 pub const ASG_TAG_MAX: usize = 50;
@@ -538,6 +550,7 @@ pub fn lint(intent: &Intent, drafts: &[GroupDraft], plan: &Plan) -> Vec<Finding>
         );
     }
     quota_and_support_findings(intent, plan, &mut add);
+    system_nodes(intent, plan, &mut add);
     if plan.network.nat_gateway == "single" {
         add(
             SINGLE_NAT_GATEWAY,
@@ -626,6 +639,67 @@ fn quota_and_support_findings(
                 aws_limits::AUTO_SCALING_GROUPS_PER_REGION
             ),
             "request an increase in Service Quotas (Amazon EC2 Auto Scaling), or use Karpenter NodePools".into(),
+        );
+    }
+}
+
+/// EKSG027: coredns (an EKS add-on created after the node groups, which waits for its pods),
+/// cluster-autoscaler and the Karpenter controller need nodes that always exist and that they
+/// tolerate. Only managed and self-managed groups with `scaling.min >= 1` are always there
+/// (Karpenter launches nodes only for pending pods, and the controller refuses its own nodes);
+/// a NoSchedule / NoExecute taint other than CriticalAddonsOnly keeps those pods off.
+fn system_nodes(
+    intent: &Intent,
+    plan: &Plan,
+    add: &mut impl FnMut(&str, Severity, Option<&str>, String, String),
+) {
+    let hosts: Vec<&crate::plan::NodeGroupPlan> = plan
+        .node_groups
+        .iter()
+        .filter(|g| g.provisioner != Provisioner::Karpenter.as_str() && g.scaling.min >= 1)
+        .filter(|g| {
+            g.taints
+                .iter()
+                .all(|t| t.effect == "PreferNoSchedule" || t.key == CRITICAL_ADDONS_TAINT)
+        })
+        .collect();
+    let nodes: u32 = hosts.iter().map(|g| g.scaling.min).sum();
+    let mut consumers = vec!["coredns (2 replicas)"];
+    if intent.spec.autoscaling.karpenter {
+        consumers.push("the Karpenter controller (2 replicas, one per node)");
+    }
+    if intent.spec.autoscaling.cluster_autoscaler {
+        consumers.push("cluster-autoscaler");
+    }
+    let snippet = "add a group such as `- { name: system, instanceTypes: [m6i.large], scaling: { min: 2, desired: 2, max: 3 } }` (no taints; GPU and Neuron types get a taint)";
+    if hosts.is_empty() {
+        add(
+            NO_SYSTEM_NODES,
+            Severity::Error,
+            None,
+            format!(
+                "no managed or self-managed group is always on (scaling.min >= 1) and free of NoSchedule / NoExecute taints, so {} would have nowhere to run: the coredns add-on stays DEGRADED and terraform apply times out waiting for it",
+                consumers.join(", ")
+            ),
+            snippet.into(),
+        );
+    } else if nodes < SYSTEM_REPLICAS {
+        let names: Vec<&str> = hosts.iter().map(|g| g.name.as_str()).collect();
+        add(
+            NO_SYSTEM_NODES,
+            Severity::Warning,
+            None,
+            format!(
+                "only {nodes} always-on node ({}) for {}: both coredns replicas share it{}, so replacing that node interrupts cluster DNS",
+                names.join(", "),
+                consumers.join(", "),
+                if intent.spec.autoscaling.karpenter {
+                    " and the second Karpenter replica stays Pending"
+                } else {
+                    ""
+                }
+            ),
+            format!("set scaling.min: {SYSTEM_REPLICAS} on {}", names[0]),
         );
     }
 }

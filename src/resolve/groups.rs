@@ -11,20 +11,17 @@ use crate::intent::{
 };
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
-    Allocatable, AmiPlan, CniPlan, ImagePullPlan, IpAccounting, KarpenterPlan,
-    KarpenterVersionPlan, MaxPodsDelivery, MonthlyCost, NetworkInterfacePlan, NodeGroupPlan,
-    PodRequest, RootVolume, ScalingPlan, TaintPlan,
+    AmiPlan, CniPlan, ImagePullPlan, IpAccounting, KarpenterPlan, KarpenterVersionPlan,
+    MaxPodsDelivery, MonthlyCost, NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume,
+    ScalingPlan, TaintPlan,
 };
 
 use super::cni::{self, CniInputs};
 use super::ip_budget::{CniTargets, Held, addresses_held};
+use super::kubelet;
 
 /// Hours in the month used for costs (AWS pricing convention).
 pub const HOURS_PER_MONTH: f64 = 730.0;
-/// Share of instance memory the OS and hypervisor keep (Karpenter's VM_MEMORY_OVERHEAD_PERCENT).
-pub const VM_MEMORY_OVERHEAD: f64 = 0.075;
-/// kubelet hard eviction threshold for memory, MiB.
-pub const EVICTION_HARD_MIB: u64 = 100;
 /// Images at least this large get pull tuning and a faster root volume.
 pub const BIG_IMAGE_GIB: f64 = 1.0;
 /// CPU requests of the daemonsets on every node: kube-proxy 100m and aws-node 25m (EKS
@@ -164,7 +161,7 @@ fn cheapest_for_tier<'c>(
             },
         )
         .max_pods;
-        let usable = allocatable(t, mp).memory_mib;
+        let usable = kubelet::pinned_allocatable_memory(t, mp);
         let Some(price) = t.on_demand_usd_hour else {
             continue;
         };
@@ -198,33 +195,6 @@ fn cheapest_for_tier<'c>(
                 .unwrap_or_default()
         )),
     }
-}
-
-/// What a pod can request on a node: capacity minus OS overhead, kube-reserved and eviction.
-pub fn allocatable(t: &InstanceType, max_pods: u32) -> Allocatable {
-    let os = (t.memory_mib as f64 * VM_MEMORY_OVERHEAD).ceil() as u64;
-    // nodeadm / bootstrap.sh kube-reserved memory: 11 MiB per pod + 255 MiB.
-    let kube_reserved = 11 * u64::from(max_pods) + 255;
-    let memory = t
-        .memory_mib
-        .saturating_sub(os + kube_reserved + EVICTION_HARD_MIB);
-    Allocatable {
-        cpu_millicores: u64::from(t.vcpu) * 1000 - kube_reserved_cpu_millis(t.vcpu),
-        memory_mib: memory,
-    }
-}
-
-/// EKS AMI kube-reserved CPU: 6 % of the first core, 1 % of the second, 0.5 % of the next
-/// two, 0.25 % of the rest.
-fn kube_reserved_cpu_millis(vcpu: u32) -> u64 {
-    let cores = u64::from(vcpu);
-    let mut m = 60;
-    if cores > 1 {
-        m += 10;
-    }
-    m += 5 * cores.saturating_sub(2).min(2);
-    m += (cores.saturating_sub(4) * 25).div_ceil(10);
-    m.min(cores * 1000)
 }
 
 /// Sizing of every group under one custom-networking choice.
@@ -646,7 +616,12 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
             round1(100.0 * f64::from(pods) / held as f64)
         }
     };
-    let allocatable = allocatable(smallest, s.max_pods);
+    let (kubelet_reserved, allocatable) = kubelet::group_reserve(
+        spec.ami_family,
+        &max_pods_delivery.path,
+        &d.types,
+        s.max_pods,
+    );
 
     NodeGroupPlan {
         name: d.name.clone(),
@@ -699,14 +674,16 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         .into(),
         vcpu,
         memory_mib,
-        allocatable,
         one_pod_request: spec.one_pod_per_node.then(|| PodRequest {
             cpu_millicores: allocatable.cpu_millicores.saturating_sub(DAEMONSET_CPU_MILLIS),
             memory_mib: allocatable.memory_mib.saturating_sub(DAEMONSET_MEMORY_MIB),
             reason: format!(
-                "allocatable minus {DAEMONSET_CPU_MILLIS}m CPU and {DAEMONSET_MEMORY_MIB} MiB for the add-on daemonsets (kube-proxy, aws-node, pod identity agent): more than half the node, so the pod fits only here and still schedules"
+                "allocatable ({}m, {} MiB) minus {DAEMONSET_CPU_MILLIS}m CPU and {DAEMONSET_MEMORY_MIB} MiB for the add-on daemonsets (kube-proxy, aws-node, pod identity agent): more than half the node, so the pod fits only here and still schedules",
+                allocatable.cpu_millicores, allocatable.memory_mib
             ),
         }),
+        allocatable,
+        kubelet_reserved,
         network_bandwidth_mbps: min_of(|t| t.network_bandwidth_mbps),
         one_pod_per_node: spec.one_pod_per_node,
         root_volume,

@@ -12,6 +12,7 @@ pub mod findings;
 mod groups;
 pub mod ip_budget;
 pub mod ipamd;
+mod kubelet;
 pub mod subnets;
 
 use crate::catalog::Catalog;
@@ -24,7 +25,7 @@ use crate::plan::{
 };
 
 pub use cni::LARGE_CLUSTER_NODES;
-pub use groups::{GroupDraft, allocatable, expand_groups};
+pub use groups::{GroupDraft, expand_groups};
 
 /// Resolve a validated intent into a plan. Returns diagnostics (exit 2) for intents that
 /// validation accepted but whose numbers cannot work.

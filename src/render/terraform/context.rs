@@ -216,6 +216,9 @@ pub struct Volume {
 #[derive(Debug, Serialize)]
 pub struct NodeConfig {
     pub max_pods: Option<u32>,
+    /// `kubelet.config.kubeReserved` entries (the plan's `kubeletReserved.rendered`; the
+    /// group notes say why).
+    pub kube_reserved: Vec<Kv>,
     pub image_pull: Option<ImagePullPlan>,
     /// Extra kubelet flags (self-managed groups: labels and taints).
     pub flags: Vec<String>,
@@ -228,6 +231,8 @@ pub struct Bottlerocket {
     /// it; otherwise (EKS-owned bootstrap) the TOML opens the table itself.
     pub module_owned: bool,
     pub max_pods: Option<u32>,
+    /// `settings.kubernetes.kube-reserved` entries (the plan's `kubeletReserved.rendered`).
+    pub kube_reserved: Vec<Kv>,
     pub registry_qps: Option<u32>,
     pub registry_burst: Option<u32>,
     /// Quoted TOML keys and values.
@@ -495,6 +500,8 @@ fn group(
         None
     };
     let taints_flag = taints_flag(&g.taints);
+    let reserved = &g.kubelet_reserved;
+    let kube_reserved = kvs(reserved.rendered.iter());
 
     let mut node_config = None;
     let mut bottlerocket = None;
@@ -502,9 +509,14 @@ fn group(
     match family {
         "al2023" => {
             let flags: Vec<String> = labels_flag.into_iter().chain(taints_flag).collect();
-            if max_pods.is_some() || g.image_pull.is_some() || !flags.is_empty() {
+            if max_pods.is_some()
+                || g.image_pull.is_some()
+                || !flags.is_empty()
+                || !kube_reserved.is_empty()
+            {
                 node_config = Some(NodeConfig {
                     max_pods,
+                    kube_reserved: kvs(reserved.rendered.iter()),
                     image_pull: g.image_pull.clone(),
                     flags,
                 });
@@ -514,6 +526,7 @@ fn group(
             let settings = Bottlerocket {
                 module_owned,
                 max_pods,
+                kube_reserved: kvs(reserved.rendered.iter()),
                 registry_qps: g.image_pull.as_ref().map(|p| p.registry_pull_qps),
                 registry_burst: g.image_pull.as_ref().map(|p| p.registry_burst),
                 labels: if self_managed {
@@ -533,6 +546,7 @@ fn group(
             if settings.max_pods.is_some()
                 || settings.registry_qps.is_some()
                 || !settings.taints.is_empty()
+                || !settings.kube_reserved.is_empty()
             {
                 bottlerocket = Some(settings);
             }
@@ -545,6 +559,14 @@ fn group(
                 if let Some(p) = &g.image_pull {
                     kubelet.push(format!("--registry-qps={}", p.registry_pull_qps));
                     kubelet.push(format!("--registry-burst={}", p.registry_burst));
+                }
+                if !reserved.rendered.is_empty() {
+                    let pairs: Vec<String> = reserved
+                        .rendered
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    kubelet.push(format!("--kube-reserved={}", pairs.join(",")));
                 }
                 kubelet.extend(labels_flag);
                 kubelet.extend(taints_flag);
@@ -570,6 +592,14 @@ fn group(
         ),
         format!("AMI {}: {}", g.ami.ami_type, g.ami.reason),
         format!("zones: {}", g.availability_zones_reason),
+        format!(
+            "kube-reserved memory {} MiB via {}: {}",
+            reserved.memory_mib, reserved.setting, reserved.reason
+        ),
+        format!(
+            "allocatable {}m CPU, {} MiB: {}",
+            g.allocatable.cpu_millicores, g.allocatable.memory_mib, g.allocatable.reason
+        ),
     ];
     if let Some(p) = &g.image_pull {
         notes.push(format!("image pulls: {}", p.reason));
@@ -792,6 +822,7 @@ spec:
     vpcCidr: 10.0.0.0/16
     availabilityZones: [us-west-2a, us-west-2b]
   nodeGroups:
+    - { name: system, instanceTypes: [m6i.large], scaling: { min: 2, desired: 2, max: 3 } }
     - name: br
       provisioner: self-managed
       amiFamily: bottlerocket
