@@ -8,10 +8,10 @@
 //! [`Diagnostic`]s with key paths, like validation errors.
 
 pub mod cni;
-pub mod findings;
 mod groups;
 pub mod ip_budget;
 pub mod ipamd;
+pub mod rules;
 pub mod subnets;
 
 use crate::catalog::Catalog;
@@ -19,8 +19,7 @@ use crate::cidr::Ipv4Cidr;
 use crate::diagnostic::Diagnostic;
 use crate::intent::{Intent, NatGateway, SecondaryCidrs};
 use crate::plan::{
-    AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, Severity, SubnetPlan,
-    SubnetRole,
+    AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, SubnetPlan, SubnetRole,
 };
 
 pub use cni::LARGE_CLUSTER_NODES;
@@ -29,6 +28,24 @@ pub use groups::{GroupDraft, allocatable, expand_groups};
 /// Resolve a validated intent into a plan. Returns diagnostics (exit 2) for intents that
 /// validation accepted but whose numbers cannot work.
 pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
+    let (mut plan, drafts, shortfall) = resolve_parts(intent, catalog)?;
+    let mut findings = rules::lint(&rules::Ctx::new(intent, &drafts, &plan, shortfall.as_ref()));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.id.cmp(&b.id))
+            .then(a.node_group.cmp(&b.node_group))
+    });
+    plan.findings = findings;
+    Ok(plan)
+}
+
+/// The plan without findings, with what the rules read besides it: the groups before
+/// sizing and, when the subnets did not fit, the shortfall.
+pub(crate) fn resolve_parts(
+    intent: &Intent,
+    catalog: &Catalog,
+) -> Result<(Plan, Vec<GroupDraft>, Option<rules::Shortfall>), Vec<Diagnostic>> {
     let spec = &intent.spec;
     let net = &spec.network;
     let vpc: Ipv4Cidr = net.vpc_cidr.parse().map_err(|e: crate::cidr::CidrError| {
@@ -72,11 +89,11 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
         }
     }
 
-    let mut findings = Vec::new();
+    let mut shortfall = None;
     let (subnets, secondary) = match layout {
         Ok(l) => (l.subnets, l.secondary),
-        Err(shortfall) => {
-            findings.push(shortfall);
+        Err(short) => {
+            shortfall = Some(short);
             (Vec::new(), explicit_secondary.clone())
         }
     };
@@ -97,7 +114,7 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
         }
     });
 
-    let mut plan = Plan {
+    let plan = Plan {
         cluster: intent.metadata.name.clone(),
         region: spec.region.clone(),
         kubernetes_version: spec.kubernetes_version.0.clone(),
@@ -137,15 +154,7 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
         registry,
         findings: Vec::new(),
     };
-    findings.extend(findings::lint(intent, &drafts, &plan));
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.id.cmp(&b.id))
-            .then(a.node_group.cmp(&b.node_group))
-    });
-    plan.findings = findings;
-    Ok(plan)
+    Ok((plan, drafts, shortfall))
 }
 
 struct Layout {
@@ -153,14 +162,14 @@ struct Layout {
     secondary: Vec<Ipv4Cidr>,
 }
 
-/// Lay out subnets for one sizing attempt; `Err` is the shortfall finding.
+/// Lay out subnets for one sizing attempt; `Err` is the shortfall (finding EKSG003).
 fn lay_out(
     intent: &Intent,
     vpc: Ipv4Cidr,
     explicit_secondary: &[Ipv4Cidr],
     sized: &groups::Sizing,
     custom_networking: bool,
-) -> Result<Layout, crate::plan::Finding> {
+) -> Result<Layout, rules::Shortfall> {
     let azs = &intent.spec.network.availability_zones;
     let private_needs: Vec<u64> = azs.iter().map(|az| sized.node_subnet_need(az)).collect();
     let pod_needs: Vec<u64> = azs.iter().map(|az| sized.pod_subnet_need(az)).collect();
@@ -301,20 +310,11 @@ fn subnet_reason(need: u64, block: Ipv4Cidr, grown: bool, what: &str) -> String 
     r
 }
 
-fn shortfall_finding(
-    space: String,
-    needed: u64,
-    available: u64,
-    hint: String,
-) -> crate::plan::Finding {
-    crate::plan::Finding {
-        id: findings::SUBNET_TOO_SMALL.to_string(),
-        severity: Severity::Error,
-        node_group: None,
-        message: format!(
-            "{space} holds {available} addresses but the subnets need {needed} (power-of-two blocks, AWS's 5 reserved per subnet, update surge): short by {} addresses",
-            needed.saturating_sub(available)
-        ),
+fn shortfall_finding(space: String, needed: u64, available: u64, hint: String) -> rules::Shortfall {
+    rules::Shortfall {
+        space,
+        needed,
+        available,
         hint,
     }
 }
