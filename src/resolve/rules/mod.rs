@@ -225,11 +225,6 @@ impl<'a> Ctx<'a> {
     pub fn groups(&self) -> impl Iterator<Item = (&'a GroupDraft, &'a NodeGroupPlan)> {
         self.drafts.iter().zip(&self.plan.node_groups)
     }
-
-    /// The draft of the plan's group `name`.
-    pub fn draft_of(&self, name: &str) -> Option<&'a GroupDraft> {
-        self.drafts.iter().find(|d| d.name == name)
-    }
 }
 
 /// The address space that could not hold the subnets at max scale (finding EKSG003).
