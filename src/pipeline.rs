@@ -97,3 +97,49 @@ impl LoadedIntent {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EFA_OVER_TWO_ZONES: &str = "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: t
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  network:
+    vpcCidr: 10.0.0.0/16
+    availabilityZones: [us-west-2a, us-west-2b]
+  nodeGroups:
+    - name: system
+      instanceTypes: [m6i.large]
+      scaling: {min: 1, desired: 1, max: 2}
+    - name: train
+      instanceTypes: [p5.48xlarge]
+      efa: true
+      availabilityZones: [us-west-2a, us-west-2b]
+      scaling: {min: 0, desired: 0, max: 2}
+";
+
+    #[test]
+    fn error_findings_are_placed_from_the_one_parse() {
+        let loaded = LoadedIntent::from_text(
+            EFA_OVER_TWO_ZONES.to_string(),
+            "t.yaml".to_string(),
+            Catalog::embedded(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let err = loaded.findings_error().expect("EKSG005 is an error");
+        let d = &err.diagnostics[0];
+        assert_eq!(d.path, "spec.nodeGroups[1].availabilityZones");
+        assert_eq!(d.position, Some((18, 26)));
+        assert!(d.message.starts_with("EKSG005: EFA group spans"), "{d:?}");
+        assert!(
+            err.to_string()
+                .starts_with("t.yaml:18:26: spec.nodeGroups[1].availabilityZones: EKSG005"),
+            "{err}"
+        );
+    }
+}

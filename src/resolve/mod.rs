@@ -28,7 +28,11 @@ pub use groups::{GroupDraft, allocatable, expand_groups};
 /// Resolve a validated intent into a plan. Returns diagnostics (exit 2) for intents that
 /// validation accepted but whose numbers cannot work.
 pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
-    let (mut plan, drafts, shortfall) = resolve_parts(intent, catalog)?;
+    let Unlinted {
+        mut plan,
+        drafts,
+        shortfall,
+    } = resolve_parts(intent, catalog)?;
     let mut findings = rules::lint(&rules::Ctx::new(intent, &drafts, &plan, shortfall.as_ref()));
     findings.sort_by(|a, b| {
         b.severity
@@ -40,12 +44,20 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
     Ok(plan)
 }
 
-/// The plan without findings, with what the rules read besides it: the groups before
-/// sizing and, when the subnets did not fit, the shortfall.
+/// A plan before its findings, with what the rules read besides it.
+pub(crate) struct Unlinted {
+    pub plan: Plan,
+    /// The groups before sizing, one per plan group, in the same order.
+    pub drafts: Vec<GroupDraft>,
+    /// Why the subnets did not fit, when they did not.
+    pub shortfall: Option<rules::Shortfall>,
+}
+
+/// Everything but the findings.
 pub(crate) fn resolve_parts(
     intent: &Intent,
     catalog: &Catalog,
-) -> Result<(Plan, Vec<GroupDraft>, Option<rules::Shortfall>), Vec<Diagnostic>> {
+) -> Result<Unlinted, Vec<Diagnostic>> {
     let spec = &intent.spec;
     let net = &spec.network;
     let vpc: Ipv4Cidr = net.vpc_cidr.parse().map_err(|e: crate::cidr::CidrError| {
@@ -154,7 +166,11 @@ pub(crate) fn resolve_parts(
         registry,
         findings: Vec::new(),
     };
-    Ok((plan, drafts, shortfall))
+    Ok(Unlinted {
+        plan,
+        drafts,
+        shortfall,
+    })
 }
 
 struct Layout {

@@ -94,6 +94,7 @@ pub fn cluster_wide_ip_floor(ctx: &Ctx) -> Vec<Hit> {
 }
 
 /// EKSG026. Hold every group against the ipamd model: pods arrive one by one up to max pods.
+/// Reported for the group, placed at the CNI settings that cause it.
 pub fn ipamd_stops_early(ctx: &Ctx) -> Vec<Hit> {
     let targets = ctx.targets;
     let floor = targets.minimum_ip_target.unwrap_or(0);
@@ -119,9 +120,8 @@ pub fn ipamd_stops_early(ctx: &Ctx) -> Vec<Hit> {
         } else {
             "the warm targets leave no free address when the pool is used up".to_string()
         };
-        out.push(Hit {
-            path: CNI_PATH.to_string(),
-            ..Hit::group(
+        out.push(
+            Hit::group(
                 if planned { Severity::Error } else { Severity::Warning },
                 d,
                 "",
@@ -133,7 +133,8 @@ pub fn ipamd_stops_early(ctx: &Ctx) -> Vec<Hit> {
                 ),
                 "set warmIpTarget to 1 or more next to minimumIpTarget, or remove the CNI targets from the intent and let eksgen choose",
             )
-        });
+            .at(CNI_PATH),
+        );
     }
     out
 }

@@ -285,6 +285,15 @@ impl Hit {
             hint: hint.into(),
         }
     }
+
+    /// The same finding placed at `path` instead: a group's finding whose cause and fix
+    /// lie elsewhere in the intent.
+    pub fn at(self, path: &str) -> Hit {
+        Hit {
+            path: path.to_string(),
+            ..self
+        }
+    }
 }
 
 /// Run every rule.

@@ -36,9 +36,14 @@ pub fn hits(check: fn(&Ctx) -> Vec<Hit>, text: &str) -> Vec<Hit> {
     let catalog = Catalog::embedded();
     let intent = crate::intent::parse_and_validate(text, "t.yaml", catalog)
         .unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let (plan, drafts, shortfall) =
+    let parts =
         crate::resolve::resolve_parts(&intent, catalog).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
-    check(&Ctx::new(&intent, &drafts, &plan, shortfall.as_ref()))
+    check(&Ctx::new(
+        &intent,
+        &parts.drafts,
+        &parts.plan,
+        parts.shortfall.as_ref(),
+    ))
 }
 
 fn rule_ids() -> Vec<&'static str> {
