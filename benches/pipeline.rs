@@ -41,7 +41,7 @@ fn intent_text(groups: usize) -> String {
     s
 }
 
-fn intent(groups: usize) -> eksgen::intent::Intent {
+fn intent(groups: usize) -> eksgen::intent::ValidIntent {
     eksgen::intent::parse_and_validate(&intent_text(groups), "bench", Catalog::embedded())
         .unwrap_or_else(|e| panic!("{groups} groups: {e}"))
 }

@@ -412,6 +412,9 @@ pub struct Finding {
     pub id: String,
     pub severity: Severity,
     pub node_group: Option<String>,
+    /// Key path in the intent of what the finding is about (`spec.nodeGroups[2]`,
+    /// `spec.network`), so every finding can be placed at a line and column.
+    pub path: String,
     pub message: String,
     pub hint: String,
 }

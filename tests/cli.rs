@@ -191,6 +191,38 @@ fn pods_per_node_above_max_pods_is_an_input_error() {
     assert!(err.contains("e.yaml:15:20: spec.nodeGroups[0].podsPerNode: podsPerNode 500 is above the group's max pods 110"), "{err}");
 }
 
+/// Every SARIF result's rule is in the driver's rule list (EKSG021 once was not).
+#[test]
+fn sarif_defines_every_rule_it_reports() {
+    let d = tmp();
+    let preset = include_str!("../presets/gpu-inference-karpenter.yaml");
+    let always_on = preset.replace("min: 0, desired: 0", "min: 1, desired: 1");
+    assert_ne!(always_on, preset);
+    write(d.path(), "k.yaml", &always_on);
+    let out = eksgen(&["lint", "-f", "k.yaml", "--format", "sarif"], d.path());
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let results = run["results"].as_array().unwrap();
+    assert!(
+        results.iter().any(|r| r["ruleId"] == "EKSG021"),
+        "{results:?}"
+    );
+    for r in results {
+        let id = r["ruleId"].as_str().unwrap();
+        assert!(rules.contains(&id), "{id} has no rule in the driver");
+        assert!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"].is_u64(),
+            "{r}"
+        );
+    }
+}
+
 #[test]
 fn lint_exit_codes_and_formats() {
     let d = tmp();
@@ -209,16 +241,39 @@ fn lint_exit_codes_and_formats() {
     );
     let out = eksgen(&["lint", "-f", "w.yaml"], d.path());
     assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stdout).contains("EKSG007"));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("EKSG007"), "{stdout}");
+    // Each finding names the place it is about: file, line, column and key path.
+    assert!(
+        stdout.contains("      at: w.yaml:16:26 (spec.nodeGroups[0].availabilityZones)\n"),
+        "{stdout}"
+    );
     let out = eksgen(&["lint", "-f", "w.yaml", "--deny-warnings"], d.path());
     assert_eq!(out.status.code(), Some(1));
     let out = eksgen(&["lint", "-f", "w.yaml", "--format", "sarif"], d.path());
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
-    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "EKSG007");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "EKSG007");
+    let location = &result["locations"][0];
+    assert_eq!(
+        location["physicalLocation"]["artifactLocation"]["uri"],
+        "w.yaml"
+    );
+    assert_eq!(location["physicalLocation"]["region"]["startLine"], 16);
+    assert_eq!(location["physicalLocation"]["region"]["startColumn"], 26);
+    assert_eq!(
+        location["logicalLocations"][0]["fullyQualifiedName"],
+        "spec.nodeGroups[0].availabilityZones"
+    );
     let out = eksgen(&["lint", "-f", "w.yaml", "--format", "json"], d.path());
     let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(findings[0]["id"], "EKSG007");
+    assert_eq!(findings[0]["path"], "spec.nodeGroups[0].availabilityZones");
+    assert_eq!(
+        (&findings[0]["line"], &findings[0]["column"]),
+        (&16.into(), &26.into())
+    );
     // An error finding: exit 1 from lint, exit 2 from plan.
     write(
         d.path(),

@@ -7,6 +7,7 @@
 //! every rendered `.tf` file parses as HCL, every `.tftpl` as an HCL template and every
 //! `.yaml` file as YAML. A violation panics, which is what the fuzzer reports.
 
+use eksgen::pipeline::LoadedIntent;
 use eksgen::render::Rendered;
 
 /// Name the fuzz input goes by in messages and headers.
@@ -32,22 +33,36 @@ pub fn check(data: &[u8]) -> Reached {
         assert!(!e.to_string().is_empty());
         return Reached::ParseError;
     }
-    let plan = match eksgen::pipeline::plan_from_text(text, ORIGIN) {
-        Ok(plan) => plan,
+    let catalog = eksgen::catalog::Catalog::embedded();
+    let loaded = match LoadedIntent::from_text(text.to_string(), ORIGIN.to_string(), catalog) {
+        Ok(loaded) => loaded,
         Err(e) => {
             assert!(!e.to_string().is_empty());
             return Reached::InvalidIntent;
         }
     };
+    let plan = &loaded.plan;
+    // Every finding is placed in the text it came from.
+    for f in &plan.findings {
+        assert!(
+            loaded.position(&f.path).is_some(),
+            "{} at {} has no place in the text",
+            f.id,
+            f.path
+        );
+    }
     // Every report of the plan is produced without panicking.
-    let _ = eksgen::report::plan_text(&plan);
-    let _ = eksgen::report::findings_sarif(&plan.findings, ORIGIN);
+    let locate = |path: &str| loaded.position(path);
+    let _ = eksgen::report::plan_text(plan);
+    let _ = eksgen::report::findings_text(&plan.findings, ORIGIN, locate);
+    let _ = eksgen::report::findings_sarif(&plan.findings, ORIGIN, locate);
+    let _ = loaded.findings_error().map(|e| e.to_string());
     let _ = plan.numbers();
-    serde_json::to_string(&plan).expect("the plan serializes to JSON");
+    serde_json::to_string(plan).expect("the plan serializes to JSON");
     if plan.has_errors() {
         return Reached::PlanWithErrors;
     }
-    let rendered = eksgen::render::render(&plan, ORIGIN)
+    let rendered = eksgen::render::render(plan, ORIGIN)
         .unwrap_or_else(|e| panic!("a plan without error findings failed to render: {e}"));
     check_rendered(&rendered);
     Reached::Rendered

@@ -3,7 +3,6 @@
 use crate::catalog::Catalog;
 use crate::cli::{LintArgs, LintFormat, PlanArgs, PlanFormat};
 use crate::error::{AppError, Exit, Outcome};
-use crate::pipeline::LoadedIntent;
 use crate::plan::Severity;
 use crate::{report, to_json_pretty};
 
@@ -30,12 +29,13 @@ pub(super) fn plan(args: &PlanArgs, catalog: &Catalog) -> Result<Outcome, AppErr
 }
 
 pub(super) fn lint(args: &LintArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let LoadedIntent { plan, origin, .. } = load_intent(&args.intent, catalog)?;
-    let findings = &plan.findings;
+    let loaded = load_intent(&args.intent, catalog)?;
+    let findings = &loaded.plan.findings;
+    let locate = |path: &str| loaded.position(path);
     let stdout = match args.format {
-        LintFormat::Text => report::findings_text(findings),
-        LintFormat::Json => report::findings_json(findings),
-        LintFormat::Sarif => report::findings_sarif(findings, &origin),
+        LintFormat::Text => report::findings_text(findings, &loaded.origin, locate),
+        LintFormat::Json => report::findings_json(findings, locate),
+        LintFormat::Sarif => report::findings_sarif(findings, &loaded.origin, locate),
     };
     let failing = findings.iter().any(|f| {
         f.severity == Severity::Error || (args.deny_warnings && f.severity == Severity::Warning)

@@ -20,7 +20,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 pub use locate::LocationIndex;
-pub use parse::{MAX_INTENT_BYTES, parse, parse_and_validate};
+pub use parse::{MAX_INTENT_BYTES, ValidIntent, parse, parse_and_validate};
 pub use schema::json_schema;
 pub use validate::{
     CIDR_BLOCKS_PER_VPC, MAX_GROUP_NAME, expanded_names, is_cluster_name, is_region, label_key,

@@ -72,16 +72,44 @@ pub fn parse(text: &str, origin: &str) -> Result<(Intent, LocationIndex), Intent
     Ok((intent, index))
 }
 
+/// An intent that parsed and passed validation, with the location index of its text:
+/// what comes later (resolve problems, findings) is placed in the text through this index,
+/// without parsing again. Derefs to the [`Intent`].
+#[derive(Debug, Clone)]
+pub struct ValidIntent {
+    intent: Intent,
+    index: LocationIndex,
+}
+
+impl ValidIntent {
+    /// Where each key path of the intent is written.
+    pub fn index(&self) -> &LocationIndex {
+        &self.index
+    }
+
+    pub fn into_parts(self) -> (Intent, LocationIndex) {
+        (self.intent, self.index)
+    }
+}
+
+impl std::ops::Deref for ValidIntent {
+    type Target = Intent;
+
+    fn deref(&self) -> &Intent {
+        &self.intent
+    }
+}
+
 /// Parse, then validate against the catalog; all problems at once.
 pub fn parse_and_validate(
     text: &str,
     origin: &str,
     catalog: &Catalog,
-) -> Result<Intent, IntentError> {
+) -> Result<ValidIntent, IntentError> {
     let (intent, index) = parse(text, origin)?;
     let mut diagnostics = super::validate(&intent, catalog);
     if diagnostics.is_empty() {
-        return Ok(intent);
+        return Ok(ValidIntent { intent, index });
     }
     for d in &mut diagnostics {
         if d.position.is_none() {

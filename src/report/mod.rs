@@ -13,7 +13,7 @@ use crate::catalog::InstanceType;
 use crate::catalog::overlay::CatalogInUse;
 use crate::max_pods::MaxPods;
 use crate::plan::{Finding, Plan, Severity};
-use crate::resolve::findings::RULES;
+use crate::resolve::rules::RULES;
 use crate::to_json_pretty;
 
 /// The plan for people: one section per concern, every number with its reason.
@@ -205,11 +205,33 @@ fn finding_text(f: &Finding) -> String {
     )
 }
 
-pub fn findings_text(findings: &[Finding]) -> String {
+/// `eksgen lint`: each finding with the place it is about, `origin:line:col (key path)`,
+/// then the counts. `locate` maps a key path to its line and column in the intent.
+pub fn findings_text(
+    findings: &[Finding],
+    origin: &str,
+    locate: impl Fn(&str) -> Option<(usize, usize)>,
+) -> String {
     if findings.is_empty() {
         return "no findings\n".to_string();
     }
-    let mut o: String = findings.iter().map(finding_text).collect();
+    let mut o = String::new();
+    for f in findings {
+        let place = match locate(&f.path) {
+            Some((line, col)) => format!("{origin}:{line}:{col}"),
+            None => origin.to_string(),
+        };
+        let _ = writeln!(
+            o,
+            "  {} {} [{}] {}\n      at: {place} ({})\n      hint: {}",
+            f.severity.as_str(),
+            f.id,
+            f.node_group.as_deref().unwrap_or("cluster"),
+            f.message,
+            f.path,
+            f.hint
+        );
+    }
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let _ = writeln!(
         o,
@@ -221,24 +243,76 @@ pub fn findings_text(findings: &[Finding]) -> String {
     o
 }
 
-pub fn findings_json(findings: &[Finding]) -> String {
-    to_json_pretty(findings)
+/// A finding with the 1-based line and column of its key path, for `lint --format json`.
+#[derive(serde::Serialize)]
+struct PlacedFinding<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
 }
 
-/// SARIF 2.1.0 with one rule per finding id; results point at the intent file.
-pub fn findings_sarif(findings: &[Finding], intent_uri: &str) -> String {
+/// `eksgen lint --format json`: the plan's findings, each with `line` and `column`.
+pub fn findings_json(
+    findings: &[Finding],
+    locate: impl Fn(&str) -> Option<(usize, usize)>,
+) -> String {
+    let placed: Vec<PlacedFinding> = findings
+        .iter()
+        .map(|f| {
+            let position = locate(&f.path);
+            PlacedFinding {
+                finding: f,
+                line: position.map(|p| p.0),
+                column: position.map(|p| p.1),
+            }
+        })
+        .collect();
+    to_json_pretty(&placed)
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// SARIF 2.1.0 with every rule of [`RULES`]; results point at the line and column of their
+/// key path in the intent file, and name the key path as a logical location.
+pub fn findings_sarif(
+    findings: &[Finding],
+    intent_uri: &str,
+    locate: impl Fn(&str) -> Option<(usize, usize)>,
+) -> String {
     let rules: Vec<_> = RULES
         .iter()
-        .map(|(id, summary)| json!({ "id": id, "shortDescription": { "text": summary } }))
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": { "text": r.summary },
+                "defaultConfiguration": { "level": sarif_level(r.severities[0]) },
+            })
+        })
         .collect();
     let results: Vec<_> = findings
         .iter()
         .map(|f| {
+            let mut physical = json!({ "artifactLocation": { "uri": intent_uri } });
+            if let Some((line, column)) = locate(&f.path) {
+                physical["region"] = json!({ "startLine": line, "startColumn": column });
+            }
             json!({
                 "ruleId": f.id,
-                "level": match f.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Info => "note" },
+                "level": sarif_level(f.severity),
                 "message": { "text": format!("{}{} Hint: {}", f.node_group.as_ref().map(|g| format!("[{g}] ")).unwrap_or_default(), f.message, f.hint) },
-                "locations": [ { "physicalLocation": { "artifactLocation": { "uri": intent_uri } } } ],
+                "locations": [ {
+                    "physicalLocation": physical,
+                    "logicalLocations": [ { "fullyQualifiedName": f.path, "kind": "member" } ],
+                } ],
             })
         })
         .collect();

@@ -8,11 +8,11 @@
 //! [`Diagnostic`]s with key paths, like validation errors.
 
 pub mod cni;
-pub mod findings;
 mod groups;
 pub mod ip_budget;
 pub mod ipamd;
 mod kubelet;
+pub mod rules;
 pub mod subnets;
 
 use crate::catalog::Catalog;
@@ -20,8 +20,7 @@ use crate::cidr::Ipv4Cidr;
 use crate::diagnostic::Diagnostic;
 use crate::intent::{Intent, NatGateway, SecondaryCidrs};
 use crate::plan::{
-    AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, Severity, SubnetPlan,
-    SubnetRole,
+    AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, SubnetPlan, SubnetRole,
 };
 
 pub use cni::LARGE_CLUSTER_NODES;
@@ -30,6 +29,36 @@ pub use groups::{GroupDraft, expand_groups};
 /// Resolve a validated intent into a plan. Returns diagnostics (exit 2) for intents that
 /// validation accepted but whose numbers cannot work.
 pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
+    let Unlinted {
+        mut plan,
+        drafts,
+        shortfall,
+    } = resolve_parts(intent, catalog)?;
+    let mut findings = rules::lint(&rules::Ctx::new(intent, &drafts, &plan, shortfall.as_ref()));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.id.cmp(&b.id))
+            .then(a.node_group.cmp(&b.node_group))
+    });
+    plan.findings = findings;
+    Ok(plan)
+}
+
+/// A plan before its findings, with what the rules read besides it.
+pub(crate) struct Unlinted {
+    pub plan: Plan,
+    /// The groups before sizing, one per plan group, in the same order.
+    pub drafts: Vec<GroupDraft>,
+    /// Why the subnets did not fit, when they did not.
+    pub shortfall: Option<rules::Shortfall>,
+}
+
+/// Everything but the findings.
+pub(crate) fn resolve_parts(
+    intent: &Intent,
+    catalog: &Catalog,
+) -> Result<Unlinted, Vec<Diagnostic>> {
     let spec = &intent.spec;
     let net = &spec.network;
     let vpc: Ipv4Cidr = net.vpc_cidr.parse().map_err(|e: crate::cidr::CidrError| {
@@ -73,11 +102,11 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
         }
     }
 
-    let mut findings = Vec::new();
+    let mut shortfall = None;
     let (subnets, secondary) = match layout {
         Ok(l) => (l.subnets, l.secondary),
-        Err(shortfall) => {
-            findings.push(shortfall);
+        Err(short) => {
+            shortfall = Some(short);
             (Vec::new(), explicit_secondary.clone())
         }
     };
@@ -98,7 +127,7 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
         }
     });
 
-    let mut plan = Plan {
+    let plan = Plan {
         cluster: intent.metadata.name.clone(),
         region: spec.region.clone(),
         kubernetes_version: spec.kubernetes_version.0.clone(),
@@ -139,15 +168,11 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
         registry,
         findings: Vec::new(),
     };
-    findings.extend(findings::lint(intent, &drafts, &plan));
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.id.cmp(&b.id))
-            .then(a.node_group.cmp(&b.node_group))
-    });
-    plan.findings = findings;
-    Ok(plan)
+    Ok(Unlinted {
+        plan,
+        drafts,
+        shortfall,
+    })
 }
 
 struct Layout {
@@ -155,14 +180,14 @@ struct Layout {
     secondary: Vec<Ipv4Cidr>,
 }
 
-/// Lay out subnets for one sizing attempt; `Err` is the shortfall finding.
+/// Lay out subnets for one sizing attempt; `Err` is the shortfall (finding EKSG003).
 fn lay_out(
     intent: &Intent,
     vpc: Ipv4Cidr,
     explicit_secondary: &[Ipv4Cidr],
     sized: &groups::Sizing,
     custom_networking: bool,
-) -> Result<Layout, crate::plan::Finding> {
+) -> Result<Layout, rules::Shortfall> {
     let azs = &intent.spec.network.availability_zones;
     let private_needs: Vec<u64> = azs.iter().map(|az| sized.node_subnet_need(az)).collect();
     let pod_needs: Vec<u64> = azs.iter().map(|az| sized.pod_subnet_need(az)).collect();
@@ -303,20 +328,11 @@ fn subnet_reason(need: u64, block: Ipv4Cidr, grown: bool, what: &str) -> String 
     r
 }
 
-fn shortfall_finding(
-    space: String,
-    needed: u64,
-    available: u64,
-    hint: String,
-) -> crate::plan::Finding {
-    crate::plan::Finding {
-        id: findings::SUBNET_TOO_SMALL.to_string(),
-        severity: Severity::Error,
-        node_group: None,
-        message: format!(
-            "{space} holds {available} addresses but the subnets need {needed} (power-of-two blocks, AWS's 5 reserved per subnet, update surge): short by {} addresses",
-            needed.saturating_sub(available)
-        ),
+fn shortfall_finding(space: String, needed: u64, available: u64, hint: String) -> rules::Shortfall {
+    rules::Shortfall {
+        space,
+        needed,
+        available,
         hint,
     }
 }

@@ -1,0 +1,341 @@
+//! Rules about the nodes of a group: AMI, instance size for one-pod-per-node work, image
+//! pulls and Karpenter's view of `scaling.min`.
+
+use crate::intent::{AmiFamily, Provisioner};
+use crate::plan::Severity;
+use crate::resolve::groups::GroupDraft;
+
+use super::{Ctx, Hit};
+
+/// EKSG004.
+pub fn accelerator_ami(ctx: &Ctx) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for (d, g) in ctx.groups() {
+        if g.gpus_per_node + g.accelerators_per_node == 0 {
+            continue;
+        }
+        if d.spec.ami_family == AmiFamily::Al2 {
+            out.push(Hit::group(
+                Severity::Warning,
+                d,
+                "amiFamily",
+                format!(
+                    "{} uses the AL2 GPU AMI ({}), which gets no new drivers",
+                    g.instance_types.join(", "),
+                    g.ami.ami_type
+                ),
+                "use `amiFamily: al2023` (NVIDIA / Neuron variants) or `bottlerocket`",
+            ));
+        } else if d.spec.ami_family == AmiFamily::Bottlerocket && g.ami.variant == "neuron" {
+            out.push(Hit::group(
+                Severity::Warning,
+                d,
+                "amiFamily",
+                format!("Neuron devices on {} need the Neuron device plugin, which Bottlerocket does not include", g.ami.ami_type),
+                "install the Neuron device plugin (see the rendered device-plugin notes) or use `amiFamily: al2023` (Neuron variant)",
+            ));
+        }
+    }
+    out
+}
+
+/// EKSG008. An error from the first Kubernetes version without AL2 AMIs.
+pub fn al2_end_of_life(ctx: &Ctx) -> Vec<Hit> {
+    let too_new = ctx
+        .intent
+        .spec
+        .kubernetes_version
+        .parts()
+        .is_some_and(|(_, minor)| minor >= 33);
+    ctx.groups()
+        .filter(|(d, _)| d.spec.ami_family == AmiFamily::Al2)
+        .map(|(d, _)| {
+            Hit::group(
+                if too_new {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                d,
+                "amiFamily",
+                if too_new {
+                    format!(
+                        "EKS publishes no AL2 AMIs for Kubernetes {}; 1.32 was the last",
+                        ctx.plan.kubernetes_version
+                    )
+                } else {
+                    "AL2 EKS AMIs stopped on 2025-11-26: no security fixes".to_string()
+                },
+                "use `amiFamily: al2023` (or bottlerocket)",
+            )
+        })
+        .collect()
+}
+
+/// What the intent says one pod of a one-pod-per-node group needs: memory (MiB) from its
+/// tier or `podResources`, and CPU (vCPU).
+fn pod_need(d: &GroupDraft) -> (Option<f64>, Option<f64>) {
+    let spec = &d.spec;
+    let need_mib = d.tier_gib.map(|t| f64::from(t) * 1024.0).or_else(|| {
+        spec.pod_resources
+            .and_then(|r| r.memory_gi_b)
+            .map(|m| m * 1024.0)
+    });
+    let need_cpu = spec.pod_resources.and_then(|r| r.cpu);
+    (need_mib, need_cpu)
+}
+
+/// EKSG020.
+pub fn unsized_one_pod_node(ctx: &Ctx) -> Vec<Hit> {
+    ctx.groups()
+        .filter(|(d, g)| g.one_pod_per_node && pod_need(d) == (None, None))
+        .map(|(d, _)| {
+            Hit::group(
+                Severity::Info,
+                d,
+                "onePodPerNode",
+                "one pod per node, but the intent does not say how big the pod is",
+                "add podResources (cpu, memoryGiB) or memoryTiersGiB so eksgen can check the instance size",
+            )
+        })
+        .collect()
+}
+
+/// EKSG009. The pod's larger share of allocatable memory or CPU is under half.
+pub fn oversized_one_pod_node(ctx: &Ctx) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for (d, g) in ctx.groups().filter(|(_, g)| g.one_pod_per_node) {
+        let (need_mib, need_cpu) = pod_need(d);
+        if need_mib.or(need_cpu).is_none() {
+            continue;
+        }
+        let alloc_mib = g.allocatable.memory_mib as f64;
+        let mem_share = need_mib.map(|m| m / alloc_mib);
+        let cpu_share = need_cpu.map(|c| c * 1000.0 / g.allocatable.cpu_millicores as f64);
+        let used = mem_share
+            .into_iter()
+            .chain(cpu_share)
+            .fold(0.0_f64, f64::max);
+        if used < 0.5 {
+            let waste = g.hourly_cost_usd.map(|p| p * (1.0 - used) * 730.0);
+            out.push(Hit::group(
+                Severity::Warning,
+                d,
+                "instanceTypes",
+                format!(
+                    "the pod uses {:.0}% of a {} ({} vCPU, {:.0} GiB allocatable){}",
+                    used * 100.0,
+                    g.instance_types[0],
+                    g.vcpu,
+                    alloc_mib / 1024.0,
+                    waste
+                        .map(|w| format!(": about ${w:.0} per node-month pays for idle capacity"))
+                        .unwrap_or_default()
+                ),
+                "use memoryTiersGiB (or a smaller type) so each pod lands on a node sized for it",
+            ));
+        }
+    }
+    out
+}
+
+/// EKSG014.
+pub fn slow_image_pull(ctx: &Ctx) -> Vec<Hit> {
+    ctx.groups()
+        .filter_map(|(d, g)| {
+            let pull = g.image_pull.as_ref()?;
+            (pull.estimated_pull_seconds > 120.0).then(|| {
+                Hit::group(
+                    Severity::Warning,
+                    d,
+                    "",
+                    format!("each new node spends at least {:.0} s pulling the {} GiB image", pull.estimated_pull_seconds, pull.image_size_gib),
+                    "pre-load images on a Bottlerocket data-volume snapshot, or enable SOCI parallel pull; keep images in the cluster region",
+                )
+            })
+        })
+        .collect()
+}
+
+/// EKSG021.
+pub fn karpenter_min_ignored(ctx: &Ctx) -> Vec<Hit> {
+    ctx.groups()
+        .filter(|(d, g)| d.spec.provisioner == Provisioner::Karpenter && g.scaling.min > 0)
+        .map(|(d, g)| {
+            Hit::group(
+                Severity::Info,
+                d,
+                "scaling.min",
+                format!(
+                    "scaling.min {} is not enforced: Karpenter launches nodes only for pending pods",
+                    g.scaling.min
+                ),
+                "keep warm capacity with a low-priority placeholder Deployment, or a managed group",
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{hits, intent, intent_with};
+    use super::*;
+
+    const WIDE: &str = "    secondaryCidrs: auto\n";
+
+    #[test]
+    fn accelerators_on_al2_and_neuron_on_bottlerocket() {
+        let group = |family: &str| {
+            format!(
+                "    - {{ name: gpu, instanceTypes: [g5.xlarge], amiFamily: {family}, scaling: {{ min: 1, desired: 1, max: 2 }} }}\n"
+            )
+        };
+        let found = hits(accelerator_ami, &intent("1.32", WIDE, &group("al2")));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path, "spec.nodeGroups[0].amiFamily");
+        assert!(hits(accelerator_ami, &intent("1.32", WIDE, &group("al2023"))).is_empty());
+        let neuron = "    - { name: inf, instanceTypes: [inf2.xlarge], amiFamily: bottlerocket, scaling: { min: 1, desired: 1, max: 2 } }\n";
+        let found = hits(accelerator_ami, &intent("1.34", WIDE, neuron));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.starts_with("Neuron devices"), "{found:?}");
+    }
+
+    #[test]
+    fn al2_is_an_error_from_1_33() {
+        let group = "    - { name: old, instanceTypes: [m6i.large], amiFamily: al2, scaling: { min: 1, desired: 1, max: 2 } }\n";
+        let found = hits(al2_end_of_life, &intent("1.32", WIDE, group));
+        assert_eq!(found[0].severity, Severity::Warning, "{found:?}");
+        let modern = group.replace("amiFamily: al2,", "amiFamily: al2023,");
+        assert!(hits(al2_end_of_life, &intent("1.32", WIDE, &modern)).is_empty());
+    }
+
+    #[test]
+    fn one_pod_per_node_sizing() {
+        let group = |extra: &str| {
+            format!(
+                "    - {{ name: ds, instanceTypes: [r5.4xlarge], onePodPerNode: true, podsPerNode: 1, scaling: {{ min: 1, desired: 1, max: 2 }}{extra} }}\n"
+            )
+        };
+        let no_size = intent("1.34", WIDE, &group(""));
+        assert_eq!(hits(unsized_one_pod_node, &no_size).len(), 1);
+        assert!(hits(oversized_one_pod_node, &no_size).is_empty());
+        let small = intent(
+            "1.34",
+            WIDE,
+            &group(", podResources: { cpu: 1, memoryGiB: 8 }"),
+        );
+        assert!(hits(unsized_one_pod_node, &small).is_empty());
+        let found = hits(oversized_one_pod_node, &small);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("of a r5.4xlarge"), "{found:?}");
+        let fits = intent(
+            "1.34",
+            WIDE,
+            &group(", podResources: { cpu: 12, memoryGiB: 100 }"),
+        );
+        assert!(hits(oversized_one_pod_node, &fits).is_empty());
+    }
+
+    #[test]
+    fn slow_pull_of_a_large_image() {
+        // Pull tuning applies to one-pod-per-node and accelerated groups.
+        let group = "    - { name: web, instanceTypes: [m6i.large], onePodPerNode: true, podsPerNode: 1, scaling: { min: 1, desired: 1, max: 2 } }\n";
+        let big = intent_with("1.34", WIDE, group, "  registry: { imageSizeGiB: 100 }\n");
+        let found = hits(slow_image_pull, &big);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path, "spec.nodeGroups[0]");
+        let small = intent_with("1.34", WIDE, group, "  registry: { imageSizeGiB: 0.5 }\n");
+        assert!(hits(slow_image_pull, &small).is_empty());
+    }
+
+    #[test]
+    fn karpenter_ignores_scaling_min() {
+        let group = |min: u32| {
+            format!(
+                "    - {{ name: k, provisioner: karpenter, instanceTypes: [m6i.large], scaling: {{ min: {min}, desired: {min}, max: 4 }} }}\n"
+            )
+        };
+        let karpenter = "  autoscaling: { karpenter: true }\n";
+        let found = hits(
+            karpenter_min_ignored,
+            &intent_with("1.34", WIDE, &group(1), karpenter),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path, "spec.nodeGroups[0].scaling.min");
+        assert!(
+            hits(
+                karpenter_min_ignored,
+                &intent_with("1.34", WIDE, &group(0), karpenter)
+            )
+            .is_empty()
+        );
+    }
+}
+
+/// Taint key the coredns add-on and the Karpenter chart tolerate (the usual "system nodes"
+/// taint), so a group tainted only with it still hosts them.
+pub const CRITICAL_ADDONS_TAINT: &str = "CriticalAddonsOnly";
+/// coredns add-on replicas (EKS default) and Karpenter controller replicas (chart default,
+/// required anti-affinity per host): both want two nodes.
+pub const SYSTEM_REPLICAS: u32 = 2;
+
+/// EKSG027: coredns (an EKS add-on created after the node groups, which waits for its pods),
+/// cluster-autoscaler and the Karpenter controller need nodes that always exist and that they
+/// tolerate. Only managed and self-managed groups with `scaling.min >= 1` are always there
+/// (Karpenter launches nodes only for pending pods, and the controller refuses its own nodes);
+/// a NoSchedule / NoExecute taint other than CriticalAddonsOnly keeps those pods off.
+pub fn system_nodes(ctx: &Ctx) -> Vec<Hit> {
+    let intent = ctx.intent;
+    let hosts: Vec<&crate::plan::NodeGroupPlan> = ctx
+        .plan
+        .node_groups
+        .iter()
+        .filter(|g| {
+            g.provisioner != crate::intent::Provisioner::Karpenter.as_str() && g.scaling.min >= 1
+        })
+        .filter(|g| {
+            g.taints
+                .iter()
+                .all(|t| t.effect == "PreferNoSchedule" || t.key == CRITICAL_ADDONS_TAINT)
+        })
+        .collect();
+    let nodes: u32 = hosts.iter().map(|g| g.scaling.min).sum();
+    let mut consumers = vec!["coredns (2 replicas)"];
+    if intent.spec.autoscaling.karpenter {
+        consumers.push("the Karpenter controller (2 replicas, one per node)");
+    }
+    if intent.spec.autoscaling.cluster_autoscaler {
+        consumers.push("cluster-autoscaler");
+    }
+    let snippet = "add a group such as `- { name: system, instanceTypes: [m6i.large], scaling: { min: 2, desired: 2, max: 3 } }` (no taints; GPU and Neuron types get a taint)";
+    if hosts.is_empty() {
+        vec![Hit::cluster(
+            Severity::Error,
+            "spec.nodeGroups",
+            format!(
+                "no managed or self-managed group is always on (scaling.min >= 1) and free of NoSchedule / NoExecute taints, so {} would have nowhere to run: the coredns add-on stays DEGRADED and terraform apply times out waiting for it",
+                consumers.join(", ")
+            ),
+            snippet,
+        )]
+    } else if nodes < SYSTEM_REPLICAS {
+        let names: Vec<&str> = hosts.iter().map(|g| g.name.as_str()).collect();
+        vec![Hit::cluster(
+            Severity::Warning,
+            "spec.nodeGroups",
+            format!(
+                "only {nodes} always-on node ({}) for {}: both coredns replicas share it{}, so replacing that node interrupts cluster DNS",
+                names.join(", "),
+                consumers.join(", "),
+                if intent.spec.autoscaling.karpenter {
+                    " and the second Karpenter replica stays Pending"
+                } else {
+                    ""
+                }
+            ),
+            format!("set scaling.min: {SYSTEM_REPLICAS} on {}", names[0]),
+        )]
+    } else {
+        Vec::new()
+    }
+}
