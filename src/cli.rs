@@ -41,6 +41,8 @@ impl Cli {
     pub fn color(&self) -> anstream::ColorChoice {
         match &self.command {
             Command::Diff(args) => args.color.to_anstream(),
+            Command::Plan(args) => args.color.to_anstream(),
+            Command::Lint(args) => args.color.to_anstream(),
             _ => anstream::ColorChoice::Auto,
         }
     }
@@ -187,6 +189,8 @@ pub struct InitArgs {
 pub enum PlanFormat {
     Text,
     Json,
+    /// The address space as an SVG picture (VPC, secondary CIDRs, subnets per zone and role).
+    Svg,
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +199,9 @@ pub struct PlanArgs {
     pub intent: IntentArgs,
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
+    /// Colour the text format (`auto`: on a terminal unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +217,9 @@ pub struct LintArgs {
     pub intent: IntentArgs,
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     pub format: LintFormat,
+    /// Colour the text format (`auto`: on a terminal unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -335,6 +345,10 @@ mod tests {
         assert_eq!(cli.color(), anstream::ColorChoice::Always);
         let cli = Cli::parse_from(["eksgen", "plan"]);
         assert_eq!(cli.color(), anstream::ColorChoice::Auto);
+        let cli = Cli::parse_from(["eksgen", "plan", "--color", "never"]);
+        assert_eq!(cli.color(), anstream::ColorChoice::Never);
+        let cli = Cli::parse_from(["eksgen", "lint", "--color", "always"]);
+        assert_eq!(cli.color(), anstream::ColorChoice::Always);
     }
 
     #[test]

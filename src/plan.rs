@@ -34,6 +34,8 @@ pub struct Plan {
     pub network: NetworkPlan,
     pub node_groups: Vec<NodeGroupPlan>,
     pub registry: Option<RegistryPlan>,
+    /// What the cluster costs per month at desired and at max scale, line by line.
+    pub cost: CostPlan,
     pub findings: Vec<Finding>,
 }
 
@@ -307,11 +309,50 @@ pub struct KarpenterPlan {
     pub limits_reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MonthlyCost {
     pub desired: f64,
     pub max: f64,
+}
+
+/// The cluster's monthly cost (list prices, USD): one item per priced line, their total, and
+/// notes on what is left out or priced from another region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostPlan {
+    pub currency: String,
+    /// The cluster's region.
+    pub region: String,
+    /// The region whose prices the items use.
+    pub prices_region: String,
+    /// Whether `prices_region` is the cluster's region; when false the total is a reference.
+    pub region_priced: bool,
+    /// When the prices were taken (`YYYY-MM`).
+    pub prices_date: String,
+    pub hours_per_month: f64,
+    pub items: Vec<CostItem>,
+    /// Sum of the items.
+    pub total_monthly_usd: MonthlyCost,
+    /// What the total leaves out (unpriced types, volumes the plan cannot estimate) and why.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostItem {
+    /// `controlPlane`, `nodeGroups.<name>`, `natGateways`, `natDataProcessing`,
+    /// `crossRegionTransfer`.
+    pub name: String,
+    /// Price per `unit` in USD.
+    pub unit_usd: f64,
+    /// `hour` or `GB`.
+    pub unit: String,
+    pub monthly_usd: MonthlyCost,
+    /// Where the price comes from, with its date.
+    pub source: String,
+    /// How the monthly figures follow from the price.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -411,6 +452,15 @@ impl Plan {
                 n.insert(format!("{p}.monthlyCostUsdAtMax"), format!("{:.2}", m.max));
             }
         }
+        let total = self.cost.total_monthly_usd;
+        n.insert(
+            "cost.totalMonthlyUsdAtDesired".to_string(),
+            format!("{:.2}", total.desired),
+        );
+        n.insert(
+            "cost.totalMonthlyUsdAtMax".to_string(),
+            format!("{:.2}", total.max),
+        );
         n
     }
 }

@@ -4,6 +4,8 @@
 //! Pure formatting into `String`s; decides nothing and never prints.
 
 pub mod diff;
+pub mod svg;
+pub mod text;
 
 use std::fmt::Write as _;
 
@@ -16,174 +18,9 @@ use crate::plan::{Finding, Plan, Severity};
 use crate::resolve::findings::RULES;
 use crate::to_json_pretty;
 
-/// The plan for people: one section per concern, every number with its reason.
+/// The plan for people without colour: see [`text::plan_text`].
 pub fn plan_text(plan: &Plan) -> String {
-    let mut o = String::new();
-    let net = &plan.network;
-    let _ = writeln!(
-        o,
-        "cluster {} ({}, Kubernetes {}, terraform-aws-eks v{})",
-        plan.cluster, plan.region, plan.kubernetes_version, plan.eks_module
-    );
-    let _ = writeln!(o, "\nVPC CNI: {} ({})", net.cni.mode, net.cni.mode_reason);
-    for s in &net.cni.settings {
-        let _ = writeln!(o, "  {}={}  [{}] {}", s.name, s.value, s.source, s.reason);
-    }
-    let _ = writeln!(
-        o,
-        "\nSubnets: VPC {}; secondary CIDRs: {} ({})",
-        net.vpc_cidr,
-        if net.secondary_cidrs.is_empty() {
-            "none".to_string()
-        } else {
-            net.secondary_cidrs
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-        net.secondary_cidrs_reason
-    );
-    if net.subnets.is_empty() {
-        let _ = writeln!(o, "  (no layout: see the findings)");
-    } else {
-        let _ = writeln!(
-            o,
-            "  {:<28} {:<18} {:>8} {:>14}",
-            "SUBNET", "CIDR", "USABLE", "NEEDED AT MAX"
-        );
-        for s in &net.subnets {
-            let _ = writeln!(
-                o,
-                "  {:<28} {:<18} {:>8} {:>14}",
-                s.name,
-                s.cidr.to_string(),
-                s.usable_ips,
-                s.ips_needed_at_max
-            );
-        }
-    }
-    let _ = writeln!(o, "\nNode groups");
-    for g in &plan.node_groups {
-        let _ = writeln!(
-            o,
-            "  {} ({}, {}, {}): {} x {}..{} (desired {}) in {}",
-            g.name,
-            g.provisioner,
-            g.ami.ami_type,
-            g.capacity_type,
-            g.instance_types.join(", "),
-            g.scaling.min,
-            g.scaling.max,
-            g.scaling.desired,
-            g.availability_zones.join(", ")
-        );
-        let line = |o: &mut String, label: &str, text: String| {
-            let _ = writeln!(o, "    {label:<11} {text}");
-        };
-        if g.instance_types_reason != "named in the intent" {
-            line(&mut o, "type", g.instance_types_reason.clone());
-        }
-        line(
-            &mut o,
-            "max pods",
-            format!("{} ({})", g.max_pods, g.max_pods_reason),
-        );
-        line(
-            &mut o,
-            "delivered",
-            format!(
-                "{}: {}",
-                g.max_pods_delivery.path, g.max_pods_delivery.reason
-            ),
-        );
-        let ipa = &g.ip_accounting;
-        line(
-            &mut o,
-            "addresses",
-            format!(
-                "{} per node at {} pods, {} at max ({}% used by pods; CNI defaults: {}, {}%)",
-                g.ips_per_node,
-                g.pods_per_node,
-                g.ips_at_max,
-                ipa.ip_efficiency_pct,
-                ipa.ips_per_node_cni_default,
-                ipa.ip_efficiency_cni_default_pct
-            ),
-        );
-        line(&mut o, "", ipa.reason.clone());
-        let mut node = format!("{} vCPU, {} GiB", g.vcpu, g.memory_mib / 1024);
-        if g.gpus_per_node > 0 {
-            let _ = write!(
-                node,
-                ", {} x {} GPU",
-                g.gpus_per_node,
-                g.gpu_name.as_deref().unwrap_or("?")
-            );
-        }
-        if g.accelerators_per_node > 0 {
-            let _ = write!(
-                node,
-                ", {} x {}",
-                g.accelerators_per_node,
-                g.accelerator_name.as_deref().unwrap_or("accelerator")
-            );
-        }
-        if g.efa {
-            let _ = write!(node, ", {} EFA interfaces", g.efa_interfaces);
-        }
-        let _ = write!(
-            node,
-            "; allocatable {:.2} vCPU, {:.1} GiB",
-            g.allocatable.cpu_millicores as f64 / 1000.0,
-            g.allocatable.memory_mib as f64 / 1024.0
-        );
-        line(&mut o, "node", node);
-        line(
-            &mut o,
-            "disk",
-            format!(
-                "{} GiB {} ({} IOPS, {} MiB/s): {}",
-                g.root_volume.size_gib,
-                g.root_volume.volume_type,
-                g.root_volume.iops,
-                g.root_volume.throughput_mibps,
-                g.root_volume.reason
-            ),
-        );
-        if let Some(p) = &g.image_pull {
-            line(&mut o, "image pull", p.reason.clone());
-        }
-        if let Some(k) = &g.karpenter {
-            line(
-                &mut o,
-                "karpenter",
-                format!(
-                    "{} after {}: {}",
-                    k.consolidation_policy, k.consolidate_after, k.consolidation_reason
-                ),
-            );
-        }
-        match (g.hourly_cost_usd, g.monthly_cost_usd) {
-            (Some(h), Some(m)) => line(
-                &mut o,
-                "cost",
-                format!(
-                    "${h:.4}/h per node; ${:.2}/month at desired, ${:.2} at max ({})",
-                    m.desired, m.max, g.cost_reason
-                ),
-            ),
-            _ => line(&mut o, "cost", g.cost_reason.clone()),
-        }
-    }
-    let _ = writeln!(o, "\nFindings");
-    if plan.findings.is_empty() {
-        let _ = writeln!(o, "  none");
-    }
-    for f in &plan.findings {
-        o.push_str(&finding_text(f));
-    }
-    o
+    text::plan_text(plan, false)
 }
 
 fn finding_text(f: &Finding) -> String {

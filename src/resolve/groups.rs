@@ -12,14 +12,12 @@ use crate::intent::{
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
     Allocatable, AmiPlan, CniPlan, ImagePullPlan, IpAccounting, KarpenterPlan, MaxPodsDelivery,
-    MonthlyCost, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan,
+    NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan,
 };
 
 use super::cni::{self, CniInputs};
 use super::ip_budget::{CniTargets, Held, addresses_held};
 
-/// Hours in the month used for costs (AWS pricing convention).
-pub const HOURS_PER_MONTH: f64 = 730.0;
 /// Share of instance memory the OS and hypervisor keep (Karpenter's VM_MEMORY_OVERHEAD_PERCENT).
 pub const VM_MEMORY_OVERHEAD: f64 = 0.075;
 /// kubelet hard eviction threshold for memory, MiB.
@@ -592,33 +590,16 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         );
     }
 
-    let (hourly, monthly, cost_reason) = match first.on_demand_usd_hour {
-        Some(price) => {
-            let mut reason = format!(
-                "{} on-demand ${price:.4}/h (us-east-1 list price) x {HOURS_PER_MONTH} h x nodes",
-                first.name
-            );
-            if spec.capacity_type == CapacityType::Spot {
-                reason.push_str("; spot usually costs less: this is the ceiling");
-            }
-            if d.types.len() > 1 {
-                reason.push_str("; priced at the first listed type");
-            }
-            (
-                Some(price),
-                Some(MonthlyCost {
-                    desired: round2(price * HOURS_PER_MONTH * f64::from(spec.scaling.desired)),
-                    max: round2(price * HOURS_PER_MONTH * f64::from(spec.scaling.max)),
-                }),
-                reason,
-            )
-        }
-        None => (
-            None,
-            None,
-            format!("the catalog has no price for {}", first.name),
-        ),
-    };
+    let (hourly, monthly, cost_reason) = super::cost::node_group_cost(
+        &d.types,
+        spec.capacity_type == CapacityType::Spot,
+        ScalingPlan {
+            min: spec.scaling.min,
+            desired: spec.scaling.desired,
+            max: spec.scaling.max,
+        },
+        &intent.spec.region,
+    );
 
     let held_total = s.held.total();
     let efficiency = |pods: u32, held: u64| {
@@ -952,9 +933,6 @@ fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan
     }
 }
 
-fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
-}
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0

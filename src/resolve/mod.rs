@@ -8,6 +8,7 @@
 //! [`Diagnostic`]s with key paths, like validation errors.
 
 pub mod cni;
+pub mod cost;
 pub mod findings;
 mod groups;
 pub mod ip_budget;
@@ -135,8 +136,10 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
         },
         node_groups,
         registry,
+        cost: crate::plan::CostPlan::default(),
         findings: Vec::new(),
     };
+    plan.cost = cost::cluster_cost(&plan);
     findings.extend(findings::lint(intent, &drafts, &plan));
     findings.sort_by(|a, b| {
         b.severity
