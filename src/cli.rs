@@ -43,6 +43,7 @@ impl Cli {
             Command::Diff(args) => args.color.to_anstream(),
             Command::Plan(args) => args.color.to_anstream(),
             Command::Lint(args) => args.color.to_anstream(),
+            Command::Render(args) => args.color.to_anstream(),
             _ => anstream::ColorChoice::Auto,
         }
     }
@@ -238,6 +239,9 @@ pub struct RenderArgs {
     /// Overwrite generated files edited by hand since the last render.
     #[arg(long)]
     pub force: bool,
+    /// Colour the summary (`auto`: on a terminal unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -461,6 +461,17 @@ impl Plan {
             "cost.totalMonthlyUsdAtMax".to_string(),
             format!("{:.2}", total.max),
         );
+        // Findings by rule and scope, so the next render can say which are new.
+        for f in &self.findings {
+            n.insert(
+                format!(
+                    "findings.{}.{}",
+                    f.id,
+                    f.node_group.as_deref().unwrap_or("cluster")
+                ),
+                f.severity.as_str().to_string(),
+            );
+        }
         n
     }
 }

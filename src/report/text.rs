@@ -231,6 +231,87 @@ pub fn lint_text(findings: &[Finding], color: bool) -> String {
     o
 }
 
+/// The short block `render` prints after writing: findings new since the last render (the
+/// manifest's `findings.*` numbers) and what to do with the files now in `dir`.
+/// `files` are the paths the render produced, relative to `dir`.
+pub fn render_summary(
+    plan: &Plan,
+    dir: &str,
+    previous: &std::collections::BTreeMap<String, String>,
+    files: &[String],
+    color: bool,
+) -> String {
+    let p = Palette::new(color);
+    let mut o = String::new();
+    let first_render = !previous.keys().any(|k| !k.starts_with("findings."));
+    let new: Vec<&Finding> = plan
+        .findings
+        .iter()
+        .filter(|f| {
+            let key = format!(
+                "findings.{}.{}",
+                f.id,
+                f.node_group.as_deref().unwrap_or("cluster")
+            );
+            !previous.contains_key(&key)
+        })
+        .collect();
+    if !new.is_empty() {
+        let what = if first_render {
+            "findings"
+        } else {
+            "new findings since the last render"
+        };
+        let _ = writeln!(o, "{} ({}):", p.strong(what), new.len());
+        for f in &new {
+            push_hanging(
+                &mut o,
+                &format!(
+                    "{} {} [{}] {}",
+                    p.severity(f.severity),
+                    f.id,
+                    f.node_group.as_deref().unwrap_or("cluster"),
+                    f.message
+                ),
+                2,
+                4,
+            );
+        }
+    }
+    let mut steps = vec![format!(
+        "cd {dir} && terraform init && terraform apply"
+    )];
+    if files.iter().any(|f| f == "eniconfigs.yaml.tftpl") {
+        steps.push(
+            "as soon as the cluster exists: terraform output -raw eniconfigs_yaml | kubectl apply -f -"
+                .to_string(),
+        );
+    }
+    let values: Vec<&String> = files
+        .iter()
+        .filter(|f| f.starts_with("device-plugins/"))
+        .collect();
+    if !values.is_empty() {
+        steps.push(format!(
+            "install the device plugins with Helm using {} (the command is in each file's header)",
+            values.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if files.iter().any(|f| f.starts_with("karpenter/")) {
+        steps.push(format!(
+            "once the Karpenter controller runs: kubectl apply -f {dir}/karpenter/"
+        ));
+    }
+    if files.iter().any(|f| f.starts_with("workloads/")) {
+        steps.push(format!(
+            "merge the snippets in {dir}/workloads/ into each group's workloads"
+        ));
+    }
+    let _ = writeln!(o, "{}", p.strong("next:"));
+    numbered(&mut o, &steps);
+    o
+}
+
 fn money(v: f64) -> String {
     format!("{v:.2}")
 }
