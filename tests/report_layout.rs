@@ -46,9 +46,15 @@ fn every_line_fits_100_columns_with_and_without_colour() {
                     );
                 }
                 if color {
-                    assert_eq!(&plain, uncoloured, "{name} {what}: colour changes only styles");
+                    assert_eq!(
+                        &plain, uncoloured,
+                        "{name} {what}: colour changes only styles"
+                    );
                 } else {
-                    assert!(!out.contains('\x1b'), "{name} {what}: escapes with colour off");
+                    assert!(
+                        !out.contains('\x1b'),
+                        "{name} {what}: escapes with colour off"
+                    );
                 }
             }
         }
@@ -96,17 +102,34 @@ fn cost_totals_add_up_and_say_where_prices_come_from() {
         let sum = |f: fn(&eksgen::plan::MonthlyCost) -> f64| -> f64 {
             c.items.iter().map(|i| f(&i.monthly_usd)).sum()
         };
-        assert!((sum(|m| m.desired) - c.total_monthly_usd.desired).abs() < 0.01, "{name}");
-        assert!((sum(|m| m.max) - c.total_monthly_usd.max).abs() < 0.01, "{name}");
-        assert!(c.total_monthly_usd.desired <= c.total_monthly_usd.max, "{name}");
+        assert!(
+            (sum(|m| m.desired) - c.total_monthly_usd.desired).abs() < 0.01,
+            "{name}"
+        );
+        assert!(
+            (sum(|m| m.max) - c.total_monthly_usd.max).abs() < 0.01,
+            "{name}"
+        );
+        assert!(
+            c.total_monthly_usd.desired <= c.total_monthly_usd.max,
+            "{name}"
+        );
         for i in &c.items {
             assert!(i.source.contains(&c.prices_date), "{name}: {i:?}");
             assert!(i.source.starts_with("aws.amazon.com/"), "{name}: {i:?}");
         }
         // Every priced group appears once in the cost items with its own figures.
         for g in &plan.node_groups {
-            let item = c.items.iter().find(|i| i.name == format!("nodeGroups.{}", g.name));
-            assert_eq!(item.map(|i| i.monthly_usd), g.monthly_cost_usd, "{name} {}", g.name);
+            let item = c
+                .items
+                .iter()
+                .find(|i| i.name == format!("nodeGroups.{}", g.name));
+            assert_eq!(
+                item.map(|i| i.monthly_usd),
+                g.monthly_cost_usd,
+                "{name} {}",
+                g.name
+            );
         }
         // The presets are in us-west-2: no real prices, and the plan says so.
         assert!(!c.region_priced, "{name}");
@@ -121,10 +144,18 @@ fn cost_totals_add_up_and_say_where_prices_come_from() {
 fn control_plane_follows_the_support_calendar() {
     let text = presets::get("minimal").unwrap();
     let cp = |version: &str| {
-        let t = text.replace("kubernetesVersion: \"1.34\"", &format!("kubernetesVersion: \"{version}\""));
+        let t = text.replace(
+            "kubernetesVersion: \"1.34\"",
+            &format!("kubernetesVersion: \"{version}\""),
+        );
         assert!(t.contains(version), "preset pins 1.34");
         let plan = plan_from_text(&t, "minimal").expect("plan");
-        plan.cost.items.iter().find(|i| i.name == "controlPlane").unwrap().clone()
+        plan.cost
+            .items
+            .iter()
+            .find(|i| i.name == "controlPlane")
+            .unwrap()
+            .clone()
     };
     // data/eks-versions.csv (as of 2026-12-01): 1.34 standard until 2026-12-02, 1.32
     // extended since 2026-03-23.
@@ -139,9 +170,18 @@ fn control_plane_follows_the_support_calendar() {
 fn nat_gateways_and_registry_transfer_are_priced() {
     let base = presets::get("minimal").unwrap();
     let plan = plan_in("gpu-inference-karpenter", "us-east-1");
-    let nat = plan.cost.items.iter().find(|i| i.name == "natGateways").unwrap();
+    let nat = plan
+        .cost
+        .items
+        .iter()
+        .find(|i| i.name == "natGateways")
+        .unwrap();
     let zones = plan.network.availability_zones.len() as f64;
-    let per_gateway = if plan.network.nat_gateway == "single" { 1.0 } else { zones };
+    let per_gateway = if plan.network.nat_gateway == "single" {
+        1.0
+    } else {
+        zones
+    };
     assert!((nat.monthly_usd.max - 0.045 * 730.0 * per_gateway).abs() < 0.01);
 
     // A registry in another region with a volume: NAT processing and cross-region transfer.
@@ -158,9 +198,18 @@ fn nat_gateways_and_registry_transfer_are_priced() {
     assert!((transfer.monthly_usd.desired - gib * 0.02).abs() < 0.01);
 
     // From a registry region without prices: a note instead of a number.
-    let t = t.replace("region: us-east-1\n    imageSizeGiB", "region: ap-south-1\n    imageSizeGiB");
+    let t = t.replace(
+        "region: us-east-1\n    imageSizeGiB",
+        "region: ap-south-1\n    imageSizeGiB",
+    );
     let plan = plan_from_text(&t, "x").expect("plan");
-    assert!(!plan.cost.items.iter().any(|i| i.name == "crossRegionTransfer"));
+    assert!(
+        !plan
+            .cost
+            .items
+            .iter()
+            .any(|i| i.name == "crossRegionTransfer")
+    );
     assert!(plan.cost.notes.iter().any(|n| n.contains("ap-south-1")));
 }
 
@@ -206,7 +255,10 @@ fn svg_is_xml_and_its_subnet_rectangles_are_the_plans_subnets_to_scale() {
         );
 
         let mut drawn: Vec<(String, Ipv4Cidr)> = Vec::new();
-        for r in rects.iter().filter(|n| n.attribute("class") == Some("subnet")) {
+        for r in rects
+            .iter()
+            .filter(|n| n.attribute("class") == Some("subnet"))
+        {
             let cidr: Ipv4Cidr = attr(*r, "data-cidr").parse().unwrap();
             let (block, bx, bw, by) = *blocks
                 .iter()
@@ -255,4 +307,108 @@ fn snapshot_svg_minimal() {
 #[test]
 fn snapshot_svg_constrained_vpc() {
     insta::assert_snapshot!(svg::address_map(&preset_plan("constrained-vpc")));
+}
+
+mod common;
+
+#[test]
+fn cli_colour_follows_flag_terminal_and_no_color() {
+    let d = tempfile::tempdir().unwrap();
+    for cmd in ["plan", "lint"] {
+        // Piped stdout: no colour unless forced.
+        let out = common::eksgen(&[cmd, "--preset", "gpu-training-efa"], d.path());
+        assert!(!common::text(&out.stdout).contains('\x1b'), "{cmd}");
+        let out = common::eksgen(
+            &[cmd, "--preset", "gpu-training-efa", "--color", "always"],
+            d.path(),
+        );
+        assert!(common::text(&out.stdout).contains("\x1b["), "{cmd}");
+        let out = common::eksgen_env(
+            &[cmd, "--preset", "gpu-training-efa"],
+            d.path(),
+            &[
+                ("CLICOLOR_FORCE", std::path::Path::new("1")),
+                ("NO_COLOR", std::path::Path::new("1")),
+            ],
+        );
+        assert!(
+            !common::text(&out.stdout).contains('\x1b'),
+            "{cmd}: NO_COLOR wins"
+        );
+    }
+}
+
+#[test]
+fn cli_plan_svg_and_json_cost() {
+    let d = tempfile::tempdir().unwrap();
+    let out = common::eksgen(
+        &["plan", "--preset", "constrained-vpc", "--format", "svg"],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    roxmltree::Document::parse(&common::text(&out.stdout)).expect("svg is XML");
+    let out = common::eksgen(
+        &["plan", "--preset", "minimal", "--format", "json"],
+        d.path(),
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "currency",
+        "region",
+        "pricesRegion",
+        "regionPriced",
+        "pricesDate",
+        "hoursPerMonth",
+        "items",
+        "totalMonthlyUsd",
+        "notes",
+    ] {
+        assert!(plan["cost"].get(key).is_some(), "cost.{key}");
+    }
+    for key in ["name", "unitUsd", "unit", "monthlyUsd", "source", "reason"] {
+        assert!(
+            plan["cost"]["items"][0].get(key).is_some(),
+            "cost.items[].{key}"
+        );
+    }
+}
+
+#[test]
+fn cli_render_says_which_findings_are_new_and_what_to_do() {
+    let d = tempfile::tempdir().unwrap();
+    let intent = presets::customize(presets::get("minimal").unwrap(), Some("demo"), None);
+    std::fs::write(d.path().join("eksgen.yaml"), &intent).unwrap();
+    let out = common::eksgen(&["render", "-o", "o"], d.path());
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+    let first = common::text(&out.stdout);
+    assert!(
+        first.contains("next:\n  1. cd o && terraform init && terraform apply"),
+        "{first}"
+    );
+    let again = common::text(&common::eksgen(&["render", "-o", "o"], d.path()).stdout);
+    assert!(
+        !again.contains("findings"),
+        "nothing new on a re-render: {again}"
+    );
+
+    // A group pinned to one zone brings a new EKSG007 finding.
+    let zone = plan_from_text(&intent, "x")
+        .unwrap()
+        .network
+        .availability_zones[1]
+        .clone();
+    let pinned = intent.replacen(
+        "    - name: system\n",
+        &format!("    - name: system\n      availabilityZones: [{zone}]\n"),
+        1,
+    );
+    assert_ne!(pinned, intent, "preset layout changed");
+    std::fs::write(d.path().join("eksgen.yaml"), &pinned).unwrap();
+    let out = common::eksgen(&["render", "-o", "o"], d.path());
+    let third = common::text(&out.stdout);
+    assert!(
+        third.contains("new findings since the last render (1):"),
+        "{third}"
+    );
+    assert!(third.contains("EKSG007 [system]"), "{third}");
 }

@@ -40,7 +40,11 @@ const FREE_FILL: &str = "#f0f0f0";
 fn n(v: f64) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".to_string() } else { s.to_string() }
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// The blocks subnets are carved from: the VPC CIDR, then the secondary CIDRs.

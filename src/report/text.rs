@@ -52,10 +52,7 @@ impl Palette {
             Severity::Warning => AnsiColor::Yellow,
             Severity::Info => AnsiColor::Cyan,
         };
-        self.paint(
-            Style::new().bold().fg_color(Some(color.into())),
-            s.as_str(),
-        )
+        self.paint(Style::new().bold().fg_color(Some(color.into())), s.as_str())
     }
 }
 
@@ -103,11 +100,7 @@ fn push_hanging(o: &mut String, text: &str, first: usize, rest: usize) {
 fn labelled(o: &mut String, p: Palette, label: &str, value: &str, reason: Option<&str>) {
     let mut lines = wrap(value, VALUE_COL, WIDTH).into_iter();
     let first = lines.next().unwrap_or_default();
-    let _ = writeln!(
-        o,
-        "    {label:<11} {}",
-        first.trim_start().trim_end()
-    );
+    let _ = writeln!(o, "    {label:<11} {}", first.trim_start().trim_end());
     for l in lines {
         let _ = writeln!(o, "{}", l.trim_end());
     }
@@ -187,7 +180,10 @@ fn next_steps(plan: &Plan) -> Vec<String> {
     }
     let mut steps = Vec::new();
     if has(Severity::Warning) {
-        steps.push("review the warnings above (`eksgen lint --deny-warnings` fails CI on them)".to_string());
+        steps.push(
+            "review the warnings above (`eksgen lint --deny-warnings` fails CI on them)"
+                .to_string(),
+        );
     }
     steps.push(format!(
         "`eksgen render -o {out}`, then `terraform init && terraform apply` in {out}"
@@ -278,9 +274,7 @@ pub fn render_summary(
             );
         }
     }
-    let mut steps = vec![format!(
-        "cd {dir} && terraform init && terraform apply"
-    )];
+    let mut steps = vec![format!("cd {dir} && terraform init && terraform apply")];
     if files.iter().any(|f| f == "eniconfigs.yaml.tftpl") {
         steps.push(
             "as soon as the cluster exists: terraform output -raw eniconfigs_yaml | kubectl apply -f -"
@@ -294,7 +288,11 @@ pub fn render_summary(
     if !values.is_empty() {
         steps.push(format!(
             "install the device plugins with Helm using {} (the command is in each file's header)",
-            values.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            values
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if files.iter().any(|f| f.starts_with("karpenter/")) {
@@ -560,7 +558,10 @@ fn cost_text(plan: &Plan, p: Palette) -> String {
     let _ = writeln!(
         o,
         "  {}",
-        p.strong(&format!("{:<40} {:>14} {:>14}", "ITEM", "AT DESIRED", "AT MAX"))
+        p.strong(&format!(
+            "{:<40} {:>14} {:>14}",
+            "ITEM", "AT DESIRED", "AT MAX"
+        ))
     );
     for i in &c.items {
         let _ = writeln!(
@@ -632,7 +633,10 @@ mod tests {
             hint: "remove availabilityZones".into(),
         };
         let text = findings_grouped(
-            &[f("a", "all nodes in one zone"), f("b", "all nodes in one zone")],
+            &[
+                f("a", "all nodes in one zone"),
+                f("b", "all nodes in one zone"),
+            ],
             Palette::new(false),
         );
         assert_eq!(text.matches("EKSG007").count(), 1, "{text}");

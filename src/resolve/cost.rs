@@ -317,7 +317,10 @@ mod tests {
             assert!(p.usd > 0.0 && p.usd < 10.0, "{p:?}");
             assert!(p.unit == "hour" || p.unit == "GB", "{p:?}");
             assert!(p.source.starts_with("aws.amazon.com/"), "{p:?}");
-            assert!(region_priced(p.region), "only priced regions have rows: {p:?}");
+            assert!(
+                region_priced(p.region),
+                "only priced regions have rows: {p:?}"
+            );
         }
         for item in [
             "eks-control-plane-standard",

@@ -933,7 +933,6 @@ fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan
     }
 }
 
-
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
