@@ -148,7 +148,7 @@ fn group_item(g: &NodeGroupPlan) -> Option<CostItem> {
             "aws.amazon.com/ec2/pricing/on-demand, {PRICES_REGION}, {EMBEDDED_CATALOG_DATE}"
         ),
         reason: format!(
-            "{} to {} nodes x ${hourly:.4}/h x {HOURS_PER_MONTH} h",
+            "{} to {} nodes x {HOURS_PER_MONTH} h",
             g.scaling.desired, g.scaling.max
         ),
     })
@@ -181,8 +181,10 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
         Some(Support::Standard(v)) => (
             "eks-control-plane-standard",
             format!(
-                "Kubernetes {} is in standard support until {}; extended support after that costs more",
-                plan.kubernetes_version, v.end_of_standard
+                "Kubernetes {} is in standard support until {}; after that extended support costs ${:.2}/h unless the cluster is upgraded",
+                plan.kubernetes_version,
+                v.end_of_standard,
+                price("eks-control-plane-extended", PRICES_REGION).map_or(0.0, |p| p.usd)
             ),
         ),
         _ => (
@@ -200,7 +202,7 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
             p,
             monthly,
             monthly,
-            format!("1 cluster x ${}/h x {h} h: {support}", p.usd),
+            format!("1 cluster x {h} h: {support}"),
         ));
     }
 
@@ -226,8 +228,8 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
             monthly,
             monthly,
             format!(
-                "{nat_count} NAT gateway(s) ({}) x ${}/h x {h} h",
-                plan.network.nat_gateway, p.usd
+                "{nat_count} NAT gateway(s) ({}) x {h} h",
+                plan.network.nat_gateway
             ),
         ));
     }
@@ -244,8 +246,7 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
                     monthly,
                     monthly,
                     format!(
-                        "image pulls of {gib:.0} GiB a month (registry.imageSizeGiB x scaleOutsPerDay x 30) through NAT x ${}/GB; ECR interface endpoints or a pull-through cache avoid it",
-                        p.usd
+                        "image pulls of {gib:.0} GiB a month (registry.imageSizeGiB x scaleOutsPerDay x 30) through NAT; ECR interface endpoints or a pull-through cache in the VPC avoid it"
                     ),
                 ));
             }
@@ -264,8 +265,8 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
                             monthly,
                             monthly,
                             format!(
-                                "{gib:.0} GiB a month from {} to {region} x ${}/GB; ECR replication into {region} avoids it",
-                                reg.region, p.usd
+                                "{gib:.0} GiB a month from {} to {region}; ECR replication into {region} avoids it",
+                                reg.region
                             ),
                         ));
                     }
