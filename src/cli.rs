@@ -140,10 +140,14 @@ pub struct CatalogImportArgs {
     #[arg(short = 'o', long, value_name = "OVERLAY")]
     pub output: Option<PathBuf>,
     /// On-demand prices: the JSON of `aws pricing get-products --service-code AmazonEC2`
-    /// (us-east-1 Linux shared-tenancy rows are used), or an object such as
+    /// (Linux shared-tenancy rows of --price-region are used), or an object such as
     /// {"m5.large": 0.096} in USD per hour.
     #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+    /// Region of the prices to take; the overlay records it per row, and plans in other
+    /// regions treat those prices as a reference only.
+    #[arg(long, value_name = "REGION", default_value = crate::catalog::EMBEDDED_PRICE_REGION, requires = "prices")]
+    pub price_region: String,
     /// Overwrite an existing overlay file.
     #[arg(long)]
     pub force: bool,

@@ -324,9 +324,10 @@ pub struct CostPlan {
     pub currency: String,
     /// The cluster's region.
     pub region: String,
-    /// The region whose prices the items use.
+    /// The region of eksgen's own price data (items carry their own `region`).
     pub prices_region: String,
-    /// Whether `prices_region` is the cluster's region; when false the total is a reference.
+    /// Whether every item is priced in the cluster's region; when false the total is a
+    /// reference and a note names the items priced elsewhere.
     pub region_priced: bool,
     /// When the prices were taken (`YYYY-MM`).
     pub prices_date: String,
@@ -351,6 +352,8 @@ pub struct CostItem {
     pub monthly_usd: MonthlyCost,
     /// Where the price comes from, with its date.
     pub source: String,
+    /// The region the price is for (the cluster's, or us-east-1 as a reference).
+    pub region: String,
     /// How the monthly figures follow from the price.
     pub reason: String,
 }

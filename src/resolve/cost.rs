@@ -19,9 +19,10 @@ pub const HOURS_PER_MONTH: f64 = 730.0;
 /// The cluster-level price table, compiled into the binary.
 pub const PRICES_CSV: &str = include_str!("../../data/prices.csv");
 
-/// The only region whose prices eksgen carries: the catalog's instance prices and every row
-/// of `data/prices.csv` are for it.
-pub const PRICES_REGION: &str = "us-east-1";
+/// The only region whose prices eksgen carries: the embedded catalog's instance prices and
+/// every row of `data/prices.csv` are for it. A catalog overlay may carry instance prices
+/// of another region (`catalog import --price-region`).
+pub const PRICES_REGION: &str = crate::catalog::EMBEDDED_PRICE_REGION;
 
 /// One row of `data/prices.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,9 +74,15 @@ fn price(item: &str, region: &str) -> Option<&'static Price> {
     PRICES.iter().find(|p| p.item == item && p.region == region)
 }
 
-/// Whether eksgen has real prices for `region` (instances and cluster-level lines).
+/// The price of `item` in `region`, else the us-east-1 one as a reference (the item then
+/// records us-east-1 as its region, and the plan notes it).
+fn local_or_reference(item: &str, region: &str) -> Option<&'static Price> {
+    price(item, region).or_else(|| price(item, PRICES_REGION))
+}
+
+/// Whether `data/prices.csv` has the cluster-level prices of `region`.
 pub fn region_priced(region: &str) -> bool {
-    region == PRICES_REGION
+    price("eks-control-plane-standard", region).is_some()
 }
 
 fn round2(v: f64) -> f64 {
@@ -99,11 +106,12 @@ pub fn node_group_cost(
             format!("the catalog has no price for {}", first.name),
         );
     };
-    let list = if region_priced(region) {
-        format!("{PRICES_REGION} list price, catalog {EMBEDDED_CATALOG_DATE}")
+    let from = &first.price_region;
+    let list = if from == region {
+        format!("{from} list price, catalog {EMBEDDED_CATALOG_DATE}")
     } else {
         format!(
-            "{PRICES_REGION} list price, catalog {EMBEDDED_CATALOG_DATE}; eksgen has no {region} prices, so a reference only"
+            "{from} list price, catalog {EMBEDDED_CATALOG_DATE}; the catalog has no {region} price, so a reference only"
         )
     };
     let mut reason = format!(
@@ -133,11 +141,12 @@ fn item(name: &str, p: &Price, desired: f64, max: f64, reason: String) -> CostIt
             max: round2(max),
         },
         source: format!("{}, {}, {}", p.source, p.region, prices_date()),
+        region: p.region.to_string(),
         reason,
     }
 }
 
-fn group_item(g: &NodeGroupPlan) -> Option<CostItem> {
+fn group_item(g: &NodeGroupPlan, price_region: &str) -> Option<CostItem> {
     let (hourly, monthly) = (g.hourly_cost_usd?, g.monthly_cost_usd?);
     Some(CostItem {
         name: format!("nodeGroups.{}", g.name),
@@ -145,8 +154,9 @@ fn group_item(g: &NodeGroupPlan) -> Option<CostItem> {
         unit: "hour".to_string(),
         monthly_usd: monthly,
         source: format!(
-            "aws.amazon.com/ec2/pricing/on-demand, {PRICES_REGION}, {EMBEDDED_CATALOG_DATE}"
+            "aws.amazon.com/ec2/pricing/on-demand, {price_region}, {EMBEDDED_CATALOG_DATE}"
         ),
+        region: price_region.to_string(),
         reason: format!(
             "{} to {} nodes x {HOURS_PER_MONTH} h",
             g.scaling.desired, g.scaling.max
@@ -155,16 +165,13 @@ fn group_item(g: &NodeGroupPlan) -> Option<CostItem> {
 }
 
 /// The cost of a plan whose node groups, network and registry are resolved.
-pub fn cluster_cost(plan: &Plan) -> CostPlan {
+/// `group_price_regions` is the region of each node group's price (the catalog row of its
+/// first instance type), in `plan.node_groups` order.
+pub fn cluster_cost(plan: &Plan, group_price_regions: &[String]) -> CostPlan {
     let region = plan.region.as_str();
     let h = HOURS_PER_MONTH;
     let mut items = Vec::new();
     let mut notes = Vec::new();
-    if !region_priced(region) {
-        notes.push(format!(
-            "eksgen has real prices for {PRICES_REGION} only: every line uses {PRICES_REGION} list prices, so the total is a reference for {region}, not its bill"
-        ));
-    }
 
     let minor = plan
         .kubernetes_version
@@ -184,7 +191,7 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
                 "Kubernetes {} is in standard support until {}; after that extended support costs ${:.2}/h unless the cluster is upgraded",
                 plan.kubernetes_version,
                 v.end_of_standard,
-                price("eks-control-plane-extended", PRICES_REGION).map_or(0.0, |p| p.usd)
+                local_or_reference("eks-control-plane-extended", region).map_or(0.0, |p| p.usd)
             ),
         ),
         _ => (
@@ -195,7 +202,7 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
             ),
         ),
     };
-    if let Some(p) = price(cp_item, PRICES_REGION) {
+    if let Some(p) = local_or_reference(cp_item, region) {
         let monthly = p.usd * h;
         items.push(item(
             "controlPlane",
@@ -206,8 +213,8 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
         ));
     }
 
-    for g in &plan.node_groups {
-        match group_item(g) {
+    for (g, price_region) in plan.node_groups.iter().zip(group_price_regions) {
+        match group_item(g, price_region) {
             Some(i) => items.push(i),
             None => notes.push(format!(
                 "node group {} is not in the total: {}",
@@ -220,7 +227,7 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
         "single" => 1,
         _ => plan.network.availability_zones.len(),
     };
-    if let Some(p) = price("nat-gateway-hour", PRICES_REGION) {
+    if let Some(p) = local_or_reference("nat-gateway-hour", region) {
         let monthly = p.usd * h * nat_count as f64;
         items.push(item(
             "natGateways",
@@ -238,7 +245,7 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
         Some((reg, gib)) => {
             // Nodes in private subnets reach a registry through the NAT gateways: the plan
             // renders no VPC endpoints, so every pulled byte is processed there.
-            if let Some(p) = price("nat-gateway-data", PRICES_REGION) {
+            if let Some(p) = local_or_reference("nat-gateway-data", region) {
                 let monthly = p.usd * gib;
                 items.push(item(
                     "natDataProcessing",
@@ -285,6 +292,20 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
         "cross-zone transfer is not in the total: the plan has no estimate of traffic between zones (groups with interNodeTraffic: high keep pods in one zone)".to_string(),
     );
 
+    let elsewhere: Vec<&str> = items
+        .iter()
+        .filter(|i| i.region != region)
+        .map(|i| i.name.as_str())
+        .collect();
+    if !elsewhere.is_empty() {
+        notes.insert(
+            0,
+            format!(
+                "eksgen has no {region} prices for {}: they use {PRICES_REGION} list prices, so the total is a reference for {region}, not its bill",
+                elsewhere.join(", ")
+            ),
+        );
+    }
     let total = MonthlyCost {
         desired: round2(items.iter().map(|i| i.monthly_usd.desired).sum()),
         max: round2(items.iter().map(|i| i.monthly_usd.max).sum()),
@@ -293,7 +314,7 @@ pub fn cluster_cost(plan: &Plan) -> CostPlan {
         currency: "USD".to_string(),
         region: plan.region.clone(),
         prices_region: PRICES_REGION.to_string(),
-        region_priced: region_priced(region),
+        region_priced: elsewhere.is_empty(),
         prices_date: prices_date().to_string(),
         hours_per_month: HOURS_PER_MONTH,
         items,

@@ -139,7 +139,11 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
         cost: crate::plan::CostPlan::default(),
         findings: Vec::new(),
     };
-    plan.cost = cost::cluster_cost(&plan);
+    let price_regions: Vec<String> = drafts
+        .iter()
+        .map(|d| d.types[0].price_region.clone())
+        .collect();
+    plan.cost = cost::cluster_cost(&plan, &price_regions);
     findings.extend(findings::lint(intent, &drafts, &plan));
     findings.sort_by(|a, b| {
         b.severity
