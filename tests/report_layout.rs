@@ -412,3 +412,56 @@ fn cli_render_says_which_findings_are_new_and_what_to_do() {
     );
     assert!(third.contains("EKSG007 [system]"), "{third}");
 }
+
+#[test]
+fn svg_escapes_every_user_string() {
+    let mut plan = preset_plan("minimal");
+    let nasty = "a<b>&\"c'd";
+    plan.cluster = nasty.to_string();
+    plan.network.subnets[0].name = nasty.to_string();
+    plan.network.subnets[0].az = format!("{nasty}-az");
+    plan.network.availability_zones[0] = format!("{nasty}-az");
+    let text = svg::address_map(&plan);
+    let doc = roxmltree::Document::parse(&text).expect("still XML");
+    let rect = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("subnet"))
+        .unwrap();
+    assert_eq!(rect.attribute("data-name"), Some(nasty));
+    assert_eq!(
+        rect.attribute("data-az"),
+        Some(format!("{nasty}-az").as_str())
+    );
+    let title = doc
+        .descendants()
+        .find(|n| n.has_tag_name("title"))
+        .and_then(|n| n.text())
+        .unwrap();
+    assert!(title.ends_with(nasty), "{title}");
+}
+
+#[test]
+fn markdown_cost_block_lists_items_sources_and_the_previous_total() {
+    let plan = preset_plan("gpu-training-efa");
+    let mut old = plan.numbers();
+    let md = eksgen::report::diff::cost_markdown(&plan.cost, &old);
+    assert!(
+        md.contains("#### Monthly cost (USD, us-east-1 list prices of"),
+        "{md}"
+    );
+    for i in &plan.cost.items {
+        assert!(md.contains(&format!("| `{}` |", i.name)), "{md}");
+        assert!(md.contains(&i.source), "{md}");
+    }
+    assert!(
+        !md.contains("(was"),
+        "unchanged totals show no old value: {md}"
+    );
+    for n in &plan.cost.notes {
+        assert!(md.contains(&format!("- {n}")), "{md}");
+    }
+    old.insert("cost.totalMonthlyUsdAtMax".into(), "1.00".into());
+    let md = eksgen::report::diff::cost_markdown(&plan.cost, &old);
+    assert!(md.contains("(was 1.00)"), "{md}");
+    insta::assert_snapshot!(md);
+}
