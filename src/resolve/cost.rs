@@ -10,6 +10,7 @@
 use std::sync::LazyLock;
 
 use crate::catalog::{EMBEDDED_CATALOG_DATE, InstanceType};
+use crate::intent::CapacityType;
 use crate::intent::aws_limits::{self, Support};
 use crate::plan::{CostItem, CostPlan, MonthlyCost, NodeGroupPlan, Plan, ScalingPlan};
 
@@ -92,7 +93,7 @@ fn round2(v: f64) -> f64 {
 /// A node group's price per node-hour, its monthly cost at desired and max, and the reason.
 pub fn node_group_cost(
     types: &[InstanceType],
-    spot: bool,
+    capacity: CapacityType,
     scaling: ScalingPlan,
     region: &str,
 ) -> (Option<f64>, Option<MonthlyCost>, String) {
@@ -118,8 +119,12 @@ pub fn node_group_cost(
         "{} on-demand ${price:.4}/h ({list}) x {HOURS_PER_MONTH} h x nodes",
         first.name
     );
-    if spot {
-        reason.push_str("; spot usually costs less: this is the ceiling");
+    match capacity {
+        CapacityType::OnDemand => {}
+        CapacityType::Spot => reason.push_str("; spot usually costs less: this is the ceiling"),
+        CapacityType::CapacityBlock => reason.push_str(
+            "; a capacity block is billed at its own reservation price, paid when reserved: this on-demand figure is a reference",
+        ),
     }
     if types.len() > 1 {
         reason.push_str("; priced at the first listed type");
@@ -353,6 +358,51 @@ mod tests {
         ] {
             assert!(price(item, PRICES_REGION).is_some(), "{item}");
         }
+    }
+
+    #[test]
+    fn node_group_cost_is_price_times_hours_times_nodes_with_honest_reasons() {
+        let t = crate::catalog::Catalog::embedded()
+            .get("m6i.large")
+            .unwrap()
+            .clone();
+        let price = t.on_demand_usd_hour.unwrap();
+        let scaling = ScalingPlan {
+            min: 0,
+            desired: 2,
+            max: 5,
+        };
+        let (hourly, monthly, reason) = node_group_cost(
+            std::slice::from_ref(&t),
+            CapacityType::OnDemand,
+            scaling,
+            "us-east-1",
+        );
+        assert_eq!(hourly, Some(price));
+        let m = monthly.unwrap();
+        assert_eq!(m.desired, round2(price * 730.0 * 2.0));
+        assert_eq!(m.max, round2(price * 730.0 * 5.0));
+        assert!(!reason.contains("reference"), "{reason}");
+        let (_, _, reason) = node_group_cost(
+            std::slice::from_ref(&t),
+            CapacityType::Spot,
+            scaling,
+            "eu-west-1",
+        );
+        assert!(
+            reason.contains("ceiling") && reason.contains("no eu-west-1 price"),
+            "{reason}"
+        );
+        let (_, _, reason) = node_group_cost(
+            &[t.clone(), t],
+            CapacityType::CapacityBlock,
+            scaling,
+            "us-east-1",
+        );
+        assert!(
+            reason.contains("reservation price") && reason.contains("first listed"),
+            "{reason}"
+        );
     }
 
     #[test]

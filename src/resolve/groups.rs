@@ -592,7 +592,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
 
     let (hourly, monthly, cost_reason) = super::cost::node_group_cost(
         &d.types,
-        spec.capacity_type == CapacityType::Spot,
+        spec.capacity_type,
         ScalingPlan {
             min: spec.scaling.min,
             desired: spec.scaling.desired,
