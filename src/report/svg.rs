@@ -143,11 +143,7 @@ pub fn address_map(plan: &Plan) -> String {
             o,
             r#"  <text x="20" y="{}">{}</text>"#,
             n(y + 26.0),
-            xml_text(&format!(
-                "{} of {} addresses in subnets",
-                allocated,
-                block.size()
-            ))
+            xml_text(&format!("{} / {} in subnets", allocated, block.size()))
         );
         let _ = writeln!(
             o,
