@@ -41,6 +41,9 @@ impl Cli {
     pub fn color(&self) -> anstream::ColorChoice {
         match &self.command {
             Command::Diff(args) => args.color.to_anstream(),
+            Command::Plan(args) => args.color.to_anstream(),
+            Command::Lint(args) => args.color.to_anstream(),
+            Command::Render(args) => args.color.to_anstream(),
             _ => anstream::ColorChoice::Auto,
         }
     }
@@ -137,10 +140,14 @@ pub struct CatalogImportArgs {
     #[arg(short = 'o', long, value_name = "OVERLAY")]
     pub output: Option<PathBuf>,
     /// On-demand prices: the JSON of `aws pricing get-products --service-code AmazonEC2`
-    /// (us-east-1 Linux shared-tenancy rows are used), or an object such as
+    /// (Linux shared-tenancy rows of --price-region are used), or an object such as
     /// {"m5.large": 0.096} in USD per hour.
     #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+    /// Region of the prices to take; the overlay records it per row, and plans in other
+    /// regions treat those prices as a reference only.
+    #[arg(long, value_name = "REGION", default_value = crate::catalog::EMBEDDED_PRICE_REGION, requires = "prices")]
+    pub price_region: String,
     /// Overwrite an existing overlay file.
     #[arg(long)]
     pub force: bool,
@@ -187,6 +194,8 @@ pub struct InitArgs {
 pub enum PlanFormat {
     Text,
     Json,
+    /// The address space as an SVG picture (VPC, secondary CIDRs, subnets per zone and role).
+    Svg,
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +204,9 @@ pub struct PlanArgs {
     pub intent: IntentArgs,
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
+    /// Colour the text format (`auto`: on a terminal unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +222,9 @@ pub struct LintArgs {
     pub intent: IntentArgs,
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     pub format: LintFormat,
+    /// Colour the text format (`auto`: on a terminal unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -228,6 +243,9 @@ pub struct RenderArgs {
     /// Overwrite generated files edited by hand since the last render.
     #[arg(long)]
     pub force: bool,
+    /// Colour the summary (`auto`: on a terminal unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -335,6 +353,10 @@ mod tests {
         assert_eq!(cli.color(), anstream::ColorChoice::Always);
         let cli = Cli::parse_from(["eksgen", "plan"]);
         assert_eq!(cli.color(), anstream::ColorChoice::Auto);
+        let cli = Cli::parse_from(["eksgen", "plan", "--color", "never"]);
+        assert_eq!(cli.color(), anstream::ColorChoice::Never);
+        let cli = Cli::parse_from(["eksgen", "lint", "--color", "always"]);
+        assert_eq!(cli.color(), anstream::ColorChoice::Always);
     }
 
     #[test]

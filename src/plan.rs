@@ -34,6 +34,8 @@ pub struct Plan {
     pub network: NetworkPlan,
     pub node_groups: Vec<NodeGroupPlan>,
     pub registry: Option<RegistryPlan>,
+    /// What the cluster costs per month at desired and at max scale, line by line.
+    pub cost: CostPlan,
     pub findings: Vec<Finding>,
 }
 
@@ -370,11 +372,53 @@ pub struct NetworkInterfacePlan {
     pub interface_type: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MonthlyCost {
     pub desired: f64,
     pub max: f64,
+}
+
+/// The cluster's monthly cost (list prices, USD): one item per priced line, their total, and
+/// notes on what is left out or priced from another region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostPlan {
+    pub currency: String,
+    /// The cluster's region.
+    pub region: String,
+    /// The region of eksgen's own price data (items carry their own `region`).
+    pub prices_region: String,
+    /// Whether every item is priced in the cluster's region; when false the total is a
+    /// reference and a note names the items priced elsewhere.
+    pub region_priced: bool,
+    /// When the prices were taken (`YYYY-MM`).
+    pub prices_date: String,
+    pub hours_per_month: f64,
+    pub items: Vec<CostItem>,
+    /// Sum of the items.
+    pub total_monthly_usd: MonthlyCost,
+    /// What the total leaves out (unpriced types, volumes the plan cannot estimate) and why.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostItem {
+    /// `controlPlane`, `nodeGroups.<name>`, `natGateways`, `natDataProcessing`,
+    /// `crossRegionTransfer`.
+    pub name: String,
+    /// Price per `unit` in USD.
+    pub unit_usd: f64,
+    /// `hour` or `GB`.
+    pub unit: String,
+    pub monthly_usd: MonthlyCost,
+    /// Where the price comes from, with its date.
+    pub source: String,
+    /// The region the price is for (the cluster's, or us-east-1 as a reference).
+    pub region: String,
+    /// How the monthly figures follow from the price.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -476,6 +520,26 @@ impl Plan {
             if let Some(m) = g.monthly_cost_usd {
                 n.insert(format!("{p}.monthlyCostUsdAtMax"), format!("{:.2}", m.max));
             }
+        }
+        let total = self.cost.total_monthly_usd;
+        n.insert(
+            "cost.totalMonthlyUsdAtDesired".to_string(),
+            format!("{:.2}", total.desired),
+        );
+        n.insert(
+            "cost.totalMonthlyUsdAtMax".to_string(),
+            format!("{:.2}", total.max),
+        );
+        // Findings by rule and scope, so the next render can say which are new.
+        for f in &self.findings {
+            n.insert(
+                format!(
+                    "findings.{}.{}",
+                    f.id,
+                    f.node_group.as_deref().unwrap_or("cluster")
+                ),
+                f.severity.as_str().to_string(),
+            );
         }
         n
     }

@@ -321,8 +321,38 @@ fn import_takes_us_east_1_linux_prices_from_get_products() {
         .lines()
         .find(|l| l.starts_with("zz1.4xlarge,"))
         .expect("row");
-    assert!(row.ends_with(",0.700000"), "{row}");
+    assert!(row.ends_with(",0.700000,us-east-1"), "{row}");
     assert!(text(&out.stderr).contains("1 priced"));
+
+    // --price-region takes that region's rows and records the region per row.
+    let out = eksgen(
+        &[
+            "catalog",
+            "import",
+            fixture("describe-instance-types.json").to_str().unwrap(),
+            "--prices",
+            fixture("pricing-get-products.json").to_str().unwrap(),
+            "--price-region",
+            "us-west-2",
+        ],
+        d.path(),
+    );
+    let csv = ok(&out);
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("zz1.4xlarge,"))
+        .expect("row");
+    let overlay = eksgen::catalog::Catalog::from_csv(&csv, "o.csv").unwrap();
+    let t = overlay.get("zz1.4xlarge").unwrap();
+    assert_eq!(t.price_region, "us-west-2", "{row}");
+    assert!(t.on_demand_usd_hour.is_some_and(|p| p != 0.7), "{row}");
+    // Types priced from the embedded catalog keep its region.
+    assert!(
+        overlay
+            .iter()
+            .filter(|t| t.name != "zz1.4xlarge")
+            .all(|t| t.price_region == "us-east-1")
+    );
 }
 
 #[test]
@@ -468,4 +498,67 @@ fn catalog_source_says_where_each_fact_came_from() {
     let out = ok(&eksgen(&["catalog", "--source", "m5.large"], d.path()));
     assert!(out.contains("embedded catalog 2026-11"));
     assert!(ok(&eksgen(&["--version"], d.path())).contains("catalog 2026-11"));
+}
+
+#[test]
+fn imported_region_prices_are_real_only_in_their_region() {
+    let d = tmp();
+    let import = |region: &str, out: &str| {
+        ok(&eksgen(
+            &[
+                "catalog",
+                "import",
+                fixture("describe-instance-types.json").to_str().unwrap(),
+                "--prices",
+                fixture("pricing-get-products.json").to_str().unwrap(),
+                "--price-region",
+                region,
+                "-o",
+                out,
+            ],
+            d.path(),
+        ));
+    };
+    import("us-west-2", "west.csv");
+    // The minimal preset is in us-west-2.
+    std::fs::write(d.path().join("eksgen.yaml"), new_type_intent()).unwrap();
+    let plan: serde_json::Value = serde_json::from_str(&ok(&eksgen(
+        &["--catalog", "west.csv", "plan", "--format", "json"],
+        d.path(),
+    )))
+    .unwrap();
+    let items = plan["cost"]["items"].as_array().unwrap();
+    let group = items
+        .iter()
+        .find(|i| i["name"] == "nodeGroups.system")
+        .expect("priced group");
+    assert_eq!(group["region"], "us-west-2");
+    let cp = items.iter().find(|i| i["name"] == "controlPlane").unwrap();
+    assert_eq!(cp["region"], "us-east-1");
+    assert_eq!(plan["cost"]["regionPriced"], false);
+    let note = plan["cost"]["notes"][0].as_str().unwrap();
+    assert!(
+        note.contains("controlPlane") && !note.contains("nodeGroups.system"),
+        "{note}"
+    );
+
+    // The same overlay in us-east-1: the group's price is the reference one.
+    std::fs::write(
+        d.path().join("eksgen.yaml"),
+        eksgen::presets::customize(&new_type_intent(), None, Some("us-east-1")),
+    )
+    .unwrap();
+    let plan: serde_json::Value = serde_json::from_str(&ok(&eksgen(
+        &["--catalog", "west.csv", "plan", "--format", "json"],
+        d.path(),
+    )))
+    .unwrap();
+    let note = plan["cost"]["notes"][0].as_str().unwrap();
+    assert!(note.contains("nodeGroups.system"), "{note}");
+    assert!(
+        plan["nodeGroups"][0]["costReason"]
+            .as_str()
+            .unwrap()
+            .contains("reference"),
+    );
 }

@@ -201,12 +201,15 @@ fn slug(s: &str) -> String {
 ///
 /// `base` supplies the facts EC2 does not report (trunking, branch ENIs, price) for types it
 /// knows. `prices` is `(origin, text)` of a price file: either the JSON of `aws pricing
-/// get-products --service-code AmazonEC2` (us-east-1, Linux, shared tenancy on-demand rows
-/// are used) or a plain object `{"m5.large": 0.096}` in USD per hour.
+/// get-products --service-code AmazonEC2` (the `price_region` rows for Linux, shared tenancy,
+/// on demand are used) or a plain object `{"m5.large": 0.096}` in USD per hour, taken as
+/// `price_region` prices. Rows priced from the file record `price_region` in the overlay's
+/// `price_region` column, so a plan in another region does not take them as its own.
 pub fn import(
     text: &str,
     origin: &str,
     prices: Option<(&str, &str)>,
+    price_region: &str,
     base: &Catalog,
 ) -> Result<Imported, ImportError> {
     let root = parse_json(text, origin)?;
@@ -216,9 +219,14 @@ pub fn import(
             "expected the object printed by `aws ec2 describe-instance-types --output json` ({\"InstanceTypes\": [...]})",
         ));
     }
-    let price_map = match prices {
-        Some((price_origin, price_text)) => parse_prices(price_text, price_origin)?,
-        None => BTreeMap::new(),
+    let price_map = Prices {
+        region: price_region,
+        usd: match prices {
+            Some((price_origin, price_text)) => {
+                parse_prices(price_text, price_origin, price_region)?
+            }
+            None => BTreeMap::new(),
+        },
     };
 
     let mut rows: BTreeMap<String, Box<CsvRow>> = BTreeMap::new();
@@ -269,7 +277,7 @@ enum Row {
 }
 
 /// One `InstanceTypeInfo` → one CSV line.
-fn row(at: &At<'_>, base: &Catalog, prices: &BTreeMap<String, f64>) -> Result<Row, ImportError> {
+fn row(at: &At<'_>, base: &Catalog, prices: &Prices<'_>) -> Result<Row, ImportError> {
     if !at.value.is_object() {
         return Err(at.wrong("an instance type object"));
     }
@@ -332,7 +340,7 @@ fn row(at: &At<'_>, base: &Catalog, prices: &BTreeMap<String, f64>) -> Result<Ro
 
     let known: Option<&InstanceType> = base.get(&name);
     let (trunking, branch_enis) = known.map_or((false, 0), |t| (t.trunking, t.branch_enis));
-    let file_price = prices.get(&name).copied();
+    let file_price = prices.usd.get(&name).copied();
     let price = file_price.or_else(|| known.and_then(|t| t.on_demand_usd_hour));
 
     let (category, generation) = category_and_generation(family);
@@ -366,6 +374,13 @@ fn row(at: &At<'_>, base: &Catalog, prices: &BTreeMap<String, f64>) -> Result<Ro
         trunking: trunking.to_string(),
         branch_enis: branch_enis.to_string(),
         on_demand_usd_hour_us_east_1: price.map(|p| format!("{p:.6}")).unwrap_or_default(),
+        // A price from the file is for the file's region; one kept from the base catalog is
+        // for the base's.
+        price_region: match (file_price, known) {
+            (Some(_), _) => prices.region.to_string(),
+            (None, Some(t)) if t.on_demand_usd_hour.is_some() => t.price_region.clone(),
+            _ => String::new(),
+        },
     };
     Ok(Row::Written {
         row: Box::new(row),
@@ -531,12 +546,23 @@ fn local_nvme(at: &At<'_>) -> Result<u64, ImportError> {
     }
 }
 
-/// Region, operating system and tenancy whose on-demand price the catalog's price column holds.
-const PRICE_REGION: &str = "us-east-1";
-const PRICE_LOCATION: &str = "US East (N. Virginia)";
+/// Prices from a price file and the region they are for.
+struct Prices<'a> {
+    region: &'a str,
+    usd: BTreeMap<String, f64>,
+}
 
-/// Instance type → USD per hour, from `aws pricing get-products` JSON or a plain object.
-fn parse_prices(text: &str, origin: &str) -> Result<BTreeMap<String, f64>, ImportError> {
+/// The price list's `location` of the embedded catalog's price region, for price lists whose
+/// products carry no `regionCode`.
+const EMBEDDED_PRICE_LOCATION: &str = "US East (N. Virginia)";
+
+/// Instance type → USD per hour in `region`, from `aws pricing get-products` JSON or a plain
+/// object.
+fn parse_prices(
+    text: &str,
+    origin: &str,
+    region: &str,
+) -> Result<BTreeMap<String, f64>, ImportError> {
     let root = parse_json(text, origin)?;
     let top = At::root(&root, origin);
     let mut out = BTreeMap::new();
@@ -567,7 +593,7 @@ fn parse_prices(text: &str, origin: &str) -> Result<BTreeMap<String, f64>, Impor
             }
             _ => item.clone(),
         };
-        if let Some((name, price)) = on_demand_price(&product)? {
+        if let Some((name, price)) = on_demand_price(&product, region)? {
             out.insert(name, price);
         }
     }
@@ -575,16 +601,20 @@ fn parse_prices(text: &str, origin: &str) -> Result<BTreeMap<String, f64>, Impor
 }
 
 /// The hourly on-demand price of one price-list product, when it is the catalog's kind of
-/// price (us-east-1, Linux, shared tenancy, no pre-installed software, `Used` capacity).
-fn on_demand_price(product: &At<'_>) -> Result<Option<(String, f64)>, ImportError> {
+/// price (`region`, Linux, shared tenancy, no pre-installed software, `Used` capacity).
+fn on_demand_price(product: &At<'_>, region: &str) -> Result<Option<(String, f64)>, ImportError> {
     let attrs = &product.value["product"]["attributes"];
     let attr = |key: &str| attrs.get(key).and_then(Value::as_str);
     let Some(name) = attr("instanceType") else {
         return Ok(None);
     };
     let region_ok = match attr("regionCode") {
-        Some(code) => code == PRICE_REGION,
-        None => attr("location") == Some(PRICE_LOCATION),
+        Some(code) => code == region,
+        // Older price lists name the location only: the embedded region's is known.
+        None => {
+            region == crate::catalog::EMBEDDED_PRICE_REGION
+                && attr("location") == Some(EMBEDDED_PRICE_LOCATION)
+        }
     };
     let wanted = region_ok
         && attr("operatingSystem") == Some("Linux")
@@ -635,7 +665,14 @@ mod tests {
 
     #[test]
     fn minimal_type_reads_back() {
-        let out = import(&one("", ""), "t.json", None, &Catalog::default()).unwrap();
+        let out = import(
+            &one("", ""),
+            "t.json",
+            None,
+            "us-east-1",
+            &Catalog::default(),
+        )
+        .unwrap();
         let cat = Catalog::from_csv(&out.csv, "t").unwrap();
         let t = cat.get("zz9.2xlarge").unwrap();
         assert_eq!((t.vcpu, t.max_enis, t.ipv4_per_eni), (8, 8, 30));
@@ -651,7 +688,14 @@ mod tests {
         let net = r#","MaximumNetworkCards":2,"DefaultNetworkCardIndex":1,
             "NetworkCards":[{"NetworkCardIndex":0,"MaximumNetworkInterfaces":6,"BaselineBandwidthInGbps":50.0},
                             {"NetworkCardIndex":1,"MaximumNetworkInterfaces":2,"BaselineBandwidthInGbps":50.0}]"#;
-        let out = import(&one(net, ""), "t.json", None, &Catalog::default()).unwrap();
+        let out = import(
+            &one(net, ""),
+            "t.json",
+            None,
+            "us-east-1",
+            &Catalog::default(),
+        )
+        .unwrap();
         let t = Catalog::from_csv(&out.csv, "t").unwrap();
         let t = t.get("zz9.2xlarge").unwrap();
         assert_eq!((t.max_enis, t.network_cards), (2, Some(2)));
@@ -661,7 +705,7 @@ mod tests {
     #[test]
     fn errors_name_file_and_json_path() {
         let bad = one("", "").replace("\"DefaultVCpus\":8", "\"DefaultVCpus\":\"eight\"");
-        let err = import(&bad, "types.json", None, &Catalog::default())
+        let err = import(&bad, "types.json", None, "us-east-1", &Catalog::default())
             .unwrap_err()
             .to_string();
         assert_eq!(
@@ -669,9 +713,15 @@ mod tests {
             "types.json: InstanceTypes[0].VCpuInfo.DefaultVCpus: expected a whole number, found \"eight\""
         );
         let missing = one("", "").replace("\"Ipv4AddressesPerInterface\":30,", "");
-        let err = import(&missing, "types.json", None, &Catalog::default())
-            .unwrap_err()
-            .to_string();
+        let err = import(
+            &missing,
+            "types.json",
+            None,
+            "us-east-1",
+            &Catalog::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             err,
             "types.json: InstanceTypes[0].NetworkInfo.Ipv4AddressesPerInterface: missing"

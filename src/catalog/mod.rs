@@ -66,7 +66,18 @@ pub struct CsvRow<S = String> {
     pub trunking: S,
     pub branch_enis: S,
     pub on_demand_usd_hour_us_east_1: S,
+    /// Region whose on-demand price the price column holds, written by `catalog import
+    /// --price-region`; empty or absent: [`EMBEDDED_PRICE_REGION`]. Optional: the embedded
+    /// file and overlays written before it have no such column.
+    #[serde(default)]
+    pub price_region: S,
 }
+
+/// The region of the embedded catalog's prices (column `on_demand_usd_hour_us_east_1`).
+pub const EMBEDDED_PRICE_REGION: &str = "us-east-1";
+
+/// Columns a catalog file may leave out; readers treat them as empty.
+pub const OPTIONAL_COLUMNS: &[&str] = &["price_region"];
 
 /// The catalog's column names in order, as [`CsvRow`] defines them.
 pub fn columns() -> &'static [String] {
@@ -161,8 +172,10 @@ pub struct InstanceType {
     pub network_cards: Option<u32>,
     pub trunking: bool,
     pub branch_enis: u32,
-    /// On-demand price in us-east-1; `None` where the catalog has no price.
+    /// On-demand price in `price_region`; `None` where the catalog has no price.
     pub on_demand_usd_hour: Option<f64>,
+    /// Region of `on_demand_usd_hour` (us-east-1 unless an overlay imported another).
+    pub price_region: String,
 }
 
 impl InstanceType {
@@ -232,7 +245,11 @@ impl Catalog {
         };
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header = reader.headers().map_err(|_| header_error())?.clone();
-        if !columns().iter().all(|c| header.iter().any(|h| h == c)) {
+        if !columns()
+            .iter()
+            .filter(|c| !OPTIONAL_COLUMNS.contains(&c.as_str()))
+            .all(|c| header.iter().any(|h| h == c))
+        {
             return Err(header_error());
         }
         let mut types = BTreeMap::new();
@@ -394,6 +411,11 @@ fn parse_row(
         trunking: boolean(row.trunking, "trunking")?,
         branch_enis: num32(row.branch_enis, "branch_enis")?,
         on_demand_usd_hour: price,
+        price_region: if row.price_region.is_empty() {
+            EMBEDDED_PRICE_REGION.to_string()
+        } else {
+            row.price_region.to_string()
+        },
     })
 }
 
@@ -459,7 +481,7 @@ mod tests {
     #[test]
     fn bad_rows_name_line_and_column() {
         let csv = format!(
-            "{}\nx.large,x,x,1,large,sparc,2,4,nitro,false,0,,,0,0,,,0,1,0,2,4,1,0,2,true,1,0.1\n",
+            "{}\nx.large,x,x,1,large,sparc,2,4,nitro,false,0,,,0,0,,,0,1,0,2,4,1,0,2,true,1,0.1,\n",
             columns().join(",")
         );
         let err = Catalog::from_csv(&csv, "t.csv").unwrap_err().to_string();
@@ -474,16 +496,52 @@ mod tests {
     #[test]
     fn one_column_list_for_the_embedded_file_reader_and_writer() {
         let header = EMBEDDED_CSV.lines().next().unwrap_or_default();
-        assert_eq!(columns().join(","), header);
-        // The writer's header is the same list, and its rows read back.
+        // The embedded file has every column but the optional ones, which come last.
+        let required: Vec<&str> = columns()
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !OPTIONAL_COLUMNS.contains(c))
+            .collect();
+        assert_eq!(required.join(","), header);
+        assert_eq!(
+            columns().join(","),
+            format!("{header},{}", OPTIONAL_COLUMNS.join(","))
+        );
+        // The writer's header is the full list, and its rows are the embedded rows with the
+        // optional cells empty.
         let rows: Vec<CsvRow> = csv::Reader::from_reader(EMBEDDED_CSV.as_bytes())
             .deserialize()
             .take(3)
             .collect::<Result<_, _>>()
             .unwrap();
         let text = to_csv(&rows);
-        assert!(EMBEDDED_CSV.starts_with(&text), "{text}");
-        assert_eq!(to_csv([]), format!("{header}\n"));
+        let expected: String = EMBEDDED_CSV
+            .lines()
+            .take(4)
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    format!("{l},{}\n", OPTIONAL_COLUMNS.join(","))
+                } else {
+                    format!("{l},\n")
+                }
+            })
+            .collect();
+        assert_eq!(text, expected);
+        assert_eq!(to_csv([]), format!("{}\n", columns().join(",")));
+        // Rows written with a price region read back with it.
+        let mut row = rows[0].clone();
+        row.price_region = "eu-west-1".to_string();
+        let cat = Catalog::from_csv(&to_csv([&row]), "t").unwrap();
+        let t = cat.get(&row.instance_type).unwrap();
+        assert_eq!(t.price_region, "eu-west-1");
+        assert_eq!(
+            Catalog::embedded()
+                .get(&row.instance_type)
+                .unwrap()
+                .price_region,
+            EMBEDDED_PRICE_REGION
+        );
     }
 
     #[test]
@@ -506,7 +564,7 @@ mod tests {
         // A row with a cell too many names its line.
         let long = format!(
             "{}\n{},x\n",
-            columns().join(","),
+            EMBEDDED_CSV.lines().next().unwrap(),
             EMBEDDED_CSV.lines().nth(1).unwrap()
         );
         let err = Catalog::from_csv(&long, "t.csv").unwrap_err().to_string();

@@ -94,6 +94,7 @@ pub(super) fn import(args: &CatalogImportArgs) -> Result<Outcome, AppError> {
         &text,
         &origin,
         prices.as_ref().map(|(o, t)| (o.as_str(), t.as_str())),
+        &args.price_region,
         Catalog::embedded(),
     )?;
     let mut stderr = String::new();
@@ -110,7 +111,10 @@ pub(super) fn import(args: &CatalogImportArgs) -> Result<Outcome, AppError> {
         imported.types.len(),
         imported.types.len() - new,
         if prices.is_some() {
-            format!(", {} priced from the price file", imported.priced)
+            format!(
+                ", {} priced from the price file ({})",
+                imported.priced, args.price_region
+            )
         } else {
             String::new()
         }

@@ -12,8 +12,11 @@ pub(super) fn plan(args: &PlanArgs, catalog: &Catalog) -> Result<Outcome, AppErr
     let loaded = load_intent(&args.intent, catalog)?;
     let plan = &loaded.plan;
     let stdout = match args.format {
-        PlanFormat::Text => report::plan_text(plan),
+        // Styled unless colour is off; `main` writes through anstream, which drops the
+        // styles where the terminal, NO_COLOR or CLICOLOR say so.
+        PlanFormat::Text => report::text::plan_text(plan, !args.color.is_never()),
         PlanFormat::Json => to_json_pretty(plan),
+        PlanFormat::Svg => report::svg::address_map(plan),
     };
     // A plan with error findings cannot be rendered: say so through the exit code, and
     // say where on stderr.
@@ -33,7 +36,9 @@ pub(super) fn lint(args: &LintArgs, catalog: &Catalog) -> Result<Outcome, AppErr
     let findings = &loaded.plan.findings;
     let locate = |path: &str| loaded.position(path);
     let stdout = match args.format {
-        LintFormat::Text => report::findings_text(findings, &loaded.origin, locate),
+        LintFormat::Text => {
+            report::text::lint_text(findings, !args.color.is_never(), &loaded.origin, locate)
+        }
         LintFormat::Json => report::findings_json(findings, locate),
         LintFormat::Sarif => report::findings_sarif(findings, &loaded.origin, locate),
     };

@@ -41,6 +41,7 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
         }
         return Ok(Outcome::ok(stdout));
     }
+    let previous = changes.previous_numbers().clone();
     let written = output::apply(&dir, &changes, &plan.numbers(), args.force)?;
     let mut stdout = String::new();
     for (word, paths) in [
@@ -53,6 +54,19 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
             stdout.push_str(&format!("{word:<9} {}\n", dir.join(p).display()));
         }
     }
+    let files: Vec<String> = [&written.created, &written.updated, &written.unchanged]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    stdout.push('\n');
+    stdout.push_str(&crate::report::text::render_summary(
+        &plan,
+        &dir.display().to_string(),
+        &previous,
+        &files,
+        !args.color.is_never(),
+    ));
     Ok(Outcome::ok(stdout))
 }
 
@@ -64,7 +78,13 @@ pub(super) fn diff(args: &DiffArgs, catalog: &Catalog) -> Result<Outcome, AppErr
         // the styles where the terminal, NO_COLOR or CLICOLOR say so.
         DiffFormat::Unified => report_diff::format_unified(&changes, !args.color.is_never()),
         DiffFormat::Markdown => {
-            report_diff::format_markdown(&changes, changes.previous_numbers(), &numbers)
+            let mut md =
+                report_diff::format_markdown(&changes, changes.previous_numbers(), &numbers);
+            md.push_str(&report_diff::cost_markdown(
+                &plan.cost,
+                changes.previous_numbers(),
+            ));
+            md
         }
         DiffFormat::Json => {
             report_diff::format_json(&changes, changes.previous_numbers(), &numbers)

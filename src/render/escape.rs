@@ -1,6 +1,7 @@
 //! The one escaping path for user-supplied strings that reach generated code.
 //!
-//! Every string a template places into HCL or YAML goes through a filter defined here, so
+//! Every string a template places into HCL or YAML goes through a filter defined here (and
+//! every string the SVG address map shows goes through [`xml_text`]), so
 //! quotes, backslashes, newlines, `${` and `%{` can never change the meaning of the output.
 //! Owns only text transformation; knows nothing of plans or files.
 
@@ -51,6 +52,26 @@ pub fn comment_text(s: &str) -> String {
         .collect()
 }
 
+/// Text for XML character data or a double- or single-quoted attribute value (SVG): the five
+/// markup characters become entities, and control characters XML 1.0 forbids (all but tab,
+/// newline and carriage return) become spaces.
+pub fn xml_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn as_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
@@ -77,6 +98,15 @@ pub fn register_filters(tera: &mut Tera) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xml_escapes_markup_and_control_characters() {
+        assert_eq!(
+            xml_text("a<b>&\"c'\u{1}d"),
+            "a&lt;b&gt;&amp;&quot;c&apos; d"
+        );
+        assert_eq!(xml_text("plain-1"), "plain-1");
+    }
 
     #[test]
     fn hcl_escapes() {

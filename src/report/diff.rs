@@ -260,6 +260,54 @@ pub fn format_markdown(
     md
 }
 
+/// The cluster's monthly cost for a PR comment: one row per line at desired and at max, the
+/// total with its value at the last render, the price source, and what the total leaves out.
+pub fn cost_markdown(cost: &crate::plan::CostPlan, old_numbers: &Numbers) -> String {
+    let mut md = String::new();
+    let reference = if cost.region_priced {
+        String::new()
+    } else {
+        format!(", a reference for {}", cost.region)
+    };
+    let _ = write!(
+        md,
+        "\n#### Monthly cost ({}, {} list prices of {}{reference})\n\n| Item | At desired | At max | Price | Source |\n|---|---:|---:|---|---|\n",
+        cost.currency, cost.prices_region, cost.prices_date
+    );
+    for i in &cost.items {
+        let _ = writeln!(
+            md,
+            "| {} | {:.2} | {:.2} | ${}/{} | {} |",
+            code(&i.name),
+            i.monthly_usd.desired,
+            i.monthly_usd.max,
+            i.unit_usd,
+            i.unit,
+            i.source
+        );
+    }
+    let before = |key: &str, now: f64| match old_numbers.get(key) {
+        Some(v) if *v != format!("{now:.2}") => format!(" (was {v})"),
+        _ => String::new(),
+    };
+    let t = cost.total_monthly_usd;
+    let _ = writeln!(
+        md,
+        "| **total** | **{:.2}**{} | **{:.2}**{} | | |",
+        t.desired,
+        before("cost.totalMonthlyUsdAtDesired", t.desired),
+        t.max,
+        before("cost.totalMonthlyUsdAtMax", t.max)
+    );
+    if !cost.notes.is_empty() {
+        md.push('\n');
+        for n in &cost.notes {
+            let _ = writeln!(md, "- {n}");
+        }
+    }
+    md
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct JsonDiff<'a> {

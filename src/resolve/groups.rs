@@ -12,16 +12,14 @@ use crate::intent::{
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
     AmiPlan, CniPlan, ImagePullPlan, IpAccounting, KarpenterPlan, KarpenterVersionPlan,
-    MaxPodsDelivery, MonthlyCost, NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume,
-    ScalingPlan, TaintPlan,
+    MaxPodsDelivery, NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan,
+    TaintPlan,
 };
 
 use super::cni::{self, CniInputs};
 use super::ip_budget::{CniTargets, Held, addresses_held};
 use super::kubelet;
 
-/// Hours in the month used for costs (AWS pricing convention).
-pub const HOURS_PER_MONTH: f64 = 730.0;
 /// Images at least this large get pull tuning and a faster root volume.
 pub const BIG_IMAGE_GIB: f64 = 1.0;
 /// CPU requests of the daemonsets on every node: kube-proxy 100m and aws-node 25m (EKS
@@ -580,33 +578,16 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         );
     }
 
-    let (hourly, monthly, cost_reason) = match first.on_demand_usd_hour {
-        Some(price) => {
-            let mut reason = format!(
-                "{} on-demand ${price:.4}/h (us-east-1 list price) x {HOURS_PER_MONTH} h x nodes",
-                first.name
-            );
-            if spec.capacity_type == CapacityType::Spot {
-                reason.push_str("; spot usually costs less: this is the ceiling");
-            }
-            if d.types.len() > 1 {
-                reason.push_str("; priced at the first listed type");
-            }
-            (
-                Some(price),
-                Some(MonthlyCost {
-                    desired: round2(price * HOURS_PER_MONTH * f64::from(spec.scaling.desired)),
-                    max: round2(price * HOURS_PER_MONTH * f64::from(spec.scaling.max)),
-                }),
-                reason,
-            )
-        }
-        None => (
-            None,
-            None,
-            format!("the catalog has no price for {}", first.name),
-        ),
-    };
+    let (hourly, monthly, cost_reason) = super::cost::node_group_cost(
+        &d.types,
+        spec.capacity_type,
+        ScalingPlan {
+            min: spec.scaling.min,
+            desired: spec.scaling.desired,
+            max: spec.scaling.max,
+        },
+        &intent.spec.region,
+    );
 
     let held_total = s.held.total();
     let efficiency = |pods: u32, held: u64| {
@@ -1175,10 +1156,6 @@ fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan
             largest.name, largest.vcpu, largest.memory_mib
         ),
     }
-}
-
-fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
 }
 
 fn round1(v: f64) -> f64 {

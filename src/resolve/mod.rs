@@ -8,6 +8,7 @@
 //! [`Diagnostic`]s with key paths, like validation errors.
 
 pub mod cni;
+pub mod cost;
 mod groups;
 pub mod ip_budget;
 pub mod ipamd;
@@ -127,7 +128,7 @@ pub(crate) fn resolve_parts(
         }
     });
 
-    let plan = Plan {
+    let mut plan = Plan {
         cluster: intent.metadata.name.clone(),
         region: spec.region.clone(),
         kubernetes_version: spec.kubernetes_version.0.clone(),
@@ -166,8 +167,14 @@ pub(crate) fn resolve_parts(
         },
         node_groups,
         registry,
+        cost: crate::plan::CostPlan::default(),
         findings: Vec::new(),
     };
+    let price_regions: Vec<String> = drafts
+        .iter()
+        .map(|d| d.types[0].price_region.clone())
+        .collect();
+    plan.cost = cost::cluster_cost(&plan, &price_regions);
     Ok(Unlinted {
         plan,
         drafts,
