@@ -87,7 +87,7 @@ pub enum Command {
     Render(RenderArgs),
     /// Compare what render would write with a folder; exit 1 when they differ.
     #[command(
-        after_help = "Example:\n  eksgen diff -o infra/ml-prod --format markdown > pr-comment.md"
+        after_help = "Examples:\n  eksgen diff -o infra/ml-prod --format markdown > pr-comment.md\n  eksgen diff -o infra/ml-prod --fail-on replace   # exit 3 when something would be replaced\n\nExit codes: 0 no difference, 1 differences, 2 error, 3 a change with the --fail-on impact or worse."
     )]
     Diff(DiffArgs),
     /// Offline max-pods calculator (amazon-eks-ami rules); prints `TYPE N` lines.
@@ -228,6 +228,22 @@ pub struct RenderArgs {
     /// Overwrite generated files edited by hand since the last render.
     #[arg(long)]
     pub force: bool,
+    /// Lay the subnets out afresh instead of keeping the layout in the lock file; moved
+    /// subnets are replaced by Terraform (see the impact `diff --relayout` shows).
+    #[arg(long)]
+    pub relayout: bool,
+    /// With --dry-run: exit 3 when a change has this impact or worse.
+    #[arg(long, value_enum, value_name = "IMPACT", requires = "dry_run")]
+    pub fail_on: Option<FailOn>,
+}
+
+/// The impact `--fail-on` exits 3 for (that impact or worse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Node groups, subnets, the VPC or the cluster replaced, or a node group removed.
+    Replace,
+    /// Also node groups whose nodes are rolled.
+    Roll,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -271,6 +287,14 @@ pub struct DiffArgs {
     pub format: DiffFormat,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Exit 3 (not 1) when a change has this impact or worse: for CI that accepts routine
+    /// changes but stops replacements.
+    #[arg(long, value_enum, value_name = "IMPACT")]
+    pub fail_on: Option<FailOn>,
+    /// Compare with a fresh subnet layout instead of the lock file's (what `render
+    /// --relayout` would write).
+    #[arg(long)]
+    pub relayout: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -17,8 +17,18 @@ pub fn plan_from_text(text: &str, origin: &str) -> Result<Plan, AppError> {
 
 /// Parse, validate and resolve intent text against `catalog` (embedded plus any overlay).
 pub fn plan_from_text_with(text: &str, origin: &str, catalog: &Catalog) -> Result<Plan, AppError> {
+    plan_from_text_pinned(text, origin, catalog, None)
+}
+
+/// [`plan_from_text_with`], keeping the subnet layout a lock file recorded.
+pub fn plan_from_text_pinned(
+    text: &str,
+    origin: &str,
+    catalog: &Catalog,
+    pins: Option<&crate::lock::LayoutPins>,
+) -> Result<Plan, AppError> {
     let intent = intent::parse_and_validate(text, origin, catalog)?;
-    resolve::resolve(&intent, catalog).map_err(|mut diagnostics| {
+    resolve::resolve_with(&intent, catalog, pins).map_err(|mut diagnostics| {
         let index = intent::parse(text, origin)
             .map(|(_, index)| index)
             .unwrap_or_default();
@@ -44,8 +54,18 @@ pub struct LoadedIntent {
 impl LoadedIntent {
     /// Resolve `text` against `catalog`.
     pub fn from_text(text: String, origin: String, catalog: &Catalog) -> Result<Self, AppError> {
+        Self::from_text_pinned(text, origin, catalog, None)
+    }
+
+    /// Resolve `text` against `catalog`, keeping the subnet layout `pins` records.
+    pub fn from_text_pinned(
+        text: String,
+        origin: String,
+        catalog: &Catalog,
+        pins: Option<&crate::lock::LayoutPins>,
+    ) -> Result<Self, AppError> {
         Ok(LoadedIntent {
-            plan: plan_from_text_with(&text, &origin, catalog)?,
+            plan: plan_from_text_pinned(&text, &origin, catalog, pins)?,
             origin,
             text,
         })

@@ -30,6 +30,10 @@ pub struct Manifest {
     /// Flat plan numbers recorded for the next diff.
     #[serde(default)]
     pub numbers: BTreeMap<String, String>,
+    /// Flat plan facts (`report::diff::impact::fields`) the next diff classifies changes
+    /// by: what AWS and Terraform would do with them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
 }
 
 impl Manifest {
@@ -40,7 +44,14 @@ impl Manifest {
             generator: format!("eksgen {}", env!("CARGO_PKG_VERSION")),
             files,
             numbers,
+            fields: BTreeMap::new(),
         }
+    }
+
+    /// This manifest with the plan facts `fields` recorded.
+    pub fn with_fields(mut self, fields: BTreeMap<String, String>) -> Manifest {
+        self.fields = fields;
+        self
     }
 
     /// Parses and validates manifest bytes. The error is a reason for the user, without

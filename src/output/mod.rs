@@ -167,6 +167,9 @@ pub struct ChangeSet {
     pub files: Vec<FileChange>,
     /// The manifest found in the output folder, if any.
     pub previous: Option<Manifest>,
+    /// What the comparison noticed besides the files (stale temp files, an interrupted
+    /// render, foreign Terraform that clashes with the generated files), for the user.
+    pub notes: Vec<String>,
 }
 
 static NO_NUMBERS: Numbers = BTreeMap::new();
@@ -193,6 +196,16 @@ impl ChangeSet {
     /// Plan numbers recorded by the last render (empty without a manifest).
     pub fn previous_numbers(&self) -> &Numbers {
         self.previous.as_ref().map_or(&NO_NUMBERS, |m| &m.numbers)
+    }
+
+    /// Plan numbers and facts recorded by the last render, in one map (they share keys
+    /// where they overlap); empty without a manifest.
+    pub fn previous_facts(&self) -> Numbers {
+        let mut facts = self.previous_numbers().clone();
+        if let Some(m) = &self.previous {
+            facts.extend(m.fields.clone());
+        }
+        facts
     }
 
     pub fn summary(&self) -> Summary {
@@ -332,6 +345,7 @@ pub fn plan_changes(dir: &Path, rendered: &Rendered) -> Result<ChangeSet, Output
         dir: dir.to_path_buf(),
         files: Vec::new(),
         previous: None,
+        notes: Vec::new(),
     };
     if !fs::output_dir_exists(dir)? {
         changes.files = rendered
@@ -445,6 +459,18 @@ pub fn apply(
     numbers: &Numbers,
     force: bool,
 ) -> Result<WriteReport, OutputError> {
+    apply_recording(dir, changes, numbers, &Numbers::new(), force)
+}
+
+/// [`apply`], recording the plan facts `fields` in the manifest too (for the impact
+/// classification of the next diff).
+pub fn apply_recording(
+    dir: &Path,
+    changes: &ChangeSet,
+    numbers: &Numbers,
+    fields: &Numbers,
+    force: bool,
+) -> Result<WriteReport, OutputError> {
     let fresh = plan_changes(dir, &changes.rendered())?;
     if let Some(path) = first_difference(&fresh, changes) {
         return Err(OutputError::ChangedWhileWorking {
@@ -460,7 +486,8 @@ pub fn apply(
     }
 
     let all: BTreeSet<&str> = fresh.files.iter().map(|f| f.path.as_str()).collect();
-    let manifest = Manifest::new(manifest_files(&fresh, &all), numbers.clone());
+    let manifest =
+        Manifest::new(manifest_files(&fresh, &all), numbers.clone()).with_fields(fields.clone());
     let manifest_needed = fresh.previous.as_ref() != Some(&manifest);
 
     // Stage everything first: a folder we cannot write fails here, before any change.
