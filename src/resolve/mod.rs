@@ -79,13 +79,18 @@ pub fn resolve_with(
     } else {
         "none needed: the primary CIDR holds every subnet at max scale".to_string()
     };
-    if matches!(layout, Err(LayoutFailure::Shortfall(_)))
-        && net.secondary_cidrs == SecondaryCidrs::Auto
-        && !custom_networking
-    {
+    // With `auto`, pods move to secondary CIDRs when the primary cannot hold them, or when
+    // holding them would move subnets the lock records.
+    if layout.is_err() && net.secondary_cidrs == SecondaryCidrs::Auto && !custom_networking {
         custom_networking = true;
         attempt = groups::size_groups(intent, &drafts, true)?;
-        layout = lay_out(intent, &zones, vpc, &[], &attempt, true, pins);
+        let retry = lay_out(intent, &zones, vpc, &[], &attempt, true, pins);
+        // A retry that only moves subnets is no better than the first answer when that
+        // was a shortfall; report the moves when those are what stands in the way.
+        layout = match (layout, retry) {
+            (Err(LayoutFailure::Moves(m)), Err(_)) => Err(LayoutFailure::Moves(m)),
+            (_, retry) => retry,
+        };
         if let Ok(l) = &layout {
             secondary_reason = format!(
                 "auto: the primary {vpc} cannot hold the pods' addresses at max scale, so pods move to {} with custom networking",

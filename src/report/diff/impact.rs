@@ -188,22 +188,27 @@ fn subnet_key(key: &str) -> Option<(&str, &str)> {
 
 /// How one node-group field changes things, for a group run by `provisioner`.
 fn group_field_impact(field: &str, provisioner: &str, delivery: &str) -> Option<ImpactKind> {
-    let karpenter = provisioner == "karpenter";
     let managed = provisioner == "managed";
     Some(match field {
         "provisioner" => ImpactKind::ReplaceNodeGroup,
-        // Fields of aws_eks_node_group that force a new group; Karpenter replaces the
-        // drifted nodes instead.
-        "instanceTypes" | "arch" | "amiType" | "capacityType" | "capacityReservationId"
-        | "zones" | "efa" | "placementGroup" => {
-            if karpenter {
-                ImpactKind::RollNodes
-            } else {
+        // An Auto Scaling group changes its zones in place (and rebalances).
+        "zones" if provisioner == "self-managed" => ImpactKind::Update,
+        // Fields of aws_eks_node_group that force a new group (instance_types, ami_type,
+        // capacity_type, subnet_ids; the architecture comes with the AMI type). A
+        // self-managed group gets a new launch template version (instance refresh), and
+        // Karpenter replaces the drifted nodes.
+        "instanceTypes" | "arch" | "amiType" | "capacityType" | "zones" => {
+            if managed {
                 ImpactKind::ReplaceNodeGroup
+            } else {
+                ImpactKind::RollNodes
             }
         }
         // Launch template and user data inputs: a new template version, rolled out.
-        "amiSsmParameter" | "karpenterAlias" | "rootVolume" | "maxPodsDelivery" => {
+        // EFA interfaces, the placement group and the capacity reservation live in the
+        // launch template too.
+        "amiSsmParameter" | "karpenterAlias" | "rootVolume" | "maxPodsDelivery" | "efa"
+        | "placementGroup" | "capacityReservationId" => {
             ImpactKind::RollNodes
         }
         // Max pods is in the user data on every path but EKS's own AMI, where EKS sets it
@@ -407,6 +412,9 @@ mod tests {
         let cases: &[(&str, &str, &str, &str, ImpactKind)] = &[
             ("managed", "nodeGroups.g.instanceTypes", "m5.large", "m6i.large", ImpactKind::ReplaceNodeGroup),
             ("karpenter", "nodeGroups.g.instanceTypes", "m5.large", "m6i.large", ImpactKind::RollNodes),
+            ("self-managed", "nodeGroups.g.instanceTypes", "m5.large", "m6i.large", ImpactKind::RollNodes),
+            ("self-managed", "nodeGroups.g.zones", "a", "a,b", ImpactKind::Update),
+            ("managed", "nodeGroups.g.provisioner", "managed", "self-managed", ImpactKind::ReplaceNodeGroup),
             ("managed", "nodeGroups.g.amiType", "AL2023_x86_64_STANDARD", "CUSTOM", ImpactKind::ReplaceNodeGroup),
             ("managed", "nodeGroups.g.capacityType", "on-demand", "spot", ImpactKind::ReplaceNodeGroup),
             ("managed", "nodeGroups.g.zones", "a", "a,b", ImpactKind::ReplaceNodeGroup),
