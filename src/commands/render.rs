@@ -109,6 +109,12 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
             stdout.push_str(&format!("{word:<9} {}\n", c.dir.join(p).display()));
         }
     }
+    for p in &written.removed_temps {
+        stdout.push_str(&format!(
+            "removed   {} (temp file of a killed run)\n",
+            c.dir.join(p).display()
+        ));
+    }
     stdout.push_str(&report_diff::format_notes(&c.changes));
     if let Some(file) = &c.lock {
         let next = file

@@ -461,6 +461,8 @@ mod tests {
             ],
             previous: None,
             notes: Vec::new(),
+            stale_temps: Vec::new(),
+            journal: None,
         }
     }
 
