@@ -670,3 +670,65 @@ fn write_file_keeps_or_replaces_and_never_writes_through_a_link() {
     assert!(!err.to_string().contains(".tmp"), "{err}");
     assert_eq!(names(dir), ["eksgen.yaml", "elsewhere", "link.yaml"]);
 }
+
+#[test]
+fn every_rendered_path_of_every_preset_counts_as_generated() {
+    // A renderer that adds a new kind of path must teach `could_be_generated` about it, or
+    // eksgen would never remove such files once they are no longer rendered.
+    for name in crate::presets::names() {
+        let text = crate::presets::get(name).expect("preset");
+        let plan = crate::pipeline::plan_from_text(text, name).expect("plan");
+        let rendered = crate::render::render(&plan, name).expect("render");
+        for path in rendered.keys() {
+            assert!(could_be_generated(path), "{name}: {path}");
+        }
+    }
+}
+
+#[test]
+fn a_journal_makes_a_half_written_folder_generated_and_is_removed_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = out_dir(&tmp);
+    let old = render(&[("eks.tf", "old\n"), ("vpc.tf", "v1\n")]);
+    write(&dir, &old, false).unwrap();
+    let new = render(&[("eks.tf", "new\n"), ("vpc.tf", "v2\n")]);
+    // A run of `new` killed after its first rename: journal written, eks.tf replaced, old
+    // manifest.
+    let changes = plan_changes(&dir, &new).unwrap();
+    fs::write(dir.join(JOURNAL_PATH), journal(&changes).to_json()).unwrap();
+    fs::write(dir.join("eks.tf"), "new\n").unwrap();
+
+    let resumed = plan_changes(&dir, &new).unwrap();
+    assert!(resumed.conflicts().is_empty(), "{:?}", resumed.conflicts());
+    assert!(resumed.notes.iter().any(|n| n.contains("interrupted")));
+    let back = plan_changes(&dir, &old).unwrap();
+    assert!(back.conflicts().is_empty(), "rolling back needs no --force either");
+    apply(&dir, &resumed, &Numbers::new(), false).unwrap();
+    assert!(!dir.join(JOURNAL_PATH).exists());
+    assert_eq!(fs::read_to_string(dir.join("vpc.tf")).unwrap(), "v2\n");
+    // A real hand edit after that is still caught.
+    fs::write(dir.join("eks.tf"), "mine\n").unwrap();
+    let changes = plan_changes(&dir, &old).unwrap();
+    assert_eq!(changes.conflicts().len(), 1);
+}
+
+#[test]
+fn stale_temp_files_are_listed_and_removed_and_others_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = out_dir(&tmp);
+    let r = render(&[("eks.tf", "a\n"), ("workloads/x.yaml", "x\n")]);
+    write(&dir, &r, false).unwrap();
+    fs::write(dir.join(".eks.tf.eksgen-AbCd12.tmp"), "half").unwrap();
+    fs::write(dir.join("workloads/.x.yaml.eksgen-zzzzzz.tmp"), "half").unwrap();
+    fs::write(dir.join(".eks.tf.backup.tmp"), "mine").unwrap();
+    let changes = plan_changes(&dir, &r).unwrap();
+    assert_eq!(
+        changes.stale_temps,
+        [".eks.tf.eksgen-AbCd12.tmp", "workloads/.x.yaml.eksgen-zzzzzz.tmp"]
+    );
+    assert!(!changes.has_differences());
+    let report = apply(&dir, &changes, &Numbers::new(), false).unwrap();
+    assert_eq!(report.removed_temps.len(), 2);
+    assert!(!dir.join(".eks.tf.eksgen-AbCd12.tmp").exists());
+    assert!(dir.join(".eks.tf.backup.tmp").exists());
+}

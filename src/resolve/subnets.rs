@@ -314,6 +314,40 @@ mod tests {
     }
 
     proptest! {
+        /// A zone added to a recorded layout never moves a recorded block, and every block
+        /// still lies in the VPC without overlaps (or there is no room, said so).
+        #[test]
+        fn a_new_zone_keeps_every_recorded_block(
+            vpc_prefix in 16u8..=22,
+            needs in proptest::collection::vec(0u64..4_000, 2..=4),
+            new_need in 0u64..4_000,
+        ) {
+            let vpc = Ipv4Cidr::new(0x0a00_0000, vpc_prefix);
+            if let Ok(first) = layout_primary(vpc, &needs) {
+                let public = public_prefix(vpc);
+                let mut requests: Vec<Request> = first.private.iter().zip(&needs).map(|(b, n)| Request {
+                    recorded: Some(*b), required: Ipv4Cidr::prefix_for_usable(*n), preferred: b.prefix(),
+                }).collect();
+                requests.push(Request { recorded: None, required: Ipv4Cidr::prefix_for_usable(new_need), preferred: first.private[0].prefix() });
+                requests.extend(first.public.iter().map(|b| Request { recorded: Some(*b), required: public, preferred: public }));
+                requests.push(Request { recorded: None, required: public, preferred: public });
+                match layout_stable(&[vpc], &requests) {
+                    Ok(blocks) => {
+                        for (r, b) in requests.iter().zip(&blocks) {
+                            if let Some(rec) = r.recorded { prop_assert_eq!(rec, *b); }
+                            prop_assert!(vpc.contains(*b));
+                        }
+                        for (i, a) in blocks.iter().enumerate() {
+                            for b in &blocks[i + 1..] { prop_assert!(!a.overlaps(*b)); }
+                        }
+                        prop_assert!(blocks[needs.len()].usable() >= new_need);
+                    }
+                    Err(StableError::NoRoom(_)) => {}
+                    Err(e) => prop_assert!(false, "{e:?}"),
+                }
+            }
+        }
+
         #[test]
         fn layouts_never_overlap_and_hold_needs(
             vpc_prefix in 16u8..=24,
