@@ -80,7 +80,8 @@ fn impacts(dir: &Path, extra: &[&str]) -> (Option<i32>, Vec<(String, String)>) {
     let mut args = vec!["diff", "-f", "c.yaml", "-o", "out", "--format", "json"];
     args.extend(extra);
     let (code, out, err) = run(dir, &args);
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
     let list = json["impact"]
         .as_array()
         .expect("impact list")
@@ -106,16 +107,30 @@ fn adding_a_zone_and_a_group_keeps_every_cidr() {
     intent(
         d.path(),
         &[
-            ("[us-west-2a, us-west-2b]", "[us-west-2c, us-west-2a, us-west-2b]"),
-            ("max: 4}\n      podsPerNode: 20\n    - name: batch", "max: 8}\n      podsPerNode: 20\n    - name: web\n      instanceTypes: [m6i.xlarge]\n      scaling: {min: 1, desired: 1, max: 3}\n    - name: batch"),
+            (
+                "[us-west-2a, us-west-2b]",
+                "[us-west-2c, us-west-2a, us-west-2b]",
+            ),
+            (
+                "max: 4}\n      podsPerNode: 20\n    - name: batch",
+                "max: 8}\n      podsPerNode: 20\n    - name: web\n      instanceTypes: [m6i.xlarge]\n      scaling: {min: 1, desired: 1, max: 3}\n    - name: batch",
+            ),
         ],
     );
     let (code, list) = impacts(d.path(), &["--fail-on", "replace"]);
     assert_eq!(code, Some(3), "the system group spans a new zone: {list:?}");
-    assert!(list.contains(&("create".into(), "subnet private-us-west-2c".into())), "{list:?}");
-    assert!(list.contains(&("create".into(), "node group web".into())), "{list:?}");
     assert!(
-        !list.iter().any(|(k, s)| k == "replace-subnets" && s.contains("us-west-2a")),
+        list.contains(&("create".into(), "subnet private-us-west-2c".into())),
+        "{list:?}"
+    );
+    assert!(
+        list.contains(&("create".into(), "node group web".into())),
+        "{list:?}"
+    );
+    assert!(
+        !list
+            .iter()
+            .any(|(k, s)| k == "replace-subnets" && s.contains("us-west-2a")),
         "{list:?}"
     );
     render(d.path());
@@ -136,7 +151,10 @@ fn adding_a_zone_and_a_group_keeps_every_cidr() {
 fn growth_that_would_move_subnets_is_refused_until_relayout() {
     let d = tmp();
     // Three zones: the first layout grows each private subnet to a /19 (half the VPC).
-    const ZONES: (&str, &str) = ("[us-west-2a, us-west-2b]", "[us-west-2a, us-west-2b, us-west-2c]");
+    const ZONES: (&str, &str) = (
+        "[us-west-2a, us-west-2b]",
+        "[us-west-2a, us-west-2b, us-west-2c]",
+    );
     const NO_SECONDARY: (&str, &str) = ("network:\n", "network:\n    secondaryCidrs: none\n");
     intent(d.path(), &[NO_SECONDARY, ZONES]);
     render(d.path());
@@ -148,7 +166,10 @@ fn growth_that_would_move_subnets_is_refused_until_relayout() {
             NO_SECONDARY,
             ZONES,
             // About 9,000 addresses per zone at max: more than a /19 holds.
-            ("max: 4}\n      podsPerNode: 20\n    - name: batch", "max: 800}\n      podsPerNode: 20\n    - name: batch"),
+            (
+                "max: 4}\n      podsPerNode: 20\n    - name: batch",
+                "max: 800}\n      podsPerNode: 20\n    - name: batch",
+            ),
         ],
     );
     let (code, _, err) = run(d.path(), &["render", "-f", "c.yaml", "-o", "out"]);
@@ -162,24 +183,69 @@ fn growth_that_would_move_subnets_is_refused_until_relayout() {
     );
     let (code, list) = impacts(d.path(), &["--relayout", "--fail-on", "replace"]);
     assert_eq!(code, Some(3));
-    assert!(list.iter().any(|(k, s)| k == "replace-subnets" && s == "subnet private-us-west-2a"), "{list:?}");
-    let (code, out, err) = run(d.path(), &["render", "-f", "c.yaml", "-o", "out", "--relayout"]);
+    assert!(
+        list.iter()
+            .any(|(k, s)| k == "replace-subnets" && s == "subnet private-us-west-2a"),
+        "{list:?}"
+    );
+    let (code, out, err) = run(
+        d.path(),
+        &["render", "-f", "c.yaml", "-o", "out", "--relayout"],
+    );
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(err.contains("replace subnets"), "{err}");
     let (after, _) = layout(d.path());
     assert_ne!(after["private-us-west-2a"], "10.0.0.0/19");
 }
 
+/// Intent edits, the impact kind they must produce, and on what.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+
 #[test]
 fn every_kind_of_change_is_classified() {
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
-        (&[("instanceTypes: [m6i.large]\n      scaling: {min: 2", "instanceTypes: [m6i.xlarge]\n      scaling: {min: 2")], "replace-node-group", "node group system"),
-        (&[("max: 4}\n      podsPerNode: 20\n    - name: batch", "max: 5}\n      podsPerNode: 20\n    - name: batch")], "update", "node group system"),
-        (&[("      scaling: {min: 0, desired: 0, max: 4}\n", "      scaling: {min: 0, desired: 0, max: 4}\n      labels: {team: ml}\n")], "roll-nodes", "node group batch"),
-        (&[("    - name: batch\n      provisioner: self-managed\n      instanceTypes: [m6i.large]\n      scaling: {min: 0, desired: 0, max: 4}\n      podsPerNode: 20\n", "")], "remove-node-group", "node group batch"),
+    let cases: &[Case] = &[
+        (
+            &[(
+                "instanceTypes: [m6i.large]\n      scaling: {min: 2",
+                "instanceTypes: [m6i.xlarge]\n      scaling: {min: 2",
+            )],
+            "replace-node-group",
+            "node group system",
+        ),
+        (
+            &[(
+                "max: 4}\n      podsPerNode: 20\n    - name: batch",
+                "max: 5}\n      podsPerNode: 20\n    - name: batch",
+            )],
+            "update",
+            "node group system",
+        ),
+        (
+            &[(
+                "      scaling: {min: 0, desired: 0, max: 4}\n",
+                "      scaling: {min: 0, desired: 0, max: 4}\n      labels: {team: ml}\n",
+            )],
+            "roll-nodes",
+            "node group batch",
+        ),
+        (
+            &[(
+                "    - name: batch\n      provisioner: self-managed\n      instanceTypes: [m6i.large]\n      scaling: {min: 0, desired: 0, max: 4}\n      podsPerNode: 20\n",
+                "",
+            )],
+            "remove-node-group",
+            "node group batch",
+        ),
         (&[("\"1.34\"", "\"1.35\"")], "version", "cluster"),
         (&[("\"1.34\"", "\"1.33\"")], "replace-cluster", "cluster"),
-        (&[("    availabilityZones", "    cni: {mode: secondary-ip}\n    availabilityZones")], "new-nodes-only", "CNI"),
+        (
+            &[(
+                "    availabilityZones",
+                "    cni: {mode: secondary-ip}\n    availabilityZones",
+            )],
+            "new-nodes-only",
+            "CNI",
+        ),
     ];
     for (edits, kind, subject) in cases {
         let d = tmp();
@@ -192,12 +258,22 @@ fn every_kind_of_change_is_classified() {
             list.contains(&(kind.to_string(), subject.to_string())),
             "{kind} {subject}: {list:?}"
         );
-        let replace = matches!(*kind, "replace-node-group" | "remove-node-group" | "replace-cluster");
+        let replace = matches!(
+            *kind,
+            "replace-node-group" | "remove-node-group" | "replace-cluster"
+        );
         let roll = replace || *kind == "roll-nodes";
         let (code, _) = impacts(d.path(), &["--fail-on", "replace"]);
-        assert_eq!(code, Some(if replace { 3 } else { 1 }), "{kind} --fail-on replace: {list:?}");
+        assert_eq!(
+            code,
+            Some(if replace { 3 } else { 1 }),
+            "{kind} --fail-on replace: {list:?}"
+        );
         let (code, _) = impacts(d.path(), &["--fail-on", "roll"]);
-        if !list.iter().any(|(k, _)| k == "roll-nodes" || k.starts_with("replace") || k.starts_with("remove")) {
+        if !list
+            .iter()
+            .any(|(k, _)| k == "roll-nodes" || k.starts_with("replace") || k.starts_with("remove"))
+        {
             assert_eq!(code, Some(1), "{kind} --fail-on roll: {list:?}");
         } else if roll {
             assert_eq!(code, Some(3), "{kind} --fail-on roll");
@@ -210,16 +286,50 @@ fn every_format_shows_the_impact() {
     let d = tmp();
     intent(d.path(), &[]);
     render(d.path());
-    intent(d.path(), &[("instanceTypes: [m6i.large]\n      scaling: {min: 2", "instanceTypes: [m6i.xlarge]\n      scaling: {min: 2")]);
-    let (code, md, _) = run(d.path(), &["diff", "-f", "c.yaml", "-o", "out", "--format", "markdown"]);
+    intent(
+        d.path(),
+        &[(
+            "instanceTypes: [m6i.large]\n      scaling: {min: 2",
+            "instanceTypes: [m6i.xlarge]\n      scaling: {min: 2",
+        )],
+    );
+    let (code, md, _) = run(
+        d.path(),
+        &["diff", "-f", "c.yaml", "-o", "out", "--format", "markdown"],
+    );
     assert_eq!(code, Some(1));
     let impact = md.find("#### Impact").expect("impact table");
     assert!(impact < md.find("| File |").expect("file table"), "{md}");
-    assert!(md.contains("| **replace node group** | node group system |"), "{md}");
-    let (_, unified, _) = run(d.path(), &["diff", "-f", "c.yaml", "-o", "out", "--color", "never"]);
-    let tail = &unified[unified.rfind("Impact (what terraform apply would do):").expect("summary")..];
-    assert!(tail.contains("replace node group  node group system: instanceTypes m6i.large → m6i.xlarge"), "{tail}");
-    let (code, dry, _) = run(d.path(), &["render", "-f", "c.yaml", "-o", "out", "--dry-run", "--fail-on", "replace"]);
+    assert!(
+        md.contains("| **replace node group** | node group system |"),
+        "{md}"
+    );
+    let (_, unified, _) = run(
+        d.path(),
+        &["diff", "-f", "c.yaml", "-o", "out", "--color", "never"],
+    );
+    let tail = &unified[unified
+        .rfind("Impact (what terraform apply would do):")
+        .expect("summary")..];
+    assert!(
+        tail.contains(
+            "replace node group  node group system: instanceTypes m6i.large → m6i.xlarge"
+        ),
+        "{tail}"
+    );
+    let (code, dry, _) = run(
+        d.path(),
+        &[
+            "render",
+            "-f",
+            "c.yaml",
+            "-o",
+            "out",
+            "--dry-run",
+            "--fail-on",
+            "replace",
+        ],
+    );
     assert_eq!(code, Some(3));
     assert!(dry.contains("replace node group"), "{dry}");
 }
@@ -230,7 +340,10 @@ fn header_names_the_intent_the_same_however_f_is_spelled() {
     intent(d.path(), &[]);
     let abs = d.path().join("c.yaml");
     let mut outputs = Vec::new();
-    for (i, f) in ["c.yaml", "./c.yaml", abs.to_str().expect("utf-8 path")].iter().enumerate() {
+    for (i, f) in ["c.yaml", "./c.yaml", abs.to_str().expect("utf-8 path")]
+        .iter()
+        .enumerate()
+    {
         let out = format!("o{i}");
         let (code, _, err) = run(d.path(), &["render", "-f", f, "-o", &out]);
         assert_eq!(code, Some(0), "{err}");
@@ -238,7 +351,11 @@ fn header_names_the_intent_the_same_however_f_is_spelled() {
     }
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[0], outputs[2]);
-    assert!(outputs[0].contains("from c.yaml."), "{}", &outputs[0][..200]);
+    assert!(
+        outputs[0].contains("from c.yaml."),
+        "{}",
+        &outputs[0][..200]
+    );
     assert!(!outputs[0].contains(d.path().to_str().expect("utf-8")));
 }
 
@@ -277,7 +394,10 @@ fn interrupted_render(d: &Path, edits: &[(&str, &str)]) {
     fs::copy(d.join("next/eks.tf"), d.join("out/eks.tf")).expect("copy");
 }
 
-const GROW: &[(&str, &str)] = &[("instanceTypes: [m6i.large]\n      scaling: {min: 2", "instanceTypes: [m6i.xlarge]\n      scaling: {min: 2")];
+const GROW: &[(&str, &str)] = &[(
+    "instanceTypes: [m6i.large]\n      scaling: {min: 2",
+    "instanceTypes: [m6i.xlarge]\n      scaling: {min: 2",
+)];
 
 #[test]
 fn an_interrupted_render_is_finished_by_the_next_one() {
@@ -287,7 +407,11 @@ fn an_interrupted_render_is_finished_by_the_next_one() {
     assert_eq!(code, Some(1));
     assert!(out.contains("was interrupted"), "{out}");
     let (code, out, err) = run(d.path(), &["render", "-f", "c.yaml", "-o", "out"]);
-    assert_eq!(code, Some(0), "no 'edited by hand' after a crash: {out}{err}");
+    assert_eq!(
+        code,
+        Some(0),
+        "no 'edited by hand' after a crash: {out}{err}"
+    );
     assert!(!d.path().join("out/.eksgen/journal.json").exists());
     for name in ["eks.tf", "vpc.tf", ".eksgen/manifest.json"] {
         assert_eq!(
@@ -308,7 +432,11 @@ fn an_interrupted_render_can_be_rolled_back() {
     let (code, out, err) = run(d.path(), &["render", "-f", "c.yaml", "-o", "out"]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("updated   out/eks.tf"), "{out}");
-    assert!(!fs::read_to_string(d.path().join("out/eks.tf")).expect("eks").contains("m6i.xlarge"));
+    assert!(
+        !fs::read_to_string(d.path().join("out/eks.tf"))
+            .expect("eks")
+            .contains("m6i.xlarge")
+    );
 }
 
 #[test]
@@ -316,14 +444,21 @@ fn temp_files_of_a_killed_render_are_reported_and_removed() {
     let d = tmp();
     intent(d.path(), &[]);
     render(d.path());
-    let stale = ["out/.eks.tf.eksgen-Ab12Cd.tmp", "out/.eksgen/.manifest.json.eksgen-zz99zz.tmp", "out/workloads/.system.yaml.eksgen-q1w2e3.tmp"];
+    let stale = [
+        "out/.eks.tf.eksgen-Ab12Cd.tmp",
+        "out/.eksgen/.manifest.json.eksgen-zz99zz.tmp",
+        "out/workloads/.system.yaml.eksgen-q1w2e3.tmp",
+    ];
     for s in stale {
         fs::write(d.path().join(s), "half").expect("temp");
     }
     fs::write(d.path().join("out/.keep.eksgen-notmine.tmp"), "x").expect("other");
     let (code, out, _) = run(d.path(), &["diff", "-f", "c.yaml", "-o", "out"]);
     assert_eq!(code, Some(0), "temp files are no difference: {out}");
-    assert!(out.contains("3 temp file(s) of a killed eksgen run"), "{out}");
+    assert!(
+        out.contains("3 temp file(s) of a killed eksgen run"),
+        "{out}"
+    );
     let (code, out, _) = run(d.path(), &["render", "-f", "c.yaml", "-o", "out"]);
     assert_eq!(code, Some(0));
     for s in stale {
@@ -340,7 +475,8 @@ fn a_tampered_manifest_cannot_delete_user_files() {
     let state = b"{\"terraform_version\": \"1.11.0\"}\n";
     fs::write(d.path().join("out/terraform.tfstate"), state).expect("state");
     let path = d.path().join("out/.eksgen/manifest.json");
-    let mut m: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).expect("m")).expect("json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).expect("m")).expect("json");
     m["files"]["terraform.tfstate"] = serde_json::Value::String(sha(state));
     fs::write(&path, serde_json::to_string_pretty(&m).expect("json")).expect("write");
     let (code, out, err) = run(d.path(), &["render", "-f", "c.yaml", "-o", "out"]);
@@ -384,10 +520,17 @@ fn oversized_files_in_the_output_folder_are_not_read() {
 fn a_lock_of_another_cluster_or_a_bad_lock_is_an_error() {
     let d = tmp();
     intent(d.path(), &[]);
-    fs::write(d.path().join("c.eksgen.lock"), "{\"version\":1,\"generator\":\"x\",\"cluster\":\"other\"}").expect("lock");
+    fs::write(
+        d.path().join("c.eksgen.lock"),
+        "{\"version\":1,\"generator\":\"x\",\"cluster\":\"other\"}",
+    )
+    .expect("lock");
     let (code, _, err) = run(d.path(), &["plan", "-f", "c.yaml"]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("c.eksgen.lock") && err.contains("\"other\""), "{err}");
+    assert!(
+        err.contains("c.eksgen.lock") && err.contains("\"other\""),
+        "{err}"
+    );
     fs::write(d.path().join("c.eksgen.lock"), "{not json").expect("lock");
     let (code, _, err) = run(d.path(), &["render", "-f", "c.yaml", "-o", "out"]);
     assert_eq!(code, Some(2));

@@ -21,8 +21,8 @@ use crate::catalog::overlay::CatalogInUse;
 use crate::cli::{CatalogArgs, CatalogCommand, Cli, Command, IntentArgs};
 use crate::diagnostic::{Diagnostic, IntentError};
 use crate::error::{AppError, Outcome};
-use crate::pipeline::LoadedIntent;
 use crate::lock::{self, Lock};
+use crate::pipeline::LoadedIntent;
 use crate::{intent, presets};
 
 /// Run one command line.
@@ -168,7 +168,10 @@ pub(super) fn load_intent_locked(
         && lock.cluster != loaded.plan.cluster
     {
         return Err(AppError::Lock {
-            path: lock_file.as_ref().map(|f| f.path.clone()).unwrap_or_default(),
+            path: lock_file
+                .as_ref()
+                .map(|f| f.path.clone())
+                .unwrap_or_default(),
             reason: format!(
                 "it belongs to cluster {:?}, the intent names {:?} (a renamed cluster is a new cluster: move the lock away to start a new layout)",
                 lock.cluster, loaded.plan.cluster

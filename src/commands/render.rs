@@ -77,12 +77,7 @@ fn disruptive(impacts: &[Impact], fail_on: Option<FailOn>) -> bool {
 }
 
 pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let c = render_and_compare(
-        &args.intent,
-        args.output.as_deref(),
-        catalog,
-        args.relayout,
-    )?;
+    let c = render_and_compare(&args.intent, args.output.as_deref(), catalog, args.relayout)?;
     if args.dry_run {
         let mut stdout = report_diff::format_unified(&c.changes, false);
         stdout.push_str(&report_diff::format_impact_text(&c.impacts));
@@ -96,8 +91,7 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
         }
         return Ok(outcome);
     }
-    let written =
-        output::apply_recording(&c.dir, &c.changes, &c.numbers, &c.fields, args.force)?;
+    let written = output::apply_recording(&c.dir, &c.changes, &c.numbers, &c.fields, args.force)?;
     let mut stdout = String::new();
     for (word, paths) in [
         ("created", &written.created),
@@ -146,12 +140,7 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
 }
 
 pub(super) fn diff(args: &DiffArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let c = render_and_compare(
-        &args.intent,
-        args.output.as_deref(),
-        catalog,
-        args.relayout,
-    )?;
+    let c = render_and_compare(&args.intent, args.output.as_deref(), catalog, args.relayout)?;
     let previous = c.changes.previous_numbers();
     let stdout = match args.format {
         // Styled unless colour is off; `main` writes stdout through anstream, which drops

@@ -62,7 +62,12 @@ pub fn definitions(text: &str) -> BTreeSet<Definition> {
         if depth == 0 {
             if let Some((kind, _)) = header(trimmed) {
                 // Labels from the raw line: `strip` empties string contents.
-                let labels = raw.split('"').skip(1).step_by(2).map(String::from).collect();
+                let labels = raw
+                    .split('"')
+                    .skip(1)
+                    .step_by(2)
+                    .map(String::from)
+                    .collect();
                 block = Some((kind, labels));
                 aliased = false;
             }

@@ -168,7 +168,10 @@ mod tests {
         j.add("main.tf", &sha256_hex(b"a"));
         j.add("main.tf", &sha256_hex(b"b"));
         assert_eq!(Journal::parse(j.to_json().as_bytes()).unwrap(), j);
-        let bad = format!(r#"{{"version":1,"files":{{"../x":["{}"]}}}}"#, sha256_hex(b"a"));
+        let bad = format!(
+            r#"{{"version":1,"files":{{"../x":["{}"]}}}}"#,
+            sha256_hex(b"a")
+        );
         assert!(Journal::parse(bad.as_bytes()).is_err());
     }
 

@@ -434,7 +434,9 @@ pub fn plan_changes(dir: &Path, rendered: &Rendered) -> Result<ChangeSet, Output
             changes.stale_temps.join(", ")
         ));
     }
-    changes.notes.extend(foreign_clashes(dir, rendered, &previous)?);
+    changes
+        .notes
+        .extend(foreign_clashes(dir, rendered, &previous)?);
     changes.previous = previous;
     changes.journal = journal;
     Ok(changes)
@@ -456,7 +458,8 @@ fn stale_temps(
     rendered: &Rendered,
     listed: &[String],
 ) -> Result<Vec<String>, OutputError> {
-    let mut folders: BTreeSet<String> = BTreeSet::from([String::new(), path::STATE_DIR.to_string()]);
+    let mut folders: BTreeSet<String> =
+        BTreeSet::from([String::new(), path::STATE_DIR.to_string()]);
     for p in rendered.keys().chain(listed) {
         folders.extend(path::ancestors(p).map(String::from));
     }
@@ -492,7 +495,9 @@ fn foreign_clashes(
     let mut notes = Vec::new();
     for name in fs::list_files(dir, "")? {
         let generated = rendered.contains_key(&name)
-            || previous.as_ref().is_some_and(|m| m.files.contains_key(&name));
+            || previous
+                .as_ref()
+                .is_some_and(|m| m.files.contains_key(&name));
         if !name.ends_with(".tf") || generated {
             continue;
         }
@@ -661,11 +666,10 @@ pub fn apply_recording(
     };
 
     // The journal goes first: from here on a crash leaves files the next run recognises.
-    let touches = fresh
-        .files
-        .iter()
-        .any(|f| f.kind != ChangeKind::Unchanged);
-    if touches && let Err(e) = fs::write_atomic(dir, JOURNAL_PATH, journal(&fresh).to_json().as_bytes()) {
+    let touches = fresh.files.iter().any(|f| f.kind != ChangeKind::Unchanged);
+    if touches
+        && let Err(e) = fs::write_atomic(dir, JOURNAL_PATH, journal(&fresh).to_json().as_bytes())
+    {
         drop(staged);
         drop(staged_manifest);
         fs::remove_created_folders(&created);

@@ -203,7 +203,13 @@ mod tests {
     fn temp_names_match_only_eksgens_pattern() {
         assert!(is_temp_name(".eks.tf.eksgen-a1B2c3.tmp"));
         assert!(is_temp_name(".manifest.json.eksgen-zzzzzz.tmp"));
-        for no in [".eks.tf.eksgen-a1B2c.tmp", "eks.tf.eksgen-a1B2c3.tmp", ".eksgen-a1B2c3.tmp", ".x.eksgen-a1B2c3.tmpx", ".x.tmp"] {
+        for no in [
+            ".eks.tf.eksgen-a1B2c.tmp",
+            "eks.tf.eksgen-a1B2c3.tmp",
+            ".eksgen-a1B2c3.tmp",
+            ".x.eksgen-a1B2c3.tmpx",
+            ".x.tmp",
+        ] {
             assert!(!is_temp_name(no), "{no}");
         }
     }

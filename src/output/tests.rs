@@ -128,7 +128,11 @@ fn update_replaces_generated_file() {
 fn hand_edits_and_foreign_files_are_refused_naming_every_file() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = out_dir(&tmp);
-    let first = render(&[("main.tf", "a\n"), ("karpenter.tf", "o\n"), ("same.tf", "s\n")]);
+    let first = render(&[
+        ("main.tf", "a\n"),
+        ("karpenter.tf", "o\n"),
+        ("same.tf", "s\n"),
+    ]);
     write(&dir, &first, false).unwrap();
     fs::write(dir.join("main.tf"), "a\n# mine\n").unwrap();
     fs::write(dir.join("karpenter.tf"), "o\n# mine\n").unwrap();
@@ -702,7 +706,10 @@ fn a_journal_makes_a_half_written_folder_generated_and_is_removed_after() {
     assert!(resumed.conflicts().is_empty(), "{:?}", resumed.conflicts());
     assert!(resumed.notes.iter().any(|n| n.contains("interrupted")));
     let back = plan_changes(&dir, &old).unwrap();
-    assert!(back.conflicts().is_empty(), "rolling back needs no --force either");
+    assert!(
+        back.conflicts().is_empty(),
+        "rolling back needs no --force either"
+    );
     apply(&dir, &resumed, &Numbers::new(), false).unwrap();
     assert!(!dir.join(JOURNAL_PATH).exists());
     assert_eq!(fs::read_to_string(dir.join("vpc.tf")).unwrap(), "v2\n");
@@ -724,7 +731,10 @@ fn stale_temp_files_are_listed_and_removed_and_others_left() {
     let changes = plan_changes(&dir, &r).unwrap();
     assert_eq!(
         changes.stale_temps,
-        [".eks.tf.eksgen-AbCd12.tmp", "workloads/.x.yaml.eksgen-zzzzzz.tmp"]
+        [
+            ".eks.tf.eksgen-AbCd12.tmp",
+            "workloads/.x.yaml.eksgen-zzzzzz.tmp"
+        ]
     );
     assert!(!changes.has_differences());
     let report = apply(&dir, &changes, &Numbers::new(), false).unwrap();

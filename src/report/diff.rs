@@ -114,7 +114,11 @@ pub fn format_impact_text(impacts: &[Impact]) -> String {
         return String::new();
     }
     let mut out = String::from("\nImpact (what terraform apply would do):\n");
-    let width = impacts.iter().map(|i| i.kind.label().len()).max().unwrap_or(0);
+    let width = impacts
+        .iter()
+        .map(|i| i.kind.label().len())
+        .max()
+        .unwrap_or(0);
     for i in impacts {
         let _ = writeln!(
             out,
@@ -135,7 +139,10 @@ fn changes_text(impact: &Impact) -> String {
         .iter()
         .map(|c| {
             let field = c.field.rsplit('.').next().unwrap_or(&c.field);
-            let field = if c.field.starts_with("network.cni.env.") || c.field.starts_with("cluster.") || c.field.starts_with("network.") && !c.field.starts_with("network.subnets.") {
+            let field = if c.field.starts_with("network.cni.env.")
+                || c.field.starts_with("cluster.")
+                || c.field.starts_with("network.") && !c.field.starts_with("network.subnets.")
+            {
                 c.field.as_str()
             } else {
                 field

@@ -72,8 +72,7 @@ pub fn resolve_with(
         pins,
     );
     let mut secondary_reason = if locked_pods {
-        "kept from the lock file: pods already use these blocks with custom networking"
-            .to_string()
+        "kept from the lock file: pods already use these blocks with custom networking".to_string()
     } else if custom_networking {
         "set in the intent; pods use custom networking".to_string()
     } else {
@@ -206,7 +205,10 @@ struct Move {
 /// position is its resource key), new zones after it in intent order. A recorded zone that
 /// left the intent before a zone that stays would shift the later zones' positions, so
 /// their subnets count as moving.
-fn zone_order(intent_zones: &[String], pins: Option<&LayoutPins>) -> Result<Vec<String>, Vec<Diagnostic>> {
+fn zone_order(
+    intent_zones: &[String],
+    pins: Option<&LayoutPins>,
+) -> Result<Vec<String>, Vec<Diagnostic>> {
     let Some(pins) = pins else {
         return Ok(intent_zones.to_vec());
     };
@@ -218,9 +220,17 @@ fn zone_order(intent_zones: &[String], pins: Option<&LayoutPins>) -> Result<Vec<
         .collect();
     let mut moves = Vec::new();
     for (new_index, zone) in zones.iter().enumerate() {
-        let old_index = pins.zones.iter().position(|z| z == zone).unwrap_or(new_index);
+        let old_index = pins
+            .zones
+            .iter()
+            .position(|z| z == zone)
+            .unwrap_or(new_index);
         if old_index != new_index {
-            for (role, list) in [("private", "private"), ("public", "public"), ("pods", "intra")] {
+            for (role, list) in [
+                ("private", "private"),
+                ("public", "public"),
+                ("pods", "intra"),
+            ] {
                 let name = format!("{role}-{zone}");
                 if pins.subnet(&name).is_some() {
                     moves.push(Move {
@@ -237,7 +247,12 @@ fn zone_order(intent_zones: &[String], pins: Option<&LayoutPins>) -> Result<Vec<
     if !moves.is_empty() {
         return Err(vec![moves_diagnostic(&moves)]);
     }
-    zones.extend(intent_zones.iter().filter(|z| !pins.zones.contains(z)).cloned());
+    zones.extend(
+        intent_zones
+            .iter()
+            .filter(|z| !pins.zones.contains(z))
+            .cloned(),
+    );
     Ok(zones)
 }
 
@@ -365,7 +380,8 @@ fn lay_out(
             // validation). AWS associates 100.64.0.0/10 blocks with every primary range; the
             // filter keeps that promise checked against the association table. Blocks the
             // lock records come first and stay.
-            let recorded: Vec<Ipv4Cidr> = pins.map(|p| p.secondary_cidrs.clone()).unwrap_or_default();
+            let recorded: Vec<Ipv4Cidr> =
+                pins.map(|p| p.secondary_cidrs.clone()).unwrap_or_default();
             let mut taken = vec![vpc];
             taken.extend(recorded.iter().copied());
             taken.extend(
@@ -389,7 +405,12 @@ fn lay_out(
                 String::new(),
             ))));
             let first = recorded.len().max(1);
-            for count in first..=candidates.len().min(crate::intent::CIDR_BLOCKS_PER_VPC - 1).max(first) {
+            for count in first
+                ..=candidates
+                    .len()
+                    .min(crate::intent::CIDR_BLOCKS_PER_VPC - 1)
+                    .max(first)
+            {
                 let spaces = &candidates[..count.min(candidates.len())];
                 result = match pins {
                     None => subnets::layout_pods(spaces, &pod_needs).map_err(auto_shortfall),
@@ -410,11 +431,14 @@ fn lay_out(
             result?
         } else {
             match pins {
-                None => subnets::layout_pods(explicit_secondary, &pod_needs).map_err(explicit_shortfall)?,
-                Some(pins) => stable_pods(explicit_secondary, azs, &pod_needs, pins).map_err(|e| match e {
-                    StableFailure::Moves(m) => LayoutFailure::Moves(m),
-                    StableFailure::NoRoom(needed) => explicit_shortfall(needed),
-                })?,
+                None => subnets::layout_pods(explicit_secondary, &pod_needs)
+                    .map_err(explicit_shortfall)?,
+                Some(pins) => {
+                    stable_pods(explicit_secondary, azs, &pod_needs, pins).map_err(|e| match e {
+                        StableFailure::Moves(m) => LayoutFailure::Moves(m),
+                        StableFailure::NoRoom(needed) => explicit_shortfall(needed),
+                    })?
+                }
             }
         };
         for (i, az) in azs.iter().enumerate() {
@@ -503,7 +527,8 @@ fn stable_primary(
         });
         names.push((name, SubnetRole::Public, i));
     }
-    let blocks = subnets::layout_stable(&[vpc], &requests).map_err(|e| stable_failure(e, &names))?;
+    let blocks =
+        subnets::layout_stable(&[vpc], &requests).map_err(|e| stable_failure(e, &names))?;
     let (private, public) = blocks.split_at(azs.len());
     Ok(subnets::PrimaryLayout {
         grown: private

@@ -139,7 +139,10 @@ pub enum StableError {
 /// ones in the free space of `spaces` (largest first, lowest free aligned block). Recorded
 /// blocks never move: one that is now too small, or outside `spaces`, is an error naming
 /// it, because moving a subnet means Terraform replaces it.
-pub fn layout_stable(spaces: &[Ipv4Cidr], requests: &[Request]) -> Result<Vec<Ipv4Cidr>, StableError> {
+pub fn layout_stable(
+    spaces: &[Ipv4Cidr],
+    requests: &[Request],
+) -> Result<Vec<Ipv4Cidr>, StableError> {
     let mut out: Vec<Option<Ipv4Cidr>> = vec![None; requests.len()];
     let mut moves = Vec::new();
     for (i, r) in requests.iter().enumerate() {
@@ -199,22 +202,25 @@ pub fn first_free(spaces: &[Ipv4Cidr], taken: &[Ipv4Cidr], prefix: u8) -> Option
         return None;
     }
     let size = 1u64 << (32 - u32::from(prefix));
-    spaces.iter().filter(|s| s.prefix() <= prefix).find_map(|space| {
-        let mut base = u64::from(space.base());
-        let end = base + space.size();
-        while base + size <= end {
-            let candidate = Ipv4Cidr::new(base as u32, prefix);
-            match taken.iter().find(|t| t.overlaps(candidate)) {
-                None => return Some(candidate),
-                // Skip past the block in the way, staying aligned.
-                Some(t) => {
-                    let past = u64::from(t.base()) + t.size();
-                    base = past.div_ceil(size).max(base / size + 1) * size;
+    spaces
+        .iter()
+        .filter(|s| s.prefix() <= prefix)
+        .find_map(|space| {
+            let mut base = u64::from(space.base());
+            let end = base + space.size();
+            while base + size <= end {
+                let candidate = Ipv4Cidr::new(base as u32, prefix);
+                match taken.iter().find(|t| t.overlaps(candidate)) {
+                    None => return Some(candidate),
+                    // Skip past the block in the way, staying aligned.
+                    Some(t) => {
+                        let past = u64::from(t.base()) + t.size();
+                        base = past.div_ceil(size).max(base / size + 1) * size;
+                    }
                 }
             }
-        }
-        None
-    })
+            None
+        })
 }
 
 /// Candidate /16 blocks from 100.64.0.0/10 that do not overlap `taken`.
@@ -262,23 +268,51 @@ mod tests {
         assert_eq!(p, ["100.64.0.0/18", "100.64.64.0/18", "100.64.128.0/18"]);
     }
 
-
     #[test]
     fn stable_layout_keeps_recorded_blocks_and_fills_free_space() {
-        let keep = |b: &str| Request { recorded: Some(c(b)), required: 20, preferred: 19 };
-        let new = Request { recorded: None, required: 20, preferred: 19 };
+        let keep = |b: &str| Request {
+            recorded: Some(c(b)),
+            required: 20,
+            preferred: 19,
+        };
+        let new = Request {
+            recorded: None,
+            required: 20,
+            preferred: 19,
+        };
         let got = layout_stable(
             &[c("10.0.0.0/16")],
-            &[keep("10.0.0.0/19"), keep("10.0.32.0/19"), keep("10.0.64.0/19"), new],
+            &[
+                keep("10.0.0.0/19"),
+                keep("10.0.32.0/19"),
+                keep("10.0.64.0/19"),
+                new,
+            ],
         )
         .unwrap();
-        assert_eq!(got[..3], [c("10.0.0.0/19"), c("10.0.32.0/19"), c("10.0.64.0/19")]);
+        assert_eq!(
+            got[..3],
+            [c("10.0.0.0/19"), c("10.0.32.0/19"), c("10.0.64.0/19")]
+        );
         assert_eq!(got[3], c("10.0.96.0/19"));
         // Public /24s recorded at 10.0.96.0/24..: the new /19 goes past them.
-        let public = |b: &str| Request { recorded: Some(c(b)), required: 24, preferred: 24 };
+        let public = |b: &str| Request {
+            recorded: Some(c(b)),
+            required: 24,
+            preferred: 24,
+        };
         let got = layout_stable(
             &[c("10.0.0.0/16")],
-            &[keep("10.0.0.0/19"), public("10.0.96.0/24"), new, Request { recorded: None, required: 24, preferred: 24 }],
+            &[
+                keep("10.0.0.0/19"),
+                public("10.0.96.0/24"),
+                new,
+                Request {
+                    recorded: None,
+                    required: 24,
+                    preferred: 24,
+                },
+            ],
         )
         .unwrap();
         assert_eq!(got[2], c("10.0.32.0/19"));
@@ -287,8 +321,16 @@ mod tests {
 
     #[test]
     fn stable_layout_names_blocks_that_would_move() {
-        let small = Request { recorded: Some(c("10.0.0.0/24")), required: 22, preferred: 22 };
-        let outside = Request { recorded: Some(c("10.9.0.0/24")), required: 24, preferred: 24 };
+        let small = Request {
+            recorded: Some(c("10.0.0.0/24")),
+            required: 22,
+            preferred: 22,
+        };
+        let outside = Request {
+            recorded: Some(c("10.9.0.0/24")),
+            required: 24,
+            preferred: 24,
+        };
         match layout_stable(&[c("10.0.0.0/16")], &[small, outside]) {
             Err(StableError::Moves(m)) => {
                 assert_eq!(m.len(), 2);
@@ -301,9 +343,16 @@ mod tests {
 
     #[test]
     fn first_free_skips_taken_blocks_aligned() {
-        let got = first_free(&[c("10.0.0.0/16")], &[c("10.0.0.0/24"), c("10.0.1.0/26")], 22);
+        let got = first_free(
+            &[c("10.0.0.0/16")],
+            &[c("10.0.0.0/24"), c("10.0.1.0/26")],
+            22,
+        );
         assert_eq!(got, Some(c("10.0.4.0/22")));
-        assert_eq!(first_free(&[c("10.0.0.0/24")], &[c("10.0.0.0/24")], 28), None);
+        assert_eq!(
+            first_free(&[c("10.0.0.0/24")], &[c("10.0.0.0/24")], 28),
+            None
+        );
     }
 
     #[test]

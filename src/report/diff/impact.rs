@@ -155,7 +155,10 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
         put(format!("{p}.placementGroup"), g.placement_group.to_string());
         put(format!("{p}.amiSsmParameter"), g.ami.ssm_parameter.clone());
         put(format!("{p}.karpenterAlias"), g.ami.karpenter_alias.clone());
-        put(format!("{p}.maxPodsDelivery"), g.max_pods_delivery.path.clone());
+        put(
+            format!("{p}.maxPodsDelivery"),
+            g.max_pods_delivery.path.clone(),
+        );
         put(format!("{p}.maxPods"), g.max_pods.to_string());
         put(
             format!("{p}.rootVolume"),
@@ -207,10 +210,13 @@ fn group_field_impact(field: &str, provisioner: &str, delivery: &str) -> Option<
         // Launch template and user data inputs: a new template version, rolled out.
         // EFA interfaces, the placement group and the capacity reservation live in the
         // launch template too.
-        "amiSsmParameter" | "karpenterAlias" | "rootVolume" | "maxPodsDelivery" | "efa"
-        | "placementGroup" | "capacityReservationId" => {
-            ImpactKind::RollNodes
-        }
+        "amiSsmParameter"
+        | "karpenterAlias"
+        | "rootVolume"
+        | "maxPodsDelivery"
+        | "efa"
+        | "placementGroup"
+        | "capacityReservationId" => ImpactKind::RollNodes,
         // Max pods is in the user data on every path but EKS's own AMI, where EKS sets it
         // when a node starts.
         "maxPods" if managed && delivery == "eks-ami" => ImpactKind::NewNodesOnly,
@@ -330,8 +336,13 @@ pub fn classify(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) 
                 "network.vpcCidr" => ImpactKind::ReplaceVpc,
                 "network.secondaryCidrs" => {
                     let set = |v: Option<&String>| -> BTreeSet<String> {
-                        v.map(|s| s.split(',').filter(|x| !x.is_empty()).map(String::from).collect())
-                            .unwrap_or_default()
+                        v.map(|s| {
+                            s.split(',')
+                                .filter(|x| !x.is_empty())
+                                .map(String::from)
+                                .collect()
+                        })
+                        .unwrap_or_default()
                     };
                     if set(before).is_subset(&set(after)) {
                         ImpactKind::Update
@@ -341,7 +352,11 @@ pub fn classify(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) 
                 }
                 _ => ImpactKind::Update,
             };
-            let subject = if key.starts_with("network.") { "VPC" } else { "cluster" };
+            let subject = if key.starts_with("network.") {
+                "VPC"
+            } else {
+                "cluster"
+            };
             add(subject.into(), kind, key);
         }
     }
@@ -410,28 +425,145 @@ mod tests {
     #[test]
     fn each_field_lands_in_its_class() {
         let cases: &[(&str, &str, &str, &str, ImpactKind)] = &[
-            ("managed", "nodeGroups.g.instanceTypes", "m5.large", "m6i.large", ImpactKind::ReplaceNodeGroup),
-            ("karpenter", "nodeGroups.g.instanceTypes", "m5.large", "m6i.large", ImpactKind::RollNodes),
-            ("self-managed", "nodeGroups.g.instanceTypes", "m5.large", "m6i.large", ImpactKind::RollNodes),
-            ("self-managed", "nodeGroups.g.zones", "a", "a,b", ImpactKind::Update),
-            ("managed", "nodeGroups.g.provisioner", "managed", "self-managed", ImpactKind::ReplaceNodeGroup),
-            ("managed", "nodeGroups.g.amiType", "AL2023_x86_64_STANDARD", "CUSTOM", ImpactKind::ReplaceNodeGroup),
-            ("managed", "nodeGroups.g.capacityType", "on-demand", "spot", ImpactKind::ReplaceNodeGroup),
-            ("managed", "nodeGroups.g.zones", "a", "a,b", ImpactKind::ReplaceNodeGroup),
-            ("managed", "nodeGroups.g.amiSsmParameter", "x", "y", ImpactKind::RollNodes),
-            ("self-managed", "nodeGroups.g.labels", "{}", "{\"a\":\"b\"}", ImpactKind::RollNodes),
-            ("managed", "nodeGroups.g.labels", "{}", "{\"a\":\"b\"}", ImpactKind::Update),
-            ("managed", "nodeGroups.g.scaling", "0/1/2", "0/1/4", ImpactKind::Update),
-            ("managed", "network.cni.env.ENABLE_PREFIX_DELEGATION", "false", "true", ImpactKind::NewNodesOnly),
-            ("managed", "network.subnets.private-a.cidr", "10.0.0.0/19", "10.0.0.0/18", ImpactKind::ReplaceSubnets),
-            ("managed", "network.subnets.private-a.index", "0", "1", ImpactKind::ReplaceSubnets),
-            ("managed", "network.vpcCidr", "10.0.0.0/16", "10.1.0.0/16", ImpactKind::ReplaceVpc),
-            ("managed", "cluster.name", "a", "b", ImpactKind::ReplaceCluster),
-            ("managed", "cluster.kubernetesVersion", "1.33", "1.34", ImpactKind::Version),
-            ("managed", "cluster.kubernetesVersion", "1.33", "1.31", ImpactKind::ReplaceCluster),
+            (
+                "managed",
+                "nodeGroups.g.instanceTypes",
+                "m5.large",
+                "m6i.large",
+                ImpactKind::ReplaceNodeGroup,
+            ),
+            (
+                "karpenter",
+                "nodeGroups.g.instanceTypes",
+                "m5.large",
+                "m6i.large",
+                ImpactKind::RollNodes,
+            ),
+            (
+                "self-managed",
+                "nodeGroups.g.instanceTypes",
+                "m5.large",
+                "m6i.large",
+                ImpactKind::RollNodes,
+            ),
+            (
+                "self-managed",
+                "nodeGroups.g.zones",
+                "a",
+                "a,b",
+                ImpactKind::Update,
+            ),
+            (
+                "managed",
+                "nodeGroups.g.provisioner",
+                "managed",
+                "self-managed",
+                ImpactKind::ReplaceNodeGroup,
+            ),
+            (
+                "managed",
+                "nodeGroups.g.amiType",
+                "AL2023_x86_64_STANDARD",
+                "CUSTOM",
+                ImpactKind::ReplaceNodeGroup,
+            ),
+            (
+                "managed",
+                "nodeGroups.g.capacityType",
+                "on-demand",
+                "spot",
+                ImpactKind::ReplaceNodeGroup,
+            ),
+            (
+                "managed",
+                "nodeGroups.g.zones",
+                "a",
+                "a,b",
+                ImpactKind::ReplaceNodeGroup,
+            ),
+            (
+                "managed",
+                "nodeGroups.g.amiSsmParameter",
+                "x",
+                "y",
+                ImpactKind::RollNodes,
+            ),
+            (
+                "self-managed",
+                "nodeGroups.g.labels",
+                "{}",
+                "{\"a\":\"b\"}",
+                ImpactKind::RollNodes,
+            ),
+            (
+                "managed",
+                "nodeGroups.g.labels",
+                "{}",
+                "{\"a\":\"b\"}",
+                ImpactKind::Update,
+            ),
+            (
+                "managed",
+                "nodeGroups.g.scaling",
+                "0/1/2",
+                "0/1/4",
+                ImpactKind::Update,
+            ),
+            (
+                "managed",
+                "network.cni.env.ENABLE_PREFIX_DELEGATION",
+                "false",
+                "true",
+                ImpactKind::NewNodesOnly,
+            ),
+            (
+                "managed",
+                "network.subnets.private-a.cidr",
+                "10.0.0.0/19",
+                "10.0.0.0/18",
+                ImpactKind::ReplaceSubnets,
+            ),
+            (
+                "managed",
+                "network.subnets.private-a.index",
+                "0",
+                "1",
+                ImpactKind::ReplaceSubnets,
+            ),
+            (
+                "managed",
+                "network.vpcCidr",
+                "10.0.0.0/16",
+                "10.1.0.0/16",
+                ImpactKind::ReplaceVpc,
+            ),
+            (
+                "managed",
+                "cluster.name",
+                "a",
+                "b",
+                ImpactKind::ReplaceCluster,
+            ),
+            (
+                "managed",
+                "cluster.kubernetesVersion",
+                "1.33",
+                "1.34",
+                ImpactKind::Version,
+            ),
+            (
+                "managed",
+                "cluster.kubernetesVersion",
+                "1.33",
+                "1.31",
+                ImpactKind::ReplaceCluster,
+            ),
         ];
         for (provisioner, key, before, after, want) in cases {
-            let got = kinds(&[(G, provisioner), (key, before)], &[(G, provisioner), (key, after)]);
+            let got = kinds(
+                &[(G, provisioner), (key, before)],
+                &[(G, provisioner), (key, after)],
+            );
             assert_eq!(got.len(), 1, "{key}: {got:?}");
             assert_eq!(got[0].1, *want, "{provisioner} {key}");
         }
@@ -439,8 +571,17 @@ mod tests {
 
     #[test]
     fn groups_and_subnets_that_come_and_go() {
-        let old = [(G, "managed"), ("nodeGroups.g.scaling", "1/2/3"), ("network.subnets.private-a.cidr", "10.0.0.0/19")];
-        let new = [("nodeGroups.h.provisioner", "managed"), ("nodeGroups.h.scaling", "1/1/1"), ("network.subnets.private-b.cidr", "10.0.32.0/19"), ("network.subnets.private-a.cidr", "10.0.0.0/19")];
+        let old = [
+            (G, "managed"),
+            ("nodeGroups.g.scaling", "1/2/3"),
+            ("network.subnets.private-a.cidr", "10.0.0.0/19"),
+        ];
+        let new = [
+            ("nodeGroups.h.provisioner", "managed"),
+            ("nodeGroups.h.scaling", "1/1/1"),
+            ("network.subnets.private-b.cidr", "10.0.32.0/19"),
+            ("network.subnets.private-a.cidr", "10.0.0.0/19"),
+        ];
         let got = kinds(&old, &new);
         assert_eq!(
             got,
@@ -457,6 +598,12 @@ mod tests {
         let same = [(G, "managed"), ("nodeGroups.g.instanceTypes", "m5.large")];
         assert!(kinds(&same, &same).is_empty());
         // Numbers with no AWS action of their own.
-        assert!(kinds(&[(G, "managed"), ("nodeGroups.g.ipsAtMax", "1")], &[(G, "managed"), ("nodeGroups.g.ipsAtMax", "2")]).is_empty());
+        assert!(
+            kinds(
+                &[(G, "managed"), ("nodeGroups.g.ipsAtMax", "1")],
+                &[(G, "managed"), ("nodeGroups.g.ipsAtMax", "2")]
+            )
+            .is_empty()
+        );
     }
 }
