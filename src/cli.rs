@@ -18,7 +18,7 @@ use crate::catalog::overlay::{CATALOG_ENV, OverlayFrom};
     long_about = "eksgen resolves a declarative cluster intent (instance types, GPUs, EFA, zones, pods per node) \
 against an embedded EC2 catalog into max-pods values, VPC CNI settings and subnet layouts, and renders \
 Terraform for terraform-aws-modules/eks and /vpc plus Karpenter and workload manifests.\n\n\
-Exit codes: 0 ok (no differences / no findings), 1 differences (diff) or findings (lint), 2 error.",
+Exit codes: 0 ok (no differences / no findings), 1 differences (diff) or findings (lint), 2 error, 3 a change with the `diff --fail-on` impact or worse.",
     after_help = "Start here:\n  eksgen init --preset minimal && eksgen plan && eksgen render"
 )]
 pub struct Cli {
