@@ -19,7 +19,17 @@
 //! - Files are replaced atomically (temp file in the same folder, then rename, no fsync)
 //!   keeping the existing file's permission bits (not its owner); all files are staged before the
 //!   first rename, so a folder that cannot be written fails before anything changes.
-//! - The manifest is deterministic: same files and numbers, same bytes.
+//! - The manifest is deterministic: same files and numbers, same bytes. It also records the
+//!   plan facts (`fields`) the next diff classifies changes by.
+//! - Crashes: before the first rename, [`apply`] writes `.eksgen/journal.json` with every
+//!   content eksgen may leave at each path, and removes it after the manifest. A run that
+//!   finds a journal counts all those contents as generated, so an interrupted render is
+//!   finished (or rolled back) by the next one and never reported as hand-edited. Temp files
+//!   of eksgen's naming pattern left by a killed run are reported and removed by [`apply`].
+//! - Trust: a manifest or journal entry is removed only when the renderer could have
+//!   produced that path ([`could_be_generated`]); files are read up to a size bound.
+//! - Foreign `.tf` files that define what the generated files define (`foreign`) are
+//!   reported as notes before they break `terraform validate`.
 //!
 //! What it must not touch: it never re-derives plan numbers (the caller passes them),
 //! never prints, and never decides exit codes — [`ChangeSet::has_differences`] tells the
@@ -685,6 +695,13 @@ pub fn apply_recording(
         let partial = Manifest::new(
             manifest_files(&fresh, &done),
             fresh.previous_numbers().clone(),
+        )
+        .with_fields(
+            fresh
+                .previous
+                .as_ref()
+                .map(|m| m.fields.clone())
+                .unwrap_or_default(),
         );
         let _ = fs::write_atomic(dir, MANIFEST_PATH, partial.to_json().as_bytes());
         return Err(e);
