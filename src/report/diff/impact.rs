@@ -6,6 +6,10 @@
 //! records them beside the plan numbers; [`classify`] compares the last render's with this
 //! one's and sorts every difference into an [`ImpactKind`]. Pure: maps in, list out.
 //!
+//! Pinned versions (add-ons, AMI releases) belong under `versions.` keys: a change there is
+//! a version bump; a change that rolls nodes (an AMI release) also shows in the group's own
+//! launch-template fields.
+//!
 //! A manifest written before fields were recorded still has the plan numbers (instance
 //! types, subnet CIDRs, CNI settings, scaling), which share their keys with the fields, so
 //! the comparison runs on numbers and fields together.
@@ -333,6 +337,8 @@ pub fn classify(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) 
                     }
                 }
                 "cluster.eksModule" => ImpactKind::Version,
+                // Pinned versions (add-ons, AMI releases) recorded under `versions.`.
+                k if k.starts_with("versions.") => ImpactKind::Version,
                 "network.vpcCidr" => ImpactKind::ReplaceVpc,
                 "network.secondaryCidrs" => {
                     let set = |v: Option<&String>| -> BTreeSet<String> {
