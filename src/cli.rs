@@ -18,7 +18,7 @@ use crate::catalog::overlay::{CATALOG_ENV, OverlayFrom};
     long_about = "eksgen resolves a declarative cluster intent (instance types, GPUs, EFA, zones, pods per node) \
 against an embedded EC2 catalog into max-pods values, VPC CNI settings and subnet layouts, and renders \
 Terraform for terraform-aws-modules/eks and /vpc plus Karpenter and workload manifests.\n\n\
-Exit codes: 0 ok (no differences / no findings), 1 differences (diff) or findings (lint), 2 error.",
+Exit codes: 0 ok (no differences / no findings), 1 differences (diff) or findings (lint), 2 error, 3 a change with the `diff --fail-on` impact or worse.",
     after_help = "Start here:\n  eksgen init --preset minimal && eksgen plan && eksgen render"
 )]
 pub struct Cli {
@@ -90,7 +90,7 @@ pub enum Command {
     Render(RenderArgs),
     /// Compare what render would write with a folder; exit 1 when they differ.
     #[command(
-        after_help = "Example:\n  eksgen diff -o infra/ml-prod --format markdown > pr-comment.md"
+        after_help = "Examples:\n  eksgen diff -o infra/ml-prod --format markdown > pr-comment.md\n  eksgen diff -o infra/ml-prod --fail-on replace   # exit 3 when something would be replaced\n\nExit codes: 0 no difference, 1 differences, 2 error, 3 a change with the --fail-on impact or worse."
     )]
     Diff(DiffArgs),
     /// Offline max-pods calculator (amazon-eks-ami rules); prints `TYPE N` lines.
@@ -243,9 +243,25 @@ pub struct RenderArgs {
     /// Overwrite generated files edited by hand since the last render.
     #[arg(long)]
     pub force: bool,
+    /// Lay the subnets out afresh instead of keeping the layout in the lock file; moved
+    /// subnets are replaced by Terraform (see the impact `diff --relayout` shows).
+    #[arg(long)]
+    pub relayout: bool,
+    /// With --dry-run: exit 3 when a change has this impact or worse.
+    #[arg(long, value_enum, value_name = "IMPACT", requires = "dry_run")]
+    pub fail_on: Option<FailOn>,
     /// Colour the summary (`auto`: on a terminal unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// The impact `--fail-on` exits 3 for (that impact or worse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Node groups, subnets, the VPC or the cluster replaced, or a node group removed.
+    Replace,
+    /// Also node groups whose nodes are rolled.
+    Roll,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -289,6 +305,14 @@ pub struct DiffArgs {
     pub format: DiffFormat,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Exit 3 (not 1) when a change has this impact or worse: for CI that accepts routine
+    /// changes but stops replacements.
+    #[arg(long, value_enum, value_name = "IMPACT")]
+    pub fail_on: Option<FailOn>,
+    /// Compare with a fresh subnet layout instead of the lock file's (what `render
+    /// --relayout` would write).
+    #[arg(long)]
+    pub relayout: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

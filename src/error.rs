@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use crate::diagnostic::IntentError;
 
-/// How eksgen exits; `--help` documents the same three codes.
+/// How eksgen exits; `--help` documents the same codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Exit {
     /// The command did its job: no differences (`diff`), no failing findings (`lint`).
@@ -19,6 +19,8 @@ pub enum Exit {
     /// eksgen could not do its job: bad input, a file it cannot read or write, a bug.
     /// clap also exits 2 for command-line usage errors.
     Error,
+    /// `diff` / `render --dry-run` with `--fail-on`: a change of that impact or worse.
+    Disruptive,
 }
 
 impl Exit {
@@ -28,6 +30,7 @@ impl Exit {
             Exit::Success => 0,
             Exit::Found => 1,
             Exit::Error => 2,
+            Exit::Disruptive => 3,
         }
     }
 
@@ -94,6 +97,11 @@ pub enum AppError {
     ManPage(std::io::Error),
     #[error("{message}")]
     Usage { message: String },
+    #[error(
+        "{} is not a valid eksgen lock file: {reason}; it records the subnet layout your cluster runs on, so restore it from version control rather than deleting it (without it, render chooses a fresh layout and asks for --relayout when that would move subnets)",
+        path.display()
+    )]
+    Lock { path: PathBuf, reason: String },
     #[error("{0}")]
     Render(#[from] crate::render::RenderError),
     #[error("{0}")]

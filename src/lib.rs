@@ -25,6 +25,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod error;
 pub mod intent;
+pub mod lock;
 pub mod max_pods;
 pub mod output;
 pub mod pipeline;

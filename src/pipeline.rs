@@ -20,7 +20,17 @@ pub fn plan_from_text(text: &str, origin: &str) -> Result<Plan, AppError> {
 
 /// Parse, validate and resolve intent text against `catalog` (embedded plus any overlay).
 pub fn plan_from_text_with(text: &str, origin: &str, catalog: &Catalog) -> Result<Plan, AppError> {
-    resolve_text(text, origin, catalog).map(|(plan, _)| plan)
+    plan_from_text_pinned(text, origin, catalog, None)
+}
+
+/// [`plan_from_text_with`], keeping the subnet layout a lock file recorded.
+pub fn plan_from_text_pinned(
+    text: &str,
+    origin: &str,
+    catalog: &Catalog,
+    pins: Option<&crate::lock::LayoutPins>,
+) -> Result<Plan, AppError> {
+    resolve_text(text, origin, catalog, pins).map(|(plan, _)| plan)
 }
 
 /// The plan and the location index of the text it came from.
@@ -28,9 +38,10 @@ fn resolve_text(
     text: &str,
     origin: &str,
     catalog: &Catalog,
+    pins: Option<&crate::lock::LayoutPins>,
 ) -> Result<(Plan, LocationIndex), AppError> {
     let valid = intent::parse_and_validate(text, origin, catalog)?;
-    match resolve::resolve(&valid, catalog) {
+    match resolve::resolve_with(&valid, catalog, pins) {
         Ok(plan) => Ok((plan, valid.into_parts().1)),
         Err(mut diagnostics) => {
             for d in &mut diagnostics {
@@ -58,7 +69,17 @@ pub struct LoadedIntent {
 impl LoadedIntent {
     /// Resolve `text` against `catalog`.
     pub fn from_text(text: String, origin: String, catalog: &Catalog) -> Result<Self, AppError> {
-        let (plan, index) = resolve_text(&text, &origin, catalog)?;
+        Self::from_text_pinned(text, origin, catalog, None)
+    }
+
+    /// Resolve `text` against `catalog`, keeping the subnet layout `pins` records.
+    pub fn from_text_pinned(
+        text: String,
+        origin: String,
+        catalog: &Catalog,
+        pins: Option<&crate::lock::LayoutPins>,
+    ) -> Result<Self, AppError> {
+        let (plan, index) = resolve_text(&text, &origin, catalog, pins)?;
         Ok(LoadedIntent {
             plan,
             origin,

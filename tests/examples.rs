@@ -15,8 +15,9 @@ fn committed_examples_are_current() {
         );
         let plan =
             eksgen::pipeline::plan_from_text(text, &origin).unwrap_or_else(|e| panic!("{e}"));
-        let rendered =
-            eksgen::render::render(&plan, &origin).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Headers name the intent by file name, as `eksgen render -f presets/NAME.yaml` does.
+        let rendered = eksgen::render::render(&plan, &format!("{name}.yaml"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let dir = root.join("out").join(name);
         let changes =
             eksgen::output::plan_changes(&dir, &rendered).unwrap_or_else(|e| panic!("{name}: {e}"));

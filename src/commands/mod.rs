@@ -14,13 +14,14 @@ mod plan;
 mod render;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
 use crate::catalog::overlay::CatalogInUse;
 use crate::cli::{CatalogArgs, CatalogCommand, Cli, Command, IntentArgs};
 use crate::diagnostic::{Diagnostic, IntentError};
 use crate::error::{AppError, Outcome};
+use crate::lock::{self, Lock};
 use crate::pipeline::LoadedIntent;
 use crate::{intent, presets};
 
@@ -120,8 +121,25 @@ fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The intent named on the command line: a preset or a file.
+/// The intent named on the command line: a preset or a file, resolved keeping the layout
+/// of its lock file.
 fn load_intent(args: &IntentArgs, catalog: &Catalog) -> Result<LoadedIntent, AppError> {
+    load_intent_locked(args, catalog, false).map(|(loaded, _)| loaded)
+}
+
+/// An intent file's lock: where it lives and what it holds (`None`: no lock yet).
+pub(super) struct LockFile {
+    pub(super) path: PathBuf,
+    pub(super) lock: Option<Lock>,
+}
+
+/// The intent named on the command line, resolved keeping the layout its lock file records
+/// (unless `relayout`), and the lock file (`None` for presets, which have no folder).
+pub(super) fn load_intent_locked(
+    args: &IntentArgs,
+    catalog: &Catalog,
+    relayout: bool,
+) -> Result<(LoadedIntent, Option<LockFile>), AppError> {
     let (text, origin) = match &args.preset {
         Some(name) => (preset_text(name)?.to_string(), format!("preset {name}")),
         None => (
@@ -129,7 +147,94 @@ fn load_intent(args: &IntentArgs, catalog: &Catalog) -> Result<LoadedIntent, App
             args.file.display().to_string(),
         ),
     };
-    LoadedIntent::from_text(text, origin, catalog)
+    let lock_file = match &args.preset {
+        Some(_) => None,
+        None => Some(read_lock(&lock::path_for(&args.file))?),
+    };
+    let pins = match lock_file.as_ref().and_then(|f| f.lock.as_ref()) {
+        Some(lock) if !relayout => lock
+            .layout
+            .as_ref()
+            .map(|layout| layout.pins())
+            .transpose()
+            .map_err(|reason| AppError::Lock {
+                path: lock::path_for(&args.file),
+                reason,
+            })?,
+        _ => None,
+    };
+    let loaded = LoadedIntent::from_text_pinned(text, origin, catalog, pins.as_ref())?;
+    if let Some(lock) = lock_file.as_ref().and_then(|f| f.lock.as_ref())
+        && lock.cluster != loaded.plan.cluster
+    {
+        return Err(AppError::Lock {
+            path: lock_file
+                .as_ref()
+                .map(|f| f.path.clone())
+                .unwrap_or_default(),
+            reason: format!(
+                "it belongs to cluster {:?}, the intent names {:?} (a renamed cluster is a new cluster: move the lock away to start a new layout)",
+                lock.cluster, loaded.plan.cluster
+            ),
+        });
+    }
+    Ok((loaded, lock_file))
+}
+
+/// Reads the lock file at `path` (size-bounded); a missing one is no lock.
+fn read_lock(path: &Path) -> Result<LockFile, AppError> {
+    use std::io::Read;
+    let bad = |reason: String| AppError::Lock {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let file = match fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(LockFile {
+                path: path.to_path_buf(),
+                lock: None,
+            });
+        }
+        Err(source) => {
+            return Err(AppError::Read {
+                path: path.to_path_buf(),
+                source,
+                hint: String::new(),
+            });
+        }
+    };
+    let mut bytes = Vec::new();
+    file.take(lock::MAX_LOCK_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| AppError::Read {
+            path: path.to_path_buf(),
+            source,
+            hint: String::new(),
+        })?;
+    if bytes.len() as u64 > lock::MAX_LOCK_BYTES {
+        return Err(bad(format!(
+            "it is larger than {} bytes",
+            lock::MAX_LOCK_BYTES
+        )));
+    }
+    Ok(LockFile {
+        path: path.to_path_buf(),
+        lock: Some(Lock::parse(&bytes).map_err(bad)?),
+    })
+}
+
+/// How generated files name the intent: by file name only, so the files do not depend on
+/// the working folder or on how `-f` was spelled, and hold no machine path.
+pub(super) fn header_name(args: &IntentArgs) -> String {
+    match &args.preset {
+        Some(name) => format!("preset {name}"),
+        None => args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| args.file.display().to_string()),
+    }
 }
 
 fn preset_text(name: &str) -> Result<&'static str, AppError> {

@@ -1,48 +1,98 @@
 //! `eksgen render` and `eksgen diff`: render the intent, then write the files or compare
-//! them with the output folder.
+//! them with the output folder, with the impact of every change (what AWS and Terraform
+//! would do). `render` also records the subnet layout in the intent's lock file.
 
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
-use crate::cli::{DiffArgs, DiffFormat, IntentArgs, RenderArgs};
+use crate::cli::{DiffArgs, DiffFormat, FailOn, IntentArgs, RenderArgs};
 use crate::error::{AppError, Exit, Outcome};
+use crate::lock::Lock;
 use crate::output;
 use crate::pipeline::LoadedIntent;
 use crate::plan::Plan;
 use crate::report::diff as report_diff;
+use crate::report::diff::impact::{self, Impact};
 
-use super::load_intent;
+use super::{LockFile, header_name, load_intent_locked};
+
+/// A render compared with the output folder.
+struct Compared {
+    plan: Plan,
+    dir: PathBuf,
+    changes: output::ChangeSet,
+    lock: Option<LockFile>,
+    /// This render's plan numbers and facts, as the manifest records them.
+    numbers: output::Numbers,
+    fields: output::Numbers,
+    /// What the changes do, compared with the last render's facts (empty on a first render).
+    impacts: Vec<Impact>,
+}
 
 /// Render the intent and compare with the output folder.
 fn render_and_compare(
     intent: &IntentArgs,
     output: Option<&Path>,
     catalog: &Catalog,
-) -> Result<(Plan, PathBuf, output::ChangeSet), AppError> {
-    let loaded = load_intent(intent, catalog)?;
+    relayout: bool,
+) -> Result<Compared, AppError> {
+    let (loaded, lock) = load_intent_locked(intent, catalog, relayout)?;
     if let Some(err) = loaded.findings_error() {
         return Err(err.into());
     }
-    let LoadedIntent { plan, origin, .. } = loaded;
-    let rendered = crate::render::render(&plan, &origin)?;
+    let LoadedIntent { plan, .. } = loaded;
+    let rendered = crate::render::render(&plan, &header_name(intent))?;
     let dir = output
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new("out").join(&plan.cluster));
     let changes = output::plan_changes(&dir, &rendered)?;
-    Ok((plan, dir, changes))
+    let numbers = plan.numbers();
+    let fields = impact::fields(&plan);
+    let impacts = match &changes.previous {
+        Some(_) => {
+            let mut now = numbers.clone();
+            now.extend(fields.clone());
+            impact::classify(&changes.previous_facts(), &now)
+        }
+        None => Vec::new(),
+    };
+    Ok(Compared {
+        plan,
+        dir,
+        changes,
+        lock,
+        numbers,
+        fields,
+        impacts,
+    })
+}
+
+/// Exit 3 when `fail_on` is given and a change reaches it.
+fn disruptive(impacts: &[Impact], fail_on: Option<FailOn>) -> bool {
+    let Some(fail_on) = fail_on else { return false };
+    impacts.iter().any(|i| match fail_on {
+        FailOn::Replace => i.kind.is_replacement(),
+        FailOn::Roll => i.kind.replaces_nodes(),
+    })
 }
 
 pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let (plan, dir, changes) = render_and_compare(&args.intent, args.output.as_deref(), catalog)?;
+    let c = render_and_compare(&args.intent, args.output.as_deref(), catalog, args.relayout)?;
     if args.dry_run {
-        let mut stdout = report_diff::format_unified(&changes, false);
-        if !changes.has_differences() {
-            stdout.push_str(&format!("{} is up to date\n", dir.display()));
+        let mut stdout = report_diff::format_unified(&c.changes, false);
+        stdout.push_str(&report_diff::format_impact_text(&c.impacts));
+        stdout.push_str(&report_diff::format_notes(&c.changes));
+        if !c.changes.has_differences() {
+            stdout.push_str(&format!("{} is up to date\n", c.dir.display()));
         }
-        return Ok(Outcome::ok(stdout));
+        let mut outcome = Outcome::ok(stdout);
+        if disruptive(&c.impacts, args.fail_on) {
+            outcome.exit = Exit::Disruptive;
+        }
+        return Ok(outcome);
     }
-    let previous = changes.previous_numbers().clone();
-    let written = output::apply(&dir, &changes, &plan.numbers(), args.force)?;
+    let previous = c.changes.previous_numbers().clone();
+    let written = output::apply_recording(&c.dir, &c.changes, &c.numbers, &c.fields, args.force)?;
     let mut stdout = String::new();
     for (word, paths) in [
         ("created", &written.created),
@@ -51,8 +101,39 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
         ("removed", &written.removed),
     ] {
         for p in paths {
-            stdout.push_str(&format!("{word:<9} {}\n", dir.join(p).display()));
+            stdout.push_str(&format!("{word:<9} {}\n", c.dir.join(p).display()));
         }
+    }
+    for p in &written.removed_temps {
+        stdout.push_str(&format!(
+            "removed   {} (temp file of a killed run)\n",
+            c.dir.join(p).display()
+        ));
+    }
+    stdout.push_str(&report_diff::format_notes(&c.changes));
+    if let Some(file) = &c.lock {
+        let next = file
+            .lock
+            .clone()
+            .unwrap_or_else(|| Lock::new(&c.plan.cluster))
+            .with_layout_of(&c.plan);
+        let word = match &file.lock {
+            None => "created",
+            Some(old) if *old != next => "updated",
+            Some(_) => "unchanged",
+        };
+        if word != "unchanged" {
+            output::write_file(
+                &file.path,
+                next.to_json().as_bytes(),
+                output::Existing::Replace,
+            )
+            .map_err(|source| AppError::Write {
+                path: file.path.clone(),
+                source,
+            })?;
+        }
+        stdout.push_str(&format!("{word:<9} {} (lock)\n", file.path.display()));
     }
     let files: Vec<String> = [&written.created, &written.updated, &written.unchanged]
         .into_iter()
@@ -61,38 +142,44 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
         .collect();
     stdout.push('\n');
     stdout.push_str(&crate::report::text::render_summary(
-        &plan,
-        &dir.display().to_string(),
+        &c.plan,
+        &c.dir.display().to_string(),
         &previous,
         &files,
         !args.color.is_never(),
     ));
-    Ok(Outcome::ok(stdout))
+    let mut outcome = Outcome::ok(stdout);
+    outcome.stderr = report_diff::format_impact_text(&c.impacts);
+    Ok(outcome)
 }
 
 pub(super) fn diff(args: &DiffArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let (plan, _, changes) = render_and_compare(&args.intent, args.output.as_deref(), catalog)?;
-    let numbers = plan.numbers();
+    let c = render_and_compare(&args.intent, args.output.as_deref(), catalog, args.relayout)?;
+    let previous = c.changes.previous_numbers();
     let stdout = match args.format {
         // Styled unless colour is off; `main` writes stdout through anstream, which drops
         // the styles where the terminal, NO_COLOR or CLICOLOR say so.
-        DiffFormat::Unified => report_diff::format_unified(&changes, !args.color.is_never()),
+        DiffFormat::Unified => {
+            let mut text = report_diff::format_unified(&c.changes, !args.color.is_never());
+            text.push_str(&report_diff::format_impact_text(&c.impacts));
+            text.push_str(&report_diff::format_notes(&c.changes));
+            text
+        }
         DiffFormat::Markdown => {
-            let mut md =
-                report_diff::format_markdown(&changes, changes.previous_numbers(), &numbers);
-            md.push_str(&report_diff::cost_markdown(
-                &plan.cost,
-                changes.previous_numbers(),
-            ));
+            let mut md = report_diff::format_markdown(&c.changes, previous, &c.numbers, &c.impacts);
+            md.push_str(&report_diff::cost_markdown(&c.plan.cost, previous));
             md
         }
-        DiffFormat::Json => {
-            report_diff::format_json(&changes, changes.previous_numbers(), &numbers)
-        }
+        DiffFormat::Json => report_diff::format_json(&c.changes, previous, &c.numbers, &c.impacts),
+    };
+    let exit = if disruptive(&c.impacts, args.fail_on) {
+        Exit::Disruptive
+    } else {
+        Exit::found_if(c.changes.has_differences())
     };
     Ok(Outcome {
         stdout,
         stderr: String::new(),
-        exit: Exit::found_if(changes.has_differences()),
+        exit,
     })
 }

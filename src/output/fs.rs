@@ -96,11 +96,16 @@ fn lstat(path: &Path) -> Result<Option<fs::Metadata>, OutputError> {
     }
 }
 
+/// Largest file eksgen reads in the output folder. Its largest generated file (eks.tf of
+/// a few thousand node groups) stays well below; anything bigger is not eksgen's.
+pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads the file that `lstat` described, refusing when it was swapped (for a link, say)
-/// between the look and the open.
+/// between the look and the open, and when it is larger than [`MAX_FILE_BYTES`] (never
+/// read into memory whole).
 fn read_same_file(path: &Path, seen: &fs::Metadata) -> Result<Vec<u8>, OutputError> {
     use std::io::Read;
-    let mut file = File::open(path).map_err(|e| io_error("read", path, e))?;
+    let file = File::open(path).map_err(|e| io_error("read", path, e))?;
     let opened = file.metadata().map_err(|e| io_error("read", path, e))?;
     if !same_file(seen, &opened) {
         return Err(OutputError::ChangedWhileWorking {
@@ -108,9 +113,47 @@ fn read_same_file(path: &Path, seen: &fs::Metadata) -> Result<Vec<u8>, OutputErr
         });
     }
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| io_error("read", path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(OutputError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_FILE_BYTES,
+        });
+    }
     Ok(bytes)
+}
+
+/// The regular files directly in `dir/folder` (`""`: the output folder itself), by name,
+/// when that folder is a real folder; links and sub-folders are left out. Nothing is read.
+pub(crate) fn list_files(dir: &Path, folder: &str) -> Result<Vec<String>, OutputError> {
+    let path = if folder.is_empty() {
+        dir.to_path_buf()
+    } else {
+        for part in ancestors(&format!("{folder}/x")) {
+            match lstat(&dir.join(part))? {
+                Some(meta) if meta.is_dir() && !meta.file_type().is_symlink() => {}
+                _ => return Ok(Vec::new()),
+            }
+        }
+        dir.join(folder)
+    };
+    let entries = match fs::read_dir(&path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_error("list", &path, e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error("list", &path, e))?;
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if let (true, Some(name)) = (is_file, entry.file_name().to_str()) {
+            names.push(name.to_string());
+        }
+    }
+    names.sort();
+    Ok(names)
 }
 
 #[cfg(unix)]

@@ -30,6 +30,10 @@ pub struct Manifest {
     /// Flat plan numbers recorded for the next diff.
     #[serde(default)]
     pub numbers: BTreeMap<String, String>,
+    /// Flat plan facts (`report::diff::impact::fields`) the next diff classifies changes
+    /// by: what AWS and Terraform would do with them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
 }
 
 impl Manifest {
@@ -40,7 +44,14 @@ impl Manifest {
             generator: format!("eksgen {}", env!("CARGO_PKG_VERSION")),
             files,
             numbers,
+            fields: BTreeMap::new(),
         }
+    }
+
+    /// This manifest with the plan facts `fields` recorded.
+    pub fn with_fields(mut self, fields: BTreeMap<String, String>) -> Manifest {
+        self.fields = fields;
+        self
     }
 
     /// Parses and validates manifest bytes. The error is a reason for the user, without
@@ -73,6 +84,59 @@ impl Manifest {
     }
 }
 
+/// Where an apply in progress records what it may leave behind, relative to the output
+/// folder. Written before the first file changes, removed after the manifest is written:
+/// if it exists, a render was interrupted.
+pub const JOURNAL_PATH: &str = ".eksgen/journal.json";
+
+/// The journal of an apply: every path it may touch, with every content eksgen may have
+/// left there (the last manifest's, an earlier interrupted render's, this render's). The
+/// next run counts any of them as generated, so a crash never turns eksgen's own files into
+/// "edited by hand", and it finishes the job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    /// Relative path → lowercase hex sha256 of each content eksgen may have left there.
+    pub files: BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl Journal {
+    /// Parses and validates journal bytes, like [`Manifest::parse`].
+    pub fn parse(bytes: &[u8]) -> Result<Journal, String> {
+        let journal: Journal =
+            serde_json::from_slice(bytes).map_err(|e| format!("it is not valid JSON ({e})"))?;
+        if journal.version != MANIFEST_VERSION {
+            return Err(format!(
+                "it has version {}, this eksgen understands version {MANIFEST_VERSION}",
+                journal.version
+            ));
+        }
+        for (file, hashes) in &journal.files {
+            path::check(file)
+                .map_err(|problem| format!("it lists the path {file:?}: {problem}"))?;
+            if !hashes.iter().all(|h| is_sha256_hex(h)) {
+                return Err(format!(
+                    "a hash recorded for {file:?} is not 64 lowercase hex digits"
+                ));
+            }
+        }
+        Ok(journal)
+    }
+
+    /// Records that `path` may hold content with hash `sha`.
+    pub fn add(&mut self, path: &str, sha: &str) {
+        self.version = MANIFEST_VERSION;
+        self.files
+            .entry(path.to_string())
+            .or_default()
+            .insert(sha.to_string());
+    }
+
+    pub fn to_json(&self) -> String {
+        crate::to_json_pretty(self)
+    }
+}
+
 /// Lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
@@ -96,6 +160,19 @@ mod tests {
             ("b".to_string(), "2".to_string()),
         ]);
         Manifest::new(files, numbers)
+    }
+
+    #[test]
+    fn journal_round_trips_and_rejects_unsafe_paths() {
+        let mut j = Journal::default();
+        j.add("main.tf", &sha256_hex(b"a"));
+        j.add("main.tf", &sha256_hex(b"b"));
+        assert_eq!(Journal::parse(j.to_json().as_bytes()).unwrap(), j);
+        let bad = format!(
+            r#"{{"version":1,"files":{{"../x":["{}"]}}}}"#,
+            sha256_hex(b"a")
+        );
+        assert!(Journal::parse(bad.as_bytes()).is_err());
     }
 
     #[test]

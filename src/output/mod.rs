@@ -19,12 +19,23 @@
 //! - Files are replaced atomically (temp file in the same folder, then rename, no fsync)
 //!   keeping the existing file's permission bits (not its owner); all files are staged before the
 //!   first rename, so a folder that cannot be written fails before anything changes.
-//! - The manifest is deterministic: same files and numbers, same bytes.
+//! - The manifest is deterministic: same files and numbers, same bytes. It also records the
+//!   plan facts (`fields`) the next diff classifies changes by.
+//! - Crashes: before the first rename, [`apply`] writes `.eksgen/journal.json` with every
+//!   content eksgen may leave at each path, and removes it after the manifest. A run that
+//!   finds a journal counts all those contents as generated, so an interrupted render is
+//!   finished (or rolled back) by the next one and never reported as hand-edited. Temp files
+//!   of eksgen's naming pattern left by a killed run are reported and removed by [`apply`].
+//! - Trust: a manifest or journal entry is removed only when the renderer could have
+//!   produced that path ([`could_be_generated`]); files are read up to a size bound.
+//! - Foreign `.tf` files that define what the generated files define (`foreign`) are
+//!   reported as notes before they break `terraform validate`.
 //!
 //! What it must not touch: it never re-derives plan numbers (the caller passes them),
 //! never prints, and never decides exit codes — [`ChangeSet::has_differences`] tells the
 //! caller what it needs for `eksgen diff`.
 
+mod foreign;
 mod fs;
 mod manifest;
 mod path;
@@ -36,8 +47,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use fs::{Existing, write_file};
-pub use manifest::{MANIFEST_PATH, Manifest};
-pub use path::PathProblem;
+pub use manifest::{JOURNAL_PATH, Journal, MANIFEST_PATH, Manifest};
+pub use path::{PathProblem, could_be_generated};
 
 use fs::OnDisk;
 use manifest::sha256_hex;
@@ -167,6 +178,14 @@ pub struct ChangeSet {
     pub files: Vec<FileChange>,
     /// The manifest found in the output folder, if any.
     pub previous: Option<Manifest>,
+    /// What the comparison noticed besides the files (stale temp files, an interrupted
+    /// render, foreign Terraform that clashes with the generated files), for the user.
+    pub notes: Vec<String>,
+    /// Temp files of eksgen's naming pattern left by a killed run (relative paths);
+    /// [`apply`] removes them.
+    pub stale_temps: Vec<String>,
+    /// The journal of an interrupted render, if one was found.
+    pub journal: Option<Journal>,
 }
 
 static NO_NUMBERS: Numbers = BTreeMap::new();
@@ -193,6 +212,16 @@ impl ChangeSet {
     /// Plan numbers recorded by the last render (empty without a manifest).
     pub fn previous_numbers(&self) -> &Numbers {
         self.previous.as_ref().map_or(&NO_NUMBERS, |m| &m.numbers)
+    }
+
+    /// Plan numbers and facts recorded by the last render, in one map (they share keys
+    /// where they overlap); empty without a manifest.
+    pub fn previous_facts(&self) -> Numbers {
+        let mut facts = self.previous_numbers().clone();
+        if let Some(m) = &self.previous {
+            facts.extend(m.fields.clone());
+        }
+        facts
     }
 
     pub fn summary(&self) -> Summary {
@@ -227,6 +256,8 @@ pub struct WriteReport {
     pub removed: Vec<String>,
     /// Whether `.eksgen/manifest.json` was (re)written.
     pub manifest_written: bool,
+    /// Temp files of a killed run that were removed.
+    pub removed_temps: Vec<String>,
 }
 
 /// Everything that can go wrong in the output stage. Each message names the path and
@@ -294,6 +325,16 @@ pub enum OutputError {
         path.display()
     )]
     ChangedWhileWorking { path: PathBuf },
+    #[error(
+        "{} is larger than {limit} bytes, more than any file eksgen generates; it was not read. Move it out of the output folder or choose another folder with -o",
+        path.display()
+    )]
+    TooLarge { path: PathBuf, limit: u64 },
+    #[error(
+        "{} is not a valid eksgen journal: {reason}; it records a render that was interrupted. If you did not change it, delete it and re-run (files that render wrote will then need --force)",
+        path.display()
+    )]
+    BadJournal { path: PathBuf, reason: String },
 }
 
 fn refusal_message(dir: &Path, conflicts: &[Conflict]) -> String {
@@ -326,44 +367,170 @@ fn refusal_message(dir: &Path, conflicts: &[Conflict]) -> String {
 
 /// Compares `rendered` with the output folder `dir` and its manifest. Reads only; `dir`
 /// need not exist (then every file is created).
+///
+/// The journal of an interrupted render counts too: any content eksgen may have left at a
+/// path is "generated", so the next render finishes the job instead of calling its own
+/// files hand-edited. Files the manifest or journal list but the renderer could never have
+/// produced ([`could_be_generated`]) are never removed.
 pub fn plan_changes(dir: &Path, rendered: &Rendered) -> Result<ChangeSet, OutputError> {
     validate_rendered(rendered)?;
     let mut changes = ChangeSet {
         dir: dir.to_path_buf(),
         files: Vec::new(),
         previous: None,
+        notes: Vec::new(),
+        stale_temps: Vec::new(),
+        journal: None,
     };
     if !fs::output_dir_exists(dir)? {
         changes.files = rendered
             .iter()
-            .map(|(path, content)| file_change(path, Some(content), OnDisk::Missing, None))
+            .map(|(path, content)| file_change(path, Some(content), OnDisk::Missing, &[]))
             .collect();
         return Ok(changes);
     }
     let previous = read_manifest(dir)?;
-    let recorded = |path: &str| previous.as_ref().and_then(|m| m.files.get(path));
+    let journal = read_journal(dir)?;
+    let recorded = |path: &str| -> Vec<String> {
+        let mut shas: Vec<String> = previous
+            .as_ref()
+            .and_then(|m| m.files.get(path).cloned())
+            .into_iter()
+            .collect();
+        if let Some(j) = &journal {
+            shas.extend(j.files.get(path).into_iter().flatten().cloned());
+        }
+        shas
+    };
     for (path, content) in rendered {
         let on_disk = fs::inspect(dir, path)?;
-        let change = file_change(path, Some(content), on_disk, recorded(path));
+        let change = file_change(path, Some(content), on_disk, &recorded(path));
         changes.files.push(change);
     }
-    if let Some(manifest) = &previous {
-        for (path, sha) in &manifest.files {
-            if rendered.contains_key(path) {
-                continue;
-            }
-            // A generated file that is already gone needs nothing.
-            let on_disk = fs::inspect(dir, path)?;
-            if matches!(on_disk, OnDisk::File { .. }) {
-                changes
-                    .files
-                    .push(file_change(path, None, on_disk, Some(sha)));
-            }
+    let listed: BTreeSet<&String> = previous
+        .iter()
+        .flat_map(|m| m.files.keys())
+        .chain(journal.iter().flat_map(|j| j.files.keys()))
+        .collect();
+    for path in listed {
+        if rendered.contains_key(path) {
+            continue;
+        }
+        if !could_be_generated(path) {
+            changes.notes.push(format!(
+                "{MANIFEST_PATH} lists {path}, a path eksgen never generates; it is left alone"
+            ));
+            continue;
+        }
+        // A generated file that is already gone needs nothing.
+        let on_disk = fs::inspect(dir, path)?;
+        if matches!(on_disk, OnDisk::File { .. }) {
+            changes
+                .files
+                .push(file_change(path, None, on_disk, &recorded(path)));
         }
     }
     changes.files.sort_by(|a, b| a.path.cmp(&b.path));
+    if journal.is_some() {
+        changes.notes.push(format!(
+            "a render into this folder was interrupted ({JOURNAL_PATH} is still there); the files it wrote count as generated, and the next render finishes the job"
+        ));
+    }
+    changes.stale_temps = stale_temps(dir, rendered, &listed_paths(&previous, &journal))?;
+    if !changes.stale_temps.is_empty() {
+        changes.notes.push(format!(
+            "{} temp file(s) of a killed eksgen run are in the folder ({}); render removes them",
+            changes.stale_temps.len(),
+            changes.stale_temps.join(", ")
+        ));
+    }
+    changes
+        .notes
+        .extend(foreign_clashes(dir, rendered, &previous)?);
     changes.previous = previous;
+    changes.journal = journal;
     Ok(changes)
+}
+
+fn listed_paths(previous: &Option<Manifest>, journal: &Option<Journal>) -> Vec<String> {
+    previous
+        .iter()
+        .flat_map(|m| m.files.keys())
+        .chain(journal.iter().flat_map(|j| j.files.keys()))
+        .cloned()
+        .collect()
+}
+
+/// eksgen's temp files in the folders it writes to (the output folder, `.eksgen`, and
+/// the folders of rendered and recorded files): only a killed run leaves them.
+fn stale_temps(
+    dir: &Path,
+    rendered: &Rendered,
+    listed: &[String],
+) -> Result<Vec<String>, OutputError> {
+    let mut folders: BTreeSet<String> =
+        BTreeSet::from([String::new(), path::STATE_DIR.to_string()]);
+    for p in rendered.keys().chain(listed) {
+        folders.extend(path::ancestors(p).map(String::from));
+    }
+    let mut out = Vec::new();
+    for folder in folders {
+        for name in fs::list_files(dir, &folder)? {
+            if path::is_temp_name(&name) {
+                out.push(if folder.is_empty() {
+                    name
+                } else {
+                    format!("{folder}/{name}")
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Notes for `.tf` files eksgen did not write that define what the generated ones define.
+fn foreign_clashes(
+    dir: &Path,
+    rendered: &Rendered,
+    previous: &Option<Manifest>,
+) -> Result<Vec<String>, OutputError> {
+    let mut ours: BTreeMap<foreign::Definition, &str> = BTreeMap::new();
+    for (path, text) in rendered {
+        if path.ends_with(".tf") && !path.contains('/') {
+            for d in foreign::definitions(text) {
+                ours.entry(d).or_insert(path);
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    for name in fs::list_files(dir, "")? {
+        let generated = rendered.contains_key(&name)
+            || previous
+                .as_ref()
+                .is_some_and(|m| m.files.contains_key(&name));
+        if !name.ends_with(".tf") || generated {
+            continue;
+        }
+        let bytes = match fs::inspect(dir, &name) {
+            Ok(OnDisk::File { bytes, .. }) => bytes,
+            Ok(OnDisk::Missing) => continue,
+            Err(e) => {
+                notes.push(format!("{name} was not checked for clashes: {e}"));
+                continue;
+            }
+        };
+        let clashes: Vec<String> = foreign::definitions(&String::from_utf8_lossy(&bytes))
+            .into_iter()
+            .filter_map(|d| ours.get(&d).map(|file| format!("{d} (also in {file})")))
+            .collect();
+        if !clashes.is_empty() {
+            notes.push(format!(
+                "{name} was not generated by eksgen and defines {}: Terraform reads every .tf file of the folder as one module, so `terraform validate` will fail with Duplicate errors; remove these from {name}, or keep your own Terraform outside the generated folder (e.g. a root module that calls it)",
+                clashes.join(", ")
+            ));
+        }
+    }
+    Ok(notes)
 }
 
 fn validate_rendered(rendered: &Rendered) -> Result<(), OutputError> {
@@ -381,6 +548,20 @@ fn validate_rendered(rendered: &Rendered) -> Result<(), OutputError> {
     Ok(())
 }
 
+fn read_journal(dir: &Path) -> Result<Option<Journal>, OutputError> {
+    match fs::inspect(dir, JOURNAL_PATH)? {
+        OnDisk::Missing => Ok(None),
+        OnDisk::File { bytes, .. } => {
+            Journal::parse(&bytes)
+                .map(Some)
+                .map_err(|reason| OutputError::BadJournal {
+                    path: dir.join(JOURNAL_PATH),
+                    reason,
+                })
+        }
+    }
+}
+
 fn read_manifest(dir: &Path) -> Result<Option<Manifest>, OutputError> {
     match fs::inspect(dir, MANIFEST_PATH)? {
         OnDisk::Missing => Ok(None),
@@ -396,12 +577,12 @@ fn read_manifest(dir: &Path) -> Result<Option<Manifest>, OutputError> {
 }
 
 /// Classifies one path: `new` is the rendered content (`None`: no longer rendered),
-/// `recorded` the manifest's hash.
+/// `recorded` every hash eksgen may have left there (the manifest's, a journal's).
 fn file_change(
     path: &str,
     new: Option<&String>,
     on_disk: OnDisk,
-    recorded: Option<&String>,
+    recorded: &[String],
 ) -> FileChange {
     let mut change = FileChange {
         path: path.to_string(),
@@ -414,10 +595,12 @@ fn file_change(
     };
     if let OnDisk::File { bytes, permissions } = on_disk {
         let sha = sha256_hex(&bytes);
-        change.origin = match recorded {
-            None => Origin::Foreign,
-            Some(r) if *r == sha => Origin::Generated,
-            Some(_) => Origin::HandEdited,
+        change.origin = if recorded.is_empty() {
+            Origin::Foreign
+        } else if recorded.contains(&sha) {
+            Origin::Generated
+        } else {
+            Origin::HandEdited
         };
         change.kind = match new {
             None => ChangeKind::Remove,
@@ -445,6 +628,18 @@ pub fn apply(
     numbers: &Numbers,
     force: bool,
 ) -> Result<WriteReport, OutputError> {
+    apply_recording(dir, changes, numbers, &Numbers::new(), force)
+}
+
+/// [`apply`], recording the plan facts `fields` in the manifest too (for the impact
+/// classification of the next diff).
+pub fn apply_recording(
+    dir: &Path,
+    changes: &ChangeSet,
+    numbers: &Numbers,
+    fields: &Numbers,
+    force: bool,
+) -> Result<WriteReport, OutputError> {
     let fresh = plan_changes(dir, &changes.rendered())?;
     if let Some(path) = first_difference(&fresh, changes) {
         return Err(OutputError::ChangedWhileWorking {
@@ -460,7 +655,8 @@ pub fn apply(
     }
 
     let all: BTreeSet<&str> = fresh.files.iter().map(|f| f.path.as_str()).collect();
-    let manifest = Manifest::new(manifest_files(&fresh, &all), numbers.clone());
+    let manifest =
+        Manifest::new(manifest_files(&fresh, &all), numbers.clone()).with_fields(fields.clone());
     let manifest_needed = fresh.previous.as_ref() != Some(&manifest);
 
     // Stage everything first: a folder we cannot write fails here, before any change.
@@ -479,6 +675,17 @@ pub fn apply(
         }
     };
 
+    // The journal goes first: from here on a crash leaves files the next run recognises.
+    let touches = fresh.files.iter().any(|f| f.kind != ChangeKind::Unchanged);
+    if touches
+        && let Err(e) = fs::write_atomic(dir, JOURNAL_PATH, journal(&fresh).to_json().as_bytes())
+    {
+        drop(staged);
+        drop(staged_manifest);
+        fs::remove_created_folders(&created);
+        return Err(e);
+    }
+
     let mut report = WriteReport::default();
     let mut done = BTreeSet::new();
     let outcome = commit_all(dir, &fresh, staged, &mut done, &mut report);
@@ -488,6 +695,13 @@ pub fn apply(
         let partial = Manifest::new(
             manifest_files(&fresh, &done),
             fresh.previous_numbers().clone(),
+        )
+        .with_fields(
+            fresh
+                .previous
+                .as_ref()
+                .map(|m| m.fields.clone())
+                .unwrap_or_default(),
         );
         let _ = fs::write_atomic(dir, MANIFEST_PATH, partial.to_json().as_bytes());
         return Err(e);
@@ -496,7 +710,31 @@ pub fn apply(
         staged.commit()?;
         report.manifest_written = true;
     }
+    if touches || fresh.journal.is_some() {
+        fs::remove_generated(dir, JOURNAL_PATH)?;
+    }
+    for temp in &fresh.stale_temps {
+        fs::remove_generated(dir, temp)?;
+        report.removed_temps.push(temp.clone());
+    }
     Ok(report)
+}
+
+/// The journal of an apply: for every path it may touch, the content the last manifest
+/// records, what an earlier interrupted render may have left, and what this one writes.
+fn journal(fresh: &ChangeSet) -> Journal {
+    let mut journal = fresh.journal.clone().unwrap_or_default();
+    if let Some(m) = &fresh.previous {
+        for (path, sha) in &m.files {
+            journal.add(path, sha);
+        }
+    }
+    for f in &fresh.files {
+        if let Some(new) = &f.new {
+            journal.add(&f.path, &sha256_hex(new.as_bytes()));
+        }
+    }
+    journal
 }
 
 /// The first path where two plans of the same render disagree about what is on disk.

@@ -77,6 +77,54 @@ pub fn check(path: &str) -> Result<(), PathProblem> {
     Ok(())
 }
 
+/// Whether the renderer can produce `path` at all: the root module's `.tf` files (by their
+/// template names) and the ENIConfig template earlier releases wrote (so a re-render
+/// removes it now that the vpc-cni add-on creates the ENIConfigs), and `karpenter/`, `workloads/` and
+/// `device-plugins/` YAML. A manifest entry outside this set is never removed, so a
+/// tampered manifest cannot make eksgen delete `terraform.tfstate` or a user's `main.tf`.
+/// A renderer that produces a new kind of path must be added here (a test renders every
+/// preset and checks each path against this).
+pub fn could_be_generated(path: &str) -> bool {
+    /// Written by releases before the ENIConfigs moved into the vpc-cni add-on.
+    const LEGACY_ENICONFIG_TEMPLATE: &str = "eniconfigs.yaml.tftpl";
+    if check(path).is_err() {
+        return false;
+    }
+    let root_names = crate::render::terraform::TEMPLATES
+        .iter()
+        .filter_map(|(name, _)| name.strip_prefix("terraform/"))
+        .filter(|name| name.ends_with(".tf"))
+        .chain([LEGACY_ENICONFIG_TEMPLATE]);
+    match path.split_once('/') {
+        None => root_names.into_iter().any(|name| name == path),
+        Some((folder, name)) => {
+            !name.contains('/')
+                && !name.starts_with('.')
+                && match folder {
+                    "karpenter" | "workloads" => name.ends_with(".yaml"),
+                    "device-plugins" => name.ends_with("-values.yaml"),
+                    _ => false,
+                }
+        }
+    }
+}
+
+/// Whether a file name has the shape of eksgen's temp files (`.<name>.eksgen-XXXXXX.tmp`,
+/// six random letters or digits): left behind only by a run that was killed.
+pub fn is_temp_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.').and_then(|r| r.strip_suffix(".tmp")) else {
+        return false;
+    };
+    match rest.rsplit_once(".eksgen-") {
+        Some((target, random)) => {
+            !target.is_empty()
+                && random.len() == 6
+                && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        }
+        None => false,
+    }
+}
+
 /// The folders a (checked) path lives in, outermost first: `a/b/c.tf` → `a`, `a/b`.
 pub fn ancestors(path: &str) -> impl Iterator<Item = &str> {
     path.match_indices('/').map(move |(i, _)| &path[..i])
@@ -125,6 +173,47 @@ mod tests {
         ];
         for (path, problem) in cases {
             assert_eq!(check(path), Err(*problem), "{path:?}");
+        }
+    }
+
+    #[test]
+    fn only_renderer_paths_count_as_generated() {
+        for yes in [
+            "eks.tf",
+            "vpc.tf",
+            "eniconfigs.yaml.tftpl",
+            "karpenter/gpu.yaml",
+            "workloads/train.yaml",
+            "device-plugins/nvidia-values.yaml",
+        ] {
+            assert!(could_be_generated(yes), "{yes}");
+        }
+        for no in [
+            "terraform.tfstate",
+            "main.tf",
+            "backend.tf",
+            ".terraform.lock.hcl",
+            "karpenter/x.tf",
+            "workloads/a/b.yaml",
+            "other/x.yaml",
+            "../eks.tf",
+        ] {
+            assert!(!could_be_generated(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn temp_names_match_only_eksgens_pattern() {
+        assert!(is_temp_name(".eks.tf.eksgen-a1B2c3.tmp"));
+        assert!(is_temp_name(".manifest.json.eksgen-zzzzzz.tmp"));
+        for no in [
+            ".eks.tf.eksgen-a1B2c.tmp",
+            "eks.tf.eksgen-a1B2c3.tmp",
+            ".eksgen-a1B2c3.tmp",
+            ".x.eksgen-a1B2c3.tmpx",
+            ".x.tmp",
+        ] {
+            assert!(!is_temp_name(no), "{no}");
         }
     }
 

@@ -128,10 +128,14 @@ fn update_replaces_generated_file() {
 fn hand_edits_and_foreign_files_are_refused_naming_every_file() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = out_dir(&tmp);
-    let first = render(&[("main.tf", "a\n"), ("old.tf", "o\n"), ("same.tf", "s\n")]);
+    let first = render(&[
+        ("main.tf", "a\n"),
+        ("karpenter.tf", "o\n"),
+        ("same.tf", "s\n"),
+    ]);
     write(&dir, &first, false).unwrap();
     fs::write(dir.join("main.tf"), "a\n# mine\n").unwrap();
-    fs::write(dir.join("old.tf"), "o\n# mine\n").unwrap();
+    fs::write(dir.join("karpenter.tf"), "o\n# mine\n").unwrap();
     fs::write(dir.join("vpc.tf"), "user's own\n").unwrap();
     let before = snapshot(&dir);
 
@@ -140,8 +144,8 @@ fn hand_edits_and_foreign_files_are_refused_naming_every_file() {
     assert_eq!(
         kinds(&changes),
         [
+            ("karpenter.tf", ChangeKind::Remove, Origin::HandEdited),
             ("main.tf", ChangeKind::Update, Origin::HandEdited),
-            ("old.tf", ChangeKind::Remove, Origin::HandEdited),
             ("same.tf", ChangeKind::Unchanged, Origin::Generated),
             ("vpc.tf", ChangeKind::Update, Origin::Foreign),
         ]
@@ -152,7 +156,7 @@ fn hand_edits_and_foreign_files_are_refused_naming_every_file() {
     };
     assert_eq!(conflicts.len(), 3);
     let message = err.to_string();
-    for name in ["main.tf", "old.tf", "vpc.tf"] {
+    for name in ["main.tf", "karpenter.tf", "vpc.tf"] {
         assert!(
             message.contains(&dir.join(name).display().to_string()),
             "{message}"
@@ -194,20 +198,20 @@ fn force_overwrites_hand_edits_and_foreign_files() {
     let dir = out_dir(&tmp);
     write(
         &dir,
-        &render(&[("main.tf", "a\n"), ("old.tf", "o\n")]),
+        &render(&[("main.tf", "a\n"), ("karpenter.tf", "o\n")]),
         false,
     )
     .unwrap();
     fs::write(dir.join("main.tf"), "mine\n").unwrap();
-    fs::write(dir.join("old.tf"), "mine too\n").unwrap();
+    fs::write(dir.join("karpenter.tf"), "mine too\n").unwrap();
     fs::write(dir.join("vpc.tf"), "foreign\n").unwrap();
     let r = render(&[("main.tf", "b\n"), ("vpc.tf", "v\n")]);
     let report = write(&dir, &r, true).unwrap();
     assert_eq!(report.updated, ["main.tf", "vpc.tf"]);
-    assert_eq!(report.removed, ["old.tf"]);
+    assert_eq!(report.removed, ["karpenter.tf"]);
     assert_eq!(fs::read_to_string(dir.join("main.tf")).unwrap(), "b\n");
     assert_eq!(fs::read_to_string(dir.join("vpc.tf")).unwrap(), "v\n");
-    assert!(!dir.join("old.tf").exists());
+    assert!(!dir.join("karpenter.tf").exists());
     // vpc.tf is eksgen's now.
     assert!(!plan_changes(&dir, &r).unwrap().has_differences());
     assert_eq!(
@@ -263,7 +267,7 @@ fn removes_files_no_longer_rendered_and_their_empty_folders() {
     let r = render(&[
         ("main.tf", "a\n"),
         ("karpenter/gpu.yaml", "g\n"),
-        ("workloads/deep/train.yaml", "t\n"),
+        ("workloads/train.yaml", "t\n"),
     ]);
     write(&dir, &r, false).unwrap();
     let changes = plan_changes(&dir, &render(&[("main.tf", "a\n")])).unwrap();
@@ -274,7 +278,7 @@ fn removes_files_no_longer_rendered_and_their_empty_folders() {
     let report = apply(&dir, &changes, &Numbers::new(), false).unwrap();
     assert_eq!(
         report.removed,
-        ["karpenter/gpu.yaml", "workloads/deep/train.yaml"]
+        ["karpenter/gpu.yaml", "workloads/train.yaml"]
     );
     assert_eq!(
         snapshot(&dir).keys().collect::<Vec<_>>(),
@@ -373,18 +377,18 @@ fn manifest_entry_through_a_symlink_is_refused() {
     let dir = out_dir(&tmp);
     let outside = tmp.path().join("outside");
     fs::create_dir_all(&outside).unwrap();
-    fs::write(outside.join("victim.tf"), "precious\n").unwrap();
+    fs::write(outside.join("victim.yaml"), "precious\n").unwrap();
     fs::create_dir_all(dir.join(".eksgen")).unwrap();
-    std::os::unix::fs::symlink(&outside, dir.join("link")).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("workloads")).unwrap();
     let sha = manifest::sha256_hex(b"precious\n");
     fs::write(
         dir.join(MANIFEST_PATH),
-        format!(r#"{{"version":1,"generator":"x","files":{{"link/victim.tf":"{sha}"}}}}"#),
+        format!(r#"{{"version":1,"generator":"x","files":{{"workloads/victim.yaml":"{sha}"}}}}"#),
     )
     .unwrap();
     let err = write(&dir, &render(&[("main.tf", "a\n")]), true).unwrap_err();
     assert!(matches!(err, OutputError::Symlink { .. }), "{err}");
-    assert!(outside.join("victim.tf").exists());
+    assert!(outside.join("victim.yaml").exists());
 }
 
 #[cfg(unix)]
@@ -669,4 +673,72 @@ fn write_file_keeps_or_replaces_and_never_writes_through_a_link() {
     // The system's own message, naming no temp file.
     assert!(!err.to_string().contains(".tmp"), "{err}");
     assert_eq!(names(dir), ["eksgen.yaml", "elsewhere", "link.yaml"]);
+}
+
+#[test]
+fn every_rendered_path_of_every_preset_counts_as_generated() {
+    // A renderer that adds a new kind of path must teach `could_be_generated` about it, or
+    // eksgen would never remove such files once they are no longer rendered.
+    for name in crate::presets::names() {
+        let text = crate::presets::get(name).expect("preset");
+        let plan = crate::pipeline::plan_from_text(text, name).expect("plan");
+        let rendered = crate::render::render(&plan, name).expect("render");
+        for path in rendered.keys() {
+            assert!(could_be_generated(path), "{name}: {path}");
+        }
+    }
+}
+
+#[test]
+fn a_journal_makes_a_half_written_folder_generated_and_is_removed_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = out_dir(&tmp);
+    let old = render(&[("eks.tf", "old\n"), ("vpc.tf", "v1\n")]);
+    write(&dir, &old, false).unwrap();
+    let new = render(&[("eks.tf", "new\n"), ("vpc.tf", "v2\n")]);
+    // A run of `new` killed after its first rename: journal written, eks.tf replaced, old
+    // manifest.
+    let changes = plan_changes(&dir, &new).unwrap();
+    fs::write(dir.join(JOURNAL_PATH), journal(&changes).to_json()).unwrap();
+    fs::write(dir.join("eks.tf"), "new\n").unwrap();
+
+    let resumed = plan_changes(&dir, &new).unwrap();
+    assert!(resumed.conflicts().is_empty(), "{:?}", resumed.conflicts());
+    assert!(resumed.notes.iter().any(|n| n.contains("interrupted")));
+    let back = plan_changes(&dir, &old).unwrap();
+    assert!(
+        back.conflicts().is_empty(),
+        "rolling back needs no --force either"
+    );
+    apply(&dir, &resumed, &Numbers::new(), false).unwrap();
+    assert!(!dir.join(JOURNAL_PATH).exists());
+    assert_eq!(fs::read_to_string(dir.join("vpc.tf")).unwrap(), "v2\n");
+    // A real hand edit after that is still caught.
+    fs::write(dir.join("eks.tf"), "mine\n").unwrap();
+    let changes = plan_changes(&dir, &old).unwrap();
+    assert_eq!(changes.conflicts().len(), 1);
+}
+
+#[test]
+fn stale_temp_files_are_listed_and_removed_and_others_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = out_dir(&tmp);
+    let r = render(&[("eks.tf", "a\n"), ("workloads/x.yaml", "x\n")]);
+    write(&dir, &r, false).unwrap();
+    fs::write(dir.join(".eks.tf.eksgen-AbCd12.tmp"), "half").unwrap();
+    fs::write(dir.join("workloads/.x.yaml.eksgen-zzzzzz.tmp"), "half").unwrap();
+    fs::write(dir.join(".eks.tf.backup.tmp"), "mine").unwrap();
+    let changes = plan_changes(&dir, &r).unwrap();
+    assert_eq!(
+        changes.stale_temps,
+        [
+            ".eks.tf.eksgen-AbCd12.tmp",
+            "workloads/.x.yaml.eksgen-zzzzzz.tmp"
+        ]
+    );
+    assert!(!changes.has_differences());
+    let report = apply(&dir, &changes, &Numbers::new(), false).unwrap();
+    assert_eq!(report.removed_temps.len(), 2);
+    assert!(!dir.join(".eks.tf.eksgen-AbCd12.tmp").exists());
+    assert!(dir.join(".eks.tf.backup.tmp").exists());
 }

@@ -41,14 +41,25 @@ pub fn hcl_heredoc_body(s: &str) -> String {
 }
 
 /// A YAML double-quoted scalar whose value is exactly `s` (JSON string syntax is valid YAML).
+/// U+2028 and U+2029 are line breaks to YAML 1.1 parsers (libyaml, PyYAML), though JSON
+/// leaves them as they are: they are escaped too.
 pub fn yaml_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+    serde_json::to_string(s)
+        .unwrap_or_else(|_| "\"\"".to_string())
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
-/// One line of a `#` comment: control characters become spaces.
+/// Characters some parser of eksgen's output languages ends a line at besides the control
+/// characters: the Unicode line and paragraph separators (YAML 1.1).
+fn breaks_a_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// One line of a `#` comment: control characters and line separators become spaces.
 pub fn comment_text(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if breaks_a_line(c) { ' ' } else { c })
         .collect()
 }
 
@@ -147,11 +158,19 @@ mod tests {
             "multi\nline",
             "yes",
             "0x10",
+            "line\u{2028}sep\u{2029}para",
         ] {
             let src = format!("v: {}\n", yaml_string(s));
             let back: std::collections::BTreeMap<String, String> =
                 serde_saphyr::from_str(&src).unwrap();
             assert_eq!(back["v"], s);
         }
+    }
+
+    #[test]
+    fn line_separators_never_reach_output_raw() {
+        let nasty = "x\u{2028}y: 1\u{2029}z";
+        assert!(!yaml_string(nasty).contains(['\u{2028}', '\u{2029}']));
+        assert_eq!(comment_text(nasty), "x y: 1 z");
     }
 }

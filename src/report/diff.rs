@@ -13,6 +13,10 @@ use similar::{Algorithm, ChangeTag, TextDiff};
 
 use anstyle::{AnsiColor, Style};
 
+pub mod impact;
+
+use impact::Impact;
+
 use crate::output::{ChangeKind, ChangeSet, ConflictReason, FileChange, Numbers, Origin, Summary};
 
 /// Lines of unchanged context around each hunk.
@@ -103,6 +107,66 @@ pub fn format_unified(changes: &ChangeSet, color: bool) -> String {
     changed(changes).map(|f| file_diff(f, color).text).collect()
 }
 
+/// The impact summary that ends the unified diff: one line per affected thing, most
+/// disruptive first; empty when nothing has an impact.
+pub fn format_impact_text(impacts: &[Impact]) -> String {
+    if impacts.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nImpact (what terraform apply would do):\n");
+    let width = impacts
+        .iter()
+        .map(|i| i.kind.label().len())
+        .max()
+        .unwrap_or(0);
+    for i in impacts {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {}: {}",
+            i.kind.label(),
+            i.subject,
+            changes_text(i)
+        );
+        let _ = writeln!(out, "  {:<width$}  ({})", "", i.note);
+    }
+    out
+}
+
+/// `instanceTypes m5.large → m6i.large; scaling 1/1/2 → 1/1/4`.
+fn changes_text(impact: &Impact) -> String {
+    impact
+        .changes
+        .iter()
+        .map(|c| {
+            let field = c.field.rsplit('.').next().unwrap_or(&c.field);
+            let field = if c.field.starts_with("network.cni.env.")
+                || c.field.starts_with("cluster.")
+                || c.field.starts_with("network.") && !c.field.starts_with("network.subnets.")
+            {
+                c.field.as_str()
+            } else {
+                field
+            };
+            format!(
+                "{field} {} → {}",
+                c.before.as_deref().unwrap_or("(none)"),
+                c.after.as_deref().unwrap_or("(none)")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What the output stage noticed besides the changes (stale temp files, foreign
+/// Terraform that clashes with the generated files, a finished interrupted render).
+pub fn format_notes(changes: &ChangeSet) -> String {
+    changes
+        .notes
+        .iter()
+        .map(|n| format!("note: {n}\n"))
+        .collect()
+}
+
 /// One plan number that differs between the last render and this one.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -162,6 +226,7 @@ pub fn format_markdown(
     changes: &ChangeSet,
     old_numbers: &Numbers,
     new_numbers: &Numbers,
+    impacts: &[Impact],
 ) -> String {
     let mut md = String::new();
     let s = changes.summary();
@@ -176,6 +241,23 @@ pub fn format_markdown(
             "{} to create, {} to update, {} to remove, {} unchanged.",
             s.create, s.update, s.remove, s.unchanged
         );
+    }
+
+    if !impacts.is_empty() {
+        md.push_str("\n#### Impact\n\n| Impact | What | Change | Why |\n|---|---|---|---|\n");
+        for i in impacts {
+            let _ = writeln!(
+                md,
+                "| **{}** | {} | {} | {} |",
+                i.kind.label(),
+                i.subject.replace('|', "\\|"),
+                code(&changes_text(i)),
+                i.note.replace('|', "\\|")
+            );
+        }
+    }
+    for n in &changes.notes {
+        let _ = write!(md, "\n> [!NOTE]\n> {}\n", n.replace('\n', " "));
     }
 
     let diffs: Vec<(&FileChange, FileDiff)> =
@@ -315,6 +397,11 @@ struct JsonDiff<'a> {
     summary: Summary,
     files: Vec<JsonFile<'a>>,
     number_changes: Vec<NumberChange<'a>>,
+    /// What applying the change would do, most disruptive first.
+    impact: &'a [Impact],
+    /// The most disruptive impact (`null` when none).
+    worst_impact: Option<impact::ImpactKind>,
+    notes: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
@@ -334,7 +421,12 @@ struct JsonFile<'a> {
 /// JSON for scripts: `hasDifferences`, `summary`, every file (path, change, origin,
 /// conflict, line counts, unified diff) and the changed plan numbers. Field names are
 /// stable and camelCase.
-pub fn format_json(changes: &ChangeSet, old_numbers: &Numbers, new_numbers: &Numbers) -> String {
+pub fn format_json(
+    changes: &ChangeSet,
+    old_numbers: &Numbers,
+    new_numbers: &Numbers,
+    impacts: &[Impact],
+) -> String {
     let files = changes
         .files
         .iter()
@@ -356,6 +448,9 @@ pub fn format_json(changes: &ChangeSet, old_numbers: &Numbers, new_numbers: &Num
         summary: changes.summary(),
         files,
         number_changes: number_changes(old_numbers, new_numbers),
+        impact: impacts,
+        worst_impact: impact::worst(impacts),
+        notes: &changes.notes,
     };
     crate::to_json_pretty(&report)
 }
@@ -420,6 +515,9 @@ mod tests {
                 ),
             ],
             previous: None,
+            notes: Vec::new(),
+            stale_temps: Vec::new(),
+            journal: None,
         }
     }
 
@@ -485,7 +583,7 @@ mod tests {
         changes.files.retain(|f| f.kind == ChangeKind::Unchanged);
         assert!(!changes.has_differences());
         assert_eq!(format_unified(&changes, true), "");
-        let md = format_markdown(&changes, &Numbers::new(), &Numbers::new());
+        let md = format_markdown(&changes, &Numbers::new(), &Numbers::new(), &[]);
         assert!(
             md.starts_with("### eksgen: no changes to the generated files\n"),
             "{md}"
@@ -505,7 +603,7 @@ mod tests {
             ("same", "2"),
             ("added", "3"),
         ]);
-        let md = format_markdown(&example(), &old, &new);
+        let md = format_markdown(&example(), &old, &new, &[]);
         for line in [
             "### eksgen: generated files would change",
             "1 to create, 1 to update, 1 to remove, 1 unchanged.",
@@ -558,7 +656,7 @@ mod tests {
                 Some("x\n"),
             ),
         ];
-        let md = format_markdown(&changes, &Numbers::new(), &Numbers::new());
+        let md = format_markdown(&changes, &Numbers::new(), &Numbers::new(), &[]);
         assert!(
             md.contains(
                 "_Diff cut after 200 of 503 lines; run `eksgen diff` locally for the rest._"
@@ -589,7 +687,7 @@ mod tests {
                 )
             })
             .collect();
-        let md = format_markdown(&changes, &Numbers::new(), &Numbers::new());
+        let md = format_markdown(&changes, &Numbers::new(), &Numbers::new(), &[]);
         assert!(md.len() < 60_000, "{}", md.len());
         assert!(md.contains("_Diff left out to keep this comment short"));
     }
@@ -599,7 +697,7 @@ mod tests {
         let old = nums(&[("k", "1")]);
         let new = nums(&[("k", "2")]);
         let json: serde_json::Value =
-            serde_json::from_str(&format_json(&example(), &old, &new)).unwrap();
+            serde_json::from_str(&format_json(&example(), &old, &new, &[])).unwrap();
         assert_eq!(json["hasDifferences"], true);
         assert_eq!(
             json["summary"],

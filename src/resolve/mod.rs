@@ -20,6 +20,7 @@ use crate::catalog::Catalog;
 use crate::cidr::Ipv4Cidr;
 use crate::diagnostic::Diagnostic;
 use crate::intent::{Intent, NatGateway, SecondaryCidrs};
+use crate::lock::LayoutPins;
 use crate::plan::{
     AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, SubnetPlan, SubnetRole,
 };
@@ -30,11 +31,23 @@ pub use groups::{GroupDraft, expand_groups};
 /// Resolve a validated intent into a plan. Returns diagnostics (exit 2) for intents that
 /// validation accepted but whose numbers cannot work.
 pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
+    resolve_with(intent, catalog, None)
+}
+
+/// [`resolve`], keeping the subnet layout a lock file recorded (`pins`): recorded subnets
+/// keep their CIDRs and their positions in the VPC module's lists, new ones go into free
+/// space. An intent that cannot fit without moving a recorded subnet is an error naming
+/// the subnets and what Terraform would replace.
+pub fn resolve_with(
+    intent: &Intent,
+    catalog: &Catalog,
+    pins: Option<&LayoutPins>,
+) -> Result<Plan, Vec<Diagnostic>> {
     let Unlinted {
         mut plan,
         drafts,
         shortfall,
-    } = resolve_parts(intent, catalog)?;
+    } = resolve_parts(intent, catalog, pins)?;
     let mut findings = rules::lint(&rules::Ctx::new(intent, &drafts, &plan, shortfall.as_ref()));
     findings.sort_by(|a, b| {
         b.severity
@@ -59,6 +72,7 @@ pub(crate) struct Unlinted {
 pub(crate) fn resolve_parts(
     intent: &Intent,
     catalog: &Catalog,
+    pins: Option<&LayoutPins>,
 ) -> Result<Unlinted, Vec<Diagnostic>> {
     let spec = &intent.spec;
     let net = &spec.network;
@@ -66,6 +80,7 @@ pub(crate) fn resolve_parts(
         vec![Diagnostic::new("spec.network.vpcCidr", e.to_string())]
     })?;
     let drafts = expand_groups(intent, catalog)?;
+    let zones = zone_order(&net.availability_zones, pins)?;
 
     let explicit_secondary: Vec<Ipv4Cidr> = match &net.secondary_cidrs {
         SecondaryCidrs::List(list) => list.iter().filter_map(|c| c.parse().ok()).collect(),
@@ -73,24 +88,40 @@ pub(crate) fn resolve_parts(
     };
     // Custom networking is on from the start with explicit secondary CIDRs; with `auto`, only
     // when the primary CIDR cannot hold the plan.
-    let mut custom_networking = !explicit_secondary.is_empty();
+    // A layout that already moved pods to secondary CIDRs keeps them there: moving them
+    // back would replace the pod subnets and every running pod's address.
+    let locked_pods = pins.is_some_and(|p| !p.secondary_cidrs.is_empty())
+        && net.secondary_cidrs == SecondaryCidrs::Auto;
+    let mut custom_networking = !explicit_secondary.is_empty() || locked_pods;
     let mut attempt = groups::size_groups(intent, &drafts, custom_networking)?;
     let mut layout = lay_out(
         intent,
+        &zones,
         vpc,
         &explicit_secondary,
         &attempt,
         custom_networking,
+        pins,
     );
-    let mut secondary_reason = if custom_networking {
+    let mut secondary_reason = if locked_pods {
+        "kept from the lock file: pods already use these blocks with custom networking".to_string()
+    } else if custom_networking {
         "set in the intent; pods use custom networking".to_string()
     } else {
         "none needed: the primary CIDR holds every subnet at max scale".to_string()
     };
-    if layout.is_err() && net.secondary_cidrs == SecondaryCidrs::Auto {
+    // With `auto`, pods move to secondary CIDRs when the primary cannot hold them, or when
+    // holding them would move subnets the lock records.
+    if layout.is_err() && net.secondary_cidrs == SecondaryCidrs::Auto && !custom_networking {
         custom_networking = true;
         attempt = groups::size_groups(intent, &drafts, true)?;
-        layout = lay_out(intent, vpc, &[], &attempt, true);
+        let retry = lay_out(intent, &zones, vpc, &[], &attempt, true, pins);
+        // A retry that only moves subnets is no better than the first answer when that
+        // was a shortfall; report the moves when those are what stands in the way.
+        layout = match (layout, retry) {
+            (Err(LayoutFailure::Moves(m)), Err(_)) => Err(LayoutFailure::Moves(m)),
+            (_, retry) => retry,
+        };
         if let Ok(l) = &layout {
             secondary_reason = format!(
                 "auto: the primary {vpc} cannot hold the pods' addresses at max scale, so pods move to {} with custom networking",
@@ -106,10 +137,11 @@ pub(crate) fn resolve_parts(
     let mut shortfall = None;
     let (subnets, secondary) = match layout {
         Ok(l) => (l.subnets, l.secondary),
-        Err(short) => {
-            shortfall = Some(short);
+        Err(LayoutFailure::Shortfall(short)) => {
+            shortfall = Some(*short);
             (Vec::new(), explicit_secondary.clone())
         }
+        Err(LayoutFailure::Moves(moves)) => return Err(vec![moves_diagnostic(&moves)]),
     };
 
     let node_groups = groups::finish_groups(intent, &drafts, &attempt);
@@ -156,7 +188,7 @@ pub(crate) fn resolve_parts(
             secondary_cidrs: secondary,
             secondary_cidrs_reason: secondary_reason,
             custom_networking,
-            availability_zones: net.availability_zones.clone(),
+            availability_zones: zones.clone(),
             nat_gateway: match net.nat_gateway {
                 NatGateway::PerAz => "per-az",
                 NatGateway::Single => "single",
@@ -187,19 +219,120 @@ struct Layout {
     secondary: Vec<Ipv4Cidr>,
 }
 
-/// Lay out subnets for one sizing attempt; `Err` is the shortfall (finding EKSG003).
+/// Why a layout attempt failed.
+enum LayoutFailure {
+    /// The space is too small: the shortfall finding.
+    Shortfall(Box<rules::Shortfall>),
+    /// The intent fits only if recorded subnets move.
+    Moves(Vec<Move>),
+}
+
+/// A recorded subnet that would have to move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Move {
+    subnet: String,
+    /// `module.vpc.aws_subnet.private[0]`: what Terraform would replace.
+    resource: String,
+    why: String,
+}
+
+/// The zones in the order of the VPC module's lists: the lock's order first (a subnet's
+/// position is its resource key), new zones after it in intent order. A recorded zone that
+/// left the intent before a zone that stays would shift the later zones' positions, so
+/// their subnets count as moving.
+fn zone_order(
+    intent_zones: &[String],
+    pins: Option<&LayoutPins>,
+) -> Result<Vec<String>, Vec<Diagnostic>> {
+    let Some(pins) = pins else {
+        return Ok(intent_zones.to_vec());
+    };
+    let mut zones: Vec<String> = pins
+        .zones
+        .iter()
+        .filter(|z| intent_zones.contains(z))
+        .cloned()
+        .collect();
+    let mut moves = Vec::new();
+    for (new_index, zone) in zones.iter().enumerate() {
+        let old_index = pins
+            .zones
+            .iter()
+            .position(|z| z == zone)
+            .unwrap_or(new_index);
+        if old_index != new_index {
+            for (role, list) in [
+                ("private", "private"),
+                ("public", "public"),
+                ("pods", "intra"),
+            ] {
+                let name = format!("{role}-{zone}");
+                if pins.subnet(&name).is_some() {
+                    moves.push(Move {
+                        resource: format!("module.vpc.aws_subnet.{list}[{old_index}]"),
+                        why: format!(
+                            "a zone before it left the intent, so it would become {list}[{new_index}]"
+                        ),
+                        subnet: name,
+                    });
+                }
+            }
+        }
+    }
+    if !moves.is_empty() {
+        return Err(vec![moves_diagnostic(&moves)]);
+    }
+    zones.extend(
+        intent_zones
+            .iter()
+            .filter(|z| !pins.zones.contains(z))
+            .cloned(),
+    );
+    Ok(zones)
+}
+
+fn moves_diagnostic(moves: &[Move]) -> Diagnostic {
+    let list = moves
+        .iter()
+        .map(|m| format!("{} ({}): {}", m.subnet, m.resource, m.why))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Diagnostic::new(
+        "spec.network",
+        format!(
+            "the intent no longer fits the subnet layout recorded in the lock file without moving {} subnet(s): {list}. Terraform would replace them, and with them the nodes, NAT gateways, load balancers and pod addresses they hold",
+            moves.len()
+        ),
+    )
+    .hint(
+        "keep the layout (lower scaling.max or podsPerNode, add a zone, or add secondary CIDRs), or accept the replacement with `eksgen render --relayout` (preview it with `eksgen diff --relayout`)",
+    )
+}
+
+/// What the VPC module calls a role's subnet list.
+fn module_list(role: SubnetRole) -> &'static str {
+    match role {
+        SubnetRole::Private => "private",
+        SubnetRole::Public => "public",
+        SubnetRole::Pod => "intra",
+    }
+}
+
+/// Lay out subnets for one sizing attempt, in zone order `azs`; with `pins`, recorded
+/// subnets stay where they are.
 fn lay_out(
     intent: &Intent,
+    azs: &[String],
     vpc: Ipv4Cidr,
     explicit_secondary: &[Ipv4Cidr],
     sized: &groups::Sizing,
     custom_networking: bool,
-) -> Result<Layout, rules::Shortfall> {
-    let azs = &intent.spec.network.availability_zones;
+    pins: Option<&LayoutPins>,
+) -> Result<Layout, LayoutFailure> {
     let private_needs: Vec<u64> = azs.iter().map(|az| sized.node_subnet_need(az)).collect();
     let pod_needs: Vec<u64> = azs.iter().map(|az| sized.pod_subnet_need(az)).collect();
-    let primary = subnets::layout_primary(vpc, &private_needs).map_err(|needed| {
-        shortfall_finding(
+    let primary_shortfall = |needed: u64| {
+        LayoutFailure::Shortfall(Box::new(shortfall_finding(
             format!("primary CIDR {vpc}"),
             needed,
             vpc.size(),
@@ -211,8 +344,15 @@ fn lay_out(
                     _ => "widen vpcCidr or lower scaling.max / podsPerNode".to_string(),
                 }
             },
-        )
-    })?;
+        )))
+    };
+    let primary = match pins {
+        None => subnets::layout_primary(vpc, &private_needs).map_err(primary_shortfall)?,
+        Some(pins) => stable_primary(vpc, azs, &private_needs, pins).map_err(|e| match e {
+            StableFailure::Moves(m) => LayoutFailure::Moves(m),
+            StableFailure::NoRoom(needed) => primary_shortfall(needed),
+        })?,
+    };
     let mut out = Vec::new();
     for (i, az) in azs.iter().enumerate() {
         out.push(SubnetPlan {
@@ -250,12 +390,35 @@ fn lay_out(
     }
     let mut secondary = explicit_secondary.to_vec();
     if custom_networking {
+        let auto_shortfall = |needed: u64| {
+            LayoutFailure::Shortfall(Box::new(shortfall_finding(
+                "auto secondary CIDRs (up to 4 x /16)".to_string(),
+                needed,
+                4 * 65_536,
+                "one AZ needs more than a /16 of pod addresses: lower scaling.max or podsPerNode, or add zones".to_string(),
+            )))
+        };
+        let explicit_shortfall = |needed: u64| {
+            LayoutFailure::Shortfall(Box::new(shortfall_finding(
+                format!(
+                    "secondaryCidrs {}",
+                    explicit_secondary.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                ),
+                needed,
+                explicit_secondary.iter().map(|c| c.size()).sum(),
+                "add or widen secondary CIDRs (a /16 holds 65,536 addresses), or lower scaling.max / podsPerNode".to_string(),
+            )))
+        };
         let pods = if explicit_secondary.is_empty() {
             // Add /16s from 100.64.0.0/10 until the pod subnets fit (VPC quota: 4 besides the
             // primary), skipping the ranges in use elsewhere (`avoidCidrs`, valid after
             // validation). AWS associates 100.64.0.0/10 blocks with every primary range; the
-            // filter keeps that promise checked against the association table.
+            // filter keeps that promise checked against the association table. Blocks the
+            // lock records come first and stay.
+            let recorded: Vec<Ipv4Cidr> =
+                pins.map(|p| p.secondary_cidrs.clone()).unwrap_or_default();
             let mut taken = vec![vpc];
+            taken.extend(recorded.iter().copied());
             taken.extend(
                 intent
                     .spec
@@ -264,38 +427,54 @@ fn lay_out(
                     .iter()
                     .filter_map(|c| c.parse::<Ipv4Cidr>().ok()),
             );
-            let candidates: Vec<Ipv4Cidr> = subnets::auto_secondary_candidates(&taken)
-                .into_iter()
-                .filter(|c| crate::intent::aws_limits::association_refusal(vpc, *c).is_none())
-                .collect();
-            let mut result = Err(0);
-            for count in 1..=candidates.len().min(crate::intent::CIDR_BLOCKS_PER_VPC - 1) {
-                result = subnets::layout_pods(&candidates[..count], &pod_needs);
-                if result.is_ok() {
-                    secondary = candidates[..count].to_vec();
-                    break;
+            let mut candidates = recorded.clone();
+            candidates.extend(
+                subnets::auto_secondary_candidates(&taken)
+                    .into_iter()
+                    .filter(|c| crate::intent::aws_limits::association_refusal(vpc, *c).is_none()),
+            );
+            let mut result = Err(LayoutFailure::Shortfall(Box::new(shortfall_finding(
+                "auto secondary CIDRs (up to 4 x /16)".to_string(),
+                0,
+                4 * 65_536,
+                String::new(),
+            ))));
+            let first = recorded.len().max(1);
+            for count in first
+                ..=candidates
+                    .len()
+                    .min(crate::intent::CIDR_BLOCKS_PER_VPC - 1)
+                    .max(first)
+            {
+                let spaces = &candidates[..count.min(candidates.len())];
+                result = match pins {
+                    None => subnets::layout_pods(spaces, &pod_needs).map_err(auto_shortfall),
+                    Some(pins) => stable_pods(spaces, azs, &pod_needs, pins).map_err(|e| match e {
+                        StableFailure::Moves(m) => LayoutFailure::Moves(m),
+                        StableFailure::NoRoom(needed) => auto_shortfall(needed),
+                    }),
+                };
+                match &result {
+                    Ok(_) => {
+                        secondary = spaces.to_vec();
+                        break;
+                    }
+                    Err(LayoutFailure::Moves(_)) => break,
+                    Err(LayoutFailure::Shortfall(_)) => {}
                 }
             }
-            result.map_err(|needed| {
-                shortfall_finding(
-                    "auto secondary CIDRs (up to 4 x /16)".to_string(),
-                    needed,
-                    4 * 65_536,
-                    "one AZ needs more than a /16 of pod addresses: lower scaling.max or podsPerNode, or add zones".to_string(),
-                )
-            })?
+            result?
         } else {
-            subnets::layout_pods(explicit_secondary, &pod_needs).map_err(|needed| {
-                shortfall_finding(
-                    format!(
-                        "secondaryCidrs {}",
-                        explicit_secondary.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-                    ),
-                    needed,
-                    explicit_secondary.iter().map(|c| c.size()).sum(),
-                    "add or widen secondary CIDRs (a /16 holds 65,536 addresses), or lower scaling.max / podsPerNode".to_string(),
-                )
-            })?
+            match pins {
+                None => subnets::layout_pods(explicit_secondary, &pod_needs)
+                    .map_err(explicit_shortfall)?,
+                Some(pins) => {
+                    stable_pods(explicit_secondary, azs, &pod_needs, pins).map_err(|e| match e {
+                        StableFailure::Moves(m) => LayoutFailure::Moves(m),
+                        StableFailure::NoRoom(needed) => explicit_shortfall(needed),
+                    })?
+                }
+            }
         };
         for (i, az) in azs.iter().enumerate() {
             out.push(SubnetPlan {
@@ -318,6 +497,109 @@ fn lay_out(
         subnets: out,
         secondary,
     })
+}
+
+enum StableFailure {
+    Moves(Vec<Move>),
+    NoRoom(u64),
+}
+
+/// Turns the layout's failure for the subnets `names` (in request order) into moves.
+fn stable_failure(e: subnets::StableError, names: &[(String, SubnetRole, usize)]) -> StableFailure {
+    match e {
+        subnets::StableError::NoRoom(needed) => StableFailure::NoRoom(needed),
+        subnets::StableError::Moves(moves) => StableFailure::Moves(
+            moves
+                .into_iter()
+                .map(|(i, why)| {
+                    let (name, role, index) = &names[i];
+                    Move {
+                        subnet: name.clone(),
+                        resource: format!("module.vpc.aws_subnet.{}[{index}]", module_list(*role)),
+                        why,
+                    }
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Private and public subnets keeping the lock's blocks; new private subnets get their
+/// recorded siblings' size when the free space allows.
+fn stable_primary(
+    vpc: Ipv4Cidr,
+    azs: &[String],
+    private_needs: &[u64],
+    pins: &LayoutPins,
+) -> Result<subnets::PrimaryLayout, StableFailure> {
+    let public = subnets::public_prefix(vpc);
+    let sibling = |role: &str| {
+        azs.iter()
+            .filter_map(|az| pins.subnet(&format!("{role}-{az}")))
+            .map(Ipv4Cidr::prefix)
+            .min()
+    };
+    let private_sibling = sibling("private");
+    let mut requests = Vec::new();
+    let mut names = Vec::new();
+    for (i, az) in azs.iter().enumerate() {
+        let required = Ipv4Cidr::prefix_for_usable(private_needs[i]);
+        let name = format!("private-{az}");
+        requests.push(subnets::Request {
+            recorded: pins.subnet(&name),
+            required,
+            preferred: private_sibling.unwrap_or(required),
+        });
+        names.push((name, SubnetRole::Private, i));
+    }
+    let public_prefix = sibling("public").unwrap_or(public);
+    for (i, az) in azs.iter().enumerate() {
+        let name = format!("public-{az}");
+        requests.push(subnets::Request {
+            recorded: pins.subnet(&name),
+            required: public,
+            preferred: public_prefix,
+        });
+        names.push((name, SubnetRole::Public, i));
+    }
+    let blocks =
+        subnets::layout_stable(&[vpc], &requests).map_err(|e| stable_failure(e, &names))?;
+    let (private, public) = blocks.split_at(azs.len());
+    Ok(subnets::PrimaryLayout {
+        grown: private
+            .iter()
+            .zip(private_needs)
+            .any(|(b, need)| b.prefix() < Ipv4Cidr::prefix_for_usable(*need)),
+        private: private.to_vec(),
+        public: public.to_vec(),
+    })
+}
+
+/// Pod subnets keeping the lock's blocks inside `spaces`.
+fn stable_pods(
+    spaces: &[Ipv4Cidr],
+    azs: &[String],
+    pod_needs: &[u64],
+    pins: &LayoutPins,
+) -> Result<Vec<Ipv4Cidr>, StableFailure> {
+    let sibling = azs
+        .iter()
+        .filter_map(|az| pins.subnet(&format!("pods-{az}")))
+        .map(Ipv4Cidr::prefix)
+        .min();
+    let mut requests = Vec::new();
+    let mut names = Vec::new();
+    for (i, az) in azs.iter().enumerate() {
+        let required = Ipv4Cidr::prefix_for_usable(pod_needs[i]);
+        let name = format!("pods-{az}");
+        requests.push(subnets::Request {
+            recorded: pins.subnet(&name),
+            required,
+            preferred: sibling.unwrap_or(required),
+        });
+        names.push((name, SubnetRole::Pod, i));
+    }
+    subnets::layout_stable(spaces, &requests).map_err(|e| stable_failure(e, &names))
 }
 
 fn subnet_reason(need: u64, block: Ipv4Cidr, grown: bool, what: &str) -> String {

@@ -113,6 +113,116 @@ pub fn layout_pods(spaces: &[Ipv4Cidr], pod_needs: &[u64]) -> Result<Vec<Ipv4Cid
     pack(spaces, &required).ok_or_else(|| crate::cidr::total_size(&required))
 }
 
+/// One subnet of a stable layout: where the lock put it (if it did) and the smallest
+/// and preferred sizes it may have now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    /// The block recorded in the lock for this subnet.
+    pub recorded: Option<Ipv4Cidr>,
+    /// Prefix of the smallest block that holds the need.
+    pub required: u8,
+    /// Prefix a new block gets when the free space allows (its siblings' size), never
+    /// smaller than `required` allows.
+    pub preferred: u8,
+}
+
+/// Why a stable layout failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StableError {
+    /// These requests (by index) cannot keep their recorded block: the reason for each.
+    Moves(Vec<(usize, String)>),
+    /// The new blocks do not fit in the free space; the addresses they need.
+    NoRoom(u64),
+}
+
+/// A layout that keeps every recorded block that still holds its need and places the new
+/// ones in the free space of `spaces` (largest first, lowest free aligned block). Recorded
+/// blocks never move: one that is now too small, or outside `spaces`, is an error naming
+/// it, because moving a subnet means Terraform replaces it.
+pub fn layout_stable(
+    spaces: &[Ipv4Cidr],
+    requests: &[Request],
+) -> Result<Vec<Ipv4Cidr>, StableError> {
+    let mut out: Vec<Option<Ipv4Cidr>> = vec![None; requests.len()];
+    let mut moves = Vec::new();
+    for (i, r) in requests.iter().enumerate() {
+        let Some(block) = r.recorded else { continue };
+        if !spaces.iter().any(|s| s.contains(block)) {
+            moves.push((
+                i,
+                format!(
+                    "{block} is outside {}",
+                    spaces
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        } else if block.prefix() > r.required {
+            moves.push((
+                i,
+                format!(
+                    "{block} holds {} addresses, the intent now needs a /{} ({} usable)",
+                    block.usable(),
+                    r.required,
+                    Ipv4Cidr::new(0, r.required).usable()
+                ),
+            ));
+        } else {
+            out[i] = Some(block);
+        }
+    }
+    if !moves.is_empty() {
+        return Err(StableError::Moves(moves));
+    }
+    let mut taken: Vec<Ipv4Cidr> = out.iter().flatten().copied().collect();
+    let mut new: Vec<usize> = (0..requests.len()).filter(|&i| out[i].is_none()).collect();
+    new.sort_by_key(|&i| (requests[i].preferred.min(requests[i].required), i));
+    for &i in &new {
+        let r = requests[i];
+        let preferred = r.preferred.min(r.required);
+        let block = [preferred, r.required]
+            .into_iter()
+            .find_map(|prefix| first_free(spaces, &taken, prefix))
+            .ok_or_else(|| {
+                let sizes: Vec<u8> = new.iter().map(|&k| requests[k].required).collect();
+                StableError::NoRoom(crate::cidr::total_size(&sizes))
+            })?;
+        taken.push(block);
+        out[i] = Some(block);
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// The lowest aligned block of `prefix` inside one of `spaces` that overlaps nothing in
+/// `taken`.
+pub fn first_free(spaces: &[Ipv4Cidr], taken: &[Ipv4Cidr], prefix: u8) -> Option<Ipv4Cidr> {
+    if prefix > 32 {
+        return None;
+    }
+    let size = 1u64 << (32 - u32::from(prefix));
+    spaces
+        .iter()
+        .filter(|s| s.prefix() <= prefix)
+        .find_map(|space| {
+            let mut base = u64::from(space.base());
+            let end = base + space.size();
+            while base + size <= end {
+                let candidate = Ipv4Cidr::new(base as u32, prefix);
+                match taken.iter().find(|t| t.overlaps(candidate)) {
+                    None => return Some(candidate),
+                    // Skip past the block in the way, staying aligned.
+                    Some(t) => {
+                        let past = u64::from(t.base()) + t.size();
+                        base = past.div_ceil(size).max(base / size + 1) * size;
+                    }
+                }
+            }
+            None
+        })
+}
+
 /// Candidate /16 blocks from 100.64.0.0/10 that do not overlap `taken`.
 pub fn auto_secondary_candidates(taken: &[Ipv4Cidr]) -> Vec<Ipv4Cidr> {
     let base: Ipv4Cidr = AUTO_SECONDARY_BASE
@@ -159,6 +269,93 @@ mod tests {
     }
 
     #[test]
+    fn stable_layout_keeps_recorded_blocks_and_fills_free_space() {
+        let keep = |b: &str| Request {
+            recorded: Some(c(b)),
+            required: 20,
+            preferred: 19,
+        };
+        let new = Request {
+            recorded: None,
+            required: 20,
+            preferred: 19,
+        };
+        let got = layout_stable(
+            &[c("10.0.0.0/16")],
+            &[
+                keep("10.0.0.0/19"),
+                keep("10.0.32.0/19"),
+                keep("10.0.64.0/19"),
+                new,
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            got[..3],
+            [c("10.0.0.0/19"), c("10.0.32.0/19"), c("10.0.64.0/19")]
+        );
+        assert_eq!(got[3], c("10.0.96.0/19"));
+        // Public /24s recorded at 10.0.96.0/24..: the new /19 goes past them.
+        let public = |b: &str| Request {
+            recorded: Some(c(b)),
+            required: 24,
+            preferred: 24,
+        };
+        let got = layout_stable(
+            &[c("10.0.0.0/16")],
+            &[
+                keep("10.0.0.0/19"),
+                public("10.0.96.0/24"),
+                new,
+                Request {
+                    recorded: None,
+                    required: 24,
+                    preferred: 24,
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!(got[2], c("10.0.32.0/19"));
+        assert_eq!(got[3], c("10.0.64.0/24"));
+    }
+
+    #[test]
+    fn stable_layout_names_blocks_that_would_move() {
+        let small = Request {
+            recorded: Some(c("10.0.0.0/24")),
+            required: 22,
+            preferred: 22,
+        };
+        let outside = Request {
+            recorded: Some(c("10.9.0.0/24")),
+            required: 24,
+            preferred: 24,
+        };
+        match layout_stable(&[c("10.0.0.0/16")], &[small, outside]) {
+            Err(StableError::Moves(m)) => {
+                assert_eq!(m.len(), 2);
+                assert!(m[0].1.contains("holds 251 addresses"), "{}", m[0].1);
+                assert!(m[1].1.contains("outside 10.0.0.0/16"), "{}", m[1].1);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn first_free_skips_taken_blocks_aligned() {
+        let got = first_free(
+            &[c("10.0.0.0/16")],
+            &[c("10.0.0.0/24"), c("10.0.1.0/26")],
+            22,
+        );
+        assert_eq!(got, Some(c("10.0.4.0/22")));
+        assert_eq!(
+            first_free(&[c("10.0.0.0/24")], &[c("10.0.0.0/24")], 28),
+            None
+        );
+    }
+
+    #[test]
     fn auto_candidates_skip_taken() {
         let got = auto_secondary_candidates(&[c("100.64.0.0/16")]);
         assert_eq!(got[0], c("100.65.0.0/16"));
@@ -166,6 +363,40 @@ mod tests {
     }
 
     proptest! {
+        /// A zone added to a recorded layout never moves a recorded block, and every block
+        /// still lies in the VPC without overlaps (or there is no room, said so).
+        #[test]
+        fn a_new_zone_keeps_every_recorded_block(
+            vpc_prefix in 16u8..=22,
+            needs in proptest::collection::vec(0u64..4_000, 2..=4),
+            new_need in 0u64..4_000,
+        ) {
+            let vpc = Ipv4Cidr::new(0x0a00_0000, vpc_prefix);
+            if let Ok(first) = layout_primary(vpc, &needs) {
+                let public = public_prefix(vpc);
+                let mut requests: Vec<Request> = first.private.iter().zip(&needs).map(|(b, n)| Request {
+                    recorded: Some(*b), required: Ipv4Cidr::prefix_for_usable(*n), preferred: b.prefix(),
+                }).collect();
+                requests.push(Request { recorded: None, required: Ipv4Cidr::prefix_for_usable(new_need), preferred: first.private[0].prefix() });
+                requests.extend(first.public.iter().map(|b| Request { recorded: Some(*b), required: public, preferred: public }));
+                requests.push(Request { recorded: None, required: public, preferred: public });
+                match layout_stable(&[vpc], &requests) {
+                    Ok(blocks) => {
+                        for (r, b) in requests.iter().zip(&blocks) {
+                            if let Some(rec) = r.recorded { prop_assert_eq!(rec, *b); }
+                            prop_assert!(vpc.contains(*b));
+                        }
+                        for (i, a) in blocks.iter().enumerate() {
+                            for b in &blocks[i + 1..] { prop_assert!(!a.overlaps(*b)); }
+                        }
+                        prop_assert!(blocks[needs.len()].usable() >= new_need);
+                    }
+                    Err(StableError::NoRoom(_)) => {}
+                    Err(e) => prop_assert!(false, "{e:?}"),
+                }
+            }
+        }
+
         #[test]
         fn layouts_never_overlap_and_hold_needs(
             vpc_prefix in 16u8..=24,
