@@ -67,6 +67,26 @@ pub struct NetworkPlan {
     pub nat_gateway: String,
     pub cni: CniPlan,
     pub subnets: Vec<SubnetPlan>,
+    /// Set when the cluster goes into a VPC eksgen did not create (`vpcCidr` is then its
+    /// primary block). Absent for a new VPC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_vpc: Option<ExistingVpcPlan>,
+}
+
+/// A VPC that exists: what eksgen may reference and what it adds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExistingVpcPlan {
+    pub id: String,
+    /// Blocks associated today, primary first; `secondaryCidrs` are the ones eksgen adds.
+    pub cidr_blocks: Vec<Ipv4Cidr>,
+    /// `literal` or `variables`: how the ids reach the Terraform.
+    pub ids: String,
+    /// `pods` or `nodes`: what the subnets eksgen creates hold.
+    pub new_subnets: String,
+    /// Whether node groups use subnets eksgen creates (`newSubnets: nodes` with secondary
+    /// CIDRs); the control plane always stays in the existing private subnets.
+    pub nodes_in_new_subnets: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,7 +112,7 @@ pub struct CniSetting {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum SubnetRole {
     /// Nodes (and pods unless custom networking).
     Private,
@@ -100,6 +120,9 @@ pub enum SubnetRole {
     Public,
     /// Pods under custom networking, from the secondary CIDRs.
     Pod,
+    /// Existing VPC whose node groups moved to new subnets: the existing private subnets
+    /// keep only the control plane's network interfaces.
+    ControlPlane,
 }
 
 impl SubnetRole {
@@ -108,6 +131,7 @@ impl SubnetRole {
             SubnetRole::Private => "private",
             SubnetRole::Public => "public",
             SubnetRole::Pod => "pod",
+            SubnetRole::ControlPlane => "control-plane",
         }
     }
 }
@@ -122,6 +146,20 @@ pub struct SubnetPlan {
     pub usable_ips: u64,
     pub ips_needed_at_max: u64,
     pub reason: String,
+    /// Existing VPC: the subnet's id when it exists (eksgen references it, never modifies
+    /// it); absent for subnets eksgen creates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Existing subnets: addresses already taken by others (not in `usableIps`' budget).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub used_ips: u64,
+    /// New subnets in an existing VPC: the route table they are associated with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -18,6 +18,9 @@ const INTENTS: &[&str] = &[
     "tf-self-managed",
     "tf-v20",
     "tf-capacity-block",
+    "tf-existing-vpc-guide",
+    "tf-existing-vpc-roomy",
+    "tf-existing-vpc-pods",
 ];
 
 fn plan_from(text: &str, origin: &str) -> Plan {
@@ -76,13 +79,12 @@ fn body_of(plan: &Plan) -> hcl::Body {
 fn every_tf_file_parses_and_starts_with_the_header() {
     for (name, plan) in all_plans() {
         let files = tf_files(&plan);
-        for required in [
-            "versions.tf",
-            "providers.tf",
-            "vpc.tf",
-            "eks.tf",
-            "outputs.tf",
-        ] {
+        let network = if plan.network.existing_vpc.is_some() {
+            "network.tf"
+        } else {
+            "vpc.tf"
+        };
+        for required in ["versions.tf", "providers.tf", network, "eks.tf", "outputs.tf"] {
             assert!(files.contains_key(required), "{name}: no {required}");
         }
         for (path, text) in &files {
@@ -967,4 +969,80 @@ fn kubernetes_manifests_find_what_terraform_creates() {
         .map(|az| (az.clone(), format!("subnet-{az}")))
         .collect();
     assert_eq!(subnets, want);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Existing VPC: what AWS and Terraform would do with the resources eksgen adds.
+
+/// In an existing VPC the output creates only block associations, subnets in those blocks
+/// and route-table associations for them; it declares no VPC module, and every new subnet
+/// lies in a block it associates, outside every existing block and subnet (AWS refuses a
+/// subnet outside the VPC's blocks and overlapping subnets).
+#[test]
+fn existing_vpc_output_adds_only_blocks_subnets_and_route_associations() {
+    for name in INTENTS.iter().filter(|n| n.starts_with("tf-existing-vpc")) {
+        let plan = fixture_plan(name);
+        let existing = plan.network.existing_vpc.as_ref().expect("existing VPC");
+        let body = body_of(&plan);
+        let mut kinds = BTreeSet::new();
+        for block in body.blocks() {
+            match block.identifier() {
+                "module" => assert_ne!(block.labels()[0].as_str(), "vpc", "{name}: module vpc"),
+                "resource" => {
+                    kinds.insert(block.labels()[0].as_str().to_string());
+                }
+                _ => {}
+            }
+        }
+        let network: BTreeSet<String> = kinds
+            .iter()
+            .filter(|k| k.starts_with("aws_vpc") || k.contains("subnet") || k.contains("route"))
+            .cloned()
+            .collect();
+        let allowed: BTreeSet<String> = [
+            "aws_vpc_ipv4_cidr_block_association",
+            "aws_subnet",
+            "aws_route_table_association",
+        ]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect();
+        assert!(network.is_subset(&allowed), "{name}: {network:?}");
+        let new: Vec<_> = plan.network.subnets.iter().filter(|s| s.id.is_none()).collect();
+        for s in &new {
+            assert!(
+                plan.network.secondary_cidrs.iter().any(|b| b.contains(s.cidr)),
+                "{name}: {} outside the associated blocks",
+                s.cidr
+            );
+            assert!(
+                !existing.cidr_blocks.iter().any(|b| b.overlaps(s.cidr)),
+                "{name}: {} overlaps an existing block",
+                s.cidr
+            );
+        }
+        for (i, a) in plan.network.subnets.iter().enumerate() {
+            for b in &plan.network.subnets[i + 1..] {
+                assert!(!a.cidr.overlaps(b.cidr), "{name}: {} / {}", a.cidr, b.cidr);
+            }
+        }
+        // Every existing subnet's free addresses hold what the plan puts there.
+        for s in plan.network.subnets.iter().filter(|s| s.id.is_some()) {
+            assert!(s.ips_needed_at_max <= s.usable_ips, "{name}: {}", s.name);
+            assert_eq!(s.usable_ips + s.used_ips, s.cidr.usable(), "{name}: {}", s.name);
+        }
+        let text = joined(&plan);
+        if existing.nodes_in_new_subnets {
+            assert!(text.contains("aws_subnet.nodes["), "{name}");
+        }
+        // With `ids: variables` the intent's ids appear only as variable defaults.
+        let ids: Vec<&str> = std::iter::once(existing.id.as_str())
+            .chain(plan.network.subnets.iter().filter_map(|s| s.id.as_deref()))
+            .collect();
+        for (path, file) in tf_files(&plan) {
+            let literal = ids.iter().any(|id| file.contains(&format!("\"{id}\"")));
+            let may = existing.ids == "literal" || path == "variables.tf";
+            assert!(may || !literal, "{name} {path}: an id literal with ids: variables");
+        }
+    }
 }

@@ -44,6 +44,20 @@ pub fn plan_text(plan: &Plan) -> String {
         },
         net.secondary_cidrs_reason
     );
+    if let Some(existing) = &net.existing_vpc {
+        let _ = writeln!(
+            o,
+            "  existing VPC {} ({}); ids as {}; eksgen references its subnets and modifies nothing it did not create",
+            existing.id,
+            existing
+                .cidr_blocks
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            existing.ids
+        );
+    }
     if net.subnets.is_empty() {
         let _ = writeln!(o, "  (no layout: see the findings)");
     } else {

@@ -38,6 +38,7 @@ pub const MANAGED_GROUP_QUOTA: &str = "EKSG023";
 pub const MANAGED_GROUP_NODE_QUOTA: &str = "EKSG024";
 pub const AUTO_SCALING_GROUP_QUOTA: &str = "EKSG025";
 pub const IPAMD_STOPS_EARLY: &str = "EKSG026";
+pub const EXISTING_SUBNETS_UNTAGGED: &str = "EKSG027";
 
 /// Every rule id with a one-line summary (for `--help`, SARIF rules and docs).
 pub const RULES: &[(&str, &str)] = &[
@@ -125,6 +126,10 @@ pub const RULES: &[(&str, &str)] = &[
     (
         IPAMD_STOPS_EARLY,
         "the CNI targets make ipamd stop allocating before the node's max pods",
+    ),
+    (
+        EXISTING_SUBNETS_UNTAGGED,
+        "Karpenter nodes go to existing subnets that eksgen does not tag",
     ),
 ];
 

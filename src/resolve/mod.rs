@@ -8,6 +8,7 @@
 //! [`Diagnostic`]s with key paths, like validation errors.
 
 pub mod cni;
+mod existing_vpc;
 pub mod findings;
 mod groups;
 pub mod ip_budget;
@@ -31,10 +32,19 @@ pub use groups::{GroupDraft, allocatable, expand_groups};
 pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
     let spec = &intent.spec;
     let net = &spec.network;
-    let vpc: Ipv4Cidr = net.vpc_cidr.parse().map_err(|e: crate::cidr::CidrError| {
-        vec![Diagnostic::new("spec.network.vpcCidr", e.to_string())]
-    })?;
     let drafts = expand_groups(intent, catalog)?;
+    if let Some(existing) = &net.existing_vpc {
+        let network = existing_vpc::network(intent, existing, &drafts)?;
+        return Ok(finish(intent, &drafts, network.plan, network.sizing, network.findings));
+    }
+    let vpc: Ipv4Cidr = net
+        .vpc_cidr
+        .as_deref()
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: crate::cidr::CidrError| {
+            vec![Diagnostic::new("spec.network.vpcCidr", e.to_string())]
+        })?;
 
     let explicit_secondary: Vec<Ipv4Cidr> = match &net.secondary_cidrs {
         SecondaryCidrs::List(list) => list.iter().filter_map(|c| c.parse().ok()).collect(),
@@ -81,7 +91,38 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
         }
     };
 
-    let node_groups = groups::finish_groups(intent, &drafts, &attempt);
+    let network = NetworkPlan {
+        vpc_cidr: vpc,
+        secondary_cidrs: secondary,
+        secondary_cidrs_reason: secondary_reason,
+        custom_networking,
+        availability_zones: net.availability_zones.clone(),
+        nat_gateway: nat_gateway(net.nat_gateway),
+        cni: attempt.cni.clone(),
+        subnets,
+        existing_vpc: None,
+    };
+    Ok(finish(intent, &drafts, network, attempt, findings))
+}
+
+fn nat_gateway(n: NatGateway) -> String {
+    match n {
+        NatGateway::PerAz => "per-az",
+        NatGateway::Single => "single",
+    }
+    .to_string()
+}
+
+/// Node facts, costs and findings once the network is laid out.
+fn finish(
+    intent: &Intent,
+    drafts: &[GroupDraft],
+    network: NetworkPlan,
+    attempt: groups::Sizing,
+    mut findings: Vec<crate::plan::Finding>,
+) -> Plan {
+    let spec = &intent.spec;
+    let node_groups = groups::finish_groups(intent, drafts, &attempt);
     let registry = spec.registry.as_ref().map(|r| {
         let region = r.region.clone().unwrap_or_else(|| spec.region.clone());
         let monthly = match (r.image_size_gi_b, r.scale_outs_per_day) {
@@ -119,25 +160,12 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
                 )
             }),
         },
-        network: NetworkPlan {
-            vpc_cidr: vpc,
-            secondary_cidrs: secondary,
-            secondary_cidrs_reason: secondary_reason,
-            custom_networking,
-            availability_zones: net.availability_zones.clone(),
-            nat_gateway: match net.nat_gateway {
-                NatGateway::PerAz => "per-az",
-                NatGateway::Single => "single",
-            }
-            .to_string(),
-            cni: attempt.cni.clone(),
-            subnets,
-        },
+        network,
         node_groups,
         registry,
         findings: Vec::new(),
     };
-    findings.extend(findings::lint(intent, &drafts, &plan));
+    findings.extend(findings::lint(intent, drafts, &plan));
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -145,7 +173,7 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
             .then(a.node_group.cmp(&b.node_group))
     });
     plan.findings = findings;
-    Ok(plan)
+    plan
 }
 
 struct Layout {
@@ -198,6 +226,9 @@ fn lay_out(
                     "nodes and pods"
                 },
             ),
+            id: None,
+            used_ips: 0,
+            route_table_id: None,
         });
     }
     for (i, az) in azs.iter().enumerate() {
@@ -212,6 +243,9 @@ fn lay_out(
                 "/{} for load balancers and the NAT gateway",
                 primary.public[i].prefix()
             ),
+            id: None,
+            used_ips: 0,
+            route_table_id: None,
         });
     }
     let mut secondary = explicit_secondary.to_vec();
@@ -277,6 +311,9 @@ fn lay_out(
                     pods[i].prefix() < Ipv4Cidr::prefix_for_usable(pod_needs[i]),
                     "pod addresses (custom networking)",
                 ),
+                id: None,
+                used_ips: 0,
+                route_table_id: None,
             });
         }
     }
@@ -286,7 +323,7 @@ fn lay_out(
     })
 }
 
-fn subnet_reason(need: u64, block: Ipv4Cidr, grown: bool, what: &str) -> String {
+pub(crate) fn subnet_reason(need: u64, block: Ipv4Cidr, grown: bool, what: &str) -> String {
     let minimal = Ipv4Cidr::prefix_for_usable(need);
     let mut r = format!(
         "{need} addresses for {what} at max scale plus update surge need a /{minimal} ({} usable after AWS's 5 reserved)",
@@ -301,7 +338,7 @@ fn subnet_reason(need: u64, block: Ipv4Cidr, grown: bool, what: &str) -> String 
     r
 }
 
-fn shortfall_finding(
+pub(crate) fn shortfall_finding(
     space: String,
     needed: u64,
     available: u64,

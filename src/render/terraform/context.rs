@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::plan::{
     EndpointPlan, ImagePullPlan, NodeGroupPlan, Plan, SubnetPlan, SubnetRole, TaintPlan,
 };
+use crate::render::escape::hcl_string;
 use crate::render::kubernetes;
 
 /// terraform-aws-modules versions the output pins, per terraform-aws-eks major version.
@@ -47,6 +48,9 @@ pub struct Root<'a> {
     /// Custom networking: the ENIConfig template the Kubernetes renderer writes.
     pub eniconfig: Option<EniConfig>,
     pub vpc: Vpc<'a>,
+    /// How the cluster, node groups and outputs reference the VPC and its subnets: the VPC
+    /// module's outputs, or an existing VPC's ids and the subnets eksgen adds to it.
+    pub net: Net,
     pub cni_env: Vec<Kv>,
     /// `NAME=value (source): reason` for each CNI setting, for comments.
     pub cni_reasons: Vec<String>,
@@ -139,6 +143,68 @@ pub struct AsgTag {
     pub value: String,
 }
 
+/// HCL expressions for the VPC and subnets (`module.vpc.vpc_id`, `var.vpc_id`,
+/// `"subnet-0…"`, `aws_subnet.pods["us-west-2a"].id`).
+#[derive(Debug, Serialize)]
+pub struct Net {
+    pub vpc_id: String,
+    /// The cluster's `subnet_ids`: one expression for the whole list (new VPC) ...
+    pub control_plane_list: Option<String>,
+    /// ... or one per zone (existing VPC).
+    pub control_plane_subnets: Vec<String>,
+    /// Node subnet by zone, in cluster zone order.
+    pub node_subnets: Vec<ZoneRef>,
+    /// Pod subnet by zone (custom networking): each zone's ENIConfig `spec.subnet`.
+    pub pod_subnets: Vec<ZoneRef>,
+    pub existing: Option<ExistingVpc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ZoneRef {
+    pub az: String,
+    pub expr: String,
+}
+
+/// What `network.tf` (existing VPC) declares.
+#[derive(Debug, Serialize)]
+pub struct ExistingVpc {
+    pub id: String,
+    pub cidr_blocks: Vec<String>,
+    /// `variables.tf` inputs (ids as variables), defaults already HCL-quoted.
+    pub variables: Vec<Variable>,
+    /// Secondary blocks eksgen associates with the VPC.
+    pub associations: Vec<String>,
+    pub associations_reason: String,
+    /// `nodes` or `pods`: the `aws_subnet` resource name of the new subnets.
+    pub new_subnet_kind: &'static str,
+    pub new_subnets: Vec<NewSubnet>,
+    /// Zone → route table expression, for the new subnets' associations.
+    pub route_tables: Vec<Kv>,
+    /// Tag new node subnets for Karpenter's subnetSelectorTerms.
+    pub karpenter_tag: bool,
+    /// Existing subnets eksgen references (comment lines).
+    pub referenced: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NewSubnet {
+    pub az: String,
+    pub cidr: String,
+    /// The associated block the subnet lies in (the subnet waits for its association).
+    pub block: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Variable {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub type_: &'static str,
+    /// Single-line HCL value (`"vpc-…"`), or entries of a map (`"us-west-2a" = "subnet-…"`).
+    pub default: Option<String>,
+    pub default_map: Vec<Kv>,
+}
+
 /// One managed or self-managed node group, as the module's map entry lays it out.
 #[derive(Debug, Serialize)]
 pub struct Group {
@@ -165,6 +231,8 @@ pub struct Group {
     pub max: u32,
     /// Positions of the group's zones in the VPC module's `private_subnets` output.
     pub subnet_indices: Vec<usize>,
+    /// The node subnet expression of each of the group's zones.
+    pub subnet_exprs: Vec<String>,
     pub efa: bool,
     /// EFA groups whose plan asks for no placement group (the module still creates one).
     pub efa_without_placement_group: bool,
@@ -285,8 +353,14 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
     };
     let azs = &plan.network.availability_zones;
     let private = subnets(plan, SubnetRole::Private)?;
-    let public = subnets(plan, SubnetRole::Public)?;
+    let public = if plan.network.existing_vpc.is_some() {
+        // An existing VPC's public subnets are listed for checks only; nothing uses them.
+        Vec::new()
+    } else {
+        subnets(plan, SubnetRole::Public)?
+    };
     let pod = subnets(plan, SubnetRole::Pod)?;
+    let net = net(plan)?;
     if plan.network.custom_networking && pod.is_empty() {
         return Err(LayoutError(
             "custom networking without pod subnets".to_string(),
@@ -319,7 +393,12 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
                 )));
             }
         };
-        let group = group(g, index, kind, azs, v20)?;
+        let mut group = group(g, index, kind, azs, v20)?;
+        group.subnet_exprs = group
+            .subnet_indices
+            .iter()
+            .map(|i| net.node_subnets[*i].expr.clone())
+            .collect();
         if let Some(name) = &group.ami_data {
             amis.push(Ami {
                 name: name.clone(),
@@ -420,6 +499,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
                 }
             },
         },
+        net,
         cni_env: kvs(plan.network.cni.env.iter()),
         cni_reasons: plan
             .network
@@ -434,6 +514,200 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         amis,
         asg_tags,
         efa_node_rules: v20 && any_efa,
+    })
+}
+
+/// Variable names of the existing-VPC ids (`ids: variables`).
+pub const VAR_VPC_ID: &str = "vpc_id";
+pub const VAR_SUBNET_IDS: &str = "private_subnet_ids";
+pub const VAR_ROUTE_TABLE_IDS: &str = "route_table_ids";
+
+fn net(plan: &Plan) -> Result<Net, LayoutError> {
+    let zones = &plan.network.availability_zones;
+    let Some(existing) = &plan.network.existing_vpc else {
+        let by_index = |list: &str| {
+            zones
+                .iter()
+                .enumerate()
+                .map(|(i, az)| ZoneRef {
+                    az: az.clone(),
+                    expr: format!("module.vpc.{list}[{i}]"),
+                })
+                .collect::<Vec<_>>()
+        };
+        return Ok(Net {
+            vpc_id: "module.vpc.vpc_id".to_string(),
+            control_plane_list: Some("module.vpc.private_subnets".to_string()),
+            control_plane_subnets: Vec::new(),
+            node_subnets: by_index("private_subnets"),
+            pod_subnets: if plan.network.custom_networking {
+                by_index("intra_subnets")
+            } else {
+                Vec::new()
+            },
+            existing: None,
+        });
+    };
+    let variables = match existing.ids.as_str() {
+        "variables" => true,
+        "literal" => false,
+        other => return Err(LayoutError(format!("unknown ids reference `{other}`"))),
+    };
+    let kind = if existing.nodes_in_new_subnets {
+        "nodes"
+    } else {
+        "pods"
+    };
+    let zone_subnet = |role: SubnetRole, az: &str| {
+        plan.subnets(role)
+            .find(|s| s.az == az)
+            .ok_or_else(|| LayoutError(format!("no {} subnet in {az}", role.as_str())))
+    };
+    let existing_expr = |s: &SubnetPlan| -> Result<String, LayoutError> {
+        let id = s
+            .id
+            .as_deref()
+            .ok_or_else(|| LayoutError(format!("subnet {} has no id", s.name)))?;
+        Ok(if variables {
+            format!("var.{VAR_SUBNET_IDS}[{}]", hcl_string(&s.az))
+        } else {
+            hcl_string(id)
+        })
+    };
+    let new_expr = |az: &str| format!("aws_subnet.{kind}[{}].id", hcl_string(az));
+    let control_role = if existing.nodes_in_new_subnets {
+        SubnetRole::ControlPlane
+    } else {
+        SubnetRole::Private
+    };
+    let mut control_plane_subnets = Vec::new();
+    let mut node_subnets = Vec::new();
+    let mut pod_subnets = Vec::new();
+    let mut new_subnets = Vec::new();
+    let mut route_tables = Vec::new();
+    let mut referenced = Vec::new();
+    let mut subnet_defaults = Vec::new();
+    let mut route_defaults = Vec::new();
+    for az in zones {
+        let cp = zone_subnet(control_role, az)?;
+        control_plane_subnets.push(existing_expr(cp)?);
+        referenced.push(format!(
+            "{}: {} ({}), {}",
+            az,
+            cp.id.as_deref().unwrap_or_default(),
+            cp.cidr,
+            cp.reason
+        ));
+        subnet_defaults.push(Kv {
+            key: hcl_string(az),
+            value: hcl_string(cp.id.as_deref().unwrap_or_default()),
+        });
+        let new_role = if existing.nodes_in_new_subnets {
+            node_subnets.push(ZoneRef {
+                az: az.clone(),
+                expr: new_expr(az),
+            });
+            Some(SubnetRole::Private)
+        } else {
+            node_subnets.push(ZoneRef {
+                az: az.clone(),
+                expr: existing_expr(cp)?,
+            });
+            if plan.network.custom_networking {
+                pod_subnets.push(ZoneRef {
+                    az: az.clone(),
+                    expr: new_expr(az),
+                });
+                Some(SubnetRole::Pod)
+            } else {
+                None
+            }
+        };
+        if let Some(role) = new_role {
+            let s = zone_subnet(role, az)?;
+            let block = plan
+                .network
+                .secondary_cidrs
+                .iter()
+                .find(|b| b.contains(s.cidr))
+                .ok_or_else(|| {
+                    LayoutError(format!("new subnet {} is in no secondary block", s.cidr))
+                })?;
+            new_subnets.push(NewSubnet {
+                az: az.clone(),
+                cidr: s.cidr.to_string(),
+                block: block.to_string(),
+                reason: s.reason.clone(),
+            });
+            if let Some(rtb) = &s.route_table_id {
+                route_tables.push(Kv {
+                    key: hcl_string(az),
+                    value: if variables {
+                        format!("var.{VAR_ROUTE_TABLE_IDS}[{}]", hcl_string(az))
+                    } else {
+                        hcl_string(rtb)
+                    },
+                });
+                route_defaults.push(Kv {
+                    key: hcl_string(az),
+                    value: hcl_string(rtb),
+                });
+            }
+        }
+    }
+    let mut vars = Vec::new();
+    if variables {
+        vars.push(Variable {
+            name: VAR_VPC_ID,
+            description: "Id of the existing VPC (spec.network.existingVpc.id).",
+            type_: "string",
+            default: Some(hcl_string(&existing.id)),
+            default_map: Vec::new(),
+        });
+        vars.push(Variable {
+            name: VAR_SUBNET_IDS,
+            description: "Existing private subnet id by zone: the control plane's subnets, and the nodes' unless they move to new subnets.",
+            type_: "map(string)",
+            default: None,
+            default_map: subnet_defaults,
+        });
+        if !route_defaults.is_empty() {
+            vars.push(Variable {
+                name: VAR_ROUTE_TABLE_IDS,
+                description: "Route table by zone for the subnets eksgen adds.",
+                type_: "map(string)",
+                default: None,
+                default_map: route_defaults,
+            });
+        }
+    }
+    Ok(Net {
+        vpc_id: if variables {
+            format!("var.{VAR_VPC_ID}")
+        } else {
+            hcl_string(&existing.id)
+        },
+        control_plane_list: None,
+        control_plane_subnets,
+        node_subnets,
+        pod_subnets,
+        existing: Some(ExistingVpc {
+            id: existing.id.clone(),
+            cidr_blocks: existing.cidr_blocks.iter().map(ToString::to_string).collect(),
+            variables: vars,
+            associations: plan
+                .network
+                .secondary_cidrs
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            associations_reason: plan.network.secondary_cidrs_reason.clone(),
+            new_subnet_kind: kind,
+            new_subnets,
+            route_tables,
+            karpenter_tag: plan.autoscaling.karpenter && existing.nodes_in_new_subnets,
+            referenced,
+        }),
     })
 }
 
@@ -643,6 +917,7 @@ fn group(
         desired: g.scaling.desired,
         max: g.scaling.max,
         subnet_indices,
+        subnet_exprs: Vec::new(),
         efa: g.efa,
         efa_without_placement_group: g.efa && !g.placement_group,
         placement_group_az: (v20 && g.efa && g.placement_group)
