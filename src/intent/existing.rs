@@ -24,11 +24,16 @@ pub fn is_aws_id(prefix: &str, id: &str) -> bool {
 }
 
 fn check_id(prefix: &str, id: &str, path: String, out: &mut Vec<Diagnostic>) {
+    let what = match prefix {
+        "vpc" => "VPC",
+        "rtb" => "route table",
+        other => other,
+    };
     if !is_aws_id(prefix, id) {
         out.push(
             Diagnostic::new(
                 path,
-                format!("`{}` is not a {prefix} id", id.escape_debug()),
+                format!("`{}` is not a {what} id", id.escape_debug()),
             )
             .hint(format!(
                 "{prefix} ids look like `{prefix}-0123456789abcdef0` (17 hex digits, or 8 for older resources); copy it from the console or `aws ec2 describe-*`"

@@ -208,17 +208,19 @@ fn lay_out(
                 (Placement::Existing, _) => "lower scaling.max / podsPerNode, or free addresses in the subnet",
                 _ => "even the addresses that must stay in the existing subnet do not fit: free addresses there, or use `newSubnets: nodes` so only the control plane stays",
             };
-            return Err(shortfall_finding(
-                format!(
-                    "existing subnet {} ({cidr}, {az}, {} of {} usable addresses in use)",
+            return Err(Finding {
+                id: super::findings::SUBNET_TOO_SMALL.to_string(),
+                severity: Severity::Error,
+                node_group: None,
+                message: format!(
+                    "existing subnet {} ({cidr}, {az}) has {free} free addresses ({} usable after AWS's 5 reserved, {} in use) but the plan puts {need} there at max scale ({what}, warm pools and update surge included): short by {} addresses",
                     s.id,
+                    cidr.usable(),
                     s.used_addresses,
-                    cidr.usable()
+                    need - free
                 ),
-                need,
-                free,
-                hint.to_string(),
-            ));
+                hint: hint.to_string(),
+            });
         }
         out.push(SubnetPlan {
             name: format!("private-{az}"),
