@@ -28,6 +28,10 @@ pub struct Plan {
     pub kubernetes_version: String,
     /// terraform-aws-eks major version whose input names are emitted ("20" or "21").
     pub eks_module: String,
+    /// `root` (a root module with its provider) or `module` (a child module); absent in
+    /// JSON for `root`.
+    #[serde(skip_serializing_if = "is_root")]
+    pub terraform_layout: String,
     pub endpoint: EndpointPlan,
     pub tags: BTreeMap<String, String>,
     pub autoscaling: AutoscalingPlan,
@@ -156,6 +160,10 @@ pub struct SubnetPlan {
     /// New subnets in an existing VPC: the route table they are associated with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route_table_id: Option<String>,
+}
+
+fn is_root(layout: &str) -> bool {
+    layout == "root"
 }
 
 fn is_zero(n: &u64) -> bool {

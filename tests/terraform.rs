@@ -21,6 +21,7 @@ const INTENTS: &[&str] = &[
     "tf-existing-vpc-guide",
     "tf-existing-vpc-roomy",
     "tf-existing-vpc-pods",
+    "tf-module-layout",
 ];
 
 fn plan_from(text: &str, origin: &str) -> Plan {
@@ -67,7 +68,8 @@ fn parse(name: &str, path: &str, text: &str) -> hcl::Body {
 
 fn body_of(plan: &Plan) -> hcl::Body {
     let mut all = hcl::Body::builder();
-    for (path, text) in tf_files(plan) {
+    // The module's own files; `examples/root/` (module layout) is another module.
+    for (path, text) in tf_files(plan).into_iter().filter(|(p, _)| !p.contains('/')) {
         for structure in parse(&plan.cluster, &path, &text) {
             all = all.add_structure(structure);
         }
@@ -84,7 +86,12 @@ fn every_tf_file_parses_and_starts_with_the_header() {
         } else {
             "vpc.tf"
         };
-        for required in ["versions.tf", "providers.tf", network, "eks.tf", "outputs.tf"] {
+        let settings = if plan.terraform_layout == "module" {
+            "locals.tf"
+        } else {
+            "providers.tf"
+        };
+        for required in ["versions.tf", settings, network, "eks.tf", "outputs.tf"] {
             assert!(files.contains_key(required), "{name}: no {required}");
         }
         for (path, text) in &files {
@@ -115,7 +122,9 @@ fn terraform_fmt_leaves_the_output_unchanged() {
         let sub = dir.path().join(name.replace(' ', "-"));
         std::fs::create_dir_all(&sub).expect("mkdir");
         for (path, text) in tf_files(&plan) {
-            std::fs::write(sub.join(path), text).expect("write");
+            let file = sub.join(path);
+            std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+            std::fs::write(file, text).expect("write");
         }
     }
     let out = Command::new("terraform")
@@ -1045,4 +1054,42 @@ fn existing_vpc_output_adds_only_blocks_subnets_and_route_associations() {
             assert!(may || !literal, "{name} {path}: an id literal with ids: variables");
         }
     }
+}
+
+/// `terraform.layout: module`: a child module has no provider or backend configuration (a
+/// module with its own provider block cannot be used with count / for_each and fights the
+/// caller's), declares `required_providers`, and the generated example root passes only
+/// arguments the module declares as variables.
+#[test]
+fn module_layout_is_a_child_module_its_example_can_call() {
+    let plan = fixture_plan("tf-module-layout");
+    let files = tf_files(&plan);
+    let mut variables = BTreeSet::new();
+    let mut required_providers = 0;
+    for (path, text) in files.iter().filter(|(p, _)| !p.contains('/')) {
+        let body = parse("tf-module-layout", path, text);
+        for block in body.blocks() {
+            assert_ne!(block.identifier(), "provider", "{path}: provider block");
+            if block.identifier() == "terraform" {
+                for inner in block.body().blocks() {
+                    assert_ne!(inner.identifier(), "backend", "{path}: backend");
+                    required_providers += usize::from(inner.identifier() == "required_providers");
+                }
+            }
+            if block.identifier() == "variable" {
+                variables.insert(block.labels()[0].as_str().to_string());
+            }
+        }
+    }
+    assert_eq!(required_providers, 1);
+    assert!(variables.contains("tags"));
+    let example = files.get("examples/root/main.tf").expect("usage example");
+    let body = parse("tf-module-layout", "examples/root/main.tf", example);
+    let call = module(&body, "cluster");
+    assert_eq!(string(arg(call, "source")), "../..");
+    for attr in call.body().attributes() {
+        let key = attr.key();
+        assert!(key == "source" || variables.contains(key), "argument {key} is no variable");
+    }
+    assert!(!files.contains_key("providers.tf"));
 }

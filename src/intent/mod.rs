@@ -179,6 +179,30 @@ impl<'de> Deserialize<'de> for EksModule {
 pub struct TerraformSpec {
     #[serde(default)]
     pub eks_module: EksModule,
+    /// `root`: a root module with its provider; `module`: a child module (no provider or
+    /// backend, `variables.tf`, outputs) with a usage example in `examples/root/`.
+    #[serde(default)]
+    pub layout: TerraformLayout,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TerraformLayout {
+    /// A root module: `providers.tf` configures the AWS provider for `spec.region`.
+    #[default]
+    Root,
+    /// A child module for your own root module: no provider block, `required_providers`
+    /// only, `variables.tf` and `outputs.tf`.
+    Module,
+}
+
+impl TerraformLayout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TerraformLayout::Root => "root",
+            TerraformLayout::Module => "module",
+        }
+    }
 }
 
 /// Kubernetes API endpoint access. Private access is always on; public access is opt-in.

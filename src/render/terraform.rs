@@ -49,6 +49,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/terraform/variables.tf.tera"),
     ),
     (
+        "terraform/examples/root/main.tf",
+        include_str!("../../templates/terraform/example_root.tf.tera"),
+    ),
+    (
         "terraform/eks.tf",
         include_str!("../../templates/terraform/eks.tf.tera"),
     ),
@@ -78,10 +82,14 @@ pub fn render(
         detail: e.0,
     })?;
     let existing = ctx.net.existing.as_ref();
-    let files: [(&str, bool); 9] = [
+    let module = ctx.module_layout;
+    let files: [(&str, bool); 10] = [
         ("versions.tf", true),
         ("providers.tf", true),
-        ("variables.tf", existing.is_some_and(|e| !e.variables.is_empty())),
+        (
+            "variables.tf",
+            module || existing.is_some_and(|e| !e.variables.is_empty()),
+        ),
         ("vpc.tf", existing.is_none()),
         ("network.tf", existing.is_some()),
         ("eks.tf", true),
@@ -91,6 +99,7 @@ pub fn render(
             ctx.karpenter || !ctx.karpenter_placement_groups.is_empty(),
         ),
         ("outputs.tf", true),
+        ("examples/root/main.tf", module),
     ];
     for (file, wanted) in files {
         if !wanted {
@@ -98,7 +107,13 @@ pub fn render(
         }
         let body = super::run_template(tera, &format!("terraform/{file}"), &ctx)?;
         let text = format!("{}\n{}", super::header(origin), hclfmt::format(&body));
-        out.insert(file.to_string(), text);
+        // A child module's provider-free settings are its locals.
+        let name = if module && file == "providers.tf" {
+            "locals.tf"
+        } else {
+            file
+        };
+        out.insert(name.to_string(), text);
     }
     Ok(())
 }

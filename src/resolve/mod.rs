@@ -143,6 +143,7 @@ fn finish(
         region: spec.region.clone(),
         kubernetes_version: spec.kubernetes_version.0.clone(),
         eks_module: spec.terraform.eks_module.as_str().to_string(),
+        terraform_layout: spec.terraform.layout.as_str().to_string(),
         endpoint: EndpointPlan {
             public_access: spec.endpoint.public_access,
             private_access: true,

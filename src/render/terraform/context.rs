@@ -29,6 +29,8 @@ pub struct Root<'a> {
     pub region: &'a str,
     pub kubernetes_version: &'a str,
     pub v20: bool,
+    /// Child-module layout: no provider block, `variables.tf`, a usage example.
+    pub module_layout: bool,
     pub versions: Versions,
     /// Root input names of the selected terraform-aws-eks major version.
     pub inputs: Inputs,
@@ -428,6 +430,11 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         region: &plan.region,
         kubernetes_version: &plan.kubernetes_version,
         v20,
+        module_layout: match plan.terraform_layout.as_str() {
+            "root" => false,
+            "module" => true,
+            other => return Err(LayoutError(format!("unknown terraform layout `{other}`"))),
+        },
         versions: if v20 {
             Versions {
                 terraform: ">= 1.5.7",
