@@ -354,3 +354,35 @@ fn help_and_version() {
     let out = eksgen(&["frobnicate"], d.path());
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A hand-written default AWS provider next to the generated root module would fail
+/// `terraform validate` (duplicate provider configuration): render refuses and writes
+/// nothing; a backend block is kept with a note; the module layout has no provider to clash.
+#[test]
+fn render_reports_foreign_provider_and_backend_blocks() {
+    let d = tmp();
+    write(d.path(), "eksgen.yaml", GOOD);
+    let out_dir = d.path().join("infra");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    write(
+        &out_dir,
+        "provider.tf",
+        "terraform {\n  backend \"s3\" {}\n}\n\nprovider \"aws\" {\n  region = \"us-west-2\"\n}\n",
+    );
+    let out = eksgen(&["render", "-o", "infra"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("provider.tf:5: provider \"aws\" is also defined in the generated providers.tf"),
+        "{err}"
+    );
+    assert!(err.contains("layout: module"), "{err}");
+    let listed: Vec<_> = std::fs::read_dir(&out_dir).expect("read").collect();
+    assert_eq!(listed.len(), 1, "something was written");
+
+    let module = GOOD.replace("  network:", "  terraform:\n    layout: module\n  network:");
+    write(d.path(), "eksgen.yaml", &module);
+    let out = eksgen(&["render", "-o", "infra"], d.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("provider.tf:2: a `backend` block is kept"));
+}

@@ -28,8 +28,58 @@ fn render_and_compare(
     let dir = output
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new("out").join(&plan.cluster));
+    check_foreign(&plan, &dir, &rendered)?;
     let changes = output::plan_changes(&dir, &rendered)?;
     Ok((plan, dir, changes))
+}
+
+/// Refuse when foreign `.tf` files in the folder define what the generated ones define
+/// (a second default AWS provider, `required_providers`, a name used twice).
+fn check_foreign(plan: &Plan, dir: &Path, rendered: &output::Rendered) -> Result<(), AppError> {
+    let report = output::foreign::scan(dir, rendered);
+    if report.clashes.is_empty() {
+        return Ok(());
+    }
+    let clashes = report
+        .clashes
+        .iter()
+        .map(|c| {
+            format!(
+                "  {}:{}: {} is also defined in the generated {}",
+                dir.join(&c.file).display(),
+                c.line,
+                c.what,
+                c.clashes_with.as_deref().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let hint = if plan.terraform_layout == "module" {
+        "move your own files out of the module folder (call the module from your root, see examples/root/main.tf), or rename the clashing definitions"
+    } else {
+        "remove or rename the clashing definitions (an extra AWS provider needs an `alias`), or set `spec.terraform.layout: module` and call the generated module from your own root module"
+    };
+    Err(AppError::ForeignTerraform {
+        dir: dir.to_path_buf(),
+        clashes,
+        hint: hint.to_string(),
+    })
+}
+
+/// Notes for foreign definitions that do not clash but are worth knowing (backends).
+fn foreign_notes(dir: &Path, rendered: &output::Rendered) -> String {
+    output::foreign::scan(dir, rendered)
+        .notes
+        .iter()
+        .map(|n| {
+            format!(
+                "note: {}:{}: {} is kept; the generated files declare no backend\n",
+                dir.join(&n.file).display(),
+                n.line,
+                n.what
+            )
+        })
+        .collect()
 }
 
 pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
@@ -41,6 +91,7 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
         }
         return Ok(Outcome::ok(stdout));
     }
+    let notes = foreign_notes(&dir, &changes.rendered());
     let written = output::apply(&dir, &changes, &plan.numbers(), args.force)?;
     let mut stdout = String::new();
     for (word, paths) in [
@@ -53,7 +104,11 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
             stdout.push_str(&format!("{word:<9} {}\n", dir.join(p).display()));
         }
     }
-    Ok(Outcome::ok(stdout))
+    Ok(Outcome {
+        stdout,
+        stderr: notes,
+        exit: Exit::Success,
+    })
 }
 
 pub(super) fn diff(args: &DiffArgs, catalog: &Catalog) -> Result<Outcome, AppError> {

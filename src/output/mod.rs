@@ -25,6 +25,7 @@
 //! never prints, and never decides exit codes — [`ChangeSet::has_differences`] tells the
 //! caller what it needs for `eksgen diff`.
 
+pub mod foreign;
 mod fs;
 mod manifest;
 mod path;
