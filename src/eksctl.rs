@@ -130,11 +130,18 @@ fn convert(root: &Map<String, Value>, cx: &mut Ctx) -> Value {
         ],
     );
     let empty = Map::new();
-    let meta = root.get("metadata").and_then(Value::as_object).unwrap_or(&empty);
+    let meta = root
+        .get("metadata")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     cx.rest("metadata", meta, &["name", "region", "version", "tags"]);
     let name = as_str(meta.get("name"));
     if name.is_none() {
-        cx.error("metadata.name", "the cluster has no name", "set metadata.name");
+        cx.error(
+            "metadata.name",
+            "the cluster has no name",
+            "set metadata.name",
+        );
     }
     let region = as_str(meta.get("region"));
     if region.is_none() {
@@ -166,7 +173,10 @@ fn convert(root: &Map<String, Value>, cx: &mut Ctx) -> Value {
 
     let mut spec = Map::new();
     spec.insert("region".into(), json!(region.unwrap_or_default()));
-    spec.insert("kubernetesVersion".into(), json!(version.unwrap_or_default()));
+    spec.insert(
+        "kubernetesVersion".into(),
+        json!(version.unwrap_or_default()),
+    );
     let mut network = Map::new();
     let zones: Vec<String> = root
         .get("availabilityZones")
@@ -231,12 +241,22 @@ fn vpc(
     cx.rest(
         "vpc",
         v,
-        &["id", "cidr", "subnets", "nat", "clusterEndpoints", "publicAccessCIDRs"],
+        &[
+            "id",
+            "cidr",
+            "subnets",
+            "nat",
+            "clusterEndpoints",
+            "publicAccessCIDRs",
+        ],
     );
     let cidr = as_str(v.get("cidr"));
     let mut zones: Vec<String> = zones.to_vec();
     let mut subnets = Vec::new();
-    let subnet_map = v.get("subnets").and_then(Value::as_object).unwrap_or(&empty);
+    let subnet_map = v
+        .get("subnets")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     cx.rest("vpc.subnets", subnet_map, &["private", "public"]);
     for role in ["private", "public"] {
         for (key, s) in subnet_map
@@ -311,7 +331,10 @@ fn vpc(
                 json!(cidr.unwrap_or_else(|| "192.168.0.0/16".to_string())),
             );
             if v.get("cidr").is_none() {
-                cx.note("vpc.cidr", "not set: eksctl's default 192.168.0.0/16 carried over");
+                cx.note(
+                    "vpc.cidr",
+                    "not set: eksctl's default 192.168.0.0/16 carried over",
+                );
             }
         }
     }
@@ -331,7 +354,11 @@ fn vpc(
     }
     let endpoints = v.get("clusterEndpoints").and_then(Value::as_object);
     if let Some(e) = endpoints {
-        cx.rest("vpc.clusterEndpoints", e, &["publicAccess", "privateAccess"]);
+        cx.rest(
+            "vpc.clusterEndpoints",
+            e,
+            &["publicAccess", "privateAccess"],
+        );
         if e.get("privateAccess") == Some(&json!(false)) {
             cx.note(
                 "vpc.clusterEndpoints.privateAccess",
@@ -393,7 +420,12 @@ fn cni(addons: Option<&Value>, network: &mut Map<String, Value>, cx: &mut Ctx) {
             continue;
         };
         let mut out = Map::new();
-        for (key, value) in config.get("env").and_then(Value::as_object).into_iter().flatten() {
+        for (key, value) in config
+            .get("env")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             let at = format!("{path}.configurationValues.env.{key}");
             let text = as_str(Some(value)).unwrap_or_default();
             let number = text.parse::<u64>().ok();
@@ -413,11 +445,17 @@ fn cni(addons: Option<&Value>, network: &mut Map<String, Value>, cx: &mut Ctx) {
                     None
                 }
                 "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG" | "ENI_CONFIG_LABEL_DEF" => {
-                    cx.note(&at, "eksgen turns custom networking on itself when pods need secondaryCidrs");
+                    cx.note(
+                        &at,
+                        "eksgen turns custom networking on itself when pods need secondaryCidrs",
+                    );
                     None
                 }
                 _ => {
-                    cx.note(&at, "not carried over (eksgen sets only the CNI settings it plans)");
+                    cx.note(
+                        &at,
+                        "not carried over (eksgen sets only the CNI settings it plans)",
+                    );
                     None
                 }
             };
@@ -426,7 +464,10 @@ fn cni(addons: Option<&Value>, network: &mut Map<String, Value>, cx: &mut Ctx) {
                     Some(n) => {
                         out.insert(field.into(), json!(n));
                     }
-                    None => cx.note(&at, format!("`{text}` is not a whole number; not carried over")),
+                    None => cx.note(
+                        &at,
+                        format!("`{text}` is not a whole number; not carried over"),
+                    ),
                 }
             }
         }
@@ -470,7 +511,11 @@ fn node_group(path: &str, g: &Value, provisioner: &str, cx: &mut Ctx) -> Option<
     );
     let mut out = Map::new();
     let Some(name) = as_str(fields.get("name")) else {
-        cx.error(&format!("{path}.name"), "a node group without a name", "add `name:`");
+        cx.error(
+            &format!("{path}.name"),
+            "a node group without a name",
+            "add `name:`",
+        );
         return None;
     };
     out.insert("name".into(), json!(name));
@@ -566,7 +611,9 @@ fn node_group(path: &str, g: &Value, provisioner: &str, cx: &mut Ctx) -> Option<
             .iter()
             .map(|(key, v)| {
                 let text = as_str(Some(v)).unwrap_or_default();
-                let (value, effect) = text.split_once(':').unwrap_or((text.as_str(), "NoSchedule"));
+                let (value, effect) = text
+                    .split_once(':')
+                    .unwrap_or((text.as_str(), "NoSchedule"));
                 let mut taint = Map::new();
                 taint.insert("key".into(), json!(key));
                 if !value.is_empty() {
@@ -594,14 +641,19 @@ fn emit(value: &Value, indent: usize) -> String {
             let mut keys: Vec<(&String, &Value)> = map.iter().collect();
             keys.sort_by_key(|(k, _)| {
                 (
-                    KEY_ORDER.iter().position(|o| o == k).unwrap_or(KEY_ORDER.len()),
+                    KEY_ORDER
+                        .iter()
+                        .position(|o| o == k)
+                        .unwrap_or(KEY_ORDER.len()),
                     k.as_str(),
                 )
             });
             for (k, v) in keys {
                 let key = yaml_key(k);
                 match v {
-                    Value::Object(m) if m.is_empty() => out.push_str(&format!("{pad}{key}: {{}}\n")),
+                    Value::Object(m) if m.is_empty() => {
+                        out.push_str(&format!("{pad}{key}: {{}}\n"))
+                    }
                     Value::Object(_) => {
                         out.push_str(&format!("{pad}{key}:\n"));
                         out.push_str(&emit(v, indent + 2));
@@ -680,11 +732,17 @@ fn plain(s: &str) -> bool {
 
 /// `10.0.0.0/16`: digits, dots and one slash, never a YAML number.
 fn is_cidr_like(s: &str) -> bool {
-    s.contains('/') && s.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '/'))
+    s.contains('/')
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '/'))
 }
 
 fn yaml_key(k: &str) -> String {
-    if plain(k) { k.to_string() } else { yaml_string(k) }
+    if plain(k) {
+        k.to_string()
+    } else {
+        yaml_string(k)
+    }
 }
 
 fn scalar(v: &Value) -> String {
@@ -749,10 +807,18 @@ nodeGroups:
 
     #[test]
     fn plain_strings_read_back_as_strings() {
-        for s in ["m5.large", "10.0.0.0/16", "nvidia.com/gpu", "NoSchedule", "us-west-2a"] {
+        for s in [
+            "m5.large",
+            "10.0.0.0/16",
+            "nvidia.com/gpu",
+            "NoSchedule",
+            "us-west-2a",
+        ] {
             assert!(plain(s), "{s}");
         }
-        for s in ["1.33", "1e3", "0x1f", "true", "No", "~", "", "-x", "a b", "a:b", "8"] {
+        for s in [
+            "1.33", "1e3", "0x1f", "true", "No", "~", "", "-x", "a b", "a:b", "8",
+        ] {
             assert!(!plain(s), "{s}");
         }
     }
@@ -768,18 +834,31 @@ nodeGroups:
         assert_eq!(spec.network.cni.warm_eni_target, Some(1));
         assert_eq!(spec.network.cni.mode, crate::intent::CniMode::SecondaryIp);
         let system = &spec.node_groups[0];
-        assert_eq!((system.scaling.min, system.scaling.desired, system.scaling.max), (2, 2, 4));
+        assert_eq!(
+            (
+                system.scaling.min,
+                system.scaling.desired,
+                system.scaling.max
+            ),
+            (2, 2, 4)
+        );
         assert_eq!(system.max_pods, crate::intent::MaxPodsSetting::Fixed(58));
         assert_eq!(system.disk_size_gi_b, Some(80));
         assert_eq!(system.taints[0].key, "dedicated");
         let train = &spec.node_groups[1];
         assert!(train.efa);
         assert_eq!(train.capacity_type, crate::intent::CapacityType::Spot);
-        assert_eq!((train.scaling.min, train.scaling.desired, train.scaling.max), (0, 0, 2));
+        assert_eq!(
+            (train.scaling.min, train.scaling.desired, train.scaling.max),
+            (0, 0, 2)
+        );
         let legacy = &spec.node_groups[2];
         assert_eq!(legacy.provisioner, crate::intent::Provisioner::SelfManaged);
         assert_eq!(legacy.ami_family, crate::intent::AmiFamily::Al2);
-        assert_eq!(legacy.taints[0].effect, crate::intent::TaintEffect::NoExecute);
+        assert_eq!(
+            legacy.taints[0].effect,
+            crate::intent::TaintEffect::NoExecute
+        );
         let notes = got.notes.join("\n");
         for path in [
             "iam:",
@@ -795,7 +874,13 @@ nodeGroups:
     fn an_existing_vpc_needs_its_cidrs_and_the_errors_are_located() {
         let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: a\n  region: us-west-2\n  version: \"1.34\"\nvpc:\n  id: vpc-0123456789abcdef0\n  subnets:\n    private:\n      us-west-2a: { id: subnet-0123456789abcdef0 }\nmanagedNodeGroups:\n  - name: g\n";
         let err = import(text, "c.yaml").unwrap_err().to_string();
-        assert!(err.contains("c.yaml:8:3: vpc.cidr: an existing VPC without its CIDR"), "{err}");
-        assert!(err.contains("vpc.subnets.private.us-west-2a: a subnet without its CIDR"), "{err}");
+        assert!(
+            err.contains("c.yaml:8:3: vpc.cidr: an existing VPC without its CIDR"),
+            "{err}"
+        );
+        assert!(
+            err.contains("vpc.subnets.private.us-west-2a: a subnet without its CIDR"),
+            "{err}"
+        );
     }
 }

@@ -373,7 +373,9 @@ fn render_reports_foreign_provider_and_backend_blocks() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains("provider.tf:5: provider \"aws\" is also defined in the generated providers.tf"),
+        err.contains(
+            "provider.tf:5: provider \"aws\" is also defined in the generated providers.tf"
+        ),
         "{err}"
     );
     assert!(err.contains("layout: module"), "{err}");
@@ -392,18 +394,26 @@ fn render_reports_foreign_provider_and_backend_blocks() {
 #[test]
 fn import_eksctl_round_trips_into_plan() {
     let d = tmp();
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eksctl/existing-vpc-gpu.yaml");
+    let config =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eksctl/existing-vpc-gpu.yaml");
     let config = config.to_str().expect("utf-8 path");
     let out = eksgen(&["import", "eksctl", config, "-o", "eksgen.yaml"], d.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    for left in ["iam: not carried over", "addons[1]: add-on `aws-ebs-csi-driver`", "managedNodeGroups[2].iam"] {
+    for left in [
+        "iam: not carried over",
+        "addons[1]: add-on `aws-ebs-csi-driver`",
+        "managedNodeGroups[2].iam",
+    ] {
         assert!(err.contains(left), "{left} missing from\n{err}");
     }
     let out = eksgen(&["plan", "--format", "json"], d.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan json");
-    assert_eq!(plan["network"]["existingVpc"]["id"], "vpc-0abcdef0123456789");
+    assert_eq!(
+        plan["network"]["existingVpc"]["id"],
+        "vpc-0abcdef0123456789"
+    );
     assert_eq!(plan["network"]["cni"]["mode"], "prefix-delegation");
     let train = plan["nodeGroups"]
         .as_array()
@@ -412,7 +422,10 @@ fn import_eksctl_round_trips_into_plan() {
         .find(|g| g["name"] == "train")
         .expect("train");
     assert_eq!(train["efa"], true);
-    assert_eq!(train["availabilityZones"], serde_json::json!(["us-east-1a"]));
+    assert_eq!(
+        train["availabilityZones"],
+        serde_json::json!(["us-east-1a"])
+    );
     let out = eksgen(&["import", "eksctl", config, "-o", "eksgen.yaml"], d.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--force"));
@@ -428,9 +441,17 @@ fn import_eksctl_refuses_what_it_cannot_complete() {
         "cluster.yaml",
         "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: a\n  region: us-west-2\n  version: 1.30\nmanagedNodeGroups:\n  - name: g\n    instanceType: m6i.lrage\n",
     );
-    let out = eksgen(&["import", "eksctl", "cluster.yaml", "-o", "eksgen.yaml"], d.path());
+    let out = eksgen(
+        &["import", "eksctl", "cluster.yaml", "-o", "eksgen.yaml"],
+        d.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("cluster.yaml:6:12: metadata.version: the version is a YAML number"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("cluster.yaml:6:12: metadata.version: the version is a YAML number"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(!d.path().join("eksgen.yaml").exists());
     write(
         d.path(),
@@ -440,5 +461,9 @@ fn import_eksctl_refuses_what_it_cannot_complete() {
     let out = eksgen(&["import", "eksctl", "cluster.yaml"], d.path());
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("cluster.yaml (imported intent)") && err.contains("unknown instance type `m6i.lrage`"), "{err}");
+    assert!(
+        err.contains("cluster.yaml (imported intent)")
+            && err.contains("unknown instance type `m6i.lrage`"),
+        "{err}"
+    );
 }

@@ -1017,10 +1017,18 @@ fn existing_vpc_output_adds_only_blocks_subnets_and_route_associations() {
         .map(|s| (*s).to_string())
         .collect();
         assert!(network.is_subset(&allowed), "{name}: {network:?}");
-        let new: Vec<_> = plan.network.subnets.iter().filter(|s| s.id.is_none()).collect();
+        let new: Vec<_> = plan
+            .network
+            .subnets
+            .iter()
+            .filter(|s| s.id.is_none())
+            .collect();
         for s in &new {
             assert!(
-                plan.network.secondary_cidrs.iter().any(|b| b.contains(s.cidr)),
+                plan.network
+                    .secondary_cidrs
+                    .iter()
+                    .any(|b| b.contains(s.cidr)),
                 "{name}: {} outside the associated blocks",
                 s.cidr
             );
@@ -1038,7 +1046,12 @@ fn existing_vpc_output_adds_only_blocks_subnets_and_route_associations() {
         // Every existing subnet's free addresses hold what the plan puts there.
         for s in plan.network.subnets.iter().filter(|s| s.id.is_some()) {
             assert!(s.ips_needed_at_max <= s.usable_ips, "{name}: {}", s.name);
-            assert_eq!(s.usable_ips + s.used_ips, s.cidr.usable(), "{name}: {}", s.name);
+            assert_eq!(
+                s.usable_ips + s.used_ips,
+                s.cidr.usable(),
+                "{name}: {}",
+                s.name
+            );
         }
         let text = joined(&plan);
         if existing.nodes_in_new_subnets {
@@ -1051,7 +1064,10 @@ fn existing_vpc_output_adds_only_blocks_subnets_and_route_associations() {
         for (path, file) in tf_files(&plan) {
             let literal = ids.iter().any(|id| file.contains(&format!("\"{id}\"")));
             let may = existing.ids == "literal" || path == "variables.tf";
-            assert!(may || !literal, "{name} {path}: an id literal with ids: variables");
+            assert!(
+                may || !literal,
+                "{name} {path}: an id literal with ids: variables"
+            );
         }
     }
 }
@@ -1089,7 +1105,10 @@ fn module_layout_is_a_child_module_its_example_can_call() {
     assert_eq!(string(arg(call, "source")), "../..");
     for attr in call.body().attributes() {
         let key = attr.key();
-        assert!(key == "source" || variables.contains(key), "argument {key} is no variable");
+        assert!(
+            key == "source" || variables.contains(key),
+            "argument {key} is no variable"
+        );
     }
     assert!(!files.contains_key("providers.tf"));
 }

@@ -90,8 +90,7 @@ pub(super) fn check(
         }
     }
 
-    let region_zones: Option<Vec<String>> =
-        aws_limits::region(region).map(|r| r.zones().collect());
+    let region_zones: Option<Vec<String>> = aws_limits::region(region).map(|r| r.zones().collect());
     let mut placed: Vec<(usize, Ipv4Cidr)> = Vec::new();
     let mut ids: Vec<&str> = Vec::new();
     for (i, s) in vpc.subnets.iter().enumerate() {
@@ -108,7 +107,10 @@ pub(super) fn check(
             let in_region = region_zones.as_ref().is_some_and(|z| z.contains(&s.zone));
             let (message, hint) = if in_region {
                 (
-                    format!("zone `{}` is not one of spec.network.availabilityZones", s.zone),
+                    format!(
+                        "zone `{}` is not one of spec.network.availabilityZones",
+                        s.zone
+                    ),
                     format!(
                         "add {} to availabilityZones, or leave this subnet out (cluster zones: {})",
                         s.zone,
@@ -130,9 +132,12 @@ pub(super) fn check(
             out.push(Diagnostic::new(format!("{path}.zone"), message).hint(hint));
         }
         match s.cidr.parse::<Ipv4Cidr>() {
-            Ok(c) if !(MIN_VPC_PREFIX..=MIN_SUBNET_PREFIX).contains(&c.prefix()) => out.push(
-                Diagnostic::new(format!("{path}.cidr"), format!("`{c}`: a subnet is /16 to /28")),
-            ),
+            Ok(c) if !(MIN_VPC_PREFIX..=MIN_SUBNET_PREFIX).contains(&c.prefix()) => {
+                out.push(Diagnostic::new(
+                    format!("{path}.cidr"),
+                    format!("`{c}`: a subnet is /16 to /28"),
+                ))
+            }
             Ok(c) => {
                 if !blocks.is_empty() && !blocks.iter().any(|b| b.contains(c)) {
                     out.push(

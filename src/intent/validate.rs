@@ -950,7 +950,12 @@ fn check_kubernetes_version(version: &super::KubernetesVersion, out: &mut Vec<Di
     );
 }
 
-pub(super) fn check_azs(azs: &[String], region: &str, path: &str, out: &mut Vec<Diagnostic>) -> Vec<String> {
+pub(super) fn check_azs(
+    azs: &[String],
+    region: &str,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<String> {
     let known_zones: Option<Vec<String>> = aws_limits::region(region).map(|r| r.zones().collect());
     let mut good = Vec::new();
     for (i, az) in azs.iter().enumerate() {

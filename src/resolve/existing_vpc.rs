@@ -204,9 +204,15 @@ fn lay_out(
         };
         if need > free {
             let hint = match (placement, &intent.spec.network.secondary_cidrs) {
-                (Placement::Existing, SecondaryCidrs::None) => "set `secondaryCidrs: auto` (or a list) so eksgen adds blocks and new subnets for pods (`newSubnets: pods`) or nodes (`newSubnets: nodes`), or lower scaling.max / podsPerNode",
-                (Placement::Existing, _) => "lower scaling.max / podsPerNode, or free addresses in the subnet",
-                _ => "even the addresses that must stay in the existing subnet do not fit: free addresses there, or use `newSubnets: nodes` so only the control plane stays",
+                (Placement::Existing, SecondaryCidrs::None) => {
+                    "set `secondaryCidrs: auto` (or a list) so eksgen adds blocks and new subnets for pods (`newSubnets: pods`) or nodes (`newSubnets: nodes`), or lower scaling.max / podsPerNode"
+                }
+                (Placement::Existing, _) => {
+                    "lower scaling.max / podsPerNode, or free addresses in the subnet"
+                }
+                _ => {
+                    "even the addresses that must stay in the existing subnet do not fit: free addresses there, or use `newSubnets: nodes` so only the control plane stays"
+                }
             };
             return Err(Finding {
                 id: super::findings::SUBNET_TOO_SMALL.to_string(),
@@ -314,10 +320,14 @@ fn lay_out(
         }
         result.map_err(|needed| {
             shortfall_finding(
-                format!("auto secondary CIDRs (up to {room} x /16 beside the VPC's {} blocks)", blocks.len()),
+                format!(
+                    "auto secondary CIDRs (up to {room} x /16 beside the VPC's {} blocks)",
+                    blocks.len()
+                ),
                 needed,
                 room as u64 * 65_536,
-                "lower scaling.max or podsPerNode, add zones, or free a CIDR block slot in the VPC".to_string(),
+                "lower scaling.max or podsPerNode, add zones, or free a CIDR block slot in the VPC"
+                    .to_string(),
             )
         })?
     } else {

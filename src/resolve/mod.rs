@@ -35,7 +35,13 @@ pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnosti
     let drafts = expand_groups(intent, catalog)?;
     if let Some(existing) = &net.existing_vpc {
         let network = existing_vpc::network(intent, existing, &drafts)?;
-        return Ok(finish(intent, &drafts, network.plan, network.sizing, network.findings));
+        return Ok(finish(
+            intent,
+            &drafts,
+            network.plan,
+            network.sizing,
+            network.findings,
+        ));
     }
     let vpc: Ipv4Cidr = net
         .vpc_cidr

@@ -571,10 +571,9 @@ fn net(plan: &Plan) -> Result<Net, LayoutError> {
             .ok_or_else(|| LayoutError(format!("no {} subnet in {az}", role.as_str())))
     };
     let existing_expr = |s: &SubnetPlan| -> Result<String, LayoutError> {
-        let id = s
-            .id
-            .as_deref()
-            .ok_or_else(|| LayoutError(format!("subnet {} has no id", s.name)))?;
+        let id =
+            s.id.as_deref()
+                .ok_or_else(|| LayoutError(format!("subnet {} has no id", s.name)))?;
         Ok(if variables {
             format!("var.{VAR_SUBNET_IDS}[{}]", hcl_string(&s.az))
         } else {
@@ -700,7 +699,11 @@ fn net(plan: &Plan) -> Result<Net, LayoutError> {
         pod_subnets,
         existing: Some(ExistingVpc {
             id: existing.id.clone(),
-            cidr_blocks: existing.cidr_blocks.iter().map(ToString::to_string).collect(),
+            cidr_blocks: existing
+                .cidr_blocks
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             variables: vars,
             associations: plan
                 .network
