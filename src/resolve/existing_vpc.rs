@@ -368,3 +368,80 @@ fn lay_out(
         secondary,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use crate::plan::{Plan, SubnetRole};
+
+    fn plan(extra_block: &str, new_subnets: &str, max: u32) -> Plan {
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: t
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  network:
+    existingVpc:
+      id: vpc-0123456789abcdef0
+      cidrBlocks: [10.0.0.0/22{extra_block}]
+      newSubnets: {new_subnets}
+      subnets:
+        - {{ id: subnet-0123456789abcdef0, zone: us-west-2a, cidr: 10.0.0.0/24, role: private, usedAddresses: 100, routeTableId: rtb-0123456789abcdef0 }}
+        - {{ id: subnet-0123456789abcdef1, zone: us-west-2b, cidr: 10.0.1.0/24, role: private, usedAddresses: 10, routeTableId: rtb-0123456789abcdef1 }}
+    availabilityZones: [us-west-2a, us-west-2b]
+    cni: {{ mode: secondary-ip, warmEniTarget: 1 }}
+  nodeGroups:
+    - {{ name: g, instanceTypes: [m5.large], podsPerNode: 20, scaling: {{ min: 1, desired: 1, max: {max} }} }}
+"
+        );
+        let catalog = Catalog::embedded();
+        let intent = crate::intent::parse_and_validate(&text, "t.yaml", catalog)
+            .unwrap_or_else(|e| panic!("{e}"));
+        crate::resolve::resolve(&intent, catalog).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    #[test]
+    fn used_addresses_count_against_the_existing_subnet() {
+        // Four m5.large fit in what the /24s have free; the free count, not the usable one,
+        // is the budget.
+        let small = plan("", "pods", 4);
+        assert!(
+            small.network.secondary_cidrs.is_empty(),
+            "{:?}",
+            small.findings
+        );
+        let a = small.subnets(SubnetRole::Private).next().unwrap();
+        assert_eq!(a.usable_ips, 251 - 100);
+        assert_eq!(a.used_ips, 100);
+    }
+
+    #[test]
+    fn auto_blocks_skip_the_vpcs_own_and_move_what_newsubnets_says() {
+        let pods = plan(", 100.64.0.0/16", "pods", 40);
+        assert!(!pods.has_errors(), "{:?}", pods.findings);
+        assert_eq!(pods.network.secondary_cidrs[0].to_string(), "100.65.0.0/16");
+        assert!(pods.network.custom_networking);
+        assert_eq!(pods.subnets(SubnetRole::Pod).count(), 2);
+        let nodes = plan("", "nodes", 40);
+        assert!(!nodes.has_errors(), "{:?}", nodes.findings);
+        assert!(!nodes.network.custom_networking);
+        assert_eq!(nodes.subnets(SubnetRole::ControlPlane).count(), 2);
+        let new: Vec<_> = nodes.subnets(SubnetRole::Private).collect();
+        assert!(
+            new.iter()
+                .all(|s| s.id.is_none() && s.route_table_id.is_some())
+        );
+        assert!(
+            nodes
+                .network
+                .existing_vpc
+                .as_ref()
+                .unwrap()
+                .nodes_in_new_subnets,
+            "node groups move"
+        );
+    }
+}
