@@ -38,7 +38,28 @@ pub struct Plan {
     pub network: NetworkPlan,
     pub node_groups: Vec<NodeGroupPlan>,
     pub registry: Option<RegistryPlan>,
+    /// Set when node groups are added to a cluster eksgen did not create; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_cluster: Option<ExistingClusterPlan>,
     pub findings: Vec<Finding>,
+}
+
+/// What an existing cluster must have for the plan's numbers to hold, and how the stated
+/// current settings compare.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExistingClusterPlan {
+    /// Security groups the new nodes join besides the cluster's primary one.
+    pub node_security_group_ids: Vec<String>,
+    /// The vpc-cni env the plan's max pods and address budget assume (cluster-wide).
+    pub expected_cni_env: BTreeMap<String, String>,
+    /// EKS add-ons the new nodes need.
+    pub expected_addons: Vec<String>,
+    /// `true` when the stated current settings match, `false` when they differ, absent when
+    /// none were stated.
+    pub current_matches: Option<bool>,
+    /// One line per difference (`MINIMUM_IP_TARGET: 3 today, 22 expected`).
+    pub differences: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

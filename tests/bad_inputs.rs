@@ -245,6 +245,8 @@ cases! {
     existing_vpc_secondary_refused => [":18:22: spec.network.secondaryCidrs[0]: AWS refuses `192.168.0.0/16` as a secondary CIDR"];
     existing_vpc_nodes_without_route_table => [":14:109: spec.network.existingVpc.subnets[0].routeTableId: `newSubnets: nodes` may add a node subnet in us-west-2a"];
     existing_vpc_too_small (PlanFindings) => [":9:5: spec.network: EKSG003: existing subnet subnet-0123456789abcdef0 (10.0.0.0/24, us-west-2a) has 251 free addresses", "short by 6415 addresses", "secondaryCidrs: auto"];
+    existing_cluster_sg_id_shape => [":20:28: spec.existingCluster.nodeSecurityGroupIds[0]: `sg-123` is not a security group id"];
+    existing_cluster_karpenter => [":22:16: spec.autoscaling.karpenter: Karpenter with an existing cluster is not supported yet"];
     capacity_reservation_hostile => [":26:30: spec.nodeGroups[0].capacityReservationId: `cr-\\\"}\\\\n${x}` is not a capacity reservation id"];
 }
 

@@ -22,6 +22,7 @@ const INTENTS: &[&str] = &[
     "tf-existing-vpc-roomy",
     "tf-existing-vpc-pods",
     "tf-module-layout",
+    "tf-existing-cluster-gpu",
 ];
 
 fn plan_from(text: &str, origin: &str) -> Plan {
@@ -91,7 +92,12 @@ fn every_tf_file_parses_and_starts_with_the_header() {
         } else {
             "providers.tf"
         };
-        for required in ["versions.tf", settings, network, "eks.tf", "outputs.tf"] {
+        let cluster = if plan.existing_cluster.is_some() {
+            "node_groups.tf"
+        } else {
+            "eks.tf"
+        };
+        for required in ["versions.tf", settings, network, cluster, "outputs.tf"] {
             assert!(files.contains_key(required), "{name}: no {required}");
         }
         for (path, text) in &files {
@@ -376,6 +382,13 @@ fn check_module(
     let (schema, section) = match source.as_str() {
         "terraform-aws-modules/eks/aws" => (eks, "root"),
         "terraform-aws-modules/eks/aws//modules/karpenter" => (eks, "karpenter"),
+        // Existing cluster: node groups through the standalone sub-modules.
+        "terraform-aws-modules/eks/aws//modules/eks-managed-node-group" => {
+            (eks, "eks-managed-node-group")
+        }
+        "terraform-aws-modules/eks/aws//modules/self-managed-node-group" => {
+            (eks, "self-managed-node-group")
+        }
         // v20 output pins terraform-aws-vpc 5.21.0 (AWS provider 5.x); its inputs used here
         // are checked against the 6.6.0 schema, the only one vendored.
         "terraform-aws-modules/vpc/aws" => (vpc, "root"),
@@ -721,7 +734,11 @@ fn node_groups_use_the_private_subnets_of_their_zones() {
 
 #[test]
 fn cni_env_is_exactly_the_plan_env() {
-    for (name, plan) in all_plans() {
+    // An existing cluster's add-ons are the user's: EKSG028 compares them instead.
+    for (name, plan) in all_plans()
+        .into_iter()
+        .filter(|(_, p)| p.existing_cluster.is_none())
+    {
         let body = body_of(&plan);
         let eks = module(&body, "eks");
         let addons = arg(
@@ -758,7 +775,11 @@ fn cni_env_is_exactly_the_plan_env() {
 fn max_pods_reach_the_kubelet_on_every_module_owned_path() {
     for (name, plan) in all_plans() {
         let files = tf_files(&plan);
-        let eks = &files["eks.tf"];
+        let eks = &files[if plan.existing_cluster.is_some() {
+            "node_groups.tf"
+        } else {
+            "eks.tf"
+        }];
         for g in &plan.node_groups {
             let wanted = match (g.max_pods_delivery.path.as_str(), g.ami_family.as_str()) {
                 ("custom-ami" | "self-managed", "al2023") => format!("maxPods: {}", g.max_pods),
@@ -1111,4 +1132,31 @@ fn module_layout_is_a_child_module_its_example_can_call() {
         );
     }
     assert!(!files.contains_key("providers.tf"));
+}
+
+/// An existing cluster gets only node groups: no `module "eks"`, every group through its
+/// standalone sub-module fed from the cluster's data source, and the autoscaler tags on the
+/// Auto Scaling group each sub-module creates.
+#[test]
+fn existing_cluster_output_adds_only_node_groups() {
+    let plan = fixture_plan("tf-existing-cluster-gpu");
+    let body = body_of(&plan);
+    let modules: Vec<&hcl::Block> = body
+        .blocks()
+        .filter(|b| b.identifier() == "module")
+        .collect();
+    assert_eq!(modules.len(), plan.node_groups.len());
+    for m in &modules {
+        let source = string(arg(m, "source"));
+        assert!(source.contains("-node-group"), "{source}");
+        let cluster = arg(m, "cluster_name").to_string();
+        assert!(cluster.contains("data.aws_eks_cluster.this"), "{cluster}");
+    }
+    let text = joined(&plan);
+    assert!(!text.contains("module.eks."), "{text}");
+    assert!(text.contains("each.value.asg"));
+    assert!(text.contains("module.node_group_gpu.node_group_autoscaling_group_names[0]"));
+    let expected = plan.existing_cluster.as_ref().expect("existing cluster");
+    assert_eq!(expected.current_matches, Some(false));
+    assert!(plan.findings.iter().any(|f| f.id == "EKSG028"));
 }

@@ -8,7 +8,9 @@ use crate::diagnostic::Diagnostic;
 
 use super::aws_limits;
 use super::validate::CIDR_BLOCKS_PER_VPC;
-use super::{ExistingSubnetRole, ExistingVpcSpec, NewSubnets};
+use super::{
+    ExistingClusterSpec, ExistingSubnetRole, ExistingVpcSpec, Intent, NewSubnets, Provisioner,
+};
 
 /// AWS resource ids: the type prefix, a dash, then 8 (older resources) or 17 lowercase hex
 /// digits.
@@ -27,6 +29,7 @@ fn check_id(prefix: &str, id: &str, path: String, out: &mut Vec<Diagnostic>) {
     let what = match prefix {
         "vpc" => "VPC",
         "rtb" => "route table",
+        "sg" => "security group",
         other => other,
     };
     if !is_aws_id(prefix, id) {
@@ -233,6 +236,49 @@ pub(super) fn check(
         }
     }
     blocks
+}
+
+/// Check `spec.existingCluster`: it lives in an existing VPC, names its node security
+/// groups, and asks only for what eksgen renders for an existing cluster.
+pub(super) fn check_cluster(
+    cluster: &ExistingClusterSpec,
+    intent: &Intent,
+    out: &mut Vec<Diagnostic>,
+) {
+    let base = "spec.existingCluster";
+    if intent.spec.network.existing_vpc.is_none() {
+        out.push(
+            Diagnostic::new(base, "an existing cluster lives in an existing VPC").hint(
+                "describe its VPC and subnets in spec.network.existingVpc instead of vpcCidr",
+            ),
+        );
+    }
+    if cluster.node_security_group_ids.is_empty() {
+        out.push(
+            Diagnostic::new(format!("{base}.nodeSecurityGroupIds"), "no node security group")
+                .hint("name the cluster's shared node security group (`aws eks describe-cluster` shows the cluster one; the node one is on existing nodes)"),
+        );
+    }
+    for (i, sg) in cluster.node_security_group_ids.iter().enumerate() {
+        check_id("sg", sg, format!("{base}.nodeSecurityGroupIds[{i}]"), out);
+    }
+    if intent.spec.autoscaling.karpenter {
+        out.push(
+            Diagnostic::new("spec.autoscaling.karpenter", "Karpenter with an existing cluster is not supported yet")
+                .hint("leave autoscaling.karpenter off and add managed or self-managed groups; NodePools for an existing Karpenter install are planned"),
+        );
+    }
+    for (i, g) in intent.spec.node_groups.iter().enumerate() {
+        if g.provisioner == Provisioner::Karpenter {
+            out.push(
+                Diagnostic::new(
+                    format!("spec.nodeGroups[{i}].provisioner"),
+                    "Karpenter groups with an existing cluster are not supported yet",
+                )
+                .hint("use `provisioner: managed` or `self-managed`"),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

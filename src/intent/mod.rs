@@ -64,6 +64,11 @@ pub struct Spec {
     #[serde(default)]
     pub endpoint: EndpointSpec,
     pub network: NetworkSpec,
+    /// The cluster exists (its name is `metadata.name`, in `network.existingVpc`): eksgen
+    /// renders only the node groups it adds, and checks the cluster-wide settings it expects
+    /// against the ones stated here.
+    #[serde(default)]
+    pub existing_cluster: Option<ExistingClusterSpec>,
     /// Cluster-wide autoscalers to install.
     #[serde(default)]
     pub autoscaling: AutoscalingSpec,
@@ -243,6 +248,31 @@ pub struct NetworkSpec {
     pub pod_churn: PodChurn,
     #[serde(default)]
     pub nat_gateway: NatGateway,
+}
+
+/// A cluster eksgen did not create, described by the user (eksgen cannot read AWS).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExistingClusterSpec {
+    /// Security groups the new nodes join (the cluster's shared node security group), e.g.
+    /// `[sg-0123456789abcdef0]`; the cluster's primary security group is added from the
+    /// cluster itself.
+    pub node_security_group_ids: Vec<String>,
+    /// The cluster-wide settings in place today, for comparison with what the plan expects.
+    #[serde(default)]
+    pub current: CurrentClusterSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CurrentClusterSettings {
+    /// The vpc-cni env today (`kubectl -n kube-system get ds aws-node -o json`), e.g.
+    /// `{WARM_ENI_TARGET: "1"}`; leave out to get only the list of what eksgen expects.
+    #[serde(default)]
+    pub cni_env: Option<BTreeMap<String, String>>,
+    /// EKS add-ons installed today (`aws eks list-addons`), e.g. `[vpc-cni, coredns]`.
+    #[serde(default)]
+    pub addons: Option<Vec<String>>,
 }
 
 /// A VPC eksgen did not create, described by the user (eksgen cannot read AWS).

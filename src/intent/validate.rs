@@ -192,6 +192,9 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
         }
     }
     check_avoided_ranges(&net.avoid_cidrs, &allocated, &mut out);
+    if let Some(cluster) = &spec.existing_cluster {
+        existing::check_cluster(cluster, intent, &mut out);
+    }
     let cni = &net.cni;
     if cni.max_eni == Some(0) {
         out.push(

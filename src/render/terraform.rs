@@ -53,6 +53,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/terraform/example_root.tf.tera"),
     ),
     (
+        "terraform/node_groups.tf",
+        include_str!("../../templates/terraform/node_groups.tf.tera"),
+    ),
+    (
         "terraform/eks.tf",
         include_str!("../../templates/terraform/eks.tf.tera"),
     ),
@@ -83,7 +87,8 @@ pub fn render(
     })?;
     let existing = ctx.net.existing.as_ref();
     let module = ctx.module_layout;
-    let files: [(&str, bool); 10] = [
+    let cluster_exists = ctx.existing_cluster.is_some();
+    let files: [(&str, bool); 11] = [
         ("versions.tf", true),
         ("providers.tf", true),
         (
@@ -92,7 +97,8 @@ pub fn render(
         ),
         ("vpc.tf", existing.is_none()),
         ("network.tf", existing.is_some()),
-        ("eks.tf", true),
+        ("eks.tf", !cluster_exists),
+        ("node_groups.tf", cluster_exists),
         ("autoscaler.tf", !ctx.asg_tags.is_empty()),
         (
             "karpenter.tf",

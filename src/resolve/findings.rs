@@ -39,6 +39,7 @@ pub const MANAGED_GROUP_NODE_QUOTA: &str = "EKSG024";
 pub const AUTO_SCALING_GROUP_QUOTA: &str = "EKSG025";
 pub const IPAMD_STOPS_EARLY: &str = "EKSG026";
 pub const EXISTING_SUBNETS_UNTAGGED: &str = "EKSG027";
+pub const EXISTING_CLUSTER_SETTINGS: &str = "EKSG028";
 
 /// Every rule id with a one-line summary (for `--help`, SARIF rules and docs).
 pub const RULES: &[(&str, &str)] = &[
@@ -130,6 +131,10 @@ pub const RULES: &[(&str, &str)] = &[
     (
         EXISTING_SUBNETS_UNTAGGED,
         "Karpenter nodes go to existing subnets that eksgen does not tag",
+    ),
+    (
+        EXISTING_CLUSTER_SETTINGS,
+        "an existing cluster's vpc-cni env or add-ons differ from what the plan assumes",
     ),
 ];
 

@@ -8,6 +8,7 @@
 //! [`Diagnostic`]s with key paths, like validation errors.
 
 pub mod cni;
+mod existing_cluster;
 mod existing_vpc;
 pub mod findings;
 mod groups;
@@ -170,8 +171,14 @@ fn finish(
         network,
         node_groups,
         registry,
+        existing_cluster: None,
         findings: Vec::new(),
     };
+    if let Some(cluster) = &spec.existing_cluster {
+        let (expected, finding) = existing_cluster::expectations(cluster, &plan);
+        plan.existing_cluster = Some(expected);
+        findings.push(finding);
+    }
     findings.extend(findings::lint(intent, drafts, &plan));
     findings.sort_by(|a, b| {
         b.severity

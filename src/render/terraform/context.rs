@@ -53,6 +53,10 @@ pub struct Root<'a> {
     /// How the cluster, node groups and outputs reference the VPC and its subnets: the VPC
     /// module's outputs, or an existing VPC's ids and the subnets eksgen adds to it.
     pub net: Net,
+    /// How outputs reference the cluster: the eks module, or the existing cluster.
+    pub cluster_ref: ClusterRef,
+    /// Node groups for a cluster eksgen did not create (`node_groups.tf`).
+    pub existing_cluster: Option<ExistingCluster>,
     pub cni_env: Vec<Kv>,
     /// `NAME=value (source): reason` for each CNI setting, for comments.
     pub cni_reasons: Vec<String>,
@@ -140,9 +144,30 @@ pub struct Ami {
 pub struct AsgTag {
     /// `for_each` key: `<group>/<tag key>`.
     pub id: String,
+    /// Existing cluster: the group's Auto Scaling group name from its sub-module.
+    pub asg: Option<String>,
     pub group: String,
     pub key: String,
     pub value: String,
+}
+
+/// HCL expressions for the cluster's name, endpoint, CA and node security groups.
+#[derive(Debug, Serialize)]
+pub struct ClusterRef {
+    pub name: String,
+    pub endpoint: String,
+    pub certificate_authority: String,
+    /// One expression (the eks module's node security group) or the stated list.
+    pub node_security_groups: Vec<String>,
+}
+
+/// `node_groups.tf`: standalone sub-module calls against an existing cluster.
+#[derive(Debug, Serialize)]
+pub struct ExistingCluster {
+    /// The data source the sub-modules read the cluster's details from.
+    pub data: &'static str,
+    /// Expected cluster-wide settings, for comments.
+    pub expected: Vec<String>,
 }
 
 /// HCL expressions for the VPC and subnets (`module.vpc.vpc_id`, `var.vpc_id`,
@@ -235,6 +260,8 @@ pub struct Group {
     pub subnet_indices: Vec<usize>,
     /// The node subnet expression of each of the group's zones.
     pub subnet_exprs: Vec<String>,
+    /// Existing cluster: the sub-module call's name (`node_group_<name>`).
+    pub module_name: String,
     pub efa: bool,
     /// EFA groups whose plan asks for no placement group (the module still creates one).
     pub efa_without_placement_group: bool,
@@ -410,8 +437,15 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         if kind == Delivery::SelfManaged {
             self_managed.push(group);
         } else {
+            let asg = plan.existing_cluster.as_ref().map(|_| {
+                format!(
+                    "module.{}.node_group_autoscaling_group_names[0]",
+                    group.module_name
+                )
+            });
             asg_tags.extend(g.autoscaler_tags.iter().map(|(k, v)| AsgTag {
                 id: format!("{}/{k}", g.name),
+                asg: asg.clone(),
                 group: g.name.clone(),
                 key: k.clone(),
                 value: v.clone(),
@@ -507,6 +541,35 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
             },
         },
         net,
+        cluster_ref: match &plan.existing_cluster {
+            None => ClusterRef {
+                name: "module.eks.cluster_name".to_string(),
+                endpoint: "module.eks.cluster_endpoint".to_string(),
+                certificate_authority: "module.eks.cluster_certificate_authority_data".to_string(),
+                node_security_groups: vec!["module.eks.node_security_group_id".to_string()],
+            },
+            Some(c) => ClusterRef {
+                name: format!("{EXISTING_CLUSTER_DATA}.name"),
+                endpoint: format!("{EXISTING_CLUSTER_DATA}.endpoint"),
+                certificate_authority: format!(
+                    "{EXISTING_CLUSTER_DATA}.certificate_authority[0].data"
+                ),
+                node_security_groups: c
+                    .node_security_group_ids
+                    .iter()
+                    .map(|s| hcl_string(s))
+                    .collect(),
+            },
+        },
+        existing_cluster: plan.existing_cluster.as_ref().map(|c| ExistingCluster {
+            data: EXISTING_CLUSTER_DATA,
+            expected: c
+                .expected_cni_env
+                .iter()
+                .map(|(k, v)| format!("vpc-cni {k}={v}"))
+                .chain(c.expected_addons.iter().map(|a| format!("add-on {a}")))
+                .collect(),
+        }),
         cni_env: kvs(plan.network.cni.env.iter()),
         cni_reasons: plan
             .network
@@ -523,6 +586,9 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         efa_node_rules: v20 && any_efa,
     })
 }
+
+/// The data source an existing cluster's details come from.
+pub const EXISTING_CLUSTER_DATA: &str = "data.aws_eks_cluster.this";
 
 /// Variable names of the existing-VPC ids (`ids: variables`).
 pub const VAR_VPC_ID: &str = "vpc_id";
@@ -928,6 +994,7 @@ fn group(
         max: g.scaling.max,
         subnet_indices,
         subnet_exprs: Vec::new(),
+        module_name: identifier("node_group", &g.name, index),
         efa: g.efa,
         efa_without_placement_group: g.efa && !g.placement_group,
         placement_group_az: (v20 && g.efa && g.placement_group)
