@@ -103,6 +103,11 @@ pub enum Command {
         after_help = "Examples:\n  eksgen catalog p5.48xlarge\n  eksgen catalog --gpu --efa --format json\n  eksgen catalog import types.json -o ~/.config/eksgen/catalog.csv"
     )]
     Catalog(CatalogArgs),
+    /// Turn another tool's cluster description into an intent.
+    #[command(
+        after_help = "Example:\n  eksgen import eksctl cluster.yaml -o eksgen.yaml && eksgen plan"
+    )]
+    Import(ImportArgs),
     /// Print the JSON Schema of the intent file (for editors: yaml-language-server).
     #[command(after_help = "Example:\n  eksgen schema > eksgen.schema.json")]
     Schema,
@@ -120,6 +125,33 @@ pub enum Command {
 pub struct CompletionsArgs {
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// An eksctl ClusterConfig (eksctl.io/v1alpha5): metadata, VPC and subnets, zones,
+    /// managed and self-managed node groups, the vpc-cni add-on's env. Every field that is
+    /// not carried over is listed on standard error.
+    Eksctl(ImportEksctlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportEksctlArgs {
+    /// The ClusterConfig YAML.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Intent file to write (default: standard output).
+    #[arg(short = 'o', long, value_name = "INTENT")]
+    pub output: Option<PathBuf>,
+    /// Overwrite an existing intent file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -102,6 +102,13 @@ pub enum AppError {
         path.display()
     )]
     Lock { path: PathBuf, reason: String },
+    /// Foreign `.tf` files in the output folder define what the generated ones define.
+    #[error("{} holds Terraform that clashes with the generated files (terraform validate would fail); nothing was written:\n{clashes}\n  = hint: {hint}", dir.display())]
+    ForeignTerraform {
+        dir: PathBuf,
+        clashes: String,
+        hint: String,
+    },
     #[error("{0}")]
     Render(#[from] crate::render::RenderError),
     #[error("{0}")]

@@ -23,6 +23,7 @@ pub mod cidr;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
+pub mod eksctl;
 pub mod error;
 pub mod intent;
 pub mod lock;

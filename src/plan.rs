@@ -28,6 +28,10 @@ pub struct Plan {
     pub kubernetes_version: String,
     /// terraform-aws-eks major version whose input names are emitted ("20" or "21").
     pub eks_module: String,
+    /// `root` (a root module with its provider) or `module` (a child module); absent in
+    /// JSON for `root`.
+    #[serde(skip_serializing_if = "is_root")]
+    pub terraform_layout: String,
     pub endpoint: EndpointPlan,
     pub tags: BTreeMap<String, String>,
     pub autoscaling: AutoscalingPlan,
@@ -36,7 +40,28 @@ pub struct Plan {
     pub registry: Option<RegistryPlan>,
     /// What the cluster costs per month at desired and at max scale, line by line.
     pub cost: CostPlan,
+    /// Set when node groups are added to a cluster eksgen did not create; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_cluster: Option<ExistingClusterPlan>,
     pub findings: Vec<Finding>,
+}
+
+/// What an existing cluster must have for the plan's numbers to hold, and how the stated
+/// current settings compare.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExistingClusterPlan {
+    /// Security groups the new nodes join besides the cluster's primary one.
+    pub node_security_group_ids: Vec<String>,
+    /// The vpc-cni env the plan's max pods and address budget assume (cluster-wide).
+    pub expected_cni_env: BTreeMap<String, String>,
+    /// EKS add-ons the new nodes need.
+    pub expected_addons: Vec<String>,
+    /// `true` when the stated current settings match, `false` when they differ, absent when
+    /// none were stated.
+    pub current_matches: Option<bool>,
+    /// One line per difference (`MINIMUM_IP_TARGET: 3 today, 22 expected`).
+    pub differences: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,6 +107,26 @@ pub struct NetworkPlan {
     pub nat_gateway: String,
     pub cni: CniPlan,
     pub subnets: Vec<SubnetPlan>,
+    /// Set when the cluster goes into a VPC eksgen did not create (`vpcCidr` is then its
+    /// primary block). Absent for a new VPC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_vpc: Option<ExistingVpcPlan>,
+}
+
+/// A VPC that exists: what eksgen may reference and what it adds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExistingVpcPlan {
+    pub id: String,
+    /// Blocks associated today, primary first; `secondaryCidrs` are the ones eksgen adds.
+    pub cidr_blocks: Vec<Ipv4Cidr>,
+    /// `literal` or `variables`: how the ids reach the Terraform.
+    pub ids: String,
+    /// `pods` or `nodes`: what the subnets eksgen creates hold.
+    pub new_subnets: String,
+    /// Whether node groups use subnets eksgen creates (`newSubnets: nodes` with secondary
+    /// CIDRs); the control plane always stays in the existing private subnets.
+    pub nodes_in_new_subnets: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,7 +152,7 @@ pub struct CniSetting {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum SubnetRole {
     /// Nodes (and pods unless custom networking).
     Private,
@@ -115,6 +160,9 @@ pub enum SubnetRole {
     Public,
     /// Pods under custom networking, from the secondary CIDRs.
     Pod,
+    /// Existing VPC whose node groups moved to new subnets: the existing private subnets
+    /// keep only the control plane's network interfaces.
+    ControlPlane,
 }
 
 impl SubnetRole {
@@ -123,6 +171,7 @@ impl SubnetRole {
             SubnetRole::Private => "private",
             SubnetRole::Public => "public",
             SubnetRole::Pod => "pod",
+            SubnetRole::ControlPlane => "control-plane",
         }
     }
 }
@@ -137,6 +186,24 @@ pub struct SubnetPlan {
     pub usable_ips: u64,
     pub ips_needed_at_max: u64,
     pub reason: String,
+    /// Existing VPC: the subnet's id when it exists (eksgen references it, never modifies
+    /// it); absent for subnets eksgen creates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Existing subnets: addresses already taken by others (not in `usableIps`' budget).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub used_ips: u64,
+    /// New subnets in an existing VPC: the route table they are associated with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+}
+
+fn is_root(layout: &str) -> bool {
+    layout == "root"
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

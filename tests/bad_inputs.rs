@@ -233,6 +233,20 @@ cases! {
     capacity_block_without_zone => [":22:7: spec.nodeGroups[0].capacityReservationZone: capacity-block groups need the reservation's zone", "capacityReservationZone: <zone>"];
     capacity_block_zone_mismatch => [":26:32: spec.nodeGroups[0].capacityReservationZone: the reservation is in `us-west-2b` but the group is pinned to us-west-2a"];
     capacity_block_many_zones => [":26:26: spec.nodeGroups[0].availabilityZones: a capacity block lives in one zone, but the group lists 2: us-west-2a, us-west-2b"];
+    // Existing VPC (issue 13): ids, blocks, subnets and zones as the user states them.
+    existing_vpc_and_vpc_cidr => [":11:7: spec.network.existingVpc: both `vpcCidr` and `existingVpc` are set"];
+    existing_vpc_id_shape => [":10:11: spec.network.existingVpc.id: `vpc-123` is not a VPC id", "vpc-0123456789abcdef0"];
+    existing_vpc_subnet_id_shape => [":14:17: spec.network.existingVpc.subnets[0].id: `subnet-0123456789ABCDEF0` is not a subnet id"];
+    existing_vpc_route_table_id_shape => [":14:109: spec.network.existingVpc.subnets[0].routeTableId: `rt-0123456789abcdef0` is not a route table id"];
+    existing_vpc_subnet_outside_cidr => [":14:67: spec.network.existingVpc.subnets[0].cidr: `10.1.0.0/24` is outside the VPC's CIDR blocks (10.0.0.0/16)"];
+    existing_vpc_subnet_overlap => [":16:67: spec.network.existingVpc.subnets[2].cidr: `10.0.0.128/25` overlaps subnets[0] (10.0.0.0/24)"];
+    existing_vpc_zone_other_region => [":15:49: spec.network.existingVpc.subnets[1].zone: `eu-west-1b` is not an availability zone of us-west-2"];
+    existing_vpc_zone_not_in_cluster => [":15:49: spec.network.existingVpc.subnets[1].zone: zone `us-west-2c` is not one of spec.network.availabilityZones", "zone us-west-2b has no private subnet"];
+    existing_vpc_secondary_refused => [":18:22: spec.network.secondaryCidrs[0]: AWS refuses `192.168.0.0/16` as a secondary CIDR"];
+    existing_vpc_nodes_without_route_table => [":14:109: spec.network.existingVpc.subnets[0].routeTableId: `newSubnets: nodes` may add a node subnet in us-west-2a"];
+    existing_vpc_too_small (PlanFindings) => [":9:5: spec.network: EKSG003: existing subnet subnet-0123456789abcdef0 (10.0.0.0/24, us-west-2a) has 251 free addresses", "short by 6415 addresses", "secondaryCidrs: auto"];
+    existing_cluster_sg_id_shape => [":20:28: spec.existingCluster.nodeSecurityGroupIds[0]: `sg-123` is not a security group id"];
+    existing_cluster_karpenter => [":22:16: spec.autoscaling.karpenter: Karpenter with an existing cluster is not supported yet"];
     capacity_reservation_hostile => [":26:30: spec.nodeGroups[0].capacityReservationId: `cr-\\\"}\\\\n${x}` is not a capacity reservation id"];
 }
 

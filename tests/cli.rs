@@ -409,3 +409,116 @@ fn help_and_version() {
     let out = eksgen(&["frobnicate"], d.path());
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A hand-written default AWS provider next to the generated root module would fail
+/// `terraform validate` (duplicate provider configuration): render refuses and writes
+/// nothing; a backend block is kept with a note; the module layout has no provider to clash.
+#[test]
+fn render_reports_foreign_provider_and_backend_blocks() {
+    let d = tmp();
+    write(d.path(), "eksgen.yaml", GOOD);
+    let out_dir = d.path().join("infra");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    write(
+        &out_dir,
+        "provider.tf",
+        "terraform {\n  backend \"s3\" {}\n}\n\nprovider \"aws\" {\n  region = \"us-west-2\"\n}\n",
+    );
+    let out = eksgen(&["render", "-o", "infra"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "provider.tf:5: provider \"aws\" is also defined in the generated providers.tf"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("layout: module"), "{err}");
+    let listed: Vec<_> = std::fs::read_dir(&out_dir).expect("read").collect();
+    assert_eq!(listed.len(), 1, "something was written");
+
+    let module = GOOD.replace("  network:", "  terraform:\n    layout: module\n  network:");
+    write(d.path(), "eksgen.yaml", &module);
+    let out = eksgen(&["render", "-o", "infra"], d.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("provider.tf:2: a `backend` block is kept"));
+}
+
+/// An eksctl ClusterConfig becomes an intent that `plan` accepts, and every field left
+/// behind is named; a second import does not overwrite without --force.
+#[test]
+fn import_eksctl_round_trips_into_plan() {
+    let d = tmp();
+    let config =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eksctl/existing-vpc-gpu.yaml");
+    let config = config.to_str().expect("utf-8 path");
+    let out = eksgen(&["import", "eksctl", config, "-o", "eksgen.yaml"], d.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    for left in [
+        "iam: not carried over",
+        "addons[1]: add-on `aws-ebs-csi-driver`",
+        "managedNodeGroups[2].iam",
+    ] {
+        assert!(err.contains(left), "{left} missing from\n{err}");
+    }
+    let out = eksgen(&["plan", "--format", "json"], d.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan json");
+    assert_eq!(
+        plan["network"]["existingVpc"]["id"],
+        "vpc-0abcdef0123456789"
+    );
+    assert_eq!(plan["network"]["cni"]["mode"], "prefix-delegation");
+    let train = plan["nodeGroups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .find(|g| g["name"] == "train")
+        .expect("train");
+    assert_eq!(train["efa"], true);
+    assert_eq!(
+        train["availabilityZones"],
+        serde_json::json!(["us-east-1a"])
+    );
+    let out = eksgen(&["import", "eksctl", config, "-o", "eksgen.yaml"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--force"));
+}
+
+/// A ClusterConfig eksgen cannot turn into a valid intent stops with located errors and
+/// writes nothing.
+#[test]
+fn import_eksctl_refuses_what_it_cannot_complete() {
+    let d = tmp();
+    write(
+        d.path(),
+        "cluster.yaml",
+        "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: a\n  region: us-west-2\n  version: 1.30\nmanagedNodeGroups:\n  - name: g\n    instanceType: m6i.lrage\n",
+    );
+    let out = eksgen(
+        &["import", "eksctl", "cluster.yaml", "-o", "eksgen.yaml"],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("cluster.yaml:6:12: metadata.version: the version is a YAML number"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!d.path().join("eksgen.yaml").exists());
+    write(
+        d.path(),
+        "cluster.yaml",
+        "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: a\n  region: us-west-2\n  version: \"1.34\"\nmanagedNodeGroups:\n  - name: g\n    instanceType: m6i.lrage\n",
+    );
+    let out = eksgen(&["import", "eksctl", "cluster.yaml"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cluster.yaml (imported intent)")
+            && err.contains("unknown instance type `m6i.lrage`"),
+        "{err}"
+    );
+}

@@ -18,6 +18,11 @@ const INTENTS: &[&str] = &[
     "tf-self-managed",
     "tf-v20",
     "tf-capacity-block",
+    "tf-existing-vpc-guide",
+    "tf-existing-vpc-roomy",
+    "tf-existing-vpc-pods",
+    "tf-module-layout",
+    "tf-existing-cluster-gpu",
 ];
 
 fn plan_from(text: &str, origin: &str) -> Plan {
@@ -64,7 +69,8 @@ fn parse(name: &str, path: &str, text: &str) -> hcl::Body {
 
 fn body_of(plan: &Plan) -> hcl::Body {
     let mut all = hcl::Body::builder();
-    for (path, text) in tf_files(plan) {
+    // The module's own files; `examples/root/` (module layout) is another module.
+    for (path, text) in tf_files(plan).into_iter().filter(|(p, _)| !p.contains('/')) {
         for structure in parse(&plan.cluster, &path, &text) {
             all = all.add_structure(structure);
         }
@@ -76,13 +82,22 @@ fn body_of(plan: &Plan) -> hcl::Body {
 fn every_tf_file_parses_and_starts_with_the_header() {
     for (name, plan) in all_plans() {
         let files = tf_files(&plan);
-        for required in [
-            "versions.tf",
-            "providers.tf",
-            "vpc.tf",
-            "eks.tf",
-            "outputs.tf",
-        ] {
+        let network = if plan.network.existing_vpc.is_some() {
+            "network.tf"
+        } else {
+            "vpc.tf"
+        };
+        let settings = if plan.terraform_layout == "module" {
+            "locals.tf"
+        } else {
+            "providers.tf"
+        };
+        let cluster = if plan.existing_cluster.is_some() {
+            "node_groups.tf"
+        } else {
+            "eks.tf"
+        };
+        for required in ["versions.tf", settings, network, cluster, "outputs.tf"] {
             assert!(files.contains_key(required), "{name}: no {required}");
         }
         for (path, text) in &files {
@@ -113,7 +128,9 @@ fn terraform_fmt_leaves_the_output_unchanged() {
         let sub = dir.path().join(name.replace(' ', "-"));
         std::fs::create_dir_all(&sub).expect("mkdir");
         for (path, text) in tf_files(&plan) {
-            std::fs::write(sub.join(path), text).expect("write");
+            let file = sub.join(path);
+            std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+            std::fs::write(file, text).expect("write");
         }
     }
     let out = Command::new("terraform")
@@ -365,6 +382,13 @@ fn check_module(
     let (schema, section) = match source.as_str() {
         "terraform-aws-modules/eks/aws" => (eks, "root"),
         "terraform-aws-modules/eks/aws//modules/karpenter" => (eks, "karpenter"),
+        // Existing cluster: node groups through the standalone sub-modules.
+        "terraform-aws-modules/eks/aws//modules/eks-managed-node-group" => {
+            (eks, "eks-managed-node-group")
+        }
+        "terraform-aws-modules/eks/aws//modules/self-managed-node-group" => {
+            (eks, "self-managed-node-group")
+        }
         // v20 output pins terraform-aws-vpc 5.21.0 (AWS provider 5.x); its inputs used here
         // are checked against the 6.6.0 schema, the only one vendored.
         "terraform-aws-modules/vpc/aws" => (vpc, "root"),
@@ -710,7 +734,11 @@ fn node_groups_use_the_private_subnets_of_their_zones() {
 
 #[test]
 fn cni_env_is_exactly_the_plan_env() {
-    for (name, plan) in all_plans() {
+    // An existing cluster's add-ons are the user's: EKSG030 compares them instead.
+    for (name, plan) in all_plans()
+        .into_iter()
+        .filter(|(_, p)| p.existing_cluster.is_none())
+    {
         let body = body_of(&plan);
         let eks = module(&body, "eks");
         let addons = arg(
@@ -747,7 +775,11 @@ fn cni_env_is_exactly_the_plan_env() {
 fn max_pods_reach_the_kubelet_on_every_module_owned_path() {
     for (name, plan) in all_plans() {
         let files = tf_files(&plan);
-        let eks = &files["eks.tf"];
+        let eks = &files[if plan.existing_cluster.is_some() {
+            "node_groups.tf"
+        } else {
+            "eks.tf"
+        }];
         for g in &plan.node_groups {
             let wanted = match (g.max_pods_delivery.path.as_str(), g.ami_family.as_str()) {
                 ("custom-ami" | "self-managed", "al2023") => format!("maxPods: {}", g.max_pods),
@@ -888,7 +920,11 @@ fn kubernetes_manifests_find_what_terraform_creates() {
 /// add-on layout must hold for either).
 fn all_plans_both_majors() -> Vec<(String, Plan)> {
     let mut out = Vec::new();
-    for (name, plan) in all_plans() {
+    // An existing cluster's add-ons are the user's (no module "eks" is rendered).
+    for (name, plan) in all_plans()
+        .into_iter()
+        .filter(|(_, p)| p.existing_cluster.is_none())
+    {
         let other = if plan.eks_module == "20" { "21" } else { "20" };
         let mut flipped = plan.clone();
         flipped.eks_module = other.to_string();
@@ -907,6 +943,11 @@ fn addons<'a>(eks: &'a hcl::Block, plan: &Plan) -> &'a Expression {
             "addons"
         },
     )
+}
+
+/// Stand-in id of `aws_subnet.pods[zone]` (pod subnets eksgen adds to an existing VPC).
+fn existing_pod_subnet_id(az: &str) -> String {
+    format!("subnet-pod-{az}")
 }
 
 /// Stand-in id of `module.vpc.intra_subnets[i]`.
@@ -933,6 +974,19 @@ fn vpc_cni_values(name: &str, plan: &Plan) -> Json {
     modules.insert("vpc".to_string(), hcl::Value::Object(vpc));
     let mut ctx = hcl::eval::Context::new();
     ctx.declare_var("module", hcl::Value::Object(modules));
+    // Existing VPC: the pod subnets are eksgen's own `aws_subnet.pods[zone]` resources.
+    let mut pods = hcl::Map::new();
+    for az in &plan.network.availability_zones {
+        let mut subnet = hcl::Map::new();
+        subnet.insert(
+            "id".to_string(),
+            hcl::Value::from(existing_pod_subnet_id(az)),
+        );
+        pods.insert(az.clone(), hcl::Value::Object(subnet));
+    }
+    let mut resources = hcl::Map::new();
+    resources.insert("pods".to_string(), hcl::Value::Object(pods));
+    ctx.declare_var("aws_subnet", hcl::Value::Object(resources));
     let value = hcl::eval::Evaluate::evaluate(&call.args[0], &ctx)
         .unwrap_or_else(|e| panic!("{name}: configuration_values does not evaluate: {e}"));
     serde_json::to_value(value).expect("JSON")
@@ -1067,6 +1121,19 @@ fn custom_networking_gives_every_zone_an_eni_config_on_its_pod_subnet() {
         let eni = &values["eniConfig"];
         assert_eq!(eni["create"], Json::Bool(true), "{name}");
         assert_eq!(eni["region"], Json::from(plan.region.clone()), "{name}");
+        if plan.network.existing_vpc.is_some() {
+            let docs = chart_eniconfigs(eni);
+            for az in &plan.network.availability_zones {
+                assert!(
+                    docs.iter()
+                        .any(|d| d["metadata"]["name"] == Json::from(az.clone())
+                            && d["spec"]["subnet"] == Json::from(existing_pod_subnet_id(az))),
+                    "{name}: {az} has no ENIConfig on its pod subnet"
+                );
+            }
+            checked += 1;
+            continue;
+        }
         // intra_subnets[i] is the VPC module's i-th intra subnet: find which pod subnet that
         // is by its CIDR in vpc.tf.
         let body = body_of(&plan);
@@ -1266,8 +1333,10 @@ fn containerd_settings_follow_the_plan_and_nodeadm_accepts_them() {
                 continue; // not valid at that version
             };
             let plan = eksgen::resolve::resolve(&intent, catalog).expect("resolve");
-            if plan.has_errors() {
-                continue; // refused at that version (e.g. AL2 past its last version)
+            if plan.has_errors() || plan.existing_cluster.is_some() {
+                // Refused at that version (e.g. AL2 past its last version), or node groups
+                // for an existing cluster (tested with their own output below).
+                continue;
             }
             let configs = node_configs(&plan);
             for g in &plan.node_groups {
@@ -1388,4 +1457,164 @@ fn bottlerocket_groups_register_their_taints_at_boot() {
         }
     }
     assert!(checked >= 3, "checked {checked} Bottlerocket groups");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Existing VPC: what AWS and Terraform would do with the resources eksgen adds.
+
+/// In an existing VPC the output creates only block associations, subnets in those blocks
+/// and route-table associations for them; it declares no VPC module, and every new subnet
+/// lies in a block it associates, outside every existing block and subnet (AWS refuses a
+/// subnet outside the VPC's blocks and overlapping subnets).
+#[test]
+fn existing_vpc_output_adds_only_blocks_subnets_and_route_associations() {
+    for name in INTENTS.iter().filter(|n| n.starts_with("tf-existing-vpc")) {
+        let plan = fixture_plan(name);
+        let existing = plan.network.existing_vpc.as_ref().expect("existing VPC");
+        let body = body_of(&plan);
+        let mut kinds = BTreeSet::new();
+        for block in body.blocks() {
+            match block.identifier() {
+                "module" => assert_ne!(block.labels()[0].as_str(), "vpc", "{name}: module vpc"),
+                "resource" => {
+                    kinds.insert(block.labels()[0].as_str().to_string());
+                }
+                _ => {}
+            }
+        }
+        let network: BTreeSet<String> = kinds
+            .iter()
+            .filter(|k| k.starts_with("aws_vpc") || k.contains("subnet") || k.contains("route"))
+            .cloned()
+            .collect();
+        let allowed: BTreeSet<String> = [
+            "aws_vpc_ipv4_cidr_block_association",
+            "aws_subnet",
+            "aws_route_table_association",
+        ]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect();
+        assert!(network.is_subset(&allowed), "{name}: {network:?}");
+        let new: Vec<_> = plan
+            .network
+            .subnets
+            .iter()
+            .filter(|s| s.id.is_none())
+            .collect();
+        for s in &new {
+            assert!(
+                plan.network
+                    .secondary_cidrs
+                    .iter()
+                    .any(|b| b.contains(s.cidr)),
+                "{name}: {} outside the associated blocks",
+                s.cidr
+            );
+            assert!(
+                !existing.cidr_blocks.iter().any(|b| b.overlaps(s.cidr)),
+                "{name}: {} overlaps an existing block",
+                s.cidr
+            );
+        }
+        for (i, a) in plan.network.subnets.iter().enumerate() {
+            for b in &plan.network.subnets[i + 1..] {
+                assert!(!a.cidr.overlaps(b.cidr), "{name}: {} / {}", a.cidr, b.cidr);
+            }
+        }
+        // Every existing subnet's free addresses hold what the plan puts there.
+        for s in plan.network.subnets.iter().filter(|s| s.id.is_some()) {
+            assert!(s.ips_needed_at_max <= s.usable_ips, "{name}: {}", s.name);
+            assert_eq!(
+                s.usable_ips + s.used_ips,
+                s.cidr.usable(),
+                "{name}: {}",
+                s.name
+            );
+        }
+        let text = joined(&plan);
+        if existing.nodes_in_new_subnets {
+            assert!(text.contains("aws_subnet.nodes["), "{name}");
+        }
+        // With `ids: variables` the intent's ids appear only as variable defaults.
+        let ids: Vec<&str> = std::iter::once(existing.id.as_str())
+            .chain(plan.network.subnets.iter().filter_map(|s| s.id.as_deref()))
+            .collect();
+        for (path, file) in tf_files(&plan) {
+            let literal = ids.iter().any(|id| file.contains(&format!("\"{id}\"")));
+            let may = existing.ids == "literal" || path == "variables.tf";
+            assert!(
+                may || !literal,
+                "{name} {path}: an id literal with ids: variables"
+            );
+        }
+    }
+}
+
+/// `terraform.layout: module`: a child module has no provider or backend configuration (a
+/// module with its own provider block cannot be used with count / for_each and fights the
+/// caller's), declares `required_providers`, and the generated example root passes only
+/// arguments the module declares as variables.
+#[test]
+fn module_layout_is_a_child_module_its_example_can_call() {
+    let plan = fixture_plan("tf-module-layout");
+    let files = tf_files(&plan);
+    let mut variables = BTreeSet::new();
+    let mut required_providers = 0;
+    for (path, text) in files.iter().filter(|(p, _)| !p.contains('/')) {
+        let body = parse("tf-module-layout", path, text);
+        for block in body.blocks() {
+            assert_ne!(block.identifier(), "provider", "{path}: provider block");
+            if block.identifier() == "terraform" {
+                for inner in block.body().blocks() {
+                    assert_ne!(inner.identifier(), "backend", "{path}: backend");
+                    required_providers += usize::from(inner.identifier() == "required_providers");
+                }
+            }
+            if block.identifier() == "variable" {
+                variables.insert(block.labels()[0].as_str().to_string());
+            }
+        }
+    }
+    assert_eq!(required_providers, 1);
+    assert!(variables.contains("tags"));
+    let example = files.get("examples/root/main.tf").expect("usage example");
+    let body = parse("tf-module-layout", "examples/root/main.tf", example);
+    let call = module(&body, "cluster");
+    assert_eq!(string(arg(call, "source")), "../..");
+    for attr in call.body().attributes() {
+        let key = attr.key();
+        assert!(
+            key == "source" || variables.contains(key),
+            "argument {key} is no variable"
+        );
+    }
+    assert!(!files.contains_key("providers.tf"));
+}
+
+/// An existing cluster gets only node groups: no `module "eks"`, every group through its
+/// standalone sub-module fed from the cluster's data source, and the autoscaler tags on the
+/// Auto Scaling group each sub-module creates.
+#[test]
+fn existing_cluster_output_adds_only_node_groups() {
+    let plan = fixture_plan("tf-existing-cluster-gpu");
+    let body = body_of(&plan);
+    let modules: Vec<&hcl::Block> = body
+        .blocks()
+        .filter(|b| b.identifier() == "module")
+        .collect();
+    assert_eq!(modules.len(), plan.node_groups.len());
+    for m in &modules {
+        let source = string(arg(m, "source"));
+        assert!(source.contains("-node-group"), "{source}");
+        let cluster = arg(m, "cluster_name").to_string();
+        assert!(cluster.contains("data.aws_eks_cluster.this"), "{cluster}");
+    }
+    let text = joined(&plan);
+    assert!(!text.contains("module.eks."), "{text}");
+    assert!(text.contains("each.value.asg"));
+    assert!(text.contains("module.node_group_gpu.node_group_autoscaling_group_names[0]"));
+    let expected = plan.existing_cluster.as_ref().expect("existing cluster");
+    assert_eq!(expected.current_matches, Some(false));
+    assert!(plan.findings.iter().any(|f| f.id == "EKSG030"));
 }

@@ -8,6 +8,7 @@
 //! module below `commands` sees them.
 
 mod catalog;
+mod import;
 mod init;
 mod meta;
 mod plan;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
         Command::Diff(args) => render::diff(&args, &cat),
         Command::MaxPods(args) => catalog::max_pods(&args, &cat),
         Command::Catalog(args) => catalog::catalog(&args, &cat),
+        Command::Import(args) => import::import(&args, &cat),
         Command::Schema | Command::Completions(_) | Command::Man => unreachable!("handled above"),
     }?;
     outcome.stderr.insert_str(0, &cat.note());

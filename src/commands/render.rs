@@ -76,6 +76,55 @@ fn disruptive(impacts: &[Impact], fail_on: Option<FailOn>) -> bool {
     })
 }
 
+/// Refuse when foreign `.tf` files in the folder define what the generated ones define
+/// (a second default AWS provider, `required_providers`, a name used twice).
+fn check_foreign(plan: &Plan, dir: &Path, rendered: &output::Rendered) -> Result<(), AppError> {
+    let report = output::foreign::scan(dir, rendered);
+    if report.clashes.is_empty() {
+        return Ok(());
+    }
+    let clashes = report
+        .clashes
+        .iter()
+        .map(|c| {
+            format!(
+                "  {}:{}: {} is also defined in the generated {}",
+                dir.join(&c.file).display(),
+                c.line,
+                c.what,
+                c.clashes_with.as_deref().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let hint = if plan.terraform_layout == "module" {
+        "move your own files out of the module folder (call the module from your root, see examples/root/main.tf), or rename the clashing definitions"
+    } else {
+        "remove or rename the clashing definitions (an extra AWS provider needs an `alias`), or set `spec.terraform.layout: module` and call the generated module from your own root module"
+    };
+    Err(AppError::ForeignTerraform {
+        dir: dir.to_path_buf(),
+        clashes,
+        hint: hint.to_string(),
+    })
+}
+
+/// Notes for foreign definitions that do not clash but are worth knowing (backends).
+fn foreign_notes(dir: &Path, rendered: &output::Rendered) -> String {
+    output::foreign::scan(dir, rendered)
+        .notes
+        .iter()
+        .map(|n| {
+            format!(
+                "note: {}:{}: {} is kept; the generated files declare no backend\n",
+                dir.join(&n.file).display(),
+                n.line,
+                n.what
+            )
+        })
+        .collect()
+}
+
 pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
     let c = render_and_compare(&args.intent, args.output.as_deref(), catalog, args.relayout)?;
     if args.dry_run {
@@ -91,6 +140,8 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
         }
         return Ok(outcome);
     }
+    check_foreign(&c.plan, &c.dir, &c.changes.rendered())?;
+    let notes = foreign_notes(&c.dir, &c.changes.rendered());
     let previous = c.changes.previous_numbers().clone();
     let written = output::apply_recording(&c.dir, &c.changes, &c.numbers, &c.fields, args.force)?;
     let mut stdout = String::new();
@@ -149,7 +200,7 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
         !args.color.is_never(),
     ));
     let mut outcome = Outcome::ok(stdout);
-    outcome.stderr = report_diff::format_impact_text(&c.impacts);
+    outcome.stderr = notes + &report_diff::format_impact_text(&c.impacts);
     Ok(outcome)
 }
 

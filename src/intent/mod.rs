@@ -6,6 +6,7 @@
 //! caller passes the text and an origin name for messages.
 
 pub mod aws_limits;
+mod existing;
 mod locate;
 mod names;
 mod parse;
@@ -19,6 +20,7 @@ use schemars::JsonSchema;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
+pub use existing::is_aws_id;
 pub use locate::LocationIndex;
 pub use parse::{MAX_INTENT_BYTES, ValidIntent, parse, parse_and_validate};
 pub use schema::json_schema;
@@ -62,6 +64,11 @@ pub struct Spec {
     #[serde(default)]
     pub endpoint: EndpointSpec,
     pub network: NetworkSpec,
+    /// The cluster exists (its name is `metadata.name`, in `network.existingVpc`): eksgen
+    /// renders only the node groups it adds, and checks the cluster-wide settings it expects
+    /// against the ones stated here.
+    #[serde(default)]
+    pub existing_cluster: Option<ExistingClusterSpec>,
     /// Cluster-wide autoscalers to install.
     #[serde(default)]
     pub autoscaling: AutoscalingSpec,
@@ -177,6 +184,30 @@ impl<'de> Deserialize<'de> for EksModule {
 pub struct TerraformSpec {
     #[serde(default)]
     pub eks_module: EksModule,
+    /// `root`: a root module with its provider; `module`: a child module (no provider or
+    /// backend, `variables.tf`, outputs) with a usage example in `examples/root/`.
+    #[serde(default)]
+    pub layout: TerraformLayout,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TerraformLayout {
+    /// A root module: `providers.tf` configures the AWS provider for `spec.region`.
+    #[default]
+    Root,
+    /// A child module for your own root module: no provider block, `required_providers`
+    /// only, `variables.tf` and `outputs.tf`.
+    Module,
+}
+
+impl TerraformLayout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TerraformLayout::Root => "root",
+            TerraformLayout::Module => "module",
+        }
+    }
 }
 
 /// Kubernetes API endpoint access. Private access is always on; public access is opt-in.
@@ -194,8 +225,14 @@ pub struct EndpointSpec {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NetworkSpec {
-    /// Primary VPC CIDR, /16 to /28, e.g. `10.0.0.0/16`.
-    pub vpc_cidr: String,
+    /// Primary CIDR of the VPC eksgen creates, /16 to /28, e.g. `10.0.0.0/16`. Leave it out
+    /// when `existingVpc` names a VPC that already exists.
+    #[serde(default)]
+    pub vpc_cidr: Option<String>,
+    /// A VPC that already exists (instead of `vpcCidr`): eksgen budgets addresses against its
+    /// subnets, creates only new blocks and subnets, and modifies nothing it did not create.
+    #[serde(default)]
+    pub existing_vpc: Option<ExistingVpcSpec>,
     /// Zones of the region with subnets (at least two), e.g. `[us-west-2a, us-west-2b]`.
     pub availability_zones: Vec<String>,
     #[serde(default)]
@@ -211,6 +248,119 @@ pub struct NetworkSpec {
     pub pod_churn: PodChurn,
     #[serde(default)]
     pub nat_gateway: NatGateway,
+}
+
+/// A cluster eksgen did not create, described by the user (eksgen cannot read AWS).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExistingClusterSpec {
+    /// Security groups the new nodes join (the cluster's shared node security group), e.g.
+    /// `[sg-0123456789abcdef0]`; the cluster's primary security group is added from the
+    /// cluster itself.
+    pub node_security_group_ids: Vec<String>,
+    /// The cluster-wide settings in place today, for comparison with what the plan expects.
+    #[serde(default)]
+    pub current: CurrentClusterSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CurrentClusterSettings {
+    /// The vpc-cni env today (`kubectl -n kube-system get ds aws-node -o json`), e.g.
+    /// `{WARM_ENI_TARGET: "1"}`; leave out to get only the list of what eksgen expects.
+    #[serde(default)]
+    pub cni_env: Option<BTreeMap<String, String>>,
+    /// EKS add-ons installed today (`aws eks list-addons`), e.g. `[vpc-cni, coredns]`.
+    #[serde(default)]
+    pub addons: Option<Vec<String>>,
+}
+
+/// A VPC eksgen did not create, described by the user (eksgen cannot read AWS).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExistingVpcSpec {
+    /// VPC id, e.g. `vpc-0123456789abcdef0`.
+    pub id: String,
+    /// The CIDR blocks associated with the VPC today, primary first.
+    pub cidr_blocks: Vec<String>,
+    /// The VPC's subnets eksgen may use: one `private` subnet per cluster zone (nodes and the
+    /// control plane's network interfaces); `public` ones are listed for overlap checks only.
+    pub subnets: Vec<ExistingSubnetSpec>,
+    /// How the ids reach the Terraform: `literal` (written into the `.tf` files) or
+    /// `variables` (`variables.tf` inputs whose defaults are the intent's ids).
+    #[serde(default)]
+    pub ids: IdReference,
+    /// What the subnets eksgen creates in secondary CIDRs hold: `pods` (custom networking,
+    /// nodes stay in the existing subnets) or `nodes` (node groups move to the new subnets,
+    /// pods share their node's subnet; the control plane stays in the existing ones).
+    #[serde(default)]
+    pub new_subnets: NewSubnets,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExistingSubnetSpec {
+    /// Subnet id, e.g. `subnet-0123456789abcdef0`.
+    pub id: String,
+    /// Availability zone of the subnet.
+    pub zone: String,
+    /// The subnet's CIDR block, inside one of `cidrBlocks`.
+    pub cidr: String,
+    pub role: ExistingSubnetRole,
+    /// Addresses already taken in the subnet (other workloads, endpoints, load balancers).
+    #[serde(default)]
+    pub used_addresses: u64,
+    /// Route table the subnets eksgen creates in this zone are associated with (private
+    /// subnets only); required when `newSubnets: nodes` adds subnets in the zone.
+    #[serde(default)]
+    pub route_table_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExistingSubnetRole {
+    /// Nodes and the control plane's network interfaces.
+    Private,
+    /// Load balancers; eksgen places nothing here.
+    Public,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdReference {
+    /// Ids written into the `.tf` files.
+    #[default]
+    Literal,
+    /// Ids as `variables.tf` inputs, defaulting to the intent's values.
+    Variables,
+}
+
+impl IdReference {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdReference::Literal => "literal",
+            IdReference::Variables => "variables",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NewSubnets {
+    /// Pod subnets for custom networking (one ENIConfig per zone).
+    #[default]
+    Pods,
+    /// Node subnets: node groups move there, pods use their node's subnet.
+    Nodes,
+}
+
+impl NewSubnets {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NewSubnets::Pods => "pods",
+            NewSubnets::Nodes => "nodes",
+        }
+    }
 }
 
 /// Secondary VPC CIDRs for pods.

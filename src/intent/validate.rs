@@ -13,6 +13,7 @@ use crate::cidr::{Ipv4Cidr, MIN_SUBNET_PREFIX, MIN_VPC_PREFIX};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
 use super::aws_limits::{self, DerivedName, Support};
+use super::existing;
 use super::names::{check_aws_tag, is_reservation_id};
 pub use super::names::{is_cluster_name, is_region, label_key, label_value};
 use super::{AmiFamily, CapacityType, Intent, NodeGroupSpec, Provisioner, SecondaryCidrs};
@@ -80,29 +81,60 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
 
     // Network.
     let net = &spec.network;
-    let vpc = match net.vpc_cidr.parse::<Ipv4Cidr>() {
-        Ok(c) if !(MIN_VPC_PREFIX..=MIN_SUBNET_PREFIX).contains(&c.prefix()) => {
-            out.push(
-                Diagnostic::new(
-                    "spec.network.vpcCidr",
-                    format!("a VPC CIDR must be /16 to /28; `{c}` is /{}", c.prefix()),
-                )
-                .hint("AWS allows /16 (65,536 addresses) at most; add space with `secondaryCidrs`"),
-            );
-            None
-        }
-        Ok(c) => Some(c),
-        Err(e) => {
-            out.push(Diagnostic::new("spec.network.vpcCidr", e.to_string()));
-            None
-        }
-    };
     let cluster_azs = check_azs(
         &net.availability_zones,
         &spec.region,
         "spec.network.availabilityZones",
         &mut out,
     );
+    // The VPC's blocks: the one eksgen creates, or the existing VPC's (primary first).
+    let mut existing_blocks: Vec<Ipv4Cidr> = Vec::new();
+    let vpc = match (&net.vpc_cidr, &net.existing_vpc) {
+        (Some(text), None) => match text.parse::<Ipv4Cidr>() {
+            Ok(c) if !(MIN_VPC_PREFIX..=MIN_SUBNET_PREFIX).contains(&c.prefix()) => {
+                out.push(
+                    Diagnostic::new(
+                        "spec.network.vpcCidr",
+                        format!("a VPC CIDR must be /16 to /28; `{c}` is /{}", c.prefix()),
+                    )
+                    .hint("AWS allows /16 (65,536 addresses) at most; add space with `secondaryCidrs`"),
+                );
+                None
+            }
+            Ok(c) => Some(c),
+            Err(e) => {
+                out.push(Diagnostic::new("spec.network.vpcCidr", e.to_string()));
+                None
+            }
+        },
+        (None, Some(existing)) => {
+            existing_blocks = existing::check(
+                existing,
+                &spec.region,
+                &cluster_azs,
+                net.secondary_cidrs != SecondaryCidrs::None,
+                &mut out,
+            );
+            existing_blocks.first().copied()
+        }
+        (Some(_), Some(_)) => {
+            out.push(
+                Diagnostic::new(
+                    "spec.network.existingVpc",
+                    "both `vpcCidr` and `existingVpc` are set",
+                )
+                .hint("keep `vpcCidr` for a VPC eksgen creates, or `existingVpc` (with its `cidrBlocks`) for one that exists"),
+            );
+            None
+        }
+        (None, None) => {
+            out.push(
+                Diagnostic::new("spec.network", "missing field `vpcCidr`")
+                    .hint("set `vpcCidr: 10.0.0.0/16` for a new VPC, or `existingVpc` to use one that exists (docs/intent.md)"),
+            );
+            None
+        }
+    };
     if net.availability_zones.len() < 2 {
         out.push(
             Diagnostic::new(
@@ -113,18 +145,23 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
         );
     }
     // Blocks eksgen allocates, checked against the ranges in use elsewhere below.
+    // (An existing VPC's blocks are not eksgen's to move, so they are not checked against
+    // avoidCidrs; new blocks are.)
     let mut allocated: Vec<(String, Ipv4Cidr)> = vpc
+        .filter(|_| net.existing_vpc.is_none())
         .map(|c| ("spec.network.vpcCidr".to_string(), c))
         .into_iter()
         .collect();
     if let SecondaryCidrs::List(list) = &net.secondary_cidrs {
-        if list.len() + 1 > CIDR_BLOCKS_PER_VPC {
+        let present = existing_blocks.len().max(1);
+        if list.len() + present > CIDR_BLOCKS_PER_VPC {
             out.push(
                 Diagnostic::new("spec.network.secondaryCidrs", format!("{} secondary CIDRs exceed the default quota of {CIDR_BLOCKS_PER_VPC} CIDR blocks per VPC", list.len()))
                     .hint("use fewer, larger blocks (a /16 holds 65,536 addresses) or raise the quota and split the VPC"),
             );
         }
         let mut seen: Vec<Ipv4Cidr> = vpc.into_iter().collect();
+        seen.extend(existing_blocks.iter().skip(1));
         for (i, c) in list.iter().enumerate() {
             let path = format!("spec.network.secondaryCidrs[{i}]");
             match c.parse::<Ipv4Cidr>() {
@@ -155,6 +192,9 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
         }
     }
     check_avoided_ranges(&net.avoid_cidrs, &allocated, &mut out);
+    if let Some(cluster) = &spec.existing_cluster {
+        existing::check_cluster(cluster, intent, &mut out);
+    }
     let cni = &net.cni;
     if cni.max_eni == Some(0) {
         out.push(
@@ -913,7 +953,12 @@ fn check_kubernetes_version(version: &super::KubernetesVersion, out: &mut Vec<Di
     );
 }
 
-fn check_azs(azs: &[String], region: &str, path: &str, out: &mut Vec<Diagnostic>) -> Vec<String> {
+pub(super) fn check_azs(
+    azs: &[String],
+    region: &str,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<String> {
     let known_zones: Option<Vec<String>> = aws_limits::region(region).map(|r| r.zones().collect());
     let mut good = Vec::new();
     for (i, az) in azs.iter().enumerate() {

@@ -1,7 +1,9 @@
 //! Terraform output: a root module for a new cluster, built on terraform-aws-modules/vpc and
 //! terraform-aws-modules/eks (v21 input names by default, v20 when the plan says so).
 //!
-//! Owns the `.tf` files: `versions.tf`, `providers.tf`, `vpc.tf`, `eks.tf` (cluster, add-ons,
+//! Owns the `.tf` files: `versions.tf`, `providers.tf`, `vpc.tf` (new VPC) or `network.tf`
+//! and `variables.tf` (existing VPC: block associations, new subnets, route-table
+//! associations; ids as variables when asked), `eks.tf` (cluster, add-ons,
 //! managed and self-managed node groups, AMI lookups), `autoscaler.tf` (cluster-autoscaler
 //! tags on managed node groups' Auto Scaling groups), `karpenter.tf` and `outputs.tf`.
 //! Karpenter NodePools and other manifests belong to the Kubernetes renderer.
@@ -39,6 +41,22 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/terraform/vpc.tf.tera"),
     ),
     (
+        "terraform/network.tf",
+        include_str!("../../templates/terraform/network.tf.tera"),
+    ),
+    (
+        "terraform/variables.tf",
+        include_str!("../../templates/terraform/variables.tf.tera"),
+    ),
+    (
+        "terraform/examples/root/main.tf",
+        include_str!("../../templates/terraform/example_root.tf.tera"),
+    ),
+    (
+        "terraform/node_groups.tf",
+        include_str!("../../templates/terraform/node_groups.tf.tera"),
+    ),
+    (
         "terraform/eks.tf",
         include_str!("../../templates/terraform/eks.tf.tera"),
     ),
@@ -67,17 +85,27 @@ pub fn render(
         template: "terraform (layout)".to_string(),
         detail: e.0,
     })?;
-    let files: [(&str, bool); 7] = [
+    let existing = ctx.net.existing.as_ref();
+    let module = ctx.module_layout;
+    let cluster_exists = ctx.existing_cluster.is_some();
+    let files: [(&str, bool); 11] = [
         ("versions.tf", true),
         ("providers.tf", true),
-        ("vpc.tf", true),
-        ("eks.tf", true),
+        (
+            "variables.tf",
+            module || existing.is_some_and(|e| !e.variables.is_empty()),
+        ),
+        ("vpc.tf", existing.is_none()),
+        ("network.tf", existing.is_some()),
+        ("eks.tf", !cluster_exists),
+        ("node_groups.tf", cluster_exists),
         ("autoscaler.tf", !ctx.asg_tags.is_empty()),
         (
             "karpenter.tf",
             ctx.karpenter || !ctx.karpenter_placement_groups.is_empty(),
         ),
         ("outputs.tf", true),
+        ("examples/root/main.tf", module),
     ];
     for (file, wanted) in files {
         if !wanted {
@@ -85,7 +113,13 @@ pub fn render(
         }
         let body = super::run_template(tera, &format!("terraform/{file}"), &ctx)?;
         let text = format!("{}\n{}", super::header(origin), hclfmt::format(&body));
-        out.insert(file.to_string(), text);
+        // A child module's provider-free settings are its locals.
+        let name = if module && file == "providers.tf" {
+            "locals.tf"
+        } else {
+            file
+        };
+        out.insert(name.to_string(), text);
     }
     Ok(())
 }

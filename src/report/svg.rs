@@ -33,6 +33,7 @@ fn role_fill(role: SubnetRole) -> (&'static str, &'static str) {
         SubnetRole::Private => ("#c6dbef", "#2171b5"),
         SubnetRole::Public => ("#c7e9c0", "#238b45"),
         SubnetRole::Pod => ("#dadaeb", "#6a51a3"),
+        SubnetRole::ControlPlane => ("#fdd0a2", "#d94801"),
     }
 }
 const FREE_FILL: &str = "#f0f0f0";

@@ -9,6 +9,8 @@
 
 pub mod cni;
 pub mod cost;
+mod existing_cluster;
+mod existing_vpc;
 mod groups;
 pub mod ip_budget;
 pub mod ipamd;
@@ -74,12 +76,27 @@ pub(crate) fn resolve_parts(
     catalog: &Catalog,
     pins: Option<&LayoutPins>,
 ) -> Result<Unlinted, Vec<Diagnostic>> {
-    let spec = &intent.spec;
-    let net = &spec.network;
-    let vpc: Ipv4Cidr = net.vpc_cidr.parse().map_err(|e: crate::cidr::CidrError| {
-        vec![Diagnostic::new("spec.network.vpcCidr", e.to_string())]
-    })?;
+    let net = &intent.spec.network;
     let drafts = expand_groups(intent, catalog)?;
+    if let Some(existing) = &net.existing_vpc {
+        // A VPC eksgen did not create: its subnets are the user's, not the lock's layout.
+        let network = existing_vpc::network(intent, existing, &drafts)?;
+        return Ok(finish(
+            intent,
+            drafts,
+            network.plan,
+            &network.sizing,
+            network.shortfall,
+        ));
+    }
+    let vpc: Ipv4Cidr = net
+        .vpc_cidr
+        .as_deref()
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: crate::cidr::CidrError| {
+            vec![Diagnostic::new("spec.network.vpcCidr", e.to_string())]
+        })?;
     let zones = zone_order(&net.availability_zones, pins)?;
 
     let explicit_secondary: Vec<Ipv4Cidr> = match &net.secondary_cidrs {
@@ -143,8 +160,38 @@ pub(crate) fn resolve_parts(
         }
         Err(LayoutFailure::Moves(moves)) => return Err(vec![moves_diagnostic(&moves)]),
     };
+    let network = NetworkPlan {
+        vpc_cidr: vpc,
+        secondary_cidrs: secondary,
+        secondary_cidrs_reason: secondary_reason,
+        custom_networking,
+        availability_zones: zones,
+        nat_gateway: nat_gateway(net.nat_gateway),
+        cni: attempt.cni.clone(),
+        subnets,
+        existing_vpc: None,
+    };
+    Ok(finish(intent, drafts, network, &attempt, shortfall))
+}
 
-    let node_groups = groups::finish_groups(intent, &drafts, &attempt);
+fn nat_gateway(n: NatGateway) -> String {
+    match n {
+        NatGateway::PerAz => "per-az",
+        NatGateway::Single => "single",
+    }
+    .to_string()
+}
+
+/// Node facts, costs and the cluster-wide plan once the network is laid out.
+fn finish(
+    intent: &Intent,
+    drafts: Vec<GroupDraft>,
+    network: NetworkPlan,
+    attempt: &groups::Sizing,
+    shortfall: Option<rules::Shortfall>,
+) -> Unlinted {
+    let spec = &intent.spec;
+    let node_groups = groups::finish_groups(intent, &drafts, attempt);
     let registry = spec.registry.as_ref().map(|r| {
         let region = r.region.clone().unwrap_or_else(|| spec.region.clone());
         let monthly = match (r.image_size_gi_b, r.scale_outs_per_day) {
@@ -165,6 +212,7 @@ pub(crate) fn resolve_parts(
         region: spec.region.clone(),
         kubernetes_version: spec.kubernetes_version.0.clone(),
         eks_module: spec.terraform.eks_module.as_str().to_string(),
+        terraform_layout: spec.terraform.layout.as_str().to_string(),
         endpoint: EndpointPlan {
             public_access: spec.endpoint.public_access,
             private_access: true,
@@ -183,35 +231,26 @@ pub(crate) fn resolve_parts(
             }),
             karpenter_min_version: groups::karpenter_min_version(&node_groups),
         },
-        network: NetworkPlan {
-            vpc_cidr: vpc,
-            secondary_cidrs: secondary,
-            secondary_cidrs_reason: secondary_reason,
-            custom_networking,
-            availability_zones: zones.clone(),
-            nat_gateway: match net.nat_gateway {
-                NatGateway::PerAz => "per-az",
-                NatGateway::Single => "single",
-            }
-            .to_string(),
-            cni: attempt.cni.clone(),
-            subnets,
-        },
+        network,
         node_groups,
         registry,
         cost: crate::plan::CostPlan::default(),
+        existing_cluster: None,
         findings: Vec::new(),
     };
+    if let Some(cluster) = &spec.existing_cluster {
+        plan.existing_cluster = Some(existing_cluster::expectations(cluster, &plan));
+    }
     let price_regions: Vec<String> = drafts
         .iter()
         .map(|d| d.types[0].price_region.clone())
         .collect();
     plan.cost = cost::cluster_cost(&plan, &price_regions);
-    Ok(Unlinted {
+    Unlinted {
         plan,
         drafts,
         shortfall,
-    })
+    }
 }
 
 struct Layout {
@@ -312,7 +351,8 @@ fn moves_diagnostic(moves: &[Move]) -> Diagnostic {
 /// What the VPC module calls a role's subnet list.
 fn module_list(role: SubnetRole) -> &'static str {
     match role {
-        SubnetRole::Private => "private",
+        // Control-plane subnets exist only in VPCs eksgen did not create (no module lists).
+        SubnetRole::Private | SubnetRole::ControlPlane => "private",
         SubnetRole::Public => "public",
         SubnetRole::Pod => "intra",
     }
@@ -372,6 +412,9 @@ fn lay_out(
                     "nodes and pods"
                 },
             ),
+            id: None,
+            used_ips: 0,
+            route_table_id: None,
         });
     }
     for (i, az) in azs.iter().enumerate() {
@@ -386,6 +429,9 @@ fn lay_out(
                 "/{} for load balancers and the NAT gateway",
                 primary.public[i].prefix()
             ),
+            id: None,
+            used_ips: 0,
+            route_table_id: None,
         });
     }
     let mut secondary = explicit_secondary.to_vec();
@@ -490,6 +536,9 @@ fn lay_out(
                     pods[i].prefix() < Ipv4Cidr::prefix_for_usable(pod_needs[i]),
                     "pod addresses (custom networking)",
                 ),
+                id: None,
+                used_ips: 0,
+                route_table_id: None,
             });
         }
     }
@@ -602,7 +651,7 @@ fn stable_pods(
     subnets::layout_stable(spaces, &requests).map_err(|e| stable_failure(e, &names))
 }
 
-fn subnet_reason(need: u64, block: Ipv4Cidr, grown: bool, what: &str) -> String {
+pub(crate) fn subnet_reason(need: u64, block: Ipv4Cidr, grown: bool, what: &str) -> String {
     let minimal = Ipv4Cidr::prefix_for_usable(need);
     let mut r = format!(
         "{need} addresses for {what} at max scale plus update surge need a /{minimal} ({} usable after AWS's 5 reserved)",
@@ -617,12 +666,18 @@ fn subnet_reason(need: u64, block: Ipv4Cidr, grown: bool, what: &str) -> String 
     r
 }
 
-fn shortfall_finding(space: String, needed: u64, available: u64, hint: String) -> rules::Shortfall {
+pub(crate) fn shortfall_finding(
+    space: String,
+    needed: u64,
+    available: u64,
+    hint: String,
+) -> rules::Shortfall {
     rules::Shortfall {
         space,
         needed,
         available,
         hint,
+        message: None,
     }
 }
 

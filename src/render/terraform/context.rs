@@ -12,6 +12,7 @@ use crate::plan::{
     EndpointPlan, ImagePullPlan, KarpenterVersionPlan, NodeGroupPlan, Plan, SubnetPlan, SubnetRole,
     TaintPlan,
 };
+use crate::render::escape::hcl_string;
 use crate::render::kubernetes;
 
 /// terraform-aws-modules versions the output pins, per terraform-aws-eks major version.
@@ -33,6 +34,8 @@ pub struct Root<'a> {
     pub region: &'a str,
     pub kubernetes_version: &'a str,
     pub v20: bool,
+    /// Child-module layout: no provider block, `variables.tf`, a usage example.
+    pub module_layout: bool,
     pub versions: Versions,
     /// Root input names of the selected terraform-aws-eks major version.
     pub inputs: Inputs,
@@ -52,12 +55,16 @@ pub struct Root<'a> {
     /// Tag key (value: the cluster) by which EC2NodeClasses find node subnets and the node
     /// security group.
     pub discovery_tag: &'static str,
-    /// Custom networking: the pod subnets the vpc-cni add-on's `eniConfig.subnets` names,
-    /// one ENIConfig per zone.
-    pub eni_config: Option<Vec<Subnet<'a>>>,
     /// terraform-aws-eks `dataplane_wait_duration` ([`DATAPLANE_WAIT`]).
     pub dataplane_wait_duration: &'static str,
     pub vpc: Vpc<'a>,
+    /// How the cluster, node groups and outputs reference the VPC and its subnets: the VPC
+    /// module's outputs, or an existing VPC's ids and the subnets eksgen adds to it.
+    pub net: Net,
+    /// How outputs reference the cluster: the eks module, or the existing cluster.
+    pub cluster_ref: ClusterRef,
+    /// Node groups for a cluster eksgen did not create (`node_groups.tf`).
+    pub existing_cluster: Option<ExistingCluster>,
     pub cni_env: Vec<Kv>,
     /// `NAME=value (source): reason` for each CNI setting, for comments.
     pub cni_reasons: Vec<String>,
@@ -136,9 +143,92 @@ pub struct Ami {
 pub struct AsgTag {
     /// `for_each` key: `<group>/<tag key>`.
     pub id: String,
+    /// Existing cluster: the group's Auto Scaling group name from its sub-module.
+    pub asg: Option<String>,
     pub group: String,
     pub key: String,
     pub value: String,
+}
+
+/// HCL expressions for the cluster's name, endpoint, CA and node security groups.
+#[derive(Debug, Serialize)]
+pub struct ClusterRef {
+    pub name: String,
+    pub endpoint: String,
+    pub certificate_authority: String,
+    /// One expression (the eks module's node security group) or the stated list.
+    pub node_security_groups: Vec<String>,
+}
+
+/// `node_groups.tf`: standalone sub-module calls against an existing cluster.
+#[derive(Debug, Serialize)]
+pub struct ExistingCluster {
+    /// The data source the sub-modules read the cluster's details from.
+    pub data: &'static str,
+    /// Expected cluster-wide settings, for comments.
+    pub expected: Vec<String>,
+}
+
+/// HCL expressions for the VPC and subnets (`module.vpc.vpc_id`, `var.vpc_id`,
+/// `"subnet-0…"`, `aws_subnet.pods["us-west-2a"].id`).
+#[derive(Debug, Serialize)]
+pub struct Net {
+    pub vpc_id: String,
+    /// The cluster's `subnet_ids`: one expression for the whole list (new VPC) ...
+    pub control_plane_list: Option<String>,
+    /// ... or one per zone (existing VPC).
+    pub control_plane_subnets: Vec<String>,
+    /// Node subnet by zone, in cluster zone order.
+    pub node_subnets: Vec<ZoneRef>,
+    /// Pod subnet by zone (custom networking): each zone's ENIConfig `spec.subnet`.
+    pub pod_subnets: Vec<ZoneRef>,
+    pub existing: Option<ExistingVpc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ZoneRef {
+    pub az: String,
+    pub expr: String,
+}
+
+/// What `network.tf` (existing VPC) declares.
+#[derive(Debug, Serialize)]
+pub struct ExistingVpc {
+    pub id: String,
+    pub cidr_blocks: Vec<String>,
+    /// `variables.tf` inputs (ids as variables), defaults already HCL-quoted.
+    pub variables: Vec<Variable>,
+    /// Secondary blocks eksgen associates with the VPC.
+    pub associations: Vec<String>,
+    pub associations_reason: String,
+    /// `nodes` or `pods`: the `aws_subnet` resource name of the new subnets.
+    pub new_subnet_kind: &'static str,
+    pub new_subnets: Vec<NewSubnet>,
+    /// Zone → route table expression, for the new subnets' associations.
+    pub route_tables: Vec<Kv>,
+    /// Tag new node subnets for Karpenter's subnetSelectorTerms.
+    pub karpenter_tag: bool,
+    /// Existing subnets eksgen references (comment lines).
+    pub referenced: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NewSubnet {
+    pub az: String,
+    pub cidr: String,
+    /// The associated block the subnet lies in (the subnet waits for its association).
+    pub block: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Variable {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub type_: &'static str,
+    /// Single-line HCL value (`"vpc-…"`), or entries of a map (`"us-west-2a" = "subnet-…"`).
+    pub default: Option<String>,
+    pub default_map: Vec<Kv>,
 }
 
 /// One managed or self-managed node group, as the module's map entry lays it out.
@@ -167,6 +257,10 @@ pub struct Group {
     pub max: u32,
     /// Positions of the group's zones in the VPC module's `private_subnets` output.
     pub subnet_indices: Vec<usize>,
+    /// The node subnet expression of each of the group's zones.
+    pub subnet_exprs: Vec<String>,
+    /// Existing cluster: the sub-module call's name (`node_group_<name>`).
+    pub module_name: String,
     pub efa: bool,
     /// EFA groups whose plan asks for no placement group (the module still creates one).
     pub efa_without_placement_group: bool,
@@ -259,8 +353,14 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
     };
     let azs = &plan.network.availability_zones;
     let private = subnets(plan, SubnetRole::Private)?;
-    let public = subnets(plan, SubnetRole::Public)?;
+    let public = if plan.network.existing_vpc.is_some() {
+        // An existing VPC's public subnets are listed for checks only; nothing uses them.
+        Vec::new()
+    } else {
+        subnets(plan, SubnetRole::Public)?
+    };
     let pod = subnets(plan, SubnetRole::Pod)?;
+    let net = net(plan)?;
     if plan.network.custom_networking && pod.is_empty() {
         return Err(LayoutError(
             "custom networking without pod subnets".to_string(),
@@ -293,7 +393,12 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
                 )));
             }
         };
-        let group = group(g, index, kind, azs, v20)?;
+        let mut group = group(g, index, kind, azs, v20)?;
+        group.subnet_exprs = group
+            .subnet_indices
+            .iter()
+            .map(|i| net.node_subnets[*i].expr.clone())
+            .collect();
         if let Some(name) = &group.ami_data {
             amis.push(Ami {
                 name: name.clone(),
@@ -303,8 +408,15 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         if kind == Delivery::SelfManaged {
             self_managed.push(group);
         } else {
+            let asg = plan.existing_cluster.as_ref().map(|_| {
+                format!(
+                    "module.{}.node_group_autoscaling_group_names[0]",
+                    group.module_name
+                )
+            });
             asg_tags.extend(g.autoscaler_tags.iter().map(|(k, v)| AsgTag {
                 id: format!("{}/{k}", g.name),
+                asg: asg.clone(),
                 group: g.name.clone(),
                 key: k.clone(),
                 value: v.clone(),
@@ -323,6 +435,11 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         region: &plan.region,
         kubernetes_version: &plan.kubernetes_version,
         v20,
+        module_layout: match plan.terraform_layout.as_str() {
+            "root" => false,
+            "module" => true,
+            other => return Err(LayoutError(format!("unknown terraform layout `{other}`"))),
+        },
         versions: if v20 {
             Versions {
                 terraform: ">= 1.5.7",
@@ -369,7 +486,6 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         karpenter_placement_groups,
         karpenter_efa_rules: !v20 && karpenter_efa,
         discovery_tag: kubernetes::DISCOVERY_TAG,
-        eni_config: plan.network.custom_networking.then(|| pod.clone()),
         dataplane_wait_duration: DATAPLANE_WAIT,
         vpc: Vpc {
             cidr: plan.network.vpc_cidr.to_string(),
@@ -392,6 +508,36 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
                 }
             },
         },
+        net,
+        cluster_ref: match &plan.existing_cluster {
+            None => ClusterRef {
+                name: "module.eks.cluster_name".to_string(),
+                endpoint: "module.eks.cluster_endpoint".to_string(),
+                certificate_authority: "module.eks.cluster_certificate_authority_data".to_string(),
+                node_security_groups: vec!["module.eks.node_security_group_id".to_string()],
+            },
+            Some(c) => ClusterRef {
+                name: format!("{EXISTING_CLUSTER_DATA}.name"),
+                endpoint: format!("{EXISTING_CLUSTER_DATA}.endpoint"),
+                certificate_authority: format!(
+                    "{EXISTING_CLUSTER_DATA}.certificate_authority[0].data"
+                ),
+                node_security_groups: c
+                    .node_security_group_ids
+                    .iter()
+                    .map(|s| hcl_string(s))
+                    .collect(),
+            },
+        },
+        existing_cluster: plan.existing_cluster.as_ref().map(|c| ExistingCluster {
+            data: EXISTING_CLUSTER_DATA,
+            expected: c
+                .expected_cni_env
+                .iter()
+                .map(|(k, v)| format!("vpc-cni {k}={v}"))
+                .chain(c.expected_addons.iter().map(|a| format!("add-on {a}")))
+                .collect(),
+        }),
         cni_env: kvs(plan.network.cni.env.iter()),
         cni_reasons: plan
             .network
@@ -406,6 +552,206 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         amis,
         asg_tags,
         efa_node_rules: v20 && any_efa,
+    })
+}
+
+/// The data source an existing cluster's details come from.
+pub const EXISTING_CLUSTER_DATA: &str = "data.aws_eks_cluster.this";
+
+/// Variable names of the existing-VPC ids (`ids: variables`).
+pub const VAR_VPC_ID: &str = "vpc_id";
+pub const VAR_SUBNET_IDS: &str = "private_subnet_ids";
+pub const VAR_ROUTE_TABLE_IDS: &str = "route_table_ids";
+
+fn net(plan: &Plan) -> Result<Net, LayoutError> {
+    let zones = &plan.network.availability_zones;
+    let Some(existing) = &plan.network.existing_vpc else {
+        let by_index = |list: &str| {
+            zones
+                .iter()
+                .enumerate()
+                .map(|(i, az)| ZoneRef {
+                    az: az.clone(),
+                    expr: format!("module.vpc.{list}[{i}]"),
+                })
+                .collect::<Vec<_>>()
+        };
+        return Ok(Net {
+            vpc_id: "module.vpc.vpc_id".to_string(),
+            control_plane_list: Some("module.vpc.private_subnets".to_string()),
+            control_plane_subnets: Vec::new(),
+            node_subnets: by_index("private_subnets"),
+            pod_subnets: if plan.network.custom_networking {
+                by_index("intra_subnets")
+            } else {
+                Vec::new()
+            },
+            existing: None,
+        });
+    };
+    let variables = match existing.ids.as_str() {
+        "variables" => true,
+        "literal" => false,
+        other => return Err(LayoutError(format!("unknown ids reference `{other}`"))),
+    };
+    let kind = if existing.nodes_in_new_subnets {
+        "nodes"
+    } else {
+        "pods"
+    };
+    let zone_subnet = |role: SubnetRole, az: &str| {
+        plan.subnets(role)
+            .find(|s| s.az == az)
+            .ok_or_else(|| LayoutError(format!("no {} subnet in {az}", role.as_str())))
+    };
+    let existing_expr = |s: &SubnetPlan| -> Result<String, LayoutError> {
+        let id =
+            s.id.as_deref()
+                .ok_or_else(|| LayoutError(format!("subnet {} has no id", s.name)))?;
+        Ok(if variables {
+            format!("var.{VAR_SUBNET_IDS}[{}]", hcl_string(&s.az))
+        } else {
+            hcl_string(id)
+        })
+    };
+    let new_expr = |az: &str| format!("aws_subnet.{kind}[{}].id", hcl_string(az));
+    let control_role = if existing.nodes_in_new_subnets {
+        SubnetRole::ControlPlane
+    } else {
+        SubnetRole::Private
+    };
+    let mut control_plane_subnets = Vec::new();
+    let mut node_subnets = Vec::new();
+    let mut pod_subnets = Vec::new();
+    let mut new_subnets = Vec::new();
+    let mut route_tables = Vec::new();
+    let mut referenced = Vec::new();
+    let mut subnet_defaults = Vec::new();
+    let mut route_defaults = Vec::new();
+    for az in zones {
+        let cp = zone_subnet(control_role, az)?;
+        control_plane_subnets.push(existing_expr(cp)?);
+        referenced.push(format!(
+            "{}: {} ({}), {}",
+            az,
+            cp.id.as_deref().unwrap_or_default(),
+            cp.cidr,
+            cp.reason
+        ));
+        subnet_defaults.push(Kv {
+            key: hcl_string(az),
+            value: hcl_string(cp.id.as_deref().unwrap_or_default()),
+        });
+        let new_role = if existing.nodes_in_new_subnets {
+            node_subnets.push(ZoneRef {
+                az: az.clone(),
+                expr: new_expr(az),
+            });
+            Some(SubnetRole::Private)
+        } else {
+            node_subnets.push(ZoneRef {
+                az: az.clone(),
+                expr: existing_expr(cp)?,
+            });
+            if plan.network.custom_networking {
+                pod_subnets.push(ZoneRef {
+                    az: az.clone(),
+                    expr: new_expr(az),
+                });
+                Some(SubnetRole::Pod)
+            } else {
+                None
+            }
+        };
+        if let Some(role) = new_role {
+            let s = zone_subnet(role, az)?;
+            let block = plan
+                .network
+                .secondary_cidrs
+                .iter()
+                .find(|b| b.contains(s.cidr))
+                .ok_or_else(|| {
+                    LayoutError(format!("new subnet {} is in no secondary block", s.cidr))
+                })?;
+            new_subnets.push(NewSubnet {
+                az: az.clone(),
+                cidr: s.cidr.to_string(),
+                block: block.to_string(),
+                reason: s.reason.clone(),
+            });
+            if let Some(rtb) = &s.route_table_id {
+                route_tables.push(Kv {
+                    key: hcl_string(az),
+                    value: if variables {
+                        format!("var.{VAR_ROUTE_TABLE_IDS}[{}]", hcl_string(az))
+                    } else {
+                        hcl_string(rtb)
+                    },
+                });
+                route_defaults.push(Kv {
+                    key: hcl_string(az),
+                    value: hcl_string(rtb),
+                });
+            }
+        }
+    }
+    let mut vars = Vec::new();
+    if variables {
+        vars.push(Variable {
+            name: VAR_VPC_ID,
+            description: "Id of the existing VPC (spec.network.existingVpc.id).",
+            type_: "string",
+            default: Some(hcl_string(&existing.id)),
+            default_map: Vec::new(),
+        });
+        vars.push(Variable {
+            name: VAR_SUBNET_IDS,
+            description: "Existing private subnet id by zone: the control plane's subnets, and the nodes' unless they move to new subnets.",
+            type_: "map(string)",
+            default: None,
+            default_map: subnet_defaults,
+        });
+        if !route_defaults.is_empty() {
+            vars.push(Variable {
+                name: VAR_ROUTE_TABLE_IDS,
+                description: "Route table by zone for the subnets eksgen adds.",
+                type_: "map(string)",
+                default: None,
+                default_map: route_defaults,
+            });
+        }
+    }
+    Ok(Net {
+        vpc_id: if variables {
+            format!("var.{VAR_VPC_ID}")
+        } else {
+            hcl_string(&existing.id)
+        },
+        control_plane_list: None,
+        control_plane_subnets,
+        node_subnets,
+        pod_subnets,
+        existing: Some(ExistingVpc {
+            id: existing.id.clone(),
+            cidr_blocks: existing
+                .cidr_blocks
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            variables: vars,
+            associations: plan
+                .network
+                .secondary_cidrs
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            associations_reason: plan.network.secondary_cidrs_reason.clone(),
+            new_subnet_kind: kind,
+            new_subnets,
+            route_tables,
+            karpenter_tag: plan.autoscaling.karpenter && existing.nodes_in_new_subnets,
+            referenced,
+        }),
     })
 }
 
@@ -639,6 +985,8 @@ fn group(
         desired: g.scaling.desired,
         max: g.scaling.max,
         subnet_indices,
+        subnet_exprs: Vec::new(),
+        module_name: identifier("node_group", &g.name, index),
         efa: g.efa,
         efa_without_placement_group: g.efa && !g.placement_group,
         placement_group_az: (v20 && g.efa && g.placement_group)

@@ -197,6 +197,18 @@ pub const RULES: &[Rule] = &[
         summary: "no always-on untainted nodes for coredns and the autoscaler",
         check: nodes::system_nodes,
     },
+    Rule {
+        id: "EKSG029",
+        severities: &[Warning],
+        summary: "Karpenter nodes go to existing subnets that eksgen does not tag",
+        check: network::existing_subnets_untagged,
+    },
+    Rule {
+        id: "EKSG030",
+        severities: &[Info, Warning],
+        summary: "an existing cluster's vpc-cni env or add-ons differ from what the plan assumes",
+        check: network::existing_cluster_settings,
+    },
 ];
 
 /// What the rules read: the intent, the groups before sizing, the plan, and what only
@@ -241,6 +253,9 @@ pub struct Shortfall {
     pub needed: u64,
     pub available: u64,
     pub hint: String,
+    /// The whole message, when the space is not a block eksgen lays out (an existing
+    /// subnet with addresses in use says which subnet and how many are taken).
+    pub message: Option<String>,
 }
 
 /// One finding of one rule, before [`lint`] adds the rule's id.
