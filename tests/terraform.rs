@@ -1125,9 +1125,8 @@ fn custom_networking_gives_every_zone_an_eni_config_on_its_pod_subnet() {
             let docs = chart_eniconfigs(eni);
             for az in &plan.network.availability_zones {
                 assert!(
-                    docs.iter()
-                        .any(|d| d["metadata"]["name"] == Json::from(az.clone())
-                            && d["spec"]["subnet"] == Json::from(existing_pod_subnet_id(az))),
+                    docs.iter().any(|d| d["metadata"]["name"] == az.as_str()
+                        && d["spec"]["subnet"] == existing_pod_subnet_id(az).as_str()),
                     "{name}: {az} has no ENIConfig on its pod subnet"
                 );
             }

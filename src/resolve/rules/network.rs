@@ -113,6 +113,42 @@ pub fn single_nat_gateway(ctx: &Ctx) -> Vec<Hit> {
     )]
 }
 
+/// EKSG029: Karpenter's EC2NodeClasses find node subnets by the discovery tag, and eksgen
+/// tags only subnets it creates; in an existing VPC whose private subnets keep the nodes,
+/// Karpenter launches nothing until the user tags them.
+pub fn existing_subnets_untagged(ctx: &Ctx) -> Vec<Hit> {
+    let plan = ctx.plan;
+    let Some(existing) = &plan.network.existing_vpc else {
+        return Vec::new();
+    };
+    if !plan.autoscaling.karpenter || existing.nodes_in_new_subnets {
+        return Vec::new();
+    }
+    let ids: Vec<&str> = plan
+        .subnets(crate::plan::SubnetRole::Private)
+        .filter_map(|s| s.id.as_deref())
+        .collect();
+    vec![Hit::cluster(
+        Severity::Warning,
+        "spec.network.existingVpc.subnets",
+        format!(
+            "Karpenter's EC2NodeClasses find node subnets by the tag karpenter.sh/discovery = {}, and eksgen does not tag the existing subnets {} (it modifies nothing it did not create): Karpenter launches no node until they carry it",
+            plan.cluster,
+            ids.join(", ")
+        ),
+        "tag those subnets yourself, or set `newSubnets: nodes` with secondary CIDRs so nodes go to subnets eksgen creates and tags",
+    )]
+}
+
+/// EKSG030: the cluster-wide settings an existing cluster must have for the plan's max pods
+/// and addresses to hold, compared with the ones the intent states.
+pub fn existing_cluster_settings(ctx: &Ctx) -> Vec<Hit> {
+    match &ctx.intent.spec.existing_cluster {
+        Some(cluster) => vec![crate::resolve::existing_cluster::assess(cluster, ctx.plan).1],
+        None => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{hits, intent, intent_with};
@@ -188,41 +224,5 @@ mod tests {
         let closed = intent("1.34", "", GROUP);
         assert!(hits(public_endpoint_open, &closed).is_empty());
         assert!(hits(single_nat_gateway, &closed).is_empty());
-    }
-}
-
-/// EKSG029: Karpenter's EC2NodeClasses find node subnets by the discovery tag, and eksgen
-/// tags only subnets it creates; in an existing VPC whose private subnets keep the nodes,
-/// Karpenter launches nothing until the user tags them.
-pub fn existing_subnets_untagged(ctx: &Ctx) -> Vec<Hit> {
-    let plan = ctx.plan;
-    let Some(existing) = &plan.network.existing_vpc else {
-        return Vec::new();
-    };
-    if !plan.autoscaling.karpenter || existing.nodes_in_new_subnets {
-        return Vec::new();
-    }
-    let ids: Vec<&str> = plan
-        .subnets(crate::plan::SubnetRole::Private)
-        .filter_map(|s| s.id.as_deref())
-        .collect();
-    vec![Hit::cluster(
-        Severity::Warning,
-        "spec.network.existingVpc.subnets",
-        format!(
-            "Karpenter's EC2NodeClasses find node subnets by the tag karpenter.sh/discovery = {}, and eksgen does not tag the existing subnets {} (it modifies nothing it did not create): Karpenter launches no node until they carry it",
-            plan.cluster,
-            ids.join(", ")
-        ),
-        "tag those subnets yourself, or set `newSubnets: nodes` with secondary CIDRs so nodes go to subnets eksgen creates and tags",
-    )]
-}
-
-/// EKSG030: the cluster-wide settings an existing cluster must have for the plan's max pods
-/// and addresses to hold, compared with the ones the intent states.
-pub fn existing_cluster_settings(ctx: &Ctx) -> Vec<Hit> {
-    match &ctx.intent.spec.existing_cluster {
-        Some(cluster) => vec![crate::resolve::existing_cluster::assess(cluster, ctx.plan).1],
-        None => Vec::new(),
     }
 }

@@ -176,6 +176,74 @@ pub fn karpenter_min_ignored(ctx: &Ctx) -> Vec<Hit> {
         .collect()
 }
 
+/// Taint key the coredns add-on and the Karpenter chart tolerate (the usual "system nodes"
+/// taint), so a group tainted only with it still hosts them.
+pub const CRITICAL_ADDONS_TAINT: &str = "CriticalAddonsOnly";
+/// coredns add-on replicas (EKS default) and Karpenter controller replicas (chart default,
+/// required anti-affinity per host): both want two nodes.
+pub const SYSTEM_REPLICAS: u32 = 2;
+
+/// EKSG027: coredns (an EKS add-on created after the node groups, which waits for its pods),
+/// cluster-autoscaler and the Karpenter controller need nodes that always exist and that they
+/// tolerate. Only managed and self-managed groups with `scaling.min >= 1` are always there
+/// (Karpenter launches nodes only for pending pods, and the controller refuses its own nodes);
+/// a NoSchedule / NoExecute taint other than CriticalAddonsOnly keeps those pods off.
+pub fn system_nodes(ctx: &Ctx) -> Vec<Hit> {
+    let intent = ctx.intent;
+    let hosts: Vec<&crate::plan::NodeGroupPlan> = ctx
+        .plan
+        .node_groups
+        .iter()
+        .filter(|g| {
+            g.provisioner != crate::intent::Provisioner::Karpenter.as_str() && g.scaling.min >= 1
+        })
+        .filter(|g| {
+            g.taints
+                .iter()
+                .all(|t| t.effect == "PreferNoSchedule" || t.key == CRITICAL_ADDONS_TAINT)
+        })
+        .collect();
+    let nodes: u32 = hosts.iter().map(|g| g.scaling.min).sum();
+    let mut consumers = vec!["coredns (2 replicas)"];
+    if intent.spec.autoscaling.karpenter {
+        consumers.push("the Karpenter controller (2 replicas, one per node)");
+    }
+    if intent.spec.autoscaling.cluster_autoscaler {
+        consumers.push("cluster-autoscaler");
+    }
+    let snippet = "add a group such as `- { name: system, instanceTypes: [m6i.large], scaling: { min: 2, desired: 2, max: 3 } }` (no taints; GPU and Neuron types get a taint)";
+    if hosts.is_empty() {
+        vec![Hit::cluster(
+            Severity::Error,
+            "spec.nodeGroups",
+            format!(
+                "no managed or self-managed group is always on (scaling.min >= 1) and free of NoSchedule / NoExecute taints, so {} would have nowhere to run: the coredns add-on stays DEGRADED and terraform apply times out waiting for it",
+                consumers.join(", ")
+            ),
+            snippet,
+        )]
+    } else if nodes < SYSTEM_REPLICAS {
+        let names: Vec<&str> = hosts.iter().map(|g| g.name.as_str()).collect();
+        vec![Hit::cluster(
+            Severity::Warning,
+            "spec.nodeGroups",
+            format!(
+                "only {nodes} always-on node ({}) for {}: both coredns replicas share it{}, so replacing that node interrupts cluster DNS",
+                names.join(", "),
+                consumers.join(", "),
+                if intent.spec.autoscaling.karpenter {
+                    " and the second Karpenter replica stays Pending"
+                } else {
+                    ""
+                }
+            ),
+            format!("set scaling.min: {SYSTEM_REPLICAS} on {}", names[0]),
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{hits, intent, intent_with};
@@ -269,73 +337,5 @@ mod tests {
             )
             .is_empty()
         );
-    }
-}
-
-/// Taint key the coredns add-on and the Karpenter chart tolerate (the usual "system nodes"
-/// taint), so a group tainted only with it still hosts them.
-pub const CRITICAL_ADDONS_TAINT: &str = "CriticalAddonsOnly";
-/// coredns add-on replicas (EKS default) and Karpenter controller replicas (chart default,
-/// required anti-affinity per host): both want two nodes.
-pub const SYSTEM_REPLICAS: u32 = 2;
-
-/// EKSG027: coredns (an EKS add-on created after the node groups, which waits for its pods),
-/// cluster-autoscaler and the Karpenter controller need nodes that always exist and that they
-/// tolerate. Only managed and self-managed groups with `scaling.min >= 1` are always there
-/// (Karpenter launches nodes only for pending pods, and the controller refuses its own nodes);
-/// a NoSchedule / NoExecute taint other than CriticalAddonsOnly keeps those pods off.
-pub fn system_nodes(ctx: &Ctx) -> Vec<Hit> {
-    let intent = ctx.intent;
-    let hosts: Vec<&crate::plan::NodeGroupPlan> = ctx
-        .plan
-        .node_groups
-        .iter()
-        .filter(|g| {
-            g.provisioner != crate::intent::Provisioner::Karpenter.as_str() && g.scaling.min >= 1
-        })
-        .filter(|g| {
-            g.taints
-                .iter()
-                .all(|t| t.effect == "PreferNoSchedule" || t.key == CRITICAL_ADDONS_TAINT)
-        })
-        .collect();
-    let nodes: u32 = hosts.iter().map(|g| g.scaling.min).sum();
-    let mut consumers = vec!["coredns (2 replicas)"];
-    if intent.spec.autoscaling.karpenter {
-        consumers.push("the Karpenter controller (2 replicas, one per node)");
-    }
-    if intent.spec.autoscaling.cluster_autoscaler {
-        consumers.push("cluster-autoscaler");
-    }
-    let snippet = "add a group such as `- { name: system, instanceTypes: [m6i.large], scaling: { min: 2, desired: 2, max: 3 } }` (no taints; GPU and Neuron types get a taint)";
-    if hosts.is_empty() {
-        vec![Hit::cluster(
-            Severity::Error,
-            "spec.nodeGroups",
-            format!(
-                "no managed or self-managed group is always on (scaling.min >= 1) and free of NoSchedule / NoExecute taints, so {} would have nowhere to run: the coredns add-on stays DEGRADED and terraform apply times out waiting for it",
-                consumers.join(", ")
-            ),
-            snippet,
-        )]
-    } else if nodes < SYSTEM_REPLICAS {
-        let names: Vec<&str> = hosts.iter().map(|g| g.name.as_str()).collect();
-        vec![Hit::cluster(
-            Severity::Warning,
-            "spec.nodeGroups",
-            format!(
-                "only {nodes} always-on node ({}) for {}: both coredns replicas share it{}, so replacing that node interrupts cluster DNS",
-                names.join(", "),
-                consumers.join(", "),
-                if intent.spec.autoscaling.karpenter {
-                    " and the second Karpenter replica stays Pending"
-                } else {
-                    ""
-                }
-            ),
-            format!("set scaling.min: {SYSTEM_REPLICAS} on {}", names[0]),
-        )]
-    } else {
-        Vec::new()
     }
 }
