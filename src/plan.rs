@@ -34,6 +34,10 @@ pub struct Plan {
     pub network: NetworkPlan,
     pub node_groups: Vec<NodeGroupPlan>,
     pub registry: Option<RegistryPlan>,
+    /// Who administers the cluster: access entries and the secrets key's administrators.
+    pub cluster_admins: ClusterAdminsPlan,
+    /// IAM roles eksgen creates for in-cluster controllers (EKS Pod Identity).
+    pub workload_roles: Vec<WorkloadRolePlan>,
     /// What the cluster costs per month at desired and at max scale, line by line.
     pub cost: CostPlan,
     pub findings: Vec<Finding>,
@@ -45,6 +49,9 @@ pub struct EndpointPlan {
     pub public_access: bool,
     pub private_access: bool,
     pub public_access_cidrs: Vec<String>,
+    /// Networks outside the VPC allowed to reach the private endpoint (port 443 on the
+    /// cluster security group).
+    pub private_access_cidrs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -191,6 +198,8 @@ pub struct NodeGroupPlan {
     pub network_bandwidth_mbps: u64,
     pub one_pod_per_node: bool,
     pub root_volume: RootVolume,
+    /// Instance metadata service settings on the group's launch template / EC2NodeClass.
+    pub instance_metadata: InstanceMetadataPlan,
     /// Effective node labels (intent labels plus eksgen's).
     pub labels: BTreeMap<String, String>,
     /// Effective taints (intent taints plus GPU / Neuron ones).
@@ -294,6 +303,47 @@ pub struct KubeletReserved {
 pub struct PodRequest {
     pub cpu_millicores: u64,
     pub memory_mib: u64,
+    pub reason: String,
+}
+
+/// Cluster administrators (intent `spec.access.clusterAdmins`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterAdminsPlan {
+    /// Whoever runs `terraform apply` gets a cluster-admin access entry and administers the
+    /// KMS key (the module default), true only when no admins are listed.
+    pub creator_is_admin: bool,
+    pub principals: Vec<AdminPrincipalPlan>,
+    pub reason: String,
+}
+
+/// One cluster-admin access entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminPrincipalPlan {
+    pub principal_arn: String,
+    /// `AmazonEKSClusterAdminPolicy` in the principal's partition, cluster scope.
+    pub policy_arn: String,
+}
+
+/// One controller's IAM role, bound to its service account through EKS Pod Identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadRolePlan {
+    pub name: String,
+    pub namespace: String,
+    pub service_account: String,
+    pub permissions: String,
+    pub reason: String,
+}
+
+/// IMDSv2 settings of a group's nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceMetadataPlan {
+    /// `http_put_response_hop_limit` / `httpPutResponseHopLimit`: 1 keeps the token (and so the
+    /// node role's credentials) out of reach of pods in their own network namespace.
+    pub hop_limit: u32,
     pub reason: String,
 }
 

@@ -233,6 +233,9 @@ cases! {
     capacity_block_without_zone => [":22:7: spec.nodeGroups[0].capacityReservationZone: capacity-block groups need the reservation's zone", "capacityReservationZone: <zone>"];
     capacity_block_zone_mismatch => [":26:32: spec.nodeGroups[0].capacityReservationZone: the reservation is in `us-west-2b` but the group is pinned to us-west-2a"];
     capacity_block_many_zones => [":26:26: spec.nodeGroups[0].availabilityZones: a capacity block lives in one zone, but the group lists 2: us-west-2a, us-west-2b"];
+    endpoint_private_cidr_invalid => [":9:26: spec.endpoint.privateAccessCidrs[0]: `10.200.0.0` is not an IPv4 CIDR", "10.200.0.0/16"];
+    access_admin_session_arn => [":10:9: spec.access.clusterAdmins[0]:", "is a session ARN; EKS access entries take the IAM role itself"];
+    access_admin_not_iam_role => [":11:9: spec.access.clusterAdmins[1]:", "names neither an IAM role nor a user"];
     capacity_reservation_hostile => [":26:30: spec.nodeGroups[0].capacityReservationId: `cr-\\\"}\\\\n${x}` is not a capacity reservation id"];
 }
 

@@ -18,6 +18,7 @@ const INTENTS: &[&str] = &[
     "tf-self-managed",
     "tf-v20",
     "tf-capacity-block",
+    "tf-access",
 ];
 
 fn plan_from(text: &str, origin: &str) -> Plan {

@@ -61,6 +61,9 @@ pub struct Spec {
     /// Who can reach the Kubernetes API endpoint.
     #[serde(default)]
     pub endpoint: EndpointSpec,
+    /// Who administers the cluster (EKS access entries and the secrets key).
+    #[serde(default)]
+    pub access: AccessSpec,
     pub network: NetworkSpec,
     /// Cluster-wide autoscalers to install.
     #[serde(default)]
@@ -189,6 +192,22 @@ pub struct EndpointSpec {
     /// CIDRs allowed to reach the public endpoint; required when `publicAccess` is true.
     #[serde(default)]
     pub public_access_cidrs: Vec<String>,
+    /// Networks outside the VPC (VPN, peered VPCs, on-premises) allowed to reach the private
+    /// endpoint on port 443, e.g. `[10.200.0.0/16]`. Inside the VPC only the nodes can.
+    #[serde(default)]
+    pub private_access_cidrs: Vec<String>,
+}
+
+/// Cluster administrators. Empty: whoever runs `terraform apply` becomes the admin, and
+/// an apply by someone else moves admin rights to them.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AccessSpec {
+    /// IAM role or user ARNs that get cluster-admin access entries and administer the
+    /// secrets encryption key, e.g. `[arn:aws:iam::111122223333:role/platform-admin]`.
+    /// Given: the `apply` caller gets nothing by being the caller.
+    #[serde(default)]
+    pub cluster_admins: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]

@@ -3,7 +3,8 @@
 //!
 //! Owns the `.tf` files: `versions.tf`, `providers.tf`, `vpc.tf`, `eks.tf` (cluster, add-ons,
 //! managed and self-managed node groups, AMI lookups), `autoscaler.tf` (cluster-autoscaler
-//! tags on managed node groups' Auto Scaling groups), `karpenter.tf` and `outputs.tf`.
+//! tags on managed node groups' Auto Scaling groups), `iam.tf` (controller roles through EKS
+//! Pod Identity), `karpenter.tf` and `outputs.tf`.
 //! Karpenter NodePools and other manifests belong to the Kubernetes renderer.
 //!
 //! The templates lay out [`context::Root`], a view of the plan; [`hclfmt`] then indents and
@@ -47,6 +48,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/terraform/autoscaler.tf.tera"),
     ),
     (
+        "terraform/iam.tf",
+        include_str!("../../templates/terraform/iam.tf.tera"),
+    ),
+    (
         "terraform/karpenter.tf",
         include_str!("../../templates/terraform/karpenter.tf.tera"),
     ),
@@ -67,12 +72,13 @@ pub fn render(
         template: "terraform (layout)".to_string(),
         detail: e.0,
     })?;
-    let files: [(&str, bool); 7] = [
+    let files: [(&str, bool); 8] = [
         ("versions.tf", true),
         ("providers.tf", true),
         ("vpc.tf", true),
         ("eks.tf", true),
         ("autoscaler.tf", !ctx.asg_tags.is_empty()),
+        ("iam.tf", true),
         (
             "karpenter.tf",
             ctx.karpenter || !ctx.karpenter_placement_groups.is_empty(),

@@ -7,6 +7,7 @@
 //! Problems only visible here (a podsPerNode above what the ENIs allow) come back as
 //! [`Diagnostic`]s with key paths, like validation errors.
 
+pub mod access;
 pub mod cni;
 pub mod cost;
 mod groups;
@@ -137,6 +138,7 @@ pub(crate) fn resolve_parts(
             public_access: spec.endpoint.public_access,
             private_access: true,
             public_access_cidrs: spec.endpoint.public_access_cidrs.clone(),
+            private_access_cidrs: spec.endpoint.private_access_cidrs.clone(),
         },
         tags: spec.tags.clone(),
         autoscaling: AutoscalingPlan {
@@ -167,6 +169,11 @@ pub(crate) fn resolve_parts(
         },
         node_groups,
         registry,
+        cluster_admins: access::cluster_admins(&spec.access.cluster_admins),
+        workload_roles: access::workload_roles(
+            &intent.metadata.name,
+            spec.autoscaling.cluster_autoscaler,
+        ),
         cost: crate::plan::CostPlan::default(),
         findings: Vec::new(),
     };
