@@ -89,6 +89,20 @@ pub struct NetworkPlan {
     pub nat_gateway: String,
     pub cni: CniPlan,
     pub subnets: Vec<SubnetPlan>,
+    /// VPC endpoints eksgen creates: the S3 gateway always, ECR / STS interface endpoints
+    /// with `spec.network.interfaceEndpoints`.
+    pub vpc_endpoints: Vec<VpcEndpointPlan>,
+}
+
+/// One VPC endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcEndpointPlan {
+    /// Service suffix after `com.amazonaws.<region>.`: `s3`, `ecr.api`, `ecr.dkr`, `sts`.
+    pub service: String,
+    /// `Gateway` or `Interface` (the EC2 API spelling).
+    pub endpoint_type: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

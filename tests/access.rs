@@ -436,3 +436,70 @@ fn named_admins_and_admin_networks() {
     );
     assert!(arg(eks, "access_entries").is_none() && arg(eks, "kms_key_administrators").is_none());
 }
+
+/// M11: every cluster gets the free S3 gateway endpoint on the node subnets' route tables;
+/// interface endpoints only when asked, each in the node subnets behind a 443 rule that also
+/// admits pod addresses from secondary CIDRs.
+#[test]
+fn vpc_endpoints_follow_the_plan() {
+    for (name, plan) in all_plans() {
+        let body = body_of(&plan);
+        let s3 = block(&body, "resource", &["aws_vpc_endpoint", "s3"])
+            .unwrap_or_else(|| panic!("{name}: no S3 endpoint"));
+        assert_eq!(literal(arg(s3, "vpc_endpoint_type").unwrap()), "Gateway");
+        assert_eq!(
+            literal(arg(s3, "service_name").unwrap()),
+            format!("com.amazonaws.{}.s3", plan.region)
+        );
+        assert_eq!(
+            literal(arg(s3, "route_table_ids").unwrap()),
+            "module.vpc.private_route_table_ids"
+        );
+        let interface: Vec<_> = plan
+            .network
+            .vpc_endpoints
+            .iter()
+            .filter(|e| e.endpoint_type == "Interface")
+            .collect();
+        for e in &interface {
+            let r = block(
+                &body,
+                "resource",
+                &["aws_vpc_endpoint", &e.service.replace('.', "_")],
+            )
+            .expect("interface endpoint");
+            assert_eq!(
+                literal(arg(r, "service_name").unwrap()),
+                format!("com.amazonaws.{}.{}", plan.region, e.service)
+            );
+            assert_eq!(literal(arg(r, "private_dns_enabled").unwrap()), "true");
+        }
+        let sg = block(&body, "resource", &["aws_security_group", "vpc_endpoints"]);
+        assert_eq!(sg.is_some(), !interface.is_empty(), "{name}");
+        if let Some(sg) = sg {
+            let ingress = sg
+                .body()
+                .blocks()
+                .find(|b| b.identifier() == "ingress")
+                .unwrap();
+            assert_eq!(literal(arg(ingress, "from_port").unwrap()), "443");
+            assert!(
+                literal(arg(ingress, "cidr_blocks").unwrap()).contains("vpc_secondary_cidr_blocks")
+            );
+        }
+    }
+    let with = fixture_plan("tf-access");
+    let services: Vec<&str> = with
+        .network
+        .vpc_endpoints
+        .iter()
+        .map(|e| e.service.as_str())
+        .collect();
+    assert_eq!(services, ["s3", "ecr.api", "ecr.dkr", "sts"]);
+    assert!(
+        with.cost
+            .notes
+            .iter()
+            .any(|n| n.contains("3 VPC interface endpoints"))
+    );
+}

@@ -230,6 +230,11 @@ pub struct NetworkSpec {
     pub pod_churn: PodChurn,
     #[serde(default)]
     pub nat_gateway: NatGateway,
+    /// ECR (api, dkr) and STS interface endpoints in the node subnets, so registry and STS
+    /// calls stay in the VPC (each costs per hour in every zone). The S3 gateway endpoint,
+    /// which carries ECR image layers and is free, is always created.
+    #[serde(default)]
+    pub interface_endpoints: bool,
 }
 
 /// Secondary VPC CIDRs for pods.

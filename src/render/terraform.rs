@@ -4,7 +4,7 @@
 //! Owns the `.tf` files: `versions.tf`, `providers.tf`, `vpc.tf`, `eks.tf` (cluster, add-ons,
 //! managed and self-managed node groups, AMI lookups), `autoscaler.tf` (cluster-autoscaler
 //! tags on managed node groups' Auto Scaling groups), `iam.tf` (controller roles through EKS
-//! Pod Identity), `karpenter.tf` and `outputs.tf`.
+//! Pod Identity), `endpoints.tf` (VPC endpoints), `karpenter.tf` and `outputs.tf`.
 //! Karpenter NodePools and other manifests belong to the Kubernetes renderer.
 //!
 //! The templates lay out [`context::Root`], a view of the plan; [`hclfmt`] then indents and
@@ -48,6 +48,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/terraform/autoscaler.tf.tera"),
     ),
     (
+        "terraform/endpoints.tf",
+        include_str!("../../templates/terraform/endpoints.tf.tera"),
+    ),
+    (
         "terraform/iam.tf",
         include_str!("../../templates/terraform/iam.tf.tera"),
     ),
@@ -72,13 +76,14 @@ pub fn render(
         template: "terraform (layout)".to_string(),
         detail: e.0,
     })?;
-    let files: [(&str, bool); 8] = [
+    let files: [(&str, bool); 9] = [
         ("versions.tf", true),
         ("providers.tf", true),
         ("vpc.tf", true),
         ("eks.tf", true),
         ("autoscaler.tf", !ctx.asg_tags.is_empty()),
         ("iam.tf", true),
+        ("endpoints.tf", !ctx.vpc_endpoints.is_empty()),
         (
             "karpenter.tf",
             ctx.karpenter || !ctx.karpenter_placement_groups.is_empty(),

@@ -2,7 +2,9 @@
 //! through EKS Pod Identity, and the instance metadata settings that keep pods away from the
 //! node role. The Terraform renderer lays these out in `iam.tf` and on each node group.
 
-use crate::plan::{AdminPrincipalPlan, ClusterAdminsPlan, InstanceMetadataPlan, WorkloadRolePlan};
+use crate::plan::{
+    AdminPrincipalPlan, ClusterAdminsPlan, InstanceMetadataPlan, VpcEndpointPlan, WorkloadRolePlan,
+};
 
 /// Hop limit on every node: no component eksgen installs needs a pod (in its own network
 /// namespace) to reach the instance metadata service.
@@ -52,6 +54,41 @@ pub fn cluster_admins(arns: &[String]) -> ClusterAdminsPlan {
         principals,
         reason,
     }
+}
+
+/// The VPC endpoints: S3 (gateway, free) always; ECR api / dkr and STS (interface, billed per
+/// zone-hour) when asked for.
+pub fn vpc_endpoints(interface: bool) -> Vec<VpcEndpointPlan> {
+    let mut out = vec![VpcEndpointPlan {
+        service: "s3".to_string(),
+        endpoint_type: "Gateway".to_string(),
+        reason: "free; ECR serves image layers from S3 in the registry's region, so layers of a \
+                 same-region ECR registry skip the NAT gateways and their per-GB charge"
+            .to_string(),
+    }];
+    if interface {
+        for (service, why) in [
+            (
+                "ecr.api",
+                "ECR API calls (auth tokens, manifests) stay in the VPC",
+            ),
+            ("ecr.dkr", "the ECR registry endpoint image pulls talk to"),
+            (
+                "sts",
+                "STS calls (web identity, assume role) stay in the VPC",
+            ),
+        ] {
+            out.push(VpcEndpointPlan {
+                service: service.to_string(),
+                endpoint_type: "Interface".to_string(),
+                reason: format!(
+                    "spec.network.interfaceEndpoints: {why}; one interface per node subnet, \
+                     billed per zone-hour"
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// The controller roles of a cluster: vpc-cni always, cluster-autoscaler when it is on.

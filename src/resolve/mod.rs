@@ -166,6 +166,7 @@ pub(crate) fn resolve_parts(
             .to_string(),
             cni: attempt.cni.clone(),
             subnets,
+            vpc_endpoints: access::vpc_endpoints(net.interface_endpoints),
         },
         node_groups,
         registry,

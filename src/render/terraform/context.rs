@@ -75,6 +75,20 @@ pub struct Root<'a> {
     pub efa_node_rules: bool,
     /// Controller roles of `iam.tf` (plan `workloadRoles`).
     pub iam: Iam,
+    /// `endpoints.tf` (plan `network.vpcEndpoints`).
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+    pub interface_endpoints: bool,
+}
+
+/// One VPC endpoint of `endpoints.tf`.
+#[derive(Debug, Serialize)]
+pub struct VpcEndpoint {
+    /// Resource name: the service with dots as underscores.
+    pub id: String,
+    /// `com.amazonaws.<region>.<service>`.
+    pub service_name: String,
+    pub interface: bool,
+    pub reason: String,
 }
 
 /// Role names `iam.tf` creates, from the plan's workload roles.
@@ -442,6 +456,22 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         asg_tags,
         efa_node_rules: v20 && any_efa,
         iam: iam(plan)?,
+        vpc_endpoints: plan
+            .network
+            .vpc_endpoints
+            .iter()
+            .map(|e| VpcEndpoint {
+                id: e.service.replace('.', "_"),
+                service_name: format!("com.amazonaws.{}.{}", plan.region, e.service),
+                interface: e.endpoint_type == "Interface",
+                reason: e.reason.clone(),
+            })
+            .collect(),
+        interface_endpoints: plan
+            .network
+            .vpc_endpoints
+            .iter()
+            .any(|e| e.endpoint_type == "Interface"),
     })
 }
 
