@@ -503,3 +503,31 @@ fn vpc_endpoints_follow_the_plan() {
             .any(|n| n.contains("3 VPC interface endpoints"))
     );
 }
+
+/// m6: node subnets keep room for EKS control-plane interfaces and internal load balancers.
+#[test]
+fn node_subnets_keep_the_control_plane_and_load_balancer_reserve() {
+    use eksgen::plan::SubnetRole;
+    use eksgen::resolve::access::PRIVATE_SUBNET_RESERVE;
+    for (name, plan) in all_plans() {
+        for s in plan
+            .network
+            .subnets
+            .iter()
+            .filter(|s| s.role == SubnetRole::Private)
+        {
+            assert!(
+                s.ips_needed_at_max > PRIVATE_SUBNET_RESERVE,
+                "{name} {}",
+                s.name
+            );
+            assert!(s.usable_ips >= s.ips_needed_at_max, "{name} {}", s.name);
+            assert!(
+                s.reason
+                    .contains(&format!("includes {PRIVATE_SUBNET_RESERVE} kept free")),
+                "{name} {}",
+                s.name
+            );
+        }
+    }
+}

@@ -56,6 +56,20 @@ pub fn cluster_admins(arns: &[String]) -> ClusterAdminsPlan {
     }
 }
 
+/// Addresses every node (private) subnet keeps free beyond its nodes and pods: 16 for the
+/// EKS control plane's cross-account network interfaces (the module puts the cluster in the
+/// private subnets; EKS needs at least 6 free and recommends 16, and adds interfaces during
+/// version upgrades) and 8 for an internal load balancer (an ALB needs 8 free addresses in
+/// each of its subnets to scale).
+pub const PRIVATE_SUBNET_RESERVE: u64 = 16 + 8;
+
+/// The sentence the subnet plan carries about [`PRIVATE_SUBNET_RESERVE`].
+pub fn private_subnet_reserve_reason() -> String {
+    format!(
+        "includes {PRIVATE_SUBNET_RESERVE} kept free: 16 for EKS control-plane network interfaces (EKS recommends 16 free addresses; upgrades add interfaces) and 8 for an internal load balancer (an ALB needs 8 per subnet)"
+    )
+}
+
 /// The VPC endpoints: S3 (gateway, free) always; ECR api / dkr and STS (interface, billed per
 /// zone-hour) when asked for.
 pub fn vpc_endpoints(interface: bool) -> Vec<VpcEndpointPlan> {

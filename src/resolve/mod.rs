@@ -204,7 +204,10 @@ fn lay_out(
     custom_networking: bool,
 ) -> Result<Layout, rules::Shortfall> {
     let azs = &intent.spec.network.availability_zones;
-    let private_needs: Vec<u64> = azs.iter().map(|az| sized.node_subnet_need(az)).collect();
+    let private_needs: Vec<u64> = azs
+        .iter()
+        .map(|az| sized.node_subnet_need(az) + access::PRIVATE_SUBNET_RESERVE)
+        .collect();
     let pod_needs: Vec<u64> = azs.iter().map(|az| sized.pod_subnet_need(az)).collect();
     let primary = subnets::layout_primary(vpc, &private_needs).map_err(|needed| {
         shortfall_finding(
@@ -230,15 +233,19 @@ fn lay_out(
             cidr: primary.private[i],
             usable_ips: primary.private[i].usable(),
             ips_needed_at_max: private_needs[i],
-            reason: subnet_reason(
-                private_needs[i],
-                primary.private[i],
-                primary.grown,
-                if custom_networking {
-                    "node primary addresses"
-                } else {
-                    "nodes and pods"
-                },
+            reason: format!(
+                "{}; {}",
+                subnet_reason(
+                    private_needs[i],
+                    primary.private[i],
+                    primary.grown,
+                    if custom_networking {
+                        "node primary addresses"
+                    } else {
+                        "nodes and pods"
+                    },
+                ),
+                access::private_subnet_reserve_reason()
             ),
         });
     }
