@@ -349,12 +349,20 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         if kind == Delivery::SelfManaged {
             self_managed.push(group);
         } else {
-            asg_tags.extend(g.autoscaler_tags.iter().map(|(k, v)| AsgTag {
-                id: format!("{}/{k}", g.name),
-                group: g.name.clone(),
-                key: k.clone(),
-                value: v.clone(),
-            }));
+            // EKS tags a managed group's Auto Scaling group for cluster-autoscaler discovery
+            // itself; re-asserting those tags here would make Terraform their owner.
+            let eks_owned = eks_managed_discovery_tags(&plan.cluster);
+            asg_tags.extend(
+                g.autoscaler_tags
+                    .iter()
+                    .filter(|(k, _)| !eks_owned.contains(k))
+                    .map(|(k, v)| AsgTag {
+                        id: format!("{}/{k}", g.name),
+                        group: g.name.clone(),
+                        key: k.clone(),
+                        value: v.clone(),
+                    }),
+            );
             managed.push(group);
         }
     }
@@ -764,6 +772,16 @@ fn group(
 
 /// `<prefix>_<group>` when the group name is a valid Terraform identifier tail starting with
 /// a letter or digit, else `<prefix>__<position>` (which no such name produces).
+/// The cluster-autoscaler auto-discovery tags EKS puts on every managed node group's Auto
+/// Scaling group (EKS user guide, managed node groups: "automatically tagged for
+/// auto-discovery"): `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<cluster>`.
+pub fn eks_managed_discovery_tags(cluster: &str) -> [String; 2] {
+    [
+        "k8s.io/cluster-autoscaler/enabled".to_string(),
+        format!("k8s.io/cluster-autoscaler/{cluster}"),
+    ]
+}
+
 fn iam(plan: &Plan) -> Result<Iam, LayoutError> {
     let role = |sa: &str| {
         plan.workload_roles
