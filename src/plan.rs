@@ -38,6 +38,10 @@ pub struct Plan {
     pub network: NetworkPlan,
     pub node_groups: Vec<NodeGroupPlan>,
     pub registry: Option<RegistryPlan>,
+    /// Who administers the cluster: access entries and the secrets key's administrators.
+    pub cluster_admins: ClusterAdminsPlan,
+    /// IAM roles eksgen creates for in-cluster controllers (EKS Pod Identity).
+    pub workload_roles: Vec<WorkloadRolePlan>,
     /// What the cluster costs per month at desired and at max scale, line by line.
     pub cost: CostPlan,
     /// Set when node groups are added to a cluster eksgen did not create; absent otherwise.
@@ -70,6 +74,9 @@ pub struct EndpointPlan {
     pub public_access: bool,
     pub private_access: bool,
     pub public_access_cidrs: Vec<String>,
+    /// Networks outside the VPC allowed to reach the private endpoint (port 443 on the
+    /// cluster security group).
+    pub private_access_cidrs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,6 +118,9 @@ pub struct NetworkPlan {
     /// primary block). Absent for a new VPC.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing_vpc: Option<ExistingVpcPlan>,
+    /// VPC endpoints eksgen creates: the S3 gateway always, ECR / STS interface endpoints
+    /// with `spec.network.interfaceEndpoints`.
+    pub vpc_endpoints: Vec<VpcEndpointPlan>,
 }
 
 /// A VPC that exists: what eksgen may reference and what it adds.
@@ -127,6 +137,17 @@ pub struct ExistingVpcPlan {
     /// Whether node groups use subnets eksgen creates (`newSubnets: nodes` with secondary
     /// CIDRs); the control plane always stays in the existing private subnets.
     pub nodes_in_new_subnets: bool,
+}
+
+/// One VPC endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcEndpointPlan {
+    /// Service suffix after `com.amazonaws.<region>.`: `s3`, `ecr.api`, `ecr.dkr`, `sts`.
+    pub service: String,
+    /// `Gateway` or `Interface` (the EC2 API spelling).
+    pub endpoint_type: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -258,6 +279,8 @@ pub struct NodeGroupPlan {
     pub network_bandwidth_mbps: u64,
     pub one_pod_per_node: bool,
     pub root_volume: RootVolume,
+    /// Instance metadata service settings on the group's launch template / EC2NodeClass.
+    pub instance_metadata: InstanceMetadataPlan,
     /// Effective node labels (intent labels plus eksgen's).
     pub labels: BTreeMap<String, String>,
     /// Effective taints (intent taints plus GPU / Neuron ones).
@@ -361,6 +384,47 @@ pub struct KubeletReserved {
 pub struct PodRequest {
     pub cpu_millicores: u64,
     pub memory_mib: u64,
+    pub reason: String,
+}
+
+/// Cluster administrators (intent `spec.access.clusterAdmins`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterAdminsPlan {
+    /// Whoever runs `terraform apply` gets a cluster-admin access entry and administers the
+    /// KMS key (the module default), true only when no admins are listed.
+    pub creator_is_admin: bool,
+    pub principals: Vec<AdminPrincipalPlan>,
+    pub reason: String,
+}
+
+/// One cluster-admin access entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminPrincipalPlan {
+    pub principal_arn: String,
+    /// `AmazonEKSClusterAdminPolicy` in the principal's partition, cluster scope.
+    pub policy_arn: String,
+}
+
+/// One controller's IAM role, bound to its service account through EKS Pod Identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadRolePlan {
+    pub name: String,
+    pub namespace: String,
+    pub service_account: String,
+    pub permissions: String,
+    pub reason: String,
+}
+
+/// IMDSv2 settings of a group's nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceMetadataPlan {
+    /// `http_put_response_hop_limit` / `httpPutResponseHopLimit`: 1 keeps the token (and so the
+    /// node role's credentials) out of reach of pods in their own network namespace.
+    pub hop_limit: u32,
     pub reason: String,
 }
 

@@ -247,6 +247,9 @@ cases! {
     existing_vpc_too_small (PlanFindings) => [":9:5: spec.network: EKSG003: existing subnet subnet-0123456789abcdef0 (10.0.0.0/24, us-west-2a) has 251 free addresses", "short by 6415 addresses", "secondaryCidrs: auto"];
     existing_cluster_sg_id_shape => [":20:28: spec.existingCluster.nodeSecurityGroupIds[0]: `sg-123` is not a security group id"];
     existing_cluster_karpenter => [":22:16: spec.autoscaling.karpenter: Karpenter with an existing cluster is not supported yet"];
+    endpoint_private_cidr_invalid => [":9:26: spec.endpoint.privateAccessCidrs[0]: `10.200.0.0` is not an IPv4 CIDR", "10.200.0.0/16"];
+    access_admin_session_arn => [":10:9: spec.access.clusterAdmins[0]:", "is a session ARN; EKS access entries take the IAM role itself"];
+    access_admin_not_iam_role => [":11:9: spec.access.clusterAdmins[1]:", "names neither an IAM role nor a user"];
     capacity_reservation_hostile => [":26:30: spec.nodeGroups[0].capacityReservationId: `cr-\\\"}\\\\n${x}` is not a capacity reservation id"];
 }
 

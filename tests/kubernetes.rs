@@ -676,7 +676,7 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
             assert_eq!(class["spec"]["metadataOptions"]["httpTokens"], "required");
             assert_eq!(
                 class["spec"]["metadataOptions"]["httpPutResponseHopLimit"],
-                2
+                json!(g.instance_metadata.hop_limit)
             );
             assert!(
                 karpenter.contains(&g.max_pods_delivery.reason),

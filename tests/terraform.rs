@@ -23,6 +23,7 @@ const INTENTS: &[&str] = &[
     "tf-existing-vpc-pods",
     "tf-module-layout",
     "tf-existing-cluster-gpu",
+    "tf-access",
 ];
 
 fn plan_from(text: &str, origin: &str) -> Plan {
@@ -807,14 +808,29 @@ fn managed_group_autoscaler_tags_go_on_the_auto_scaling_group() {
     let hcl::Value::Object(each) = eval(arg(res, "for_each")) else {
         panic!("for_each")
     };
-    let want: usize = plan
-        .node_groups
-        .iter()
-        .map(|g| g.autoscaler_tags.len())
-        .sum();
+    // EKS itself sets the two auto-discovery tags on a managed group's Auto Scaling group.
+    let eks_owned = [
+        "k8s.io/cluster-autoscaler/enabled".to_string(),
+        format!("k8s.io/cluster-autoscaler/{}", plan.cluster),
+    ];
+    let ours = |g: &eksgen::plan::NodeGroupPlan| {
+        g.autoscaler_tags
+            .clone()
+            .into_iter()
+            .filter(|(k, _)| !eks_owned.contains(k))
+            .collect::<Vec<_>>()
+    };
+    let want: usize = plan.node_groups.iter().map(|g| ours(g).len()).sum();
     assert_eq!(each.len(), want);
     for g in &plan.node_groups {
-        for (k, v) in &g.autoscaler_tags {
+        for k in &eks_owned {
+            assert!(
+                g.autoscaler_tags.contains_key(k),
+                "the plan still lists {k}"
+            );
+            assert!(!each.contains_key(&format!("{}/{k}", g.name)));
+        }
+        for (k, v) in &ours(g) {
             let hcl::Value::Object(entry) = &each[&format!("{}/{k}", g.name)] else {
                 panic!("entry is not an object")
             };

@@ -20,18 +20,18 @@ module "vpc" {
 
   # Nodes, one subnet per zone (same order as azs).
   private_subnets = [
-    # us-west-2a: 10 addresses for node primary addresses at max scale plus update surge need a /28 (11 usable after AWS's 5 reserved); grown to /27 to use the free space evenly
-    "10.20.0.0/27",
-    # us-west-2b: 10 addresses for node primary addresses at max scale plus update surge need a /28 (11 usable after AWS's 5 reserved); grown to /27 to use the free space evenly
-    "10.20.0.32/27",
-    # us-west-2c: 10 addresses for node primary addresses at max scale plus update surge need a /28 (11 usable after AWS's 5 reserved); grown to /27 to use the free space evenly
-    "10.20.0.64/27",
+    # us-west-2a: 34 addresses for node primary addresses at max scale plus update surge need a /26 (59 usable after AWS's 5 reserved); includes 24 kept free: 16 for EKS control-plane network interfaces (EKS recommends 16 free addresses; upgrades add interfaces) and 8 for an internal load balancer (an ALB needs 8 per subnet)
+    "10.20.0.0/26",
+    # us-west-2b: 34 addresses for node primary addresses at max scale plus update surge need a /26 (59 usable after AWS's 5 reserved); includes 24 kept free: 16 for EKS control-plane network interfaces (EKS recommends 16 free addresses; upgrades add interfaces) and 8 for an internal load balancer (an ALB needs 8 per subnet)
+    "10.20.0.64/26",
+    # us-west-2c: 34 addresses for node primary addresses at max scale plus update surge need a /26 (59 usable after AWS's 5 reserved); includes 24 kept free: 16 for EKS control-plane network interfaces (EKS recommends 16 free addresses; upgrades add interfaces) and 8 for an internal load balancer (an ALB needs 8 per subnet)
+    "10.20.0.128/26",
   ]
   # Load balancers and NAT gateways.
   public_subnets = [
-    "10.20.0.96/28",
-    "10.20.0.112/28",
-    "10.20.0.128/28",
+    "10.20.0.192/28",
+    "10.20.0.208/28",
+    "10.20.0.224/28",
   ]
 
   # Pod subnets for custom networking, from the secondary CIDR. They are intra subnets, not

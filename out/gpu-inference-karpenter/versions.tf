@@ -5,10 +5,12 @@ terraform {
   required_version = ">= 1.5.7"
 
   required_providers {
-    # terraform-aws-eks 21.19.0 and terraform-aws-vpc 6.6.0 require AWS provider 6.x.
+    # terraform-aws-eks 21.19.0 and terraform-aws-vpc 6.6.0 require AWS provider >= 6.28
+    # (an existing lock file on an older 6.x fails init); < 7.0 keeps out a major version
+    # neither module has been released against.
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
+      version = ">= 6.28, < 7.0"
     }
   }
 }

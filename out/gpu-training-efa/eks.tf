@@ -8,15 +8,32 @@ module "eks" {
   name               = "ml-train"
   kubernetes_version = "1.34"
 
-  # API endpoint: reachable only inside the VPC (or networks connected to it).
+  # API endpoint: private, and the cluster security group admits only the nodes; to run
+  # kubectl from a VPN or peered network, list it in spec.endpoint.privateAccessCidrs.
   endpoint_private_access = true
   endpoint_public_access  = false
 
-  # Whoever runs `terraform apply` gets a cluster-admin access entry.
+  # Whoever runs `terraform apply` gets a cluster-admin access entry and administers the
+  # secrets key; an apply by someone else moves both (list spec.access.clusterAdmins to pin
+  # them).
   enable_cluster_creator_admin_permissions = true
 
   vpc_id     = module.vpc.vpc_id
   subnet_ids = module.vpc.private_subnets
+
+  # Pods use the node security group, and the module's recommended rules allow node to node
+  # only on DNS and ports 1025-65535: this opens all ports between nodes, so a Service on
+  # port 80 reaches its pods on other nodes.
+  node_security_group_additional_rules = {
+    ingress_self_all = {
+      description = "Node to node, all protocols and ports"
+      type        = "ingress"
+      protocol    = "-1"
+      from_port   = 0
+      to_port     = 0
+      self        = true
+    }
+  }
 
   # Node groups start this long after the cluster is active; the before_compute add-ons are
   # created from that same moment, so this is a head start, not an ordering: nothing makes a
@@ -33,6 +50,11 @@ module "eks" {
     # NotReady until it does.
     vpc-cni = {
       before_compute = true
+      # aws-node's AWS credentials: its own role (iam.tf) through EKS Pod Identity.
+      pod_identity_association = [{
+        role_arn        = aws_iam_role.vpc_cni.arn
+        service_account = "aws-node"
+      }]
       # ENABLE_PREFIX_DELEGATION=true (eksgen): auto: every instance type is nitro, so /28 prefixes give 16 addresses per ENI slot and one EC2 call per 16 pods
       # MINIMUM_IP_TARGET=32 (eksgen): 30 planned pods of `system` + 2 warm: nodes of `system`, `train` take these /28 prefixes at boot and make no further EC2 call while they run at most their planned pods (ipamd never releases below the floor); 264 addresses at max scale
       # WARM_IP_TARGET=2 (eksgen): keeps 2 free addresses beyond the pods so ipamd goes on serving pods above the floor; without it ipamd reads 0 and stops at MINIMUM_IP_TARGET
@@ -103,14 +125,14 @@ module "eks" {
           }
         }
       }
-      # IMDSv2 only. Hop limit 2: a pod's request to the instance metadata service crosses one
-      # more network hop (its veth into the node) than the node's own, and with the default
-      # of 1 the token response never reaches the pod.
+      # IMDSv2 with hop limit 1: a pod in its own network namespace is one hop short of the metadata service, so it cannot take the node role's credentials. Nothing eksgen installs needs more: aws-node, kube-proxy, the Pod Identity agent and the device plugins run in the host network, and vpc-cni, cluster-autoscaler and Karpenter get their own roles through EKS Pod Identity.
       metadata_options = {
         http_endpoint               = "enabled"
         http_tokens                 = "required"
-        http_put_response_hop_limit = 2
+        http_put_response_hop_limit = 1
       }
+      # vpc-cni has its own role (iam.tf); the node role keeps only what the kubelet needs.
+      iam_role_attach_cni_policy = false
 
       # nodeadm NodeConfig, merged before the module's own (cluster details).
       cloudinit_pre_nodeadm = [
@@ -192,14 +214,14 @@ module "eks" {
           }
         }
       }
-      # IMDSv2 only. Hop limit 2: a pod's request to the instance metadata service crosses one
-      # more network hop (its veth into the node) than the node's own, and with the default
-      # of 1 the token response never reaches the pod.
+      # IMDSv2 with hop limit 1: a pod in its own network namespace is one hop short of the metadata service, so it cannot take the node role's credentials. Nothing eksgen installs needs more: aws-node, kube-proxy, the Pod Identity agent and the device plugins run in the host network, and vpc-cni, cluster-autoscaler and Karpenter get their own roles through EKS Pod Identity.
       metadata_options = {
         http_endpoint               = "enabled"
         http_tokens                 = "required"
-        http_put_response_hop_limit = 2
+        http_put_response_hop_limit = 1
       }
+      # vpc-cni has its own role (iam.tf); the node role keeps only what the kubelet needs.
+      iam_role_attach_cni_policy = false
 
       # nodeadm NodeConfig, merged before the module's own (cluster details).
       cloudinit_pre_nodeadm = [

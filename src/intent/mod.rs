@@ -63,6 +63,9 @@ pub struct Spec {
     /// Who can reach the Kubernetes API endpoint.
     #[serde(default)]
     pub endpoint: EndpointSpec,
+    /// Who administers the cluster (EKS access entries and the secrets key).
+    #[serde(default)]
+    pub access: AccessSpec,
     pub network: NetworkSpec,
     /// The cluster exists (its name is `metadata.name`, in `network.existingVpc`): eksgen
     /// renders only the node groups it adds, and checks the cluster-wide settings it expects
@@ -220,6 +223,22 @@ pub struct EndpointSpec {
     /// CIDRs allowed to reach the public endpoint; required when `publicAccess` is true.
     #[serde(default)]
     pub public_access_cidrs: Vec<String>,
+    /// Networks outside the VPC (VPN, peered VPCs, on-premises) allowed to reach the private
+    /// endpoint on port 443, e.g. `[10.200.0.0/16]`. Inside the VPC only the nodes can.
+    #[serde(default)]
+    pub private_access_cidrs: Vec<String>,
+}
+
+/// Cluster administrators. Empty: whoever runs `terraform apply` becomes the admin, and
+/// an apply by someone else moves admin rights to them.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AccessSpec {
+    /// IAM role or user ARNs that get cluster-admin access entries and administer the
+    /// secrets encryption key, e.g. `[arn:aws:iam::111122223333:role/platform-admin]`.
+    /// Given: the `apply` caller gets nothing by being the caller.
+    #[serde(default)]
+    pub cluster_admins: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -248,6 +267,11 @@ pub struct NetworkSpec {
     pub pod_churn: PodChurn,
     #[serde(default)]
     pub nat_gateway: NatGateway,
+    /// ECR (api, dkr) and STS interface endpoints in the node subnets, so registry and STS
+    /// calls stay in the VPC (each costs per hour in every zone). The S3 gateway endpoint,
+    /// which carries ECR image layers and is free, is always created.
+    #[serde(default)]
+    pub interface_endpoints: bool,
 }
 
 /// A cluster eksgen did not create, described by the user (eksgen cannot read AWS).

@@ -103,6 +103,44 @@ pub(super) fn check_aws_tag(key: &str, value: &str, path: &str, out: &mut Vec<Di
     }
 }
 
+/// An IAM role or user ARN that EKS accepts as an access entry principal:
+/// `arn:<partition>:iam::<12-digit account>:(role|user)/<optional path/>name`. Session ARNs
+/// (`arn:aws:sts::…:assumed-role/…`) and other resources are refused by EKS.
+pub fn admin_principal(arn: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [scheme, partition, service, region, account, resource] = parts[..] else {
+        return Err(format!(
+            "{arn:?} is not an ARN (arn:partition:iam::account:role/name)"
+        ));
+    };
+    if scheme != "arn" || !matches!(partition, "aws" | "aws-cn" | "aws-us-gov") {
+        return Err(format!("{arn:?} is not an ARN of an AWS partition"));
+    }
+    if service == "sts" {
+        return Err(format!(
+            "{arn:?} is a session ARN; EKS access entries take the IAM role itself"
+        ));
+    }
+    if service != "iam" || !region.is_empty() {
+        return Err(format!("{arn:?} is not an IAM ARN"));
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{arn:?}: the account id must be 12 digits"));
+    }
+    let name = resource
+        .strip_prefix("role/")
+        .or_else(|| resource.strip_prefix("user/"))
+        .ok_or_else(|| format!("{arn:?} names neither an IAM role nor a user"))?;
+    let last = name.rsplit('/').next().unwrap_or("");
+    let ok = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c);
+    if last.is_empty() || !name.chars().all(ok) || name.len() > 512 {
+        return Err(format!(
+            "{arn:?}: the role or user name is not a valid IAM name"
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn is_reservation_id(id: &str) -> bool {
     id.strip_prefix("cr-").is_some_and(|h| {
         (8..=17).contains(&h.len())

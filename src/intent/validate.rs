@@ -75,6 +75,36 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
         );
     }
 
+    for (i, c) in spec.endpoint.private_access_cidrs.iter().enumerate() {
+        if let Err(e) = c.parse::<Ipv4Cidr>() {
+            out.push(
+                Diagnostic::new(
+                    format!("spec.endpoint.privateAccessCidrs[{i}]"),
+                    e.to_string(),
+                )
+                .hint("write the VPN or peered network as an IPv4 CIDR, e.g. 10.200.0.0/16"),
+            );
+        }
+    }
+    for (i, arn) in spec.access.cluster_admins.iter().enumerate() {
+        if let Err(why) = super::names::admin_principal(arn) {
+            out.push(
+                Diagnostic::new(format!("spec.access.clusterAdmins[{i}]"), why).hint(
+                    "give an IAM role or user ARN, e.g. arn:aws:iam::111122223333:role/platform-admin (for an assumed-role session, the role's own ARN)",
+                ),
+            );
+        }
+        if spec.access.cluster_admins[..i].contains(arn) {
+            out.push(
+                Diagnostic::new(
+                    format!("spec.access.clusterAdmins[{i}]"),
+                    format!("{arn:?} is listed twice"),
+                )
+                .hint("remove the duplicate"),
+            );
+        }
+    }
+
     for (key, value) in &spec.tags {
         check_aws_tag(key, value, &format!("spec.tags.{key}"), &mut out);
     }

@@ -5,7 +5,8 @@
 //! and `variables.tf` (existing VPC: block associations, new subnets, route-table
 //! associations; ids as variables when asked), `eks.tf` (cluster, add-ons,
 //! managed and self-managed node groups, AMI lookups), `autoscaler.tf` (cluster-autoscaler
-//! tags on managed node groups' Auto Scaling groups), `karpenter.tf` and `outputs.tf`.
+//! tags on managed node groups' Auto Scaling groups), `iam.tf` (controller roles through EKS
+//! Pod Identity), `endpoints.tf` (VPC endpoints), `karpenter.tf` and `outputs.tf`.
 //! Karpenter NodePools and other manifests belong to the Kubernetes renderer.
 //!
 //! The templates lay out [`context::Root`], a view of the plan; [`hclfmt`] then indents and
@@ -65,6 +66,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/terraform/autoscaler.tf.tera"),
     ),
     (
+        "terraform/endpoints.tf",
+        include_str!("../../templates/terraform/endpoints.tf.tera"),
+    ),
+    (
+        "terraform/iam.tf",
+        include_str!("../../templates/terraform/iam.tf.tera"),
+    ),
+    (
         "terraform/karpenter.tf",
         include_str!("../../templates/terraform/karpenter.tf.tera"),
     ),
@@ -88,7 +97,7 @@ pub fn render(
     let existing = ctx.net.existing.as_ref();
     let module = ctx.module_layout;
     let cluster_exists = ctx.existing_cluster.is_some();
-    let files: [(&str, bool); 11] = [
+    let files: [(&str, bool); 13] = [
         ("versions.tf", true),
         ("providers.tf", true),
         (
@@ -100,6 +109,12 @@ pub fn render(
         ("eks.tf", !cluster_exists),
         ("node_groups.tf", cluster_exists),
         ("autoscaler.tf", !ctx.asg_tags.is_empty()),
+        // Both name module "eks" / module "vpc": an existing cluster or VPC has its own.
+        ("iam.tf", !cluster_exists),
+        (
+            "endpoints.tf",
+            !ctx.vpc_endpoints.is_empty() && existing.is_none(),
+        ),
         (
             "karpenter.tf",
             ctx.karpenter || !ctx.karpenter_placement_groups.is_empty(),

@@ -248,8 +248,9 @@ pub fn cluster_cost(plan: &Plan, group_price_regions: &[String]) -> CostPlan {
 
     match plan.registry.as_ref().and_then(|r| r.monthly_transfer_gib.map(|gib| (r, gib))) {
         Some((reg, gib)) => {
-            // Nodes in private subnets reach a registry through the NAT gateways: the plan
-            // renders no VPC endpoints, so every pulled byte is processed there.
+            // Nodes in private subnets reach a registry through the NAT gateways. The S3
+            // gateway endpoint carries the layers of a same-region ECR registry; the intent
+            // does not say the registry is ECR, so this stays the ceiling.
             if let Some(p) = local_or_reference("nat-gateway-data", region) {
                 let monthly = p.usd * gib;
                 items.push(item(
@@ -258,7 +259,7 @@ pub fn cluster_cost(plan: &Plan, group_price_regions: &[String]) -> CostPlan {
                     monthly,
                     monthly,
                     format!(
-                        "image pulls of {gib:.0} GiB a month (registry.imageSizeGiB x scaleOutsPerDay x 30) through NAT; ECR interface endpoints or a pull-through cache in the VPC avoid it"
+                        "image pulls of {gib:.0} GiB a month (registry.imageSizeGiB x scaleOutsPerDay x 30) through NAT: the ceiling. From ECR in the cluster's region the layers come from S3 through the free S3 gateway endpoint instead, so little of this is charged"
                     ),
                 ));
             }
@@ -292,6 +293,18 @@ pub fn cluster_cost(plan: &Plan, group_price_regions: &[String]) -> CostPlan {
         None => notes.push(
             "NAT data processing and cross-region transfer are not in the total: set registry.imageSizeGiB and registry.scaleOutsPerDay for an estimate".to_string(),
         ),
+    }
+    let interface_endpoints = plan
+        .network
+        .vpc_endpoints
+        .iter()
+        .filter(|e| e.endpoint_type == "Interface")
+        .count();
+    if interface_endpoints > 0 {
+        notes.push(format!(
+            "{interface_endpoints} VPC interface endpoints in {} zones are not in the total: eksgen has no PrivateLink prices (billed per endpoint, zone and hour, plus per GB)",
+            plan.network.availability_zones.len()
+        ));
     }
     notes.push(
         "cross-zone transfer is not in the total: the plan has no estimate of traffic between zones (groups with interNodeTraffic: high keep pods in one zone)".to_string(),

@@ -123,6 +123,8 @@ pub(super) fn network(
             nat_gateway: nat_gateway(net.nat_gateway),
             cni: sizing.cni.clone(),
             subnets,
+            // The VPC is the user's: eksgen adds no endpoints to it.
+            vpc_endpoints: Vec::new(),
             existing_vpc: Some(ExistingVpcPlan {
                 id: vpc.id.clone(),
                 cidr_blocks: blocks,

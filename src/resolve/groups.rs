@@ -668,6 +668,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         network_bandwidth_mbps: min_of(|t| t.network_bandwidth_mbps),
         one_pod_per_node: spec.one_pod_per_node,
         root_volume,
+        instance_metadata: super::access::instance_metadata(),
         labels,
         taints,
         image_pull,

@@ -7,6 +7,7 @@
 //! Problems only visible here (a podsPerNode above what the ENIs allow) come back as
 //! [`Diagnostic`]s with key paths, like validation errors.
 
+pub mod access;
 pub mod cni;
 pub mod cost;
 mod existing_cluster;
@@ -170,6 +171,7 @@ pub(crate) fn resolve_parts(
         cni: attempt.cni.clone(),
         subnets,
         existing_vpc: None,
+        vpc_endpoints: access::vpc_endpoints(net.interface_endpoints),
     };
     Ok(finish(intent, drafts, network, &attempt, shortfall))
 }
@@ -217,6 +219,7 @@ fn finish(
             public_access: spec.endpoint.public_access,
             private_access: true,
             public_access_cidrs: spec.endpoint.public_access_cidrs.clone(),
+            private_access_cidrs: spec.endpoint.private_access_cidrs.clone(),
         },
         tags: spec.tags.clone(),
         autoscaling: AutoscalingPlan {
@@ -234,6 +237,11 @@ fn finish(
         network,
         node_groups,
         registry,
+        cluster_admins: access::cluster_admins(&spec.access.cluster_admins),
+        workload_roles: access::workload_roles(
+            &intent.metadata.name,
+            spec.autoscaling.cluster_autoscaler,
+        ),
         cost: crate::plan::CostPlan::default(),
         existing_cluster: None,
         findings: Vec::new(),
@@ -369,7 +377,10 @@ fn lay_out(
     custom_networking: bool,
     pins: Option<&LayoutPins>,
 ) -> Result<Layout, LayoutFailure> {
-    let private_needs: Vec<u64> = azs.iter().map(|az| sized.node_subnet_need(az)).collect();
+    let private_needs: Vec<u64> = azs
+        .iter()
+        .map(|az| sized.node_subnet_need(az) + access::PRIVATE_SUBNET_RESERVE)
+        .collect();
     let pod_needs: Vec<u64> = azs.iter().map(|az| sized.pod_subnet_need(az)).collect();
     let primary_shortfall = |needed: u64| {
         LayoutFailure::Shortfall(Box::new(shortfall_finding(
@@ -402,15 +413,19 @@ fn lay_out(
             cidr: primary.private[i],
             usable_ips: primary.private[i].usable(),
             ips_needed_at_max: private_needs[i],
-            reason: subnet_reason(
-                private_needs[i],
-                primary.private[i],
-                primary.grown,
-                if custom_networking {
-                    "node primary addresses"
-                } else {
-                    "nodes and pods"
-                },
+            reason: format!(
+                "{}; {}",
+                subnet_reason(
+                    private_needs[i],
+                    primary.private[i],
+                    primary.grown,
+                    if custom_networking {
+                        "node primary addresses"
+                    } else {
+                        "nodes and pods"
+                    },
+                ),
+                access::private_subnet_reserve_reason()
             ),
             id: None,
             used_ips: 0,

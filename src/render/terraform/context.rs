@@ -9,8 +9,8 @@
 use serde::Serialize;
 
 use crate::plan::{
-    EndpointPlan, ImagePullPlan, KarpenterVersionPlan, NodeGroupPlan, Plan, SubnetPlan, SubnetRole,
-    TaintPlan,
+    ClusterAdminsPlan, EndpointPlan, ImagePullPlan, KarpenterVersionPlan, NodeGroupPlan, Plan,
+    SubnetPlan, SubnetRole, TaintPlan,
 };
 use crate::render::escape::hcl_string;
 use crate::render::kubernetes;
@@ -40,6 +40,8 @@ pub struct Root<'a> {
     /// Root input names of the selected terraform-aws-eks major version.
     pub inputs: Inputs,
     pub endpoint: &'a EndpointPlan,
+    /// Access entries and KMS key administrators (plan `clusterAdmins`).
+    pub cluster_admins: &'a ClusterAdminsPlan,
     pub tags: Vec<Kv>,
     pub karpenter: bool,
     /// Node IAM role of Karpenter nodes, the exact name the EC2NodeClasses use.
@@ -78,6 +80,31 @@ pub struct Root<'a> {
     /// v20 only: the root `enable_efa_support` adds the EFA self rules to the shared node
     /// security group (v21 node groups get their own security group instead).
     pub efa_node_rules: bool,
+    /// Controller roles of `iam.tf` (plan `workloadRoles`).
+    pub iam: Iam,
+    /// `endpoints.tf` (plan `network.vpcEndpoints`).
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+    pub interface_endpoints: bool,
+}
+
+/// One VPC endpoint of `endpoints.tf`.
+#[derive(Debug, Serialize)]
+pub struct VpcEndpoint {
+    /// Resource name: the service with dots as underscores.
+    pub id: String,
+    /// `com.amazonaws.<region>.<service>`.
+    pub service_name: String,
+    pub interface: bool,
+    pub reason: String,
+}
+
+/// Role names `iam.tf` creates, from the plan's workload roles.
+#[derive(Debug, Serialize)]
+pub struct Iam {
+    pub vpc_cni_role: String,
+    pub cluster_autoscaler_role: Option<String>,
+    /// `aws:ResourceTag/<CA cluster tag>`: the Auto Scaling groups cluster-autoscaler may resize.
+    pub cluster_autoscaler_tag_condition: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -103,6 +130,7 @@ pub struct Inputs {
     pub endpoint_public_access: &'static str,
     pub endpoint_private_access: &'static str,
     pub endpoint_public_access_cidrs: &'static str,
+    pub security_group_additional_rules: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -262,20 +290,38 @@ pub struct Group {
     /// Existing cluster: the sub-module call's name (`node_group_<name>`).
     pub module_name: String,
     pub efa: bool,
-    /// EFA groups whose plan asks for no placement group (the module still creates one).
-    pub efa_without_placement_group: bool,
+    /// EFA groups without a placement group (a capacity reservation places them): the
+    /// interfaces listed one per network card instead of `enable_efa_support`, which would
+    /// add the module's cluster placement group. Empty otherwise.
+    pub efa_interfaces: Vec<EfaInterface>,
+    /// v21 groups with listed EFA interfaces: the all-self rules on the group's own security
+    /// group (v20 puts them on the shared node security group, see `efa_node_rules`).
+    pub efa_self_rules: bool,
     /// v20 EFA groups: the zone the module picks subnets and the placement group in.
     pub placement_group_az: Option<String>,
     /// Managed groups: `labels` / `taints` inputs.
     pub labels: Vec<Kv>,
     pub taints: Vec<Taint>,
     pub volume: Volume,
+    /// `metadata_options.http_put_response_hop_limit` (plan `instanceMetadata.hopLimit`).
+    pub metadata_hop_limit: u32,
+    pub metadata_hop_limit_reason: String,
     pub node_config: Option<NodeConfig>,
     pub bottlerocket: Option<Bottlerocket>,
     /// AL2 `bootstrap_extra_args` (one command-line string).
     pub al2_bootstrap_args: Option<String>,
     /// Self-managed groups: tags on the Auto Scaling group only.
     pub autoscaling_group_tags: Vec<Kv>,
+}
+
+/// One launch-template network interface of an EFA group placed by a capacity reservation.
+#[derive(Debug, Serialize)]
+pub struct EfaInterface {
+    pub card: u32,
+    /// 0 on card 0 (the primary interface), 1 elsewhere, as EC2 expects for EFA.
+    pub device: u32,
+    /// `efa` on card 0, `efa-only` (no IP address) on the other cards.
+    pub interface_type: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -414,13 +460,21 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
                     group.module_name
                 )
             });
-            asg_tags.extend(g.autoscaler_tags.iter().map(|(k, v)| AsgTag {
-                id: format!("{}/{k}", g.name),
-                asg: asg.clone(),
-                group: g.name.clone(),
-                key: k.clone(),
-                value: v.clone(),
-            }));
+            // EKS tags a managed group's Auto Scaling group for cluster-autoscaler discovery
+            // itself; re-asserting those tags here would make Terraform their owner.
+            let eks_owned = eks_managed_discovery_tags(&plan.cluster);
+            asg_tags.extend(
+                g.autoscaler_tags
+                    .iter()
+                    .filter(|(k, _)| !eks_owned.contains(k))
+                    .map(|(k, v)| AsgTag {
+                        id: format!("{}/{k}", g.name),
+                        asg: asg.clone(),
+                        group: g.name.clone(),
+                        key: k.clone(),
+                        value: v.clone(),
+                    }),
+            );
             managed.push(group);
         }
     }
@@ -450,7 +504,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         } else {
             Versions {
                 terraform: ">= 1.5.7",
-                aws_provider: "~> 6.0",
+                aws_provider: ">= 6.28, < 7.0",
                 eks_module: EKS_MODULE_V21,
                 vpc_module: VPC_MODULE_V6,
             }
@@ -463,6 +517,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
                 endpoint_public_access: "cluster_endpoint_public_access",
                 endpoint_private_access: "cluster_endpoint_private_access",
                 endpoint_public_access_cidrs: "cluster_endpoint_public_access_cidrs",
+                security_group_additional_rules: "cluster_security_group_additional_rules",
             }
         } else {
             Inputs {
@@ -472,9 +527,11 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
                 endpoint_public_access: "endpoint_public_access",
                 endpoint_private_access: "endpoint_private_access",
                 endpoint_public_access_cidrs: "endpoint_public_access_cidrs",
+                security_group_additional_rules: "security_group_additional_rules",
             }
         },
         endpoint: &plan.endpoint,
+        cluster_admins: &plan.cluster_admins,
         tags: kvs(plan.tags.iter()),
         karpenter: plan.autoscaling.karpenter,
         karpenter_node_role: plan
@@ -552,6 +609,23 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         amis,
         asg_tags,
         efa_node_rules: v20 && any_efa,
+        iam: iam(plan)?,
+        vpc_endpoints: plan
+            .network
+            .vpc_endpoints
+            .iter()
+            .map(|e| VpcEndpoint {
+                id: e.service.replace('.', "_"),
+                service_name: format!("com.amazonaws.{}.{}", plan.region, e.service),
+                interface: e.endpoint_type == "Interface",
+                reason: e.reason.clone(),
+            })
+            .collect(),
+        interface_endpoints: plan
+            .network
+            .vpc_endpoints
+            .iter()
+            .any(|e| e.endpoint_type == "Interface"),
     })
 }
 
@@ -988,7 +1062,8 @@ fn group(
         subnet_exprs: Vec::new(),
         module_name: identifier("node_group", &g.name, index),
         efa: g.efa,
-        efa_without_placement_group: g.efa && !g.placement_group,
+        efa_interfaces: efa_interfaces(g),
+        efa_self_rules: !v20 && g.efa && !g.placement_group,
         placement_group_az: (v20 && g.efa && g.placement_group)
             .then(|| g.availability_zones.first().cloned())
             .flatten(),
@@ -1010,6 +1085,8 @@ fn group(
                 })
                 .collect()
         },
+        metadata_hop_limit: g.instance_metadata.hop_limit,
+        metadata_hop_limit_reason: g.instance_metadata.reason.clone(),
         volume: Volume {
             // Bottlerocket keeps images and container data on its second volume; the first
             // only holds the OS.
@@ -1043,6 +1120,50 @@ fn group(
 
 /// `<prefix>_<group>` when the group name is a valid Terraform identifier tail starting with
 /// a letter or digit, else `<prefix>__<position>` (which no such name produces).
+/// The cluster-autoscaler auto-discovery tags EKS puts on every managed node group's Auto
+/// Scaling group (EKS user guide, managed node groups: "automatically tagged for
+/// auto-discovery"): `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<cluster>`.
+pub fn eks_managed_discovery_tags(cluster: &str) -> [String; 2] {
+    [
+        "k8s.io/cluster-autoscaler/enabled".to_string(),
+        format!("k8s.io/cluster-autoscaler/{cluster}"),
+    ]
+}
+
+fn iam(plan: &Plan) -> Result<Iam, LayoutError> {
+    let role = |sa: &str| {
+        plan.workload_roles
+            .iter()
+            .find(|r| r.service_account == sa)
+            .map(|r| r.name.clone())
+    };
+    Ok(Iam {
+        vpc_cni_role: role("aws-node")
+            .ok_or_else(|| LayoutError("plan has no vpc-cni (aws-node) role".to_string()))?,
+        cluster_autoscaler_role: role("cluster-autoscaler"),
+        cluster_autoscaler_tag_condition: format!(
+            "aws:ResourceTag/k8s.io/cluster-autoscaler/{}",
+            plan.cluster
+        ),
+    })
+}
+
+/// The launch-template interfaces of an EFA group without a placement group: one per EFA
+/// interface the instance type supports (each on its own network card), EFA with an IP address
+/// on card 0 and efa-only on the rest. Empty for other groups.
+fn efa_interfaces(g: &NodeGroupPlan) -> Vec<EfaInterface> {
+    if !g.efa || g.placement_group {
+        return Vec::new();
+    }
+    (0..g.efa_interfaces)
+        .map(|card| EfaInterface {
+            card,
+            device: u32::from(card > 0),
+            interface_type: if card == 0 { "efa" } else { "efa-only" },
+        })
+        .collect()
+}
+
 fn identifier(prefix: &str, group: &str, index: usize) -> String {
     if group.starts_with(|c: char| c.is_ascii_alphanumeric())
         && group
