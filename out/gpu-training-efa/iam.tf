@@ -47,7 +47,8 @@ data "aws_iam_policy_document" "cluster_autoscaler" {
       "autoscaling:SetDesiredCapacity",
       "autoscaling:TerminateInstanceInAutoScalingGroup",
     ]
-    resources = ["*"]
+    # Auto Scaling groups of this region, and of them only the ones tagged for this cluster.
+    resources = [format("arn:%s:autoscaling:%s:*:autoScalingGroup:*:autoScalingGroupName/*", data.aws_partition.current.partition, "us-west-2")]
 
     condition {
       test     = "StringEquals"
@@ -69,9 +70,15 @@ data "aws_iam_policy_document" "cluster_autoscaler" {
       "ec2:DescribeInstanceTypes",
       "ec2:DescribeLaunchTemplateVersions",
       "ec2:GetInstanceTypesFromInstanceRequirements",
-      "eks:DescribeNodegroup",
     ]
     resources = ["*"]
+  }
+
+  # The cluster's own managed node groups (scale from zero reads their labels and taints).
+  statement {
+    sid       = "DescribeOwnNodeGroups"
+    actions   = ["eks:DescribeNodegroup"]
+    resources = [format("arn:%s:eks:%s:*:nodegroup/%s/*/*", data.aws_partition.current.partition, "us-west-2", module.eks.cluster_name)]
   }
 }
 
