@@ -40,17 +40,6 @@ pub struct ForeignReport {
 /// Compare the foreign `*.tf` files of `dir` (top level only, no symbolic links) with the
 /// rendered top-level `.tf` files.
 pub fn scan(dir: &Path, rendered: &Rendered) -> ForeignReport {
-    let mut ours: BTreeMap<String, String> = BTreeMap::new();
-    for (path, text) in rendered {
-        if path.contains('/') || !path.ends_with(".tf") {
-            continue;
-        }
-        if let Ok(body) = hcl::parse(text) {
-            for (key, _, _) in definitions(&body, text) {
-                ours.entry(key).or_insert_with(|| path.clone());
-            }
-        }
-    }
     let mut report = ForeignReport::default();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return report;
@@ -62,6 +51,22 @@ pub fn scan(dir: &Path, rendered: &Rendered) -> ForeignReport {
         .filter(|(name, _)| name.ends_with(".tf") && !rendered.contains_key(name))
         .collect();
     files.sort();
+    if files.is_empty() {
+        // Nothing foreign: skip parsing the rendered files (the common case, and the
+        // expensive part for large outputs).
+        return report;
+    }
+    let mut ours: BTreeMap<String, String> = BTreeMap::new();
+    for (path, text) in rendered {
+        if path.contains('/') || !path.ends_with(".tf") {
+            continue;
+        }
+        if let Ok(body) = hcl::parse(text) {
+            for (key, _, _) in definitions(&body, text) {
+                ours.entry(key).or_insert_with(|| path.clone());
+            }
+        }
+    }
     for (name, _) in files {
         // Read like every other file in the folder: size-bounded, links refused.
         let Ok(super::fs::OnDisk::File { bytes, .. }) = super::fs::inspect(dir, &name) else {
