@@ -290,6 +290,11 @@ pub struct NodeGroupPlan {
     pub karpenter: Option<KarpenterPlan>,
     /// Tags for the Auto Scaling group (cluster-autoscaler discovery and scale-from-zero).
     pub autoscaler_tags: BTreeMap<String, String>,
+    /// Keys of `autoscaler_tags` that EKS itself puts on a managed group's Auto Scaling
+    /// group (the discovery tags): they count toward the group's tags, but the Terraform
+    /// does not assert them, so it never owns (or deletes) EKS's own tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub autoscaler_tags_set_by_eks: Vec<String>,
     pub hourly_cost_usd: Option<f64>,
     pub monthly_cost_usd: Option<MonthlyCost>,
     pub cost_reason: String,

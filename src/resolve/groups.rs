@@ -673,6 +673,18 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         taints,
         image_pull,
         karpenter,
+        autoscaler_tags_set_by_eks: if spec.provisioner == Provisioner::Managed
+            && !autoscaler_tags.is_empty()
+        {
+            // EKS managed node groups: EKS tags the group's Auto Scaling group for
+            // cluster-autoscaler auto-discovery (EKS user guide, managed node groups).
+            vec![
+                "k8s.io/cluster-autoscaler/enabled".to_string(),
+                format!("k8s.io/cluster-autoscaler/{}", intent.metadata.name),
+            ]
+        } else {
+            Vec::new()
+        },
         autoscaler_tags,
         hourly_cost_usd: hourly,
         monthly_cost_usd: monthly,

@@ -460,13 +460,11 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
                     group.module_name
                 )
             });
-            // EKS tags a managed group's Auto Scaling group for cluster-autoscaler discovery
-            // itself; re-asserting those tags here would make Terraform their owner.
-            let eks_owned = eks_managed_discovery_tags(&plan.cluster);
+            // Tags EKS sets itself are left to EKS (the plan says which).
             asg_tags.extend(
                 g.autoscaler_tags
                     .iter()
-                    .filter(|(k, _)| !eks_owned.contains(k))
+                    .filter(|(k, _)| !g.autoscaler_tags_set_by_eks.contains(k))
                     .map(|(k, v)| AsgTag {
                         id: format!("{}/{k}", g.name),
                         asg: asg.clone(),
@@ -1116,18 +1114,6 @@ fn group(
             Vec::new()
         },
     })
-}
-
-/// `<prefix>_<group>` when the group name is a valid Terraform identifier tail starting with
-/// a letter or digit, else `<prefix>__<position>` (which no such name produces).
-/// The cluster-autoscaler auto-discovery tags EKS puts on every managed node group's Auto
-/// Scaling group (EKS user guide, managed node groups: "automatically tagged for
-/// auto-discovery"): `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<cluster>`.
-pub fn eks_managed_discovery_tags(cluster: &str) -> [String; 2] {
-    [
-        "k8s.io/cluster-autoscaler/enabled".to_string(),
-        format!("k8s.io/cluster-autoscaler/{cluster}"),
-    ]
 }
 
 fn iam(plan: &Plan) -> Result<Iam, LayoutError> {
