@@ -109,8 +109,9 @@ pub fn render(
         ("eks.tf", !cluster_exists),
         ("node_groups.tf", cluster_exists),
         ("autoscaler.tf", !ctx.asg_tags.is_empty()),
-        // Both name module "eks" / module "vpc": an existing cluster or VPC has its own.
-        ("iam.tf", !cluster_exists),
+        // Roles the plan creates (none for an existing cluster); endpoints name module "vpc",
+        // which an existing VPC does not have.
+        ("iam.tf", ctx.iam.is_some()),
         (
             "endpoints.tf",
             !ctx.vpc_endpoints.is_empty() && existing.is_none(),

@@ -238,10 +238,13 @@ fn finish(
         node_groups,
         registry,
         cluster_admins: access::cluster_admins(&spec.access.cluster_admins),
-        workload_roles: access::workload_roles(
-            &intent.metadata.name,
-            spec.autoscaling.cluster_autoscaler,
-        ),
+        // An existing cluster's controllers keep the credentials they have today: eksgen
+        // creates no roles for them (and its node groups keep the node role's CNI policy).
+        workload_roles: if spec.existing_cluster.is_some() {
+            Vec::new()
+        } else {
+            access::workload_roles(&intent.metadata.name, spec.autoscaling.cluster_autoscaler)
+        },
         cost: crate::plan::CostPlan::default(),
         existing_cluster: None,
         findings: Vec::new(),

@@ -80,8 +80,8 @@ pub struct Root<'a> {
     /// v20 only: the root `enable_efa_support` adds the EFA self rules to the shared node
     /// security group (v21 node groups get their own security group instead).
     pub efa_node_rules: bool,
-    /// Controller roles of `iam.tf` (plan `workloadRoles`).
-    pub iam: Iam,
+    /// Controller roles of `iam.tf` (plan `workloadRoles`); none for an existing cluster.
+    pub iam: Option<Iam>,
     /// `endpoints.tf` (plan `network.vpcEndpoints`).
     pub vpc_endpoints: Vec<VpcEndpoint>,
     pub interface_endpoints: bool,
@@ -607,7 +607,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         amis,
         asg_tags,
         efa_node_rules: v20 && any_efa,
-        iam: iam(plan)?,
+        iam: iam(plan),
         vpc_endpoints: plan
             .network
             .vpc_endpoints
@@ -1116,16 +1116,15 @@ fn group(
     })
 }
 
-fn iam(plan: &Plan) -> Result<Iam, LayoutError> {
+fn iam(plan: &Plan) -> Option<Iam> {
     let role = |sa: &str| {
         plan.workload_roles
             .iter()
             .find(|r| r.service_account == sa)
             .map(|r| r.name.clone())
     };
-    Ok(Iam {
-        vpc_cni_role: role("aws-node")
-            .ok_or_else(|| LayoutError("plan has no vpc-cni (aws-node) role".to_string()))?,
+    Some(Iam {
+        vpc_cni_role: role("aws-node")?,
         cluster_autoscaler_role: role("cluster-autoscaler"),
         cluster_autoscaler_tag_condition: format!(
             "aws:ResourceTag/k8s.io/cluster-autoscaler/{}",
