@@ -82,6 +82,8 @@ pub struct Root<'a> {
     pub efa_node_rules: bool,
     /// Controller roles of `iam.tf` (plan `workloadRoles`); none for an existing cluster.
     pub iam: Option<Iam>,
+    /// vpc-cni has its own role in the plan, so node roles drop the CNI policy.
+    pub has_cni_role: bool,
     /// `endpoints.tf` (plan `network.vpcEndpoints`).
     pub vpc_endpoints: Vec<VpcEndpoint>,
     pub interface_endpoints: bool,
@@ -608,6 +610,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         asg_tags,
         efa_node_rules: v20 && any_efa,
         iam: iam(plan),
+        has_cni_role: iam(plan).is_some(),
         vpc_endpoints: plan
             .network
             .vpc_endpoints
