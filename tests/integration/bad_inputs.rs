@@ -1,7 +1,10 @@
-//! Bad input: every file in `tests/bad_inputs/` (and a few generated or file-system cases)
-//! must make every command that reads an intent exit 2, with a message on stderr that names
-//! the file and, where it applies, the line, column, key path and bad value; never panic;
-//! and never write anything: no output folder, no manifest, no file next to the input.
+//! Bad input must make every command that reads an intent exit 2, with a message on stderr
+//! that names the file and, where it applies, the line, column, key path and bad value;
+//! never panic; and never write anything: no output folder, no manifest, no file next to
+//! the input. The message of each file in `tests/bad_inputs/` is pinned whole by
+//! `tests/cmd/bad_inputs/<file>.toml` (see `cmd.rs`); this file holds what trycmd cannot
+//! say (nothing was written, every command behaves alike) and the generated and
+//! file-system cases.
 
 use crate::common::{eksgen, text};
 

@@ -1,4 +1,5 @@
-//! The binary's commands, exit codes and error messages.
+//! The binary's commands, exit codes and error messages (the cases that are only arguments,
+//! exit code and output are data: `tests/cmd/`).
 
 use crate::common::{eksgen, text};
 
@@ -28,40 +29,6 @@ spec:
       scaling: {min: 2, desired: 2, max: 4}
       podsPerNode: 20
 ";
-
-#[test]
-fn max_pods_text_json_and_errors() {
-    let d = tmp();
-    let out = eksgen(
-        &["max-pods", "m5.large", "c5.4xlarge", "--prefix-delegation"],
-        d.path(),
-    );
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), "m5.large 110\nc5.4xlarge 110\n");
-    let out = eksgen(
-        &[
-            "max-pods",
-            "c5.18xlarge",
-            "--max-eni",
-            "1",
-            "--format",
-            "json",
-        ],
-        d.path(),
-    );
-    assert!(text(&out.stdout).contains("\"maxPods\": 51"));
-    let out = eksgen(&["max-pods", "p5.48xlarg"], d.path());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("did you mean `p5.48xlarge`?"),
-        "{}",
-        text(&out.stderr)
-    );
-    let out = eksgen(&["max-pods", "m5.large", "--max-eni", "0"], d.path());
-    assert_eq!(out.status.code(), Some(2));
-    let out = eksgen(&["max-pods"], d.path());
-    assert_eq!(out.status.code(), Some(2));
-}
 
 #[test]
 fn catalog_filters_and_unknown_type() {

@@ -1,8 +1,6 @@
 //! Helpers shared by the CLI tests: run the built `eksgen` in a folder, isolated
 //! from the developer's environment (no catalog overlay, no backtraces, no colour settings).
 
-
-
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -9,24 +9,60 @@ use crate::common::{eksgen, text};
 
 /// Types in the published table that the catalog does not hold, and why.
 const ONLY_PUBLISHED: &[(&str, &str)] = &[
-    ("bmn-sf1.metal", "not in the catalog's DescribeInstanceTypes snapshot"),
-    ("c5a.metal", "not in the catalog's DescribeInstanceTypes snapshot"),
-    ("c5ad.metal", "not in the catalog's DescribeInstanceTypes snapshot"),
+    (
+        "bmn-sf1.metal",
+        "not in the catalog's DescribeInstanceTypes snapshot",
+    ),
+    (
+        "c5a.metal",
+        "not in the catalog's DescribeInstanceTypes snapshot",
+    ),
+    (
+        "c5ad.metal",
+        "not in the catalog's DescribeInstanceTypes snapshot",
+    ),
     ("cr1.8xlarge", "previous generation, no longer offered"),
     ("dl1.24xlarge", "retired, no longer offered"),
     ("f1.16xlarge", "retired, replaced by f2"),
     ("f1.2xlarge", "retired, replaced by f2"),
     ("f1.4xlarge", "retired, replaced by f2"),
     ("hs1.8xlarge", "previous generation, no longer offered"),
-    ("mac-m4.metal", "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node"),
-    ("mac-m4max.metal", "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node"),
-    ("mac-m4pro.metal", "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node"),
-    ("mac1.metal", "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node"),
-    ("mac2-m1ultra.metal", "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node"),
-    ("mac2-m2.metal", "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node"),
-    ("mac2-m2pro.metal", "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node"),
-    ("mac2.metal", "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node"),
-    ("trn2.3xlarge", "not in the catalog's DescribeInstanceTypes snapshot"),
+    (
+        "mac-m4.metal",
+        "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node",
+    ),
+    (
+        "mac-m4max.metal",
+        "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node",
+    ),
+    (
+        "mac-m4pro.metal",
+        "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node",
+    ),
+    (
+        "mac1.metal",
+        "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node",
+    ),
+    (
+        "mac2-m1ultra.metal",
+        "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node",
+    ),
+    (
+        "mac2-m2.metal",
+        "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node",
+    ),
+    (
+        "mac2-m2pro.metal",
+        "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node",
+    ),
+    (
+        "mac2.metal",
+        "EC2 Mac: macOS on dedicated hosts, cannot be an EKS node",
+    ),
+    (
+        "trn2.3xlarge",
+        "not in the catalog's DescribeInstanceTypes snapshot",
+    ),
     ("u-12tb1.metal", "High Memory on dedicated hosts only"),
     ("u-18tb1.metal", "High Memory on dedicated hosts only"),
     ("u-24tb1.metal", "High Memory on dedicated hosts only"),

@@ -502,13 +502,8 @@ fn cli_plan_json_and_render_keep_accepted_strings() {
         )
         .replace("- name: burst", "- name: \"null\"");
     std::fs::write(work.path().join("eksgen.yaml"), &text).unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_eksgen"))
-            .args(args)
-            .current_dir(work.path())
-            .output()
-            .unwrap()
-    };
+    // Isolated from the developer's catalog overlay and colour settings.
+    let run = |args: &[&str]| crate::common::eksgen(args, work.path());
     let out = run(&["plan", "--format", "json"]);
     assert_eq!(
         out.status.code(),

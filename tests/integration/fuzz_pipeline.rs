@@ -1,33 +1,69 @@
 //! The pipeline fuzz target on stable Rust, so CI exercises it without nightly or
-//! libFuzzer: the check from `fuzz/src/pipeline.rs` over every seed in
-//! `fuzz/corpus/pipeline/` and over seeded random mutations of those seeds (same seed,
+//! libFuzzer: the check from `fuzz/src/pipeline.rs` over every seed (the presets, the
+//! test intents and `fuzz/corpus/pipeline/`, see [`corpus`]) and over seeded random mutations of those seeds (same seed,
 //! same inputs, every run). `EKSGEN_FUZZ_ITERATIONS` sets the number of mutations
 //! (default 1500) and `EKSGEN_FUZZ_SEED` the seed. See `fuzz/README.md`.
 
 #[path = "../../fuzz/src/pipeline.rs"]
 mod pipeline;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use pipeline::Reached;
 
+/// The seeds: every preset (`preset-<name>.yaml`), every test intent of
+/// `tests/fixtures/intents/` (`fixture-<name>.yaml`) and the seeds kept only in
+/// `fuzz/corpus/pipeline/` (`variant-*` that are no copy of either, minimized `crash-*`
+/// regressions). Read from where they live, so no copy can go stale; `fuzz/README.md` has
+/// the command that copies presets and fixtures into the libFuzzer corpus before a run.
 fn corpus() -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/pipeline");
-    let mut seeds: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
-        .expect("fuzz/corpus/pipeline")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, fs::read(&p).unwrap())
-        })
-        .collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seeds = Vec::new();
+    for (dir, prefix) in [
+        ("presets", "preset-"),
+        ("tests/fixtures/intents", "fixture-"),
+        ("fuzz/corpus/pipeline", ""),
+    ] {
+        for entry in fs::read_dir(root.join(dir)).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+            let path = entry.unwrap().path();
+            if path.is_file() && path.extension().is_some_and(|e| e == "yaml") {
+                let name = path.file_name().unwrap().to_string_lossy();
+                seeds.push((format!("{prefix}{name}"), fs::read(&path).unwrap()));
+            }
+        }
+    }
     seeds.sort();
-    assert!(seeds.len() >= 10, "the seed corpus is missing files");
+    let names: BTreeSet<&str> = seeds.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names.len(),
+        seeds.len(),
+        "a seed in fuzz/corpus/pipeline/ copies a preset or fixture name"
+    );
+    assert!(seeds.len() >= 20, "the seed corpus is missing files");
     seeds
+}
+
+/// The kept seeds are not copies of a preset or fixture (those are read in place).
+#[test]
+fn kept_seeds_are_no_copies() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut originals = BTreeSet::new();
+    for dir in ["presets", "tests/fixtures/intents"] {
+        for entry in fs::read_dir(root.join(dir)).unwrap() {
+            originals.insert(fs::read(entry.unwrap().path()).unwrap());
+        }
+    }
+    for entry in fs::read_dir(root.join("fuzz/corpus/pipeline")).unwrap() {
+        let path = entry.unwrap().path();
+        assert!(
+            !originals.contains(&fs::read(&path).unwrap()),
+            "{} copies a preset or fixture: delete it (the tests read the original)",
+            path.display()
+        );
+    }
 }
 
 /// Runs the check; on a panic, saves the input under `target/` and fails with its path.

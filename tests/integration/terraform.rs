@@ -143,118 +143,46 @@ enum Ty {
 }
 
 /// Parse a type string such as `map(object({a = optional(string, "x"), b = list(number)}))`.
+/// A type constraint is an HCL expression (`string` a variable, `map(...)` a call), so
+/// hcl-rs parses it; this only reads the tree.
 fn parse_type(s: &str) -> Ty {
-    let chars: Vec<char> = s.chars().collect();
-    let mut pos = 0;
-    let ty = type_expr(&chars, &mut pos);
-    skip_ws(&chars, &mut pos);
-    assert_eq!(pos, chars.len(), "trailing text in type `{s}`");
-    ty
+    let expr: Expression = s
+        .parse()
+        .unwrap_or_else(|e| panic!("type `{s}` does not parse: {e}"));
+    type_of(&expr, s)
 }
 
-fn skip_ws(c: &[char], pos: &mut usize) {
-    while *pos < c.len() && c[*pos].is_whitespace() {
-        *pos += 1;
-    }
-}
-
-fn ident(c: &[char], pos: &mut usize) -> String {
-    skip_ws(c, pos);
-    let start = *pos;
-    while *pos < c.len() && (c[*pos].is_alphanumeric() || c[*pos] == '_') {
-        *pos += 1;
-    }
-    c[start..*pos].iter().collect()
-}
-
-fn expect(c: &[char], pos: &mut usize, want: char) {
-    skip_ws(c, pos);
-    assert_eq!(
-        c.get(*pos),
-        Some(&want),
-        "at {pos} of {}",
-        c.iter().collect::<String>()
-    );
-    *pos += 1;
-}
-
-/// Skip a default value (any balanced expression) up to the `,` or `)` that ends it.
-fn skip_value(c: &[char], pos: &mut usize) {
-    let mut depth = 0;
-    let mut in_str = false;
-    while *pos < c.len() {
-        let ch = c[*pos];
-        if in_str {
-            if ch == '\\' {
-                *pos += 1;
-            } else if ch == '"' {
-                in_str = false;
-            }
-        } else {
-            match ch {
-                '"' => in_str = true,
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' if depth == 0 => return,
-                ')' | ']' | '}' => depth -= 1,
-                ',' if depth == 0 => return,
-                _ => {}
+fn type_of(expr: &Expression, whole: &str) -> Ty {
+    match expr {
+        Expression::Variable(v) => match v.as_str() {
+            "any" => Ty::Any,
+            p @ ("string" | "number" | "bool") => Ty::Primitive(p.to_string()),
+            other => panic!("unknown type `{other}` in `{whole}`"),
+        },
+        Expression::FuncCall(call) => {
+            let arg = |i: usize| {
+                call.args.get(i).unwrap_or_else(|| {
+                    panic!("`{}` without argument {i} in `{whole}`", call.name.name)
+                })
+            };
+            match call.name.name.as_str() {
+                "map" | "list" | "set" => Ty::Collection(Box::new(type_of(arg(0), whole))),
+                // The default value (argument 1) does not change the field's type.
+                "optional" => type_of(arg(0), whole),
+                "object" => match arg(0) {
+                    Expression::Object(fields) => Ty::Object(
+                        fields
+                            .iter()
+                            .map(|(k, v)| (key_text(k), type_of(v, whole)))
+                            .collect(),
+                    ),
+                    other => panic!("object type without fields: {other:?} in `{whole}`"),
+                },
+                "tuple" => Ty::Any,
+                other => panic!("unknown type `{other}` in `{whole}`"),
             }
         }
-        *pos += 1;
-    }
-}
-
-fn type_expr(c: &[char], pos: &mut usize) -> Ty {
-    let name = ident(c, pos);
-    match name.as_str() {
-        "any" => Ty::Any,
-        "string" | "number" | "bool" => Ty::Primitive(name),
-        "map" | "list" | "set" => {
-            expect(c, pos, '(');
-            let inner = type_expr(c, pos);
-            expect(c, pos, ')');
-            Ty::Collection(Box::new(inner))
-        }
-        "optional" => {
-            expect(c, pos, '(');
-            let inner = type_expr(c, pos);
-            skip_ws(c, pos);
-            if c.get(*pos) == Some(&',') {
-                *pos += 1;
-                skip_ws(c, pos);
-                skip_value(c, pos);
-            }
-            expect(c, pos, ')');
-            inner
-        }
-        "object" => {
-            expect(c, pos, '(');
-            expect(c, pos, '{');
-            let mut fields = BTreeMap::new();
-            loop {
-                skip_ws(c, pos);
-                if c.get(*pos) == Some(&'}') {
-                    *pos += 1;
-                    break;
-                }
-                let field = ident(c, pos);
-                expect(c, pos, '=');
-                fields.insert(field, type_expr(c, pos));
-                skip_ws(c, pos);
-                if c.get(*pos) == Some(&',') {
-                    *pos += 1;
-                }
-            }
-            expect(c, pos, ')');
-            Ty::Object(fields)
-        }
-        "tuple" => {
-            expect(c, pos, '(');
-            skip_value(c, pos);
-            expect(c, pos, ')');
-            Ty::Any
-        }
-        other => panic!("unknown type `{other}` at {pos}"),
+        other => panic!("not a type constraint: {other:?} in `{whole}`"),
     }
 }
 
