@@ -120,6 +120,47 @@ fn plan_findings_stop_every_command_but_lint() {
     }
 }
 
+/// trycmd turns every `\` of the output into `/` before comparing (it normalises Windows
+/// paths), so the cases of `tests/cmd/bad_inputs/` cannot tell an escaped value from a
+/// raw one. The escapes are what keeps a hostile value on one line of the message: pinned
+/// here.
+#[test]
+fn messages_escape_quotes_and_newlines_in_values() {
+    for (file, want) in [
+        (
+            "cluster_name_quote.yaml",
+            r#":4:9: metadata.name: `de\"mo` is not a valid EKS cluster name"#,
+        ),
+        (
+            "cluster_name_newline.yaml",
+            r":4:9: metadata.name: `de\nmo` is not a valid EKS cluster name",
+        ),
+        (
+            "group_name_quote.yaml",
+            r#":22:13: spec.nodeGroups[0].name: `de\"mo` is not a valid node group name"#,
+        ),
+        (
+            "group_name_newline.yaml",
+            r":22:13: spec.nodeGroups[0].name: `de\nmo` is not a valid node group name",
+        ),
+        (
+            "taint_value_invalid.yaml",
+            r#":28:35: spec.nodeGroups[0].taints[0].value: taint value `a\"b`"#,
+        ),
+        (
+            "capacity_reservation_hostile.yaml",
+            r#":26:30: spec.nodeGroups[0].capacityReservationId: `cr-\"}\\n${x}` is not a capacity reservation id"#,
+        ),
+    ] {
+        let work = alone(file);
+        let err = assert_refused(&eksgen(&["plan", "-f", file], work.path()), file);
+        assert!(
+            err.contains(&format!("error: {file}{want}")),
+            "{file}: missing {want:?}\n{err}"
+        );
+    }
+}
+
 /// Over 1 MiB is refused before parsing (generated: no point keeping a megabyte in git).
 #[test]
 fn huge_document() {

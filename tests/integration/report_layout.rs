@@ -316,6 +316,8 @@ fn snapshot_svg_constrained_vpc() {
     insta::assert_snapshot!(svg::address_map(&preset_plan("constrained-vpc")));
 }
 
+use crate::common;
+
 #[test]
 fn cli_colour_follows_flag_terminal_and_no_color() {
     let d = tempfile::tempdir().unwrap();
