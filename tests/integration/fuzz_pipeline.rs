@@ -42,7 +42,8 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         seeds.len(),
         "a seed in fuzz/corpus/pipeline/ copies a preset or fixture name"
     );
-    assert!(seeds.len() >= 20, "the seed corpus is missing files");
+    // 5 presets, 11 test intents, 2 variants today.
+    assert!(seeds.len() >= 18, "the seed corpus is missing files");
     seeds
 }
 
