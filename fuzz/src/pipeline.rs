@@ -54,7 +54,7 @@ pub fn check(data: &[u8]) -> Reached {
     // Every report of the plan is produced without panicking.
     let locate = |path: &str| loaded.position(path);
     let _ = eksgen::report::plan_text(plan);
-    let _ = eksgen::report::text::lint_text(&plan.findings, false, ORIGIN, &locate);
+    let _ = eksgen::report::text::lint_text(&plan.findings, false, ORIGIN, locate);
     let _ = eksgen::report::findings_sarif(&plan.findings, ORIGIN, locate);
     let _ = loaded.findings_error().map(|e| e.to_string());
     let _ = plan.numbers();
