@@ -1,6 +1,6 @@
 //! The pipeline fuzz target's check, shared by the cargo-fuzz target
 //! (`fuzz/fuzz_targets/pipeline.rs`) and the stable-Rust run over the seed corpus and
-//! seeded mutations (`tests/fuzz_pipeline.rs`), which include this file by path.
+//! seeded mutations (`tests/integration/fuzz_pipeline.rs`), which include this file by path.
 //!
 //! For any bytes: reading them as an intent never panics. Text that parses either resolves
 //! or fails with a diagnostic (also no panic); a plan without error findings renders, and

@@ -3,7 +3,7 @@
 //! Pure arithmetic over catalog facts: ENIs attached, addresses taken from the node subnet
 //! and (custom networking) from the pod subnet, with a sentence saying how. The formulas are
 //! the closed form of the `ipamd` step model (ipamd's own rules: IP targets over ENI / prefix
-//! targets, no growth past max pods, ENIs filled before new ones attach); tests/ipamd_model.rs
+//! targets, no growth past max pods, ENIs filled before new ones attach); tests/integration/ipamd_model.rs
 //! holds the two against each other over the whole catalog.
 
 use crate::catalog::InstanceType;

@@ -4,7 +4,7 @@
 //! this module answers the same question the way ipamd gets there: pods arrive one at a time,
 //! and after each arrival the pool manager runs its reconcile step until it no longer reports
 //! the pool as too low. The two are kept apart on purpose so tests can hold one against the
-//! other (tests/ipamd_model.rs), and so a setting that makes ipamd stop early (a
+//! other (tests/integration/ipamd_model.rs), and so a setting that makes ipamd stop early (a
 //! `MINIMUM_IP_TARGET` without `WARM_IP_TARGET`) shows up as a pod the pool cannot serve.
 //!
 //! Rules followed (amazon-vpc-cni-k8s `pkg/ipamd/ipamd.go`, `pkg/ipamd/datastore`):
