@@ -19,7 +19,7 @@ pub mod subnets;
 use crate::catalog::Catalog;
 use crate::cidr::Ipv4Cidr;
 use crate::diagnostic::Diagnostic;
-use crate::intent::{Intent, NatGateway, SecondaryCidrs};
+use crate::intent::{Intent, SecondaryCidrs};
 use crate::lock::LayoutPins;
 use crate::plan::{
     AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, SubnetPlan, SubnetRole,
@@ -164,7 +164,7 @@ pub(crate) fn resolve_parts(
         cluster: intent.metadata.name.clone(),
         region: spec.region.clone(),
         kubernetes_version: spec.kubernetes_version.0.clone(),
-        eks_module: spec.terraform.eks_module.as_str().to_string(),
+        eks_module: spec.terraform.eks_module,
         endpoint: EndpointPlan {
             public_access: spec.endpoint.public_access,
             private_access: true,
@@ -189,11 +189,7 @@ pub(crate) fn resolve_parts(
             secondary_cidrs_reason: secondary_reason,
             custom_networking,
             availability_zones: zones.clone(),
-            nat_gateway: match net.nat_gateway {
-                NatGateway::PerAz => "per-az",
-                NatGateway::Single => "single",
-            }
-            .to_string(),
+            nat_gateway: net.nat_gateway,
             cni: attempt.cni.clone(),
             subnets,
         },
