@@ -4,9 +4,8 @@
 //! secondary-IP and prefix-delegation formulas, and the 110 / 250 vCPU ceilings. It returns the
 //! number together with the reasoning, so callers can explain it. Pure; reads only catalog facts.
 
-use serde::Serialize;
-
 use crate::catalog::InstanceType;
+pub use crate::plan::MaxPods;
 
 /// Addresses per /28 IPv4 prefix.
 pub const ADDRESSES_PER_PREFIX: u32 = 16;
@@ -27,22 +26,6 @@ pub struct MaxPodsOptions {
     pub max_eni: Option<u32>,
     /// Skip the 110 / 250 ceiling (the calculator's `--show-max-allowed`).
     pub uncapped: bool,
-}
-
-/// A max-pods value with the facts that produced it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MaxPods {
-    pub instance_type: String,
-    pub max_pods: u32,
-    /// Before the 110 / 250 ceiling.
-    pub uncapped: u32,
-    /// ENIs whose addresses pods can use.
-    pub enis_for_pods: u32,
-    pub prefix_delegation: bool,
-    /// The ceiling that lowered the value, if any.
-    pub ceiling: Option<u32>,
-    pub reason: String,
 }
 
 /// The calculator ceiling for an instance type.

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::cidr::Ipv4Cidr;
-use crate::max_pods::MaxPods;
 
 /// Label eksgen puts on every node of a group (in `NodeGroupPlan::labels`) so workloads can
 /// select a group by its intent name: managed node group names get a random suffix from
@@ -20,6 +20,341 @@ pub const GROUP_LABEL: &str = "eksgen.dev/node-group";
 /// (`AutoscalingPlan::karpenter_node_role`).
 pub const KARPENTER_NODE_ROLE_PREFIX: &str = "KarpenterNodeRole-";
 
+/// Which terraform-aws-eks major version's input names to emit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum EksModule {
+    #[serde(rename = "20")]
+    V20,
+    #[default]
+    #[serde(rename = "21")]
+    V21,
+}
+
+impl EksModule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EksModule::V20 => "20",
+            EksModule::V21 => "21",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TerraformLayout {
+    /// A root module: `providers.tf` configures the AWS provider for `spec.region`.
+    #[default]
+    Root,
+    /// A child module for your own root module: no provider block, `required_providers`
+    /// only, `variables.tf` and `outputs.tf`.
+    Module,
+}
+
+impl TerraformLayout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TerraformLayout::Root => "root",
+            TerraformLayout::Module => "module",
+        }
+    }
+
+    /// The plan JSON leaves the default layout out (it was added after the first release).
+    pub fn is_root(&self) -> bool {
+        *self == TerraformLayout::Root
+    }
+}
+
+/// NAT gateways for the private subnets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NatGateway {
+    /// One per AZ: an AZ outage does not cut the others off.
+    #[default]
+    PerAz,
+    /// One for the VPC: cheaper, but a single point of failure.
+    Single,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provisioner {
+    /// EKS managed node group.
+    #[default]
+    Managed,
+    /// Self-managed Auto Scaling group.
+    SelfManaged,
+    /// Karpenter NodePool (needs `spec.autoscaling.karpenter: true`).
+    Karpenter,
+}
+
+impl Provisioner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provisioner::Managed => "managed",
+            Provisioner::SelfManaged => "self-managed",
+            Provisioner::Karpenter => "karpenter",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AmiFamily {
+    #[default]
+    Al2023,
+    Bottlerocket,
+    Al2,
+}
+
+impl AmiFamily {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmiFamily::Al2023 => "al2023",
+            AmiFamily::Bottlerocket => "bottlerocket",
+            AmiFamily::Al2 => "al2",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CapacityType {
+    #[default]
+    OnDemand,
+    Spot,
+    CapacityBlock,
+}
+
+impl CapacityType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapacityType::OnDemand => "on-demand",
+            CapacityType::Spot => "spot",
+            CapacityType::CapacityBlock => "capacity-block",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+impl TaintEffect {
+    /// Kubernetes spelling (`NoSchedule`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NoSchedule",
+            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+            TaintEffect::NoExecute => "NoExecute",
+        }
+    }
+    /// EKS managed node group API spelling (`NO_SCHEDULE`).
+    pub fn eks_api(self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NO_SCHEDULE",
+            TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
+            TaintEffect::NoExecute => "NO_EXECUTE",
+        }
+    }
+}
+
+/// Inter-node traffic of the group's workloads (drives AZ lints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Traffic {
+    #[default]
+    Low,
+    High,
+}
+
+/// How the VPC CNI hands out pod addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CniAddressMode {
+    /// /28 prefixes on ENI slots (Nitro types).
+    PrefixDelegation,
+    /// One secondary IP per pod.
+    SecondaryIp,
+}
+
+impl CniAddressMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CniAddressMode::PrefixDelegation => "prefix-delegation",
+            CniAddressMode::SecondaryIp => "secondary-ip",
+        }
+    }
+}
+
+/// Who chose a value: eksgen computed it, or the intent set it and eksgen took it literally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueSource {
+    Eksgen,
+    Intent,
+}
+
+/// How a group's max pods reaches the kubelet (`MaxPodsDelivery::path`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MaxPodsPath {
+    /// EKS-provided AMI: EKS injects its own value, which equals eksgen's.
+    EksAmi,
+    /// AMI id from SSM with module-owned bootstrap, so eksgen's value wins.
+    CustomAmi,
+    SelfManaged,
+    Karpenter,
+}
+
+/// The accelerator build of an AMI family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AmiVariant {
+    Standard,
+    Nvidia,
+    Neuron,
+}
+
+impl AmiVariant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmiVariant::Standard => "standard",
+            AmiVariant::Nvidia => "nvidia",
+            AmiVariant::Neuron => "neuron",
+        }
+    }
+}
+
+/// Karpenter NodePool `disruption.consolidationPolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ConsolidationPolicy {
+    WhenEmpty,
+    WhenEmptyOrUnderutilized,
+}
+
+/// EC2NodeClass `networkInterfaces[].interfaceType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InterfaceType {
+    /// ENA interface that takes addresses.
+    Interface,
+    /// EFA device without an address.
+    EfaOnly,
+}
+
+impl InterfaceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InterfaceType::Interface => "interface",
+            InterfaceType::EfaOnly => "efa-only",
+        }
+    }
+}
+
+impl CapacityType {
+    /// The `karpenter.sh/capacity-type` label value: a capacity block is `reserved` capacity.
+    pub fn karpenter_label(self) -> &'static str {
+        match self {
+            CapacityType::OnDemand => "on-demand",
+            CapacityType::Spot => "spot",
+            CapacityType::CapacityBlock => "reserved",
+        }
+    }
+}
+
+impl NatGateway {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NatGateway::PerAz => "per-az",
+            NatGateway::Single => "single",
+        }
+    }
+}
+
+impl Traffic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Traffic::Low => "low",
+            Traffic::High => "high",
+        }
+    }
+}
+
+impl ValueSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueSource::Eksgen => "eksgen",
+            ValueSource::Intent => "intent",
+        }
+    }
+}
+
+impl MaxPodsPath {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaxPodsPath::EksAmi => "eks-ami",
+            MaxPodsPath::CustomAmi => "custom-ami",
+            MaxPodsPath::SelfManaged => "self-managed",
+            MaxPodsPath::Karpenter => "karpenter",
+        }
+    }
+}
+
+impl ConsolidationPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsolidationPolicy::WhenEmpty => "WhenEmpty",
+            ConsolidationPolicy::WhenEmptyOrUnderutilized => "WhenEmptyOrUnderutilized",
+        }
+    }
+}
+
+/// Plan enums print as they serialize, so messages and reasons read as the plan JSON does.
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+display_as_str!(
+    EksModule,
+    NatGateway,
+    Provisioner,
+    AmiFamily,
+    CapacityType,
+    TaintEffect,
+    Traffic,
+    CniAddressMode,
+    ValueSource,
+    MaxPodsPath,
+    AmiVariant,
+    ConsolidationPolicy,
+    InterfaceType
+);
+
+/// A max-pods value with the facts that produced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MaxPods {
+    pub instance_type: String,
+    pub max_pods: u32,
+    /// Before the 110 / 250 ceiling.
+    pub uncapped: u32,
+    /// ENIs whose addresses pods can use.
+    pub enis_for_pods: u32,
+    pub prefix_delegation: bool,
+    /// The ceiling that lowered the value, if any.
+    pub ceiling: Option<u32>,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
@@ -27,11 +362,11 @@ pub struct Plan {
     pub region: String,
     pub kubernetes_version: String,
     /// terraform-aws-eks major version whose input names are emitted ("20" or "21").
-    pub eks_module: String,
+    pub eks_module: EksModule,
     /// `root` (a root module with its provider) or `module` (a child module); absent in
     /// JSON for `root`.
-    #[serde(skip_serializing_if = "is_root")]
-    pub terraform_layout: String,
+    #[serde(skip_serializing_if = "TerraformLayout::is_root")]
+    pub terraform_layout: TerraformLayout,
     pub endpoint: EndpointPlan,
     pub tags: BTreeMap<String, String>,
     pub autoscaling: AutoscalingPlan,
@@ -110,8 +445,7 @@ pub struct NetworkPlan {
     pub secondary_cidrs_reason: String,
     pub custom_networking: bool,
     pub availability_zones: Vec<String>,
-    /// `per-az` or `single`.
-    pub nat_gateway: String,
+    pub nat_gateway: NatGateway,
     pub cni: CniPlan,
     pub subnets: Vec<SubnetPlan>,
     /// Set when the cluster goes into a VPC eksgen did not create (`vpcCidr` is then its
@@ -153,8 +487,7 @@ pub struct VpcEndpointPlan {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CniPlan {
-    /// `prefix-delegation` or `secondary-ip`.
-    pub mode: String,
+    pub mode: CniAddressMode,
     pub mode_reason: String,
     /// Exactly what goes into the vpc-cni add-on `configuration_values.env`.
     pub env: BTreeMap<String, String>,
@@ -167,8 +500,7 @@ pub struct CniPlan {
 pub struct CniSetting {
     pub name: String,
     pub value: String,
-    /// `eksgen` (computed) or `intent` (override taken literally).
-    pub source: String,
+    pub source: ValueSource,
     pub reason: String,
 }
 
@@ -219,10 +551,6 @@ pub struct SubnetPlan {
     pub route_table_id: Option<String>,
 }
 
-fn is_root(layout: &str) -> bool {
-    layout == "root"
-}
-
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
@@ -233,14 +561,14 @@ pub struct NodeGroupPlan {
     pub name: String,
     /// The intent group this came from (differs for memory tiers).
     pub intent_group: String,
-    pub provisioner: String,
+    pub provisioner: Provisioner,
     pub instance_types: Vec<String>,
     pub instance_types_reason: String,
     /// `amd64` or `arm64`.
     pub arch: String,
-    pub ami_family: String,
+    pub ami_family: AmiFamily,
     pub ami: AmiPlan,
-    pub capacity_type: String,
+    pub capacity_type: CapacityType,
     pub capacity_reservation_id: Option<String>,
     pub scaling: ScalingPlan,
     pub availability_zones: Vec<String>,
@@ -264,8 +592,8 @@ pub struct NodeGroupPlan {
     pub placement_group: bool,
     /// `<cluster>-<group>` when `placement_group`.
     pub placement_group_name: Option<String>,
-    /// `low` or `high`: high inter-node traffic keeps pods together (zone podAffinity).
-    pub inter_node_traffic: String,
+    /// High inter-node traffic keeps pods together (zone podAffinity).
+    pub inter_node_traffic: Traffic,
     pub vcpu: u32,
     pub memory_mib: u64,
     /// What the node offers pods (after kube-reserved, eviction and OS overhead).
@@ -309,8 +637,7 @@ pub struct AmiPlan {
     pub ssm_parameter: String,
     /// Karpenter `amiSelectorTerms` alias (e.g. `al2023@latest`).
     pub karpenter_alias: String,
-    /// `standard`, `nvidia` or `neuron`.
-    pub variant: String,
+    pub variant: AmiVariant,
     pub reason: String,
 }
 
@@ -328,7 +655,7 @@ pub struct ScalingPlan {
 pub struct MaxPodsDelivery {
     /// `eks-ami` (EKS-provided AMI; EKS's value equals eksgen's), `custom-ami` (AMI id from
     /// SSM + module-owned bootstrap so eksgen's value wins), `self-managed`, or `karpenter`.
-    pub path: String,
+    pub path: MaxPodsPath,
     /// What EKS would inject on its own AMI for this group (managed groups only).
     pub eks_injected_max_pods: Option<u32>,
     pub reason: String,
@@ -449,12 +776,12 @@ pub struct RootVolume {
 pub struct TaintPlan {
     pub key: String,
     pub value: Option<String>,
-    /// Kubernetes spelling: `NoSchedule`, `PreferNoSchedule`, `NoExecute`.
-    pub effect: String,
+    /// Serialized in the Kubernetes spelling (`NoSchedule`).
+    pub effect: TaintEffect,
     /// EKS API spelling: `NO_SCHEDULE`, ...
     pub eks_effect: String,
-    /// `intent` or `eksgen` (added for GPU / Neuron).
-    pub source: String,
+    /// `eksgen` for the taints added for GPU / Neuron.
+    pub source: ValueSource,
 }
 
 /// Faster pulls of large images on scale-out.
@@ -483,7 +810,7 @@ pub struct ImagePullPlan {
 pub struct KarpenterPlan {
     /// `WhenEmpty` or `WhenEmptyOrUnderutilized` (no consolidation: `WhenEmpty` with
     /// `consolidateAfter: Never`).
-    pub consolidation_policy: String,
+    pub consolidation_policy: ConsolidationPolicy,
     /// `consolidateAfter` (`Never` disables).
     pub consolidate_after: String,
     pub consolidation_reason: String,
@@ -504,8 +831,7 @@ pub struct KarpenterPlan {
 pub struct NetworkInterfacePlan {
     pub network_card_index: u32,
     pub device_index: u32,
-    /// `interface` (ENA, takes addresses) or `efa-only` (EFA device, no address).
-    pub interface_type: String,
+    pub interface_type: InterfaceType,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -622,7 +948,7 @@ impl Plan {
         let mut n = BTreeMap::new();
         n.insert(
             "network.cni.mode".to_string(),
-            self.network.cni.mode.clone(),
+            self.network.cni.mode.as_str().to_string(),
         );
         for (k, v) in &self.network.cni.env {
             n.insert(format!("network.cni.env.{k}"), v.clone());

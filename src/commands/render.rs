@@ -97,7 +97,7 @@ fn check_foreign(plan: &Plan, dir: &Path, rendered: &output::Rendered) -> Result
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let hint = if plan.terraform_layout == "module" {
+    let hint = if plan.terraform_layout == crate::plan::TerraformLayout::Module {
         "move your own files out of the module folder (call the module from your root, see examples/root/main.tf), or rename the clashing definitions"
     } else {
         "remove or rename the clashing definitions (an extra AWS provider needs an `alias`), or set `spec.terraform.layout: module` and call the generated module from your own root module"

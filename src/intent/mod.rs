@@ -21,6 +21,13 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 pub use existing::is_aws_id;
+// Shared vocabulary: the plan carries these choices as they are, so their types live in the
+// contract (`crate::plan`) and the intent re-uses them.
+pub use crate::plan::{
+    AmiFamily, CapacityType, EksModule, NatGateway, Provisioner, TaintEffect, TerraformLayout,
+    Traffic,
+};
+
 pub use locate::LocationIndex;
 pub use parse::{MAX_INTENT_BYTES, ValidIntent, parse, parse_and_validate};
 pub use schema::json_schema;
@@ -135,25 +142,6 @@ impl<'de> Deserialize<'de> for KubernetesVersion {
     }
 }
 
-/// Which terraform-aws-eks major version's input names to emit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub enum EksModule {
-    #[serde(rename = "20")]
-    V20,
-    #[default]
-    #[serde(rename = "21")]
-    V21,
-}
-
-impl EksModule {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EksModule::V20 => "20",
-            EksModule::V21 => "21",
-        }
-    }
-}
-
 impl<'de> Deserialize<'de> for EksModule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -191,26 +179,6 @@ pub struct TerraformSpec {
     /// backend, `variables.tf`, outputs) with a usage example in `examples/root/`.
     #[serde(default)]
     pub layout: TerraformLayout,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum TerraformLayout {
-    /// A root module: `providers.tf` configures the AWS provider for `spec.region`.
-    #[default]
-    Root,
-    /// A child module for your own root module: no provider block, `required_providers`
-    /// only, `variables.tf` and `outputs.tf`.
-    Module,
-}
-
-impl TerraformLayout {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TerraformLayout::Root => "root",
-            TerraformLayout::Module => "module",
-        }
-    }
 }
 
 /// Kubernetes API endpoint access. Private access is always on; public access is opt-in.
@@ -484,17 +452,6 @@ pub enum PodChurn {
     High,
 }
 
-/// NAT gateways for the private subnets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum NatGateway {
-    /// One per AZ: an AZ outage does not cut the others off.
-    #[default]
-    PerAz,
-    /// One for the VPC: cheaper, but a single point of failure.
-    Single,
-}
-
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AutoscalingSpec {
@@ -518,66 +475,6 @@ pub struct RegistrySpec {
     /// Node scale-outs per day that pull the image (drives the transfer estimate).
     #[serde(default)]
     pub scale_outs_per_day: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Provisioner {
-    /// EKS managed node group.
-    #[default]
-    Managed,
-    /// Self-managed Auto Scaling group.
-    SelfManaged,
-    /// Karpenter NodePool (needs `spec.autoscaling.karpenter: true`).
-    Karpenter,
-}
-
-impl Provisioner {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provisioner::Managed => "managed",
-            Provisioner::SelfManaged => "self-managed",
-            Provisioner::Karpenter => "karpenter",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum AmiFamily {
-    #[default]
-    Al2023,
-    Bottlerocket,
-    Al2,
-}
-
-impl AmiFamily {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AmiFamily::Al2023 => "al2023",
-            AmiFamily::Bottlerocket => "bottlerocket",
-            AmiFamily::Al2 => "al2",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum CapacityType {
-    #[default]
-    OnDemand,
-    Spot,
-    CapacityBlock,
-}
-
-impl CapacityType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CapacityType::OnDemand => "on-demand",
-            CapacityType::Spot => "spot",
-            CapacityType::CapacityBlock => "capacity-block",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -638,32 +535,6 @@ impl<'de> Deserialize<'de> for MaxPodsSetting {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-pub enum TaintEffect {
-    NoSchedule,
-    PreferNoSchedule,
-    NoExecute,
-}
-
-impl TaintEffect {
-    /// Kubernetes spelling (`NoSchedule`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaintEffect::NoSchedule => "NoSchedule",
-            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
-            TaintEffect::NoExecute => "NoExecute",
-        }
-    }
-    /// EKS managed node group API spelling (`NO_SCHEDULE`).
-    pub fn eks_api(self) -> &'static str {
-        match self {
-            TaintEffect::NoSchedule => "NO_SCHEDULE",
-            TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
-            TaintEffect::NoExecute => "NO_EXECUTE",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Taint {
@@ -684,15 +555,6 @@ pub enum Consolidation {
     WhenEmpty,
     /// Never consolidate.
     Never,
-}
-
-/// Inter-node traffic of the group's workloads (drives AZ lints).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Traffic {
-    #[default]
-    Low,
-    High,
 }
 
 /// What one workload pod needs (for one-pod-per-node sizing lints and snippets).

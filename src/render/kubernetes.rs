@@ -19,7 +19,8 @@ use serde::Serialize;
 use tera::Tera;
 
 use crate::plan::{
-    GROUP_LABEL, KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, TaintPlan,
+    AmiFamily, AmiVariant, CapacityType, ConsolidationPolicy, GROUP_LABEL, KarpenterVersionPlan,
+    NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, TaintPlan,
 };
 
 use super::{RenderError, Rendered, header, run_template};
@@ -110,7 +111,8 @@ pub fn render(
 struct TaintView {
     key: String,
     value: Option<String>,
-    effect: String,
+    /// Kubernetes spelling; views sort tolerations by it.
+    effect: &'static str,
 }
 
 impl From<&TaintPlan> for TaintView {
@@ -118,7 +120,7 @@ impl From<&TaintPlan> for TaintView {
         TaintView {
             key: t.key.clone(),
             value: t.value.clone(),
-            effect: t.effect.clone(),
+            effect: t.effect.as_str(),
         }
     }
 }
@@ -159,7 +161,7 @@ struct KarpenterView<'a> {
     instance_types_reason: &'a str,
     arch: &'a str,
     /// Plan spelling (`on-demand`, `spot`, `capacity-block`).
-    capacity_type: &'a str,
+    capacity_type: CapacityType,
     /// `karpenter.sh/capacity-type` value (`on-demand`, `spot`, `reserved`).
     karpenter_capacity_type: &'static str,
     capacity_reservation_id: Option<&'a str>,
@@ -171,7 +173,7 @@ struct KarpenterView<'a> {
     limits_reason: &'a str,
     max_nodes: u32,
     min_nodes: u32,
-    consolidation_policy: &'a str,
+    consolidation_policy: ConsolidationPolicy,
     consolidate_after: &'a str,
     consolidation_reason: &'a str,
     ami_alias: &'a str,
@@ -205,11 +207,7 @@ struct KarpenterView<'a> {
 impl<'a> KarpenterView<'a> {
     fn new(plan: &'a Plan, g: &'a NodeGroupPlan, header: &'a str) -> Option<Self> {
         let k = g.karpenter.as_ref()?;
-        let karpenter_capacity_type = match g.capacity_type.as_str() {
-            "spot" => "spot",
-            "capacity-block" => "reserved",
-            _ => "on-demand",
-        };
+        let karpenter_capacity_type = g.capacity_type.karpenter_label();
         // Bottlerocket boots from a small OS volume; images and pods live on the data volume,
         // which is the one the plan sizes (Karpenter's own Bottlerocket default layout).
         let rv = &g.root_volume;
@@ -222,7 +220,7 @@ impl<'a> KarpenterView<'a> {
             throughput_mibps: rv.throughput_mibps,
             encrypted: rv.encrypted,
         };
-        let block_devices = if g.ami_family == "bottlerocket" {
+        let block_devices = if g.ami_family == AmiFamily::Bottlerocket {
             vec![
                 BlockDeviceView {
                     device_name: "/dev/xvda",
@@ -245,15 +243,11 @@ impl<'a> KarpenterView<'a> {
             .partition::<Vec<_>, _>(|(k, _)| {
                 !RESTRICTED_TAG_KEYS.contains(k) && !k.starts_with(RESTRICTED_TAG_PREFIX)
             });
-        let (user_data, image_pull_not_applied) = match (&g.image_pull, g.ami_family.as_str()) {
+        let (user_data, image_pull_not_applied) = match (&g.image_pull, g.ami_family) {
             (None, _) => (None, None),
-            (Some(p), family @ ("al2023" | "bottlerocket")) => (
+            (Some(p), family @ (AmiFamily::Al2023 | AmiFamily::Bottlerocket)) => (
                 Some(UserDataView {
-                    format: if family == "al2023" {
-                        "al2023"
-                    } else {
-                        "bottlerocket"
-                    },
+                    format: family.as_str(),
                     max_parallel_image_pulls: p.max_parallel_image_pulls,
                     registry_pull_qps: p.registry_pull_qps,
                     registry_burst: p.registry_burst,
@@ -273,7 +267,7 @@ impl<'a> KarpenterView<'a> {
             instance_types: &g.instance_types,
             instance_types_reason: &g.instance_types_reason,
             arch: &g.arch,
-            capacity_type: &g.capacity_type,
+            capacity_type: g.capacity_type,
             karpenter_capacity_type,
             capacity_reservation_id: g.capacity_reservation_id.as_deref(),
             zones: &g.availability_zones,
@@ -284,7 +278,7 @@ impl<'a> KarpenterView<'a> {
             limits_reason: &k.limits_reason,
             max_nodes: g.scaling.max,
             min_nodes: g.scaling.min,
-            consolidation_policy: &k.consolidation_policy,
+            consolidation_policy: k.consolidation_policy,
             consolidate_after: &k.consolidate_after,
             consolidation_reason: &k.consolidation_reason,
             ami_alias: &g.ami.karpenter_alias,
@@ -336,7 +330,7 @@ struct ExtendedResourceView {
 struct WorkloadView<'a> {
     header: &'a str,
     name: &'a str,
-    provisioner: &'a str,
+    provisioner: Provisioner,
     instance_types: &'a [String],
     node_selector_key: &'static str,
     node_selector_value: &'a str,
@@ -374,10 +368,10 @@ impl<'a> WorkloadView<'a> {
                 });
             }
         };
-        if g.ami.variant == "nvidia" {
+        if g.ami.variant == AmiVariant::Nvidia {
             add("nvidia.com/gpu", g.gpus_per_node);
         }
-        if g.ami.variant == "neuron" {
+        if g.ami.variant == AmiVariant::Neuron {
             add("aws.amazon.com/neuron", g.accelerators_per_node);
         }
         if g.efa {
@@ -393,7 +387,7 @@ impl<'a> WorkloadView<'a> {
         WorkloadView {
             header,
             name: &g.name,
-            provisioner: &g.provisioner,
+            provisioner: g.provisioner,
             instance_types: &g.instance_types,
             node_selector_key: GROUP_LABEL,
             node_selector_value: g
@@ -414,7 +408,7 @@ impl<'a> WorkloadView<'a> {
             do_not_disrupt: g
                 .karpenter
                 .as_ref()
-                .is_some_and(|k| k.consolidation_policy == "WhenEmpty"),
+                .is_some_and(|k| k.consolidation_policy == ConsolidationPolicy::WhenEmpty),
         }
     }
 }
@@ -453,8 +447,10 @@ impl DevicePlugin {
     /// ships the NVIDIA device plugin; no EKS AMI ships the Neuron or EFA ones.
     fn needed_by(self, g: &NodeGroupPlan) -> bool {
         match self {
-            DevicePlugin::Nvidia => g.ami.variant == "nvidia" && g.ami_family != "bottlerocket",
-            DevicePlugin::Neuron => g.ami.variant == "neuron",
+            DevicePlugin::Nvidia => {
+                g.ami.variant == AmiVariant::Nvidia && g.ami_family != AmiFamily::Bottlerocket
+            }
+            DevicePlugin::Neuron => g.ami.variant == AmiVariant::Neuron,
             DevicePlugin::Efa => g.efa,
         }
     }
@@ -526,7 +522,7 @@ impl<'a> DevicePluginView<'a> {
         let taints: BTreeSet<KeyToleration> = groups
             .iter()
             .flat_map(|g| &g.taints)
-            .map(|t| KeyToleration::new(&t.key, Some(&t.effect)))
+            .map(|t| KeyToleration::new(&t.key, Some(t.effect.as_str())))
             .collect();
         for t in taints {
             if !tolerations.contains(&t) {

@@ -446,7 +446,7 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
             &mut o,
             p,
             "delivered",
-            &g.max_pods_delivery.path,
+            g.max_pods_delivery.path.as_str(),
             Some(&delivery_reason),
         );
         let ipa = &g.ip_accounting;

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use crate::catalog::InstanceType;
 use crate::intent::{CniMode, CniSpec, PodChurn};
-use crate::plan::{CniPlan, CniSetting};
+use crate::plan::{CniAddressMode, CniPlan, CniSetting, ValueSource};
 
 use super::ip_budget::{CniTargets, addresses_total};
 
@@ -117,7 +117,7 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
             &mut settings,
             "ENABLE_PREFIX_DELEGATION",
             "true".into(),
-            "eksgen",
+            ValueSource::Eksgen,
             mode_reason.clone(),
         );
     }
@@ -128,7 +128,7 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
                 &mut settings,
                 "WARM_ENI_TARGET",
                 v.to_string(),
-                "intent",
+                ValueSource::Intent,
                 literal.to_string(),
             );
             targets.warm_eni_target = Some(v);
@@ -138,7 +138,7 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
                 &mut settings,
                 "WARM_IP_TARGET",
                 v.to_string(),
-                "intent",
+                ValueSource::Intent,
                 literal.to_string(),
             );
             targets.warm_ip_target = Some(v);
@@ -148,7 +148,7 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
                 &mut settings,
                 "MINIMUM_IP_TARGET",
                 v.to_string(),
-                "intent",
+                ValueSource::Intent,
                 literal.to_string(),
             );
             targets.minimum_ip_target = Some(v);
@@ -158,7 +158,7 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
                 &mut settings,
                 "WARM_PREFIX_TARGET",
                 v.to_string(),
-                "intent",
+                ValueSource::Intent,
                 literal.to_string(),
             );
             targets.warm_prefix_target = Some(v);
@@ -171,7 +171,7 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
             &mut settings,
             "MAX_ENI",
             v.to_string(),
-            "intent",
+            ValueSource::Intent,
             "set in the intent; every group's kubelet max pods is computed with the same cap"
                 .to_string(),
         );
@@ -181,14 +181,14 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
             &mut settings,
             "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
             "true".into(),
-            "eksgen",
+            ValueSource::Eksgen,
             "pods take addresses from the pod subnets in the secondary CIDRs (one ENIConfig per AZ)".to_string(),
         );
         push(
             &mut settings,
             "ENI_CONFIG_LABEL_DEF",
             "topology.kubernetes.io/zone".into(),
-            "eksgen",
+            ValueSource::Eksgen,
             "each node selects the ENIConfig named after its zone, so no per-node annotation is needed".to_string(),
         );
     }
@@ -198,11 +198,10 @@ pub fn decide(input: &CniInputs<'_>, pd: bool) -> (CniPlan, CniTargets) {
         .collect();
     let plan = CniPlan {
         mode: if pd {
-            "prefix-delegation"
+            CniAddressMode::PrefixDelegation
         } else {
-            "secondary-ip"
-        }
-        .to_string(),
+            CniAddressMode::SecondaryIp
+        },
         mode_reason,
         env,
         settings,
@@ -315,7 +314,7 @@ fn default_targets(
                 settings,
                 "WARM_ENI_TARGET",
                 WARM_ENIS.to_string(),
-                "eksgen",
+                ValueSource::Eksgen,
                 format!(
                     "{pressure}: ipamd adds a whole ENI of secondary IPs per EC2 call and never calls per pod; {WARM_ENIS} spare ENI holds {eni_total} addresses at max scale against {by_ip} with a MINIMUM_IP_TARGET={floor} floor, so no IP targets"
                 ),
@@ -359,14 +358,14 @@ fn default_targets(
         settings,
         "MINIMUM_IP_TARGET",
         floor.to_string(),
-        "eksgen",
+        ValueSource::Eksgen,
         why,
     );
     push(
         settings,
         "WARM_IP_TARGET",
         WARM_IPS.to_string(),
-        "eksgen",
+        ValueSource::Eksgen,
         format!(
             "keeps {WARM_IPS} free addresses beyond the pods so ipamd goes on serving pods above the floor; without it ipamd reads 0 and stops at MINIMUM_IP_TARGET"
         ),
@@ -374,11 +373,17 @@ fn default_targets(
     *targets = ip_targets;
 }
 
-fn push(settings: &mut Vec<CniSetting>, name: &str, value: String, source: &str, reason: String) {
+fn push(
+    settings: &mut Vec<CniSetting>,
+    name: &str,
+    value: String,
+    source: ValueSource,
+    reason: String,
+) {
     settings.push(CniSetting {
         name: name.to_string(),
         value,
-        source: source.to_string(),
+        source,
         reason,
     });
 }
@@ -500,7 +505,11 @@ mod tests {
             plan.env.keys().collect::<Vec<_>>(),
             ["MAX_ENI", "WARM_ENI_TARGET"]
         );
-        assert!(plan.settings.iter().all(|s| s.source == "intent"));
+        assert!(
+            plan.settings
+                .iter()
+                .all(|s| s.source == ValueSource::Intent)
+        );
         assert_eq!(
             (t.warm_eni_target, t.max_eni, t.minimum_ip_target),
             (Some(1), Some(2), None)

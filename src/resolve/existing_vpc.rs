@@ -16,7 +16,7 @@ use crate::intent::{
 use crate::plan::{ExistingVpcPlan, NetworkPlan, SubnetPlan, SubnetRole};
 
 use super::groups::{self, GroupDraft, Sizing};
-use super::{nat_gateway, shortfall_finding, subnet_reason, subnets};
+use super::{shortfall_finding, subnet_reason, subnets};
 
 /// EKS places the control plane's network interfaces in the cluster's subnets and needs at
 /// least this many free addresses in each (EKS user guide, subnet requirements).
@@ -120,7 +120,7 @@ pub(super) fn network(
             secondary_cidrs_reason: reason,
             custom_networking: placement == Placement::NewPodSubnets,
             availability_zones: net.availability_zones.clone(),
-            nat_gateway: nat_gateway(net.nat_gateway),
+            nat_gateway: net.nat_gateway,
             cni: sizing.cni.clone(),
             subnets,
             // The VPC is the user's: eksgen adds no endpoints to it.

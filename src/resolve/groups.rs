@@ -11,9 +11,9 @@ use crate::intent::{
 };
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
-    AmiPlan, CniPlan, ImagePullPlan, IpAccounting, KarpenterPlan, KarpenterVersionPlan,
-    MaxPodsDelivery, NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan,
-    TaintPlan,
+    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, InterfaceType, IpAccounting,
+    KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath, NetworkInterfacePlan,
+    NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan, ValueSource,
 };
 
 use super::cni::{self, CniInputs};
@@ -484,9 +484,9 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         .map(|t| TaintPlan {
             key: t.key.clone(),
             value: t.value.clone(),
-            effect: t.effect.as_str().into(),
+            effect: t.effect,
             eks_effect: t.effect.eks_api().into(),
-            source: "intent".into(),
+            source: ValueSource::Intent,
         })
         .collect();
     let auto_taint = if nvidia {
@@ -501,9 +501,9 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
             taints.push(TaintPlan {
                 key: key.into(),
                 value: Some("true".into()),
-                effect: TaintEffect::NoSchedule.as_str().into(),
+                effect: TaintEffect::NoSchedule,
                 eks_effect: TaintEffect::NoSchedule.eks_api().into(),
-                source: "eksgen".into(),
+                source: ValueSource::Eksgen,
             });
         }
     }
@@ -599,7 +599,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
     };
     let (kubelet_reserved, allocatable) = kubelet::group_reserve(
         spec.ami_family,
-        &max_pods_delivery.path,
+        max_pods_delivery.path,
         &d.types,
         s.max_pods,
     );
@@ -607,13 +607,13 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
     NodeGroupPlan {
         name: d.name.clone(),
         intent_group: spec.name.clone(),
-        provisioner: spec.provisioner.as_str().into(),
+        provisioner: spec.provisioner,
         instance_types: d.types.iter().map(|t| t.name.clone()).collect(),
         instance_types_reason: d.types_reason.clone(),
         arch: first.arch.as_str().into(),
-        ami_family: spec.ami_family.as_str().into(),
+        ami_family: spec.ami_family,
         ami,
-        capacity_type: spec.capacity_type.as_str().into(),
+        capacity_type: spec.capacity_type,
         capacity_reservation_id: spec.capacity_reservation_id.clone(),
         scaling: ScalingPlan {
             min: spec.scaling.min,
@@ -648,11 +648,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         placement_group: spec.efa && spec.capacity_reservation_id.is_none(),
         placement_group_name: (spec.efa && spec.capacity_reservation_id.is_none())
             .then(|| format!("{}-{}", intent.metadata.name, d.name)),
-        inter_node_traffic: match spec.inter_node_traffic {
-            crate::intent::Traffic::Low => "low",
-            crate::intent::Traffic::High => "high",
-        }
-        .into(),
+        inter_node_traffic: spec.inter_node_traffic,
         vcpu,
         memory_mib,
         one_pod_request: spec.one_pod_per_node.then(|| PodRequest {
@@ -702,27 +698,27 @@ fn ami_plan(family: AmiFamily, arch: Arch, nvidia: bool, neuron: bool, k8s: &str
         Arch::Arm64 => "ARM_64",
     };
     let variant = if nvidia {
-        "nvidia"
+        AmiVariant::Nvidia
     } else if neuron {
-        "neuron"
+        AmiVariant::Neuron
     } else {
-        "standard"
+        AmiVariant::Standard
     };
     let (ami_type, ssm_parameter, alias, reason) = match family {
         AmiFamily::Al2023 => (
-            format!("AL2023_{arch_type}_{}", variant.to_uppercase()),
+            format!("AL2023_{arch_type}_{}", variant.as_str().to_uppercase()),
             format!(
                 "/aws/service/eks/optimized-ami/{k8s}/amazon-linux-2023/{arch_ssm}/{variant}/recommended/image_id"
             ),
             "al2023@latest",
             match variant {
-                "nvidia" => {
+                AmiVariant::Nvidia => {
                     "AL2023 NVIDIA variant: driver, container toolkit and EFA host components; install the NVIDIA device plugin"
                 }
-                "neuron" => {
+                AmiVariant::Neuron => {
                     "AL2023 Neuron variant: Neuron driver and EFA host components; install the Neuron device plugin"
                 }
-                _ => "AL2023 standard",
+                AmiVariant::Standard => "AL2023 standard",
             },
         ),
         AmiFamily::Bottlerocket => {
@@ -763,7 +759,7 @@ fn ami_plan(family: AmiFamily, arch: Arch, nvidia: bool, neuron: bool, k8s: &str
         ami_type,
         ssm_parameter,
         karpenter_alias: alias.to_string(),
-        variant: variant.to_string(),
+        variant,
         reason: reason.to_string(),
     }
 }
@@ -771,7 +767,7 @@ fn ami_plan(family: AmiFamily, arch: Arch, nvidia: bool, neuron: bool, k8s: &str
 fn delivery(d: &GroupDraft, s: &GroupSizing) -> MaxPodsDelivery {
     match d.spec.provisioner {
         Provisioner::Karpenter => MaxPodsDelivery {
-            path: "karpenter".into(),
+            path: MaxPodsPath::Karpenter,
             eks_injected_max_pods: None,
             reason: format!(
                 "EC2NodeClass kubelet.maxPods = {}: Karpenter's own pod count ignores prefix delegation and the 110 / 250 ceilings, so the explicit value keeps scheduling, the CNI and the kubelet consistent",
@@ -779,7 +775,7 @@ fn delivery(d: &GroupDraft, s: &GroupSizing) -> MaxPodsDelivery {
             ),
         },
         Provisioner::SelfManaged => MaxPodsDelivery {
-            path: "self-managed".into(),
+            path: MaxPodsPath::SelfManaged,
             eks_injected_max_pods: None,
             reason: format!(
                 "the module owns bootstrap on self-managed nodes, so the kubelet gets {} as rendered",
@@ -797,7 +793,7 @@ fn delivery(d: &GroupDraft, s: &GroupSizing) -> MaxPodsDelivery {
                 .unwrap_or(0);
             if injected == s.max_pods {
                 MaxPodsDelivery {
-                    path: "eks-ami".into(),
+                    path: MaxPodsPath::EksAmi,
                     eks_injected_max_pods: Some(injected),
                     reason: format!(
                         "EKS injects {injected} on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI"
@@ -805,7 +801,7 @@ fn delivery(d: &GroupDraft, s: &GroupSizing) -> MaxPodsDelivery {
                 }
             } else {
                 MaxPodsDelivery {
-                    path: "custom-ami".into(),
+                    path: MaxPodsPath::CustomAmi,
                     eks_injected_max_pods: Some(injected),
                     reason: format!(
                         "EKS would inject {injected} on its own AMI (it ignores MAX_ENI, custom networking and prefix delegation), not {}; the group takes the same AMI by id from its public SSM parameter with module-owned bootstrap, so eksgen's value is what the kubelet gets",
@@ -1032,16 +1028,19 @@ impl KarpenterEfaLayout {
 
     /// The EC2NodeClass `networkInterfaces` and why.
     fn network_interfaces(self) -> (Vec<NetworkInterfacePlan>, Option<String>) {
-        let nic = |card: u32, device: u32, kind: &str| NetworkInterfacePlan {
+        let nic = |card: u32, device: u32, kind: InterfaceType| NetworkInterfacePlan {
             network_card_index: card,
             device_index: device,
-            interface_type: kind.to_string(),
+            interface_type: kind,
         };
         match self {
             KarpenterEfaLayout::NotApplicable => (Vec::new(), None),
             KarpenterEfaLayout::EfaOnly { interfaces } => {
-                let mut list = vec![nic(0, 0, "interface"), nic(0, 1, "efa-only")];
-                list.extend((1..interfaces).map(|card| nic(card, 1, "efa-only")));
+                let mut list = vec![
+                    nic(0, 0, InterfaceType::Interface),
+                    nic(0, 1, InterfaceType::EfaOnly),
+                ];
+                list.extend((1..interfaces).map(|card| nic(card, 1, InterfaceType::EfaOnly)));
                 (
                     list,
                     Some(format!(
@@ -1091,7 +1090,7 @@ pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersio
             format!("1.11: EC2NodeClass placementGroupSelector and networkInterfaces with efa-only ({list})"),
         ));
     }
-    if let Some(list) = names(&|g| g.capacity_type == "capacity-block") {
+    if let Some(list) = names(&|g| g.capacity_type == CapacityType::CapacityBlock) {
         needs.push((
             6,
             format!("1.6: capacity-block reservations through capacityReservationSelectorTerms, reservedCapacity on by default ({list})"),
@@ -1114,16 +1113,16 @@ pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersio
 
 fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan {
     let (policy, after, reason) = match d.spec.consolidation {
-        Some(Consolidation::WhenUnderutilized) => ("WhenEmptyOrUnderutilized", "5m", "set in the intent".to_string()),
-        Some(Consolidation::WhenEmpty) => ("WhenEmpty", "10m", "set in the intent".to_string()),
-        Some(Consolidation::Never) => ("WhenEmpty", "Never", "set in the intent: nodes are never consolidated".to_string()),
+        Some(Consolidation::WhenUnderutilized) => (ConsolidationPolicy::WhenEmptyOrUnderutilized, "5m", "set in the intent".to_string()),
+        Some(Consolidation::WhenEmpty) => (ConsolidationPolicy::WhenEmpty, "10m", "set in the intent".to_string()),
+        Some(Consolidation::Never) => (ConsolidationPolicy::WhenEmpty, "Never", "set in the intent: nodes are never consolidated".to_string()),
         None if d.spec.efa || d.spec.capacity_type == CapacityType::CapacityBlock => (
-            "WhenEmpty",
+            ConsolidationPolicy::WhenEmpty,
             "10m",
             "training group (EFA or capacity block): only empty nodes are removed, so a running job is never moved; set `consolidation` to change".to_string(),
         ),
         None => (
-            "WhenEmptyOrUnderutilized",
+            ConsolidationPolicy::WhenEmptyOrUnderutilized,
             "5m",
             "Karpenter default: repack under-used nodes; set `consolidation: when-empty` for long jobs".to_string(),
         ),
@@ -1160,7 +1159,7 @@ fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan
     KarpenterPlan {
         network_interfaces,
         network_interfaces_reason,
-        consolidation_policy: policy.into(),
+        consolidation_policy: policy,
         consolidate_after: after.into(),
         consolidation_reason: reason,
         limits,
@@ -1223,7 +1222,7 @@ spec:
         assert_eq!(nics.len(), 33, "the primary interface and 32 efa-only");
         let efa_only: Vec<_> = nics
             .iter()
-            .filter(|n| n.interface_type == "efa-only")
+            .filter(|n| n.interface_type == crate::plan::InterfaceType::EfaOnly)
             .collect();
         assert_eq!(efa_only.len() as u32, kp.efa_interfaces);
         assert_eq!(

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use crate::catalog::{Arch, InstanceType};
 use crate::intent::AmiFamily;
 use crate::max_pods::{MaxPodsOptions, max_pods};
-use crate::plan::{Allocatable, KubeletReserved};
+use crate::plan::{Allocatable, KubeletReserved, MaxPodsPath};
 
 /// Share of instance memory the OS and hypervisor keep: Karpenter's default
 /// `VM_MEMORY_OVERHEAD_PERCENT`, used here for every node as the bound on what MemTotal lacks.
@@ -110,12 +110,12 @@ pub fn pinned_allocatable_memory(t: &InstanceType, max_pods: u32) -> u64 {
 /// What a group's nodes reserve and leave to pods.
 pub fn group_reserve(
     family: AmiFamily,
-    delivery_path: &str,
+    delivery_path: MaxPodsPath,
     types: &[InstanceType],
     max_pods: u32,
 ) -> (KubeletReserved, Allocatable) {
-    let karpenter = delivery_path == "karpenter";
-    let pinned = !(family == AmiFamily::Al2 && delivery_path == "eks-ami");
+    let karpenter = delivery_path == MaxPodsPath::Karpenter;
+    let pinned = !(family == AmiFamily::Al2 && delivery_path == MaxPodsPath::EksAmi);
     let min_vcpu = types.iter().map(|t| t.vcpu).min().unwrap_or(1);
     // AL2's --kube-reserved flag replaces the whole map, so eksgen writes CPU too: one value
     // per group (the smallest type's); elsewhere the node keeps its per-type CPU formula.
@@ -314,9 +314,14 @@ mod tests {
     fn only_al2_on_the_eks_ami_is_unpinned() {
         let types = [t("r6i.4xlarge")];
         for family in [AmiFamily::Al2023, AmiFamily::Bottlerocket, AmiFamily::Al2] {
-            for path in ["eks-ami", "custom-ami", "self-managed", "karpenter"] {
+            for path in [
+                MaxPodsPath::EksAmi,
+                MaxPodsPath::CustomAmi,
+                MaxPodsPath::SelfManaged,
+                MaxPodsPath::Karpenter,
+            ] {
                 let (r, _) = group_reserve(family, path, &types, 110);
-                let unpinned = family == AmiFamily::Al2 && path == "eks-ami";
+                let unpinned = family == AmiFamily::Al2 && path == MaxPodsPath::EksAmi;
                 assert_eq!(r.pinned, !unpinned, "{family:?} {path}");
                 let pods = if unpinned { 234 } else { 110 };
                 assert_eq!(r.memory_pods, pods, "{family:?} {path}");
@@ -328,7 +333,7 @@ mod tests {
     #[test]
     fn al2_pins_one_cpu_value_for_the_group() {
         let types = [t("m6i.large"), t("m6i.xlarge")];
-        let (r, a) = group_reserve(AmiFamily::Al2, "custom-ami", &types, 29);
+        let (r, a) = group_reserve(AmiFamily::Al2, MaxPodsPath::CustomAmi, &types, 29);
         assert_eq!(r.cpu_millicores, reserved_cpu_millis(2));
         assert_eq!(a.cpu_millicores, 2000 - reserved_cpu_millis(2));
         assert!(a.reason.contains("tightest"), "{}", a.reason);

@@ -22,7 +22,7 @@ pub mod subnets;
 use crate::catalog::Catalog;
 use crate::cidr::Ipv4Cidr;
 use crate::diagnostic::Diagnostic;
-use crate::intent::{Intent, NatGateway, SecondaryCidrs};
+use crate::intent::{Intent, SecondaryCidrs};
 use crate::lock::LayoutPins;
 use crate::plan::{
     AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, SubnetPlan, SubnetRole,
@@ -167,21 +167,13 @@ pub(crate) fn resolve_parts(
         secondary_cidrs_reason: secondary_reason,
         custom_networking,
         availability_zones: zones,
-        nat_gateway: nat_gateway(net.nat_gateway),
+        nat_gateway: net.nat_gateway,
         cni: attempt.cni.clone(),
         subnets,
         existing_vpc: None,
         vpc_endpoints: access::vpc_endpoints(net.interface_endpoints),
     };
     Ok(finish(intent, drafts, network, &attempt, shortfall))
-}
-
-fn nat_gateway(n: NatGateway) -> String {
-    match n {
-        NatGateway::PerAz => "per-az",
-        NatGateway::Single => "single",
-    }
-    .to_string()
 }
 
 /// Node facts, costs and the cluster-wide plan once the network is laid out.
@@ -213,8 +205,8 @@ fn finish(
         cluster: intent.metadata.name.clone(),
         region: spec.region.clone(),
         kubernetes_version: spec.kubernetes_version.0.clone(),
-        eks_module: spec.terraform.eks_module.as_str().to_string(),
-        terraform_layout: spec.terraform.layout.as_str().to_string(),
+        eks_module: spec.terraform.eks_module,
+        terraform_layout: spec.terraform.layout,
         endpoint: EndpointPlan {
             public_access: spec.endpoint.public_access,
             private_access: true,

@@ -145,7 +145,7 @@ fn capacity_block_efa_groups_get_interfaces_and_no_placement_group() {
         ),
     ] {
         let plan = plan_from(&text, "tf-capacity-block");
-        assert_eq!(plan.eks_module == "20", v20);
+        assert_eq!(plan.eks_module == eksgen::plan::EksModule::V20, v20);
         let body = body_of(&plan);
         let (g, entry) = groups(&plan, &body)
             .into_iter()
@@ -299,7 +299,7 @@ fn cluster_autoscaler_role_matches_the_tags_on_its_groups() {
         for g in plan
             .node_groups
             .iter()
-            .filter(|g| g.provisioner != "karpenter")
+            .filter(|g| g.provisioner != eksgen::plan::Provisioner::Karpenter)
         {
             assert_eq!(
                 g.autoscaler_tags.get(tag).map(String::as_str),
@@ -323,7 +323,7 @@ fn node_security_group_allows_all_ports_between_nodes_once() {
         let rules = arg(eks, "node_security_group_additional_rules");
         if root_efa {
             // The module's own all-self EFA rules (v20) already open every port.
-            assert!(plan.eks_module == "20", "{name}");
+            assert!(plan.eks_module == eksgen::plan::EksModule::V20, "{name}");
             assert!(
                 rules.is_none(),
                 "{name}: would duplicate the module's EFA rule"
@@ -350,7 +350,7 @@ fn v20_karpenter_controller_can_use_placement_groups() {
     let text = fixture_text("k8s-efa-training");
     let v20 = text.replacen("spec:\n", "spec:\n  terraform:\n    eksModule: \"20\"\n", 1);
     let plan = plan_from(&v20, "k8s-efa-training v20");
-    assert_eq!(plan.eks_module, "20");
+    assert_eq!(plan.eks_module, eksgen::plan::EksModule::V20);
     assert!(
         plan.node_groups
             .iter()

@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 use eksgen::catalog::{Arch, Catalog, InstanceType};
-use eksgen::plan::{NodeGroupPlan, Plan};
+use eksgen::plan::{NodeGroupPlan, Plan, Provisioner};
 use serde_json::Value;
 
 /// CPU the default daemonsets request on every node: kube-proxy 100m, aws-node 25m.
@@ -147,7 +147,7 @@ struct Case<'a> {
 fn node_reserve(c: &Case, files: &BTreeMap<String, String>) -> (Reserve, BTreeMap<String, String>) {
     let t = c.t;
     let defaults = (cpu_reserve(t.vcpu), 11 * eni_pods(t) + 255);
-    if c.g.provisioner == "karpenter" {
+    if c.g.provisioner == Provisioner::Karpenter {
         let nc =
             serde_saphyr::from_multiple::<Value>(&files[&format!("karpenter/{}.yaml", c.g.name)])
                 .unwrap()

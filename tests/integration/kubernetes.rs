@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use eksgen::plan::{GROUP_LABEL, Plan};
+use eksgen::plan::{AmiVariant, GROUP_LABEL, Plan, Provisioner};
 use eksgen::render::kubernetes::DISCOVERY_TAG;
 use serde_json::{Value, json};
 
@@ -116,7 +116,7 @@ fn every_generated_custom_resource_passes_its_crd_schema_and_cel_rules() {
         let karpenter = plan
             .node_groups
             .iter()
-            .filter(|g| g.provisioner == "karpenter")
+            .filter(|g| g.provisioner == Provisioner::Karpenter)
             .count();
         // ENIConfigs come from the vpc-cni add-on (tests/integration/terraform.rs), not from these files.
         for (kind, want) in [
@@ -523,11 +523,11 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
             let plan_taints: Vec<(String, Option<String>, String)> = g
                 .taints
                 .iter()
-                .map(|t| (t.key.clone(), t.value.clone(), t.effect.clone()))
+                .map(|t| (t.key.clone(), t.value.clone(), t.effect.to_string()))
                 .collect();
             assert_eq!(tolerations, plan_taints, "{what}: {} tolerations", g.name);
             let resources = &pod["containers"][0]["resources"];
-            if g.gpus_per_node > 0 && g.ami.variant == "nvidia" {
+            if g.gpus_per_node > 0 && g.ami.variant == AmiVariant::Nvidia {
                 let want = if g.one_pod_per_node {
                     g.gpus_per_node
                 } else {
@@ -576,7 +576,7 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
             let karpenter = files.get(&format!("karpenter/{}.yaml", g.name));
             assert_eq!(
                 karpenter.is_some(),
-                g.provisioner == "karpenter",
+                g.provisioner == Provisioner::Karpenter,
                 "{what}: {}",
                 g.name
             );

@@ -1,7 +1,7 @@
 //! The numbers AWS publishes must come out of `eksgen plan` (issue: core, "Done when").
 //! Intents are written from the AWS AI-on-EKS networking guidance and the max-pods docs.
 
-use eksgen::plan::Plan;
+use eksgen::plan::{MaxPodsPath, Plan};
 
 fn plan(body: &str) -> Plan {
     let text = format!(
@@ -73,7 +73,7 @@ fn c5_18xlarge_with_max_eni_1_runs_51_pods() {
     assert_eq!(g.max_pods, 51);
     assert_eq!(p.network.cni.env["MAX_ENI"], "1");
     // EKS's own value would ignore MAX_ENI: the group must carry eksgen's value itself.
-    assert_eq!(g.max_pods_delivery.path, "custom-ami");
+    assert_eq!(g.max_pods_delivery.path, MaxPodsPath::CustomAmi);
     assert_eq!(g.max_pods_delivery.eks_injected_max_pods, Some(250));
 }
 

@@ -3,7 +3,7 @@
 
 use eksgen::cidr::Ipv4Cidr;
 use eksgen::pipeline::plan_from_text;
-use eksgen::plan::Plan;
+use eksgen::plan::{NatGateway, Plan};
 use eksgen::presets;
 use eksgen::report::{svg, text};
 
@@ -184,7 +184,7 @@ fn nat_gateways_and_registry_transfer_are_priced() {
         .find(|i| i.name == "natGateways")
         .unwrap();
     let zones = plan.network.availability_zones.len() as f64;
-    let per_gateway = if plan.network.nat_gateway == "single" {
+    let per_gateway = if plan.network.nat_gateway == NatGateway::Single {
         1.0
     } else {
         zones

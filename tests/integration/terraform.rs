@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use eksgen::plan::Plan;
+use eksgen::plan::{AmiFamily, EksModule, MaxPodsPath, Plan, Provisioner, TaintEffect};
 use hcl::expr::{Expression, ObjectKey};
 use serde_json::Value as Json;
 
@@ -88,7 +88,7 @@ fn every_tf_file_parses_and_starts_with_the_header() {
         } else {
             "vpc.tf"
         };
-        let settings = if plan.terraform_layout == "module" {
+        let settings = if plan.terraform_layout == eksgen::plan::TerraformLayout::Module {
             "locals.tf"
         } else {
             "providers.tf"
@@ -380,7 +380,7 @@ fn module_arguments_are_inputs_of_the_pinned_versions() {
     let vpc = schema("terraform-aws-vpc-6.6.0.json");
     let mut checked = BTreeSet::new();
     for (name, plan) in all_plans() {
-        let is_v20 = plan.eks_module == "20";
+        let is_v20 = plan.eks_module == EksModule::V20;
         let eks = if is_v20 { &v20 } else { &v21 };
         let mut errors = Vec::new();
         for block in body_of(&plan)
@@ -671,7 +671,7 @@ fn cni_env_is_exactly_the_plan_env() {
         let eks = module(&body, "eks");
         let addons = arg(
             eks,
-            if plan.eks_module == "20" {
+            if plan.eks_module == EksModule::V20 {
                 "cluster_addons"
             } else {
                 "addons"
@@ -868,9 +868,13 @@ fn all_plans_both_majors() -> Vec<(String, Plan)> {
         .into_iter()
         .filter(|(_, p)| p.existing_cluster.is_none())
     {
-        let other = if plan.eks_module == "20" { "21" } else { "20" };
+        let other = if plan.eks_module == EksModule::V20 {
+            EksModule::V21
+        } else {
+            EksModule::V20
+        };
         let mut flipped = plan.clone();
-        flipped.eks_module = other.to_string();
+        flipped.eks_module = other;
         out.push((format!("{name} (v{})", plan.eks_module), plan));
         out.push((format!("{name} (v{other})"), flipped));
     }
@@ -880,7 +884,7 @@ fn all_plans_both_majors() -> Vec<(String, Plan)> {
 fn addons<'a>(eks: &'a hcl::Block, plan: &Plan) -> &'a Expression {
     arg(
         eks,
-        if plan.eks_module == "20" {
+        if plan.eks_module == EksModule::V20 {
             "cluster_addons"
         } else {
             "addons"
@@ -1156,7 +1160,7 @@ fn kube_proxy_and_vpc_cni_are_created_before_compute_in_every_output() {
         }
         // v21 hardcodes bootstrap_self_managed_addons = false; v20 must ask for it, or EKS
         // installs a default aws-node the first nodes can start on.
-        if plan.eks_module == "20" {
+        if plan.eks_module == EksModule::V20 {
             assert_eq!(
                 eval(arg(eks, "bootstrap_self_managed_addons")),
                 hcl::Value::Bool(false),
@@ -1333,13 +1337,13 @@ fn bottlerocket_settings(plan: &Plan, group: &str) -> toml::Table {
     let body = body_of(plan);
     let eks = module(&body, "eks");
     let g = plan.node_group(group).expect("group");
-    let input = if g.max_pods_delivery.path == "self-managed" {
+    let input = if g.max_pods_delivery.path == MaxPodsPath::SelfManaged {
         "self_managed_node_groups"
     } else {
         "eks_managed_node_groups"
     };
     let args = string(field(field(arg(eks, input), group), "bootstrap_extra_args"));
-    let text = if g.max_pods_delivery.path == "eks-ami" {
+    let text = if g.max_pods_delivery.path == MaxPodsPath::EksAmi {
         args
     } else {
         format!("[settings.kubernetes]\n{args}")
@@ -1355,10 +1359,10 @@ fn bottlerocket_groups_register_their_taints_at_boot() {
     let managed = plan
         .node_groups
         .iter()
-        .position(|g| g.max_pods_delivery.path != "self-managed" && !g.taints.is_empty())
+        .position(|g| g.max_pods_delivery.path != MaxPodsPath::SelfManaged && !g.taints.is_empty())
         .expect("a managed Bottlerocket group with taints");
     let mut extra = plan.node_groups[managed].taints[0].clone();
-    extra.effect = "NoExecute".into();
+    extra.effect = TaintEffect::NoExecute;
     extra.eks_effect = "NO_EXECUTE".into();
     plan.node_groups[managed].taints.push(extra);
     let mut plans = all_plans();
@@ -1366,7 +1370,9 @@ fn bottlerocket_groups_register_their_taints_at_boot() {
     let mut checked = 0;
     for (name, plan) in &plans {
         for g in &plan.node_groups {
-            if g.ami_family != "bottlerocket" || g.taints.is_empty() || g.provisioner == "karpenter"
+            if g.ami_family != AmiFamily::Bottlerocket
+                || g.taints.is_empty()
+                || g.provisioner == Provisioner::Karpenter
             {
                 continue;
             }

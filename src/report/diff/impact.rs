@@ -114,7 +114,7 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
         "cluster.kubernetesVersion".into(),
         plan.kubernetes_version.clone(),
     );
-    put("cluster.eksModule".into(), plan.eks_module.clone());
+    put("cluster.eksModule".into(), plan.eks_module.to_string());
     put(
         "cluster.endpoint".into(),
         format!(
@@ -133,8 +133,8 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
             .collect::<Vec<_>>()
             .join(","),
     );
-    put("network.natGateway".into(), net.nat_gateway.clone());
-    put("network.cni.mode".into(), net.cni.mode.clone());
+    put("network.natGateway".into(), net.nat_gateway.to_string());
+    put("network.cni.mode".into(), net.cni.mode.to_string());
     for (k, v) in &net.cni.env {
         put(format!("network.cni.env.{k}"), v.clone());
     }
@@ -146,11 +146,11 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
     }
     for g in &plan.node_groups {
         let p = format!("{GROUP}{}", g.name);
-        put(format!("{p}.provisioner"), g.provisioner.clone());
+        put(format!("{p}.provisioner"), g.provisioner.to_string());
         put(format!("{p}.instanceTypes"), g.instance_types.join(","));
         put(format!("{p}.arch"), g.arch.clone());
         put(format!("{p}.amiType"), g.ami.ami_type.clone());
-        put(format!("{p}.capacityType"), g.capacity_type.clone());
+        put(format!("{p}.capacityType"), g.capacity_type.to_string());
         if let Some(id) = &g.capacity_reservation_id {
             put(format!("{p}.capacityReservationId"), id.clone());
         }
@@ -161,7 +161,7 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
         put(format!("{p}.karpenterAlias"), g.ami.karpenter_alias.clone());
         put(
             format!("{p}.maxPodsDelivery"),
-            g.max_pods_delivery.path.clone(),
+            g.max_pods_delivery.path.to_string(),
         );
         put(format!("{p}.maxPods"), g.max_pods.to_string());
         put(

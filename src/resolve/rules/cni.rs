@@ -2,7 +2,7 @@
 //! address floor, ipamd stalls, MAX_ENI, mixed max pods and how max pods reach the node.
 
 use crate::intent::{MaxPodsSetting, PodChurn};
-use crate::plan::{NodeGroupPlan, Severity};
+use crate::plan::{MaxPodsPath, NodeGroupPlan, Severity, ValueSource};
 use crate::resolve::cni::{nodes_past_floor, per_pod_call_budget};
 use crate::resolve::groups::GroupDraft;
 use crate::resolve::ipamd;
@@ -69,7 +69,7 @@ pub fn cluster_wide_ip_floor(ctx: &Ctx) -> Vec<Hit> {
         .cni
         .settings
         .iter()
-        .any(|s| s.name == "MINIMUM_IP_TARGET" && s.source == "intent");
+        .any(|s| s.name == "MINIMUM_IP_TARGET" && s.source == ValueSource::Intent);
     ctx.groups()
         .filter(|(_, g)| {
             u64::from(g.pods_per_node) * 2 < g.ips_per_node && g.pods_per_node + warm < floor
@@ -203,7 +203,7 @@ fn fixed_over_max_eni(d: &GroupDraft, g: &NodeGroupPlan) -> Option<u32> {
 /// EKSG018.
 pub fn custom_ami_path(ctx: &Ctx) -> Vec<Hit> {
     ctx.groups()
-        .filter(|(_, g)| g.max_pods_delivery.path == "custom-ami")
+        .filter(|(_, g)| g.max_pods_delivery.path == MaxPodsPath::CustomAmi)
         .map(|(d, g)| {
             Hit::group(
                 Severity::Info,

@@ -54,17 +54,13 @@ pub fn extended_support(ctx: &Ctx) -> Vec<Hit> {
     )]
 }
 
-fn is_managed(provisioner: &str) -> bool {
-    provisioner == Provisioner::Managed.as_str()
-}
-
 /// EKSG023.
 pub fn managed_group_quota(ctx: &Ctx) -> Vec<Hit> {
     let managed = ctx
         .plan
         .node_groups
         .iter()
-        .filter(|g| is_managed(&g.provisioner))
+        .filter(|g| g.provisioner == Provisioner::Managed)
         .count();
     if managed <= aws_limits::MANAGED_GROUPS_PER_CLUSTER {
         return Vec::new();
@@ -84,7 +80,7 @@ pub fn managed_group_quota(ctx: &Ctx) -> Vec<Hit> {
 pub fn managed_group_node_quota(ctx: &Ctx) -> Vec<Hit> {
     ctx.groups()
         .filter(|(_, g)| {
-            is_managed(&g.provisioner) && g.scaling.max > aws_limits::NODES_PER_MANAGED_GROUP
+            g.provisioner == Provisioner::Managed && g.scaling.max > aws_limits::NODES_PER_MANAGED_GROUP
         })
         .map(|(d, g)| {
             Hit::group(
@@ -108,7 +104,7 @@ pub fn auto_scaling_group_quota(ctx: &Ctx) -> Vec<Hit> {
         .plan
         .node_groups
         .iter()
-        .filter(|g| g.provisioner != Provisioner::Karpenter.as_str())
+        .filter(|g| g.provisioner != Provisioner::Karpenter)
         .count();
     if auto_scaling_groups <= aws_limits::AUTO_SCALING_GROUPS_PER_REGION {
         return Vec::new();

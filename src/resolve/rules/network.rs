@@ -1,6 +1,6 @@
 //! Rules about the VPC, its subnets, the endpoint and where images come from.
 
-use crate::plan::{Severity, SubnetRole};
+use crate::plan::{CniAddressMode, NatGateway, Severity, SubnetRole};
 
 use super::{Ctx, Hit};
 
@@ -56,7 +56,7 @@ pub fn cross_region_registry(ctx: &Ctx) -> Vec<Hit> {
 /// EKSG011.
 pub fn prefix_delegation_small_subnet(ctx: &Ctx) -> Vec<Hit> {
     let plan = ctx.plan;
-    if plan.network.cni.mode != "prefix-delegation" {
+    if plan.network.cni.mode != CniAddressMode::PrefixDelegation {
         return Vec::new();
     }
     let (pod_role, path) = if plan.network.custom_networking {
@@ -102,7 +102,7 @@ pub fn public_endpoint_open(ctx: &Ctx) -> Vec<Hit> {
 
 /// EKSG016.
 pub fn single_nat_gateway(ctx: &Ctx) -> Vec<Hit> {
-    if ctx.plan.network.nat_gateway != "single" {
+    if ctx.plan.network.nat_gateway != NatGateway::Single {
         return Vec::new();
     }
     vec![Hit::cluster(

@@ -2,7 +2,7 @@
 //! pulls and Karpenter's view of `scaling.min`.
 
 use crate::intent::{AmiFamily, Provisioner};
-use crate::plan::Severity;
+use crate::plan::{AmiVariant, Severity, TaintEffect};
 use crate::resolve::groups::GroupDraft;
 
 use super::{Ctx, Hit};
@@ -26,7 +26,9 @@ pub fn accelerator_ami(ctx: &Ctx) -> Vec<Hit> {
                 ),
                 "use `amiFamily: al2023` (NVIDIA / Neuron variants) or `bottlerocket`",
             ));
-        } else if d.spec.ami_family == AmiFamily::Bottlerocket && g.ami.variant == "neuron" {
+        } else if d.spec.ami_family == AmiFamily::Bottlerocket
+            && g.ami.variant == AmiVariant::Neuron
+        {
             out.push(Hit::group(
                 Severity::Warning,
                 d,
@@ -194,13 +196,11 @@ pub fn system_nodes(ctx: &Ctx) -> Vec<Hit> {
         .plan
         .node_groups
         .iter()
+        .filter(|g| g.provisioner != crate::intent::Provisioner::Karpenter && g.scaling.min >= 1)
         .filter(|g| {
-            g.provisioner != crate::intent::Provisioner::Karpenter.as_str() && g.scaling.min >= 1
-        })
-        .filter(|g| {
-            g.taints
-                .iter()
-                .all(|t| t.effect == "PreferNoSchedule" || t.key == CRITICAL_ADDONS_TAINT)
+            g.taints.iter().all(|t| {
+                t.effect == TaintEffect::PreferNoSchedule || t.key == CRITICAL_ADDONS_TAINT
+            })
         })
         .collect();
     let nodes: u32 = hosts.iter().map(|g| g.scaling.min).sum();
