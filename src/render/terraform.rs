@@ -56,17 +56,24 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Render every `.tf` file of the root module into `out`.
+/// Render every `.tf` file of the root module into `out` with the HCL engine (`tera`); the
+/// YAML engine renders the nodeadm documents they embed.
 pub fn render(
     plan: &Plan,
     origin: &str,
     tera: &Tera,
+    yaml: &Tera,
     out: &mut Rendered,
 ) -> Result<(), RenderError> {
-    let ctx = context::build(plan).map_err(|e| RenderError::Template {
+    let mut ctx = context::build(plan).map_err(|e| RenderError::Template {
         template: "terraform (layout)".to_string(),
         detail: e.0,
     })?;
+    for g in ctx.managed.iter_mut().chain(ctx.self_managed.iter_mut()) {
+        if let Some(node_config) = &g.node_config {
+            g.node_config_yaml = Some(node_config.render(yaml)?);
+        }
+    }
     let files: [(&str, bool); 7] = [
         ("versions.tf", true),
         ("providers.tf", true),
