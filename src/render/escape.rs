@@ -152,9 +152,12 @@ fn as_text(value: &Value) -> String {
     }
 }
 
+/// An escaping function: text in, the literal or text for one context out.
+pub type Escape = fn(&str) -> String;
+
 /// A template filter that applies one escaper. Its output is final text for its context, so
 /// it is marked safe: the template's default escaper does not run on it again.
-struct Escaper(fn(&str) -> String);
+struct Escaper(Escape);
 
 impl tera::Filter for Escaper {
     fn filter(&self, value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
@@ -167,7 +170,7 @@ impl tera::Filter for Escaper {
 }
 
 /// Template filters, by name (see the table in the module doc).
-const FILTERS: &[(&str, fn(&str) -> String)] = &[
+const FILTERS: &[(&str, Escape)] = &[
     // The `.tf` default, written out: needed before another filter in a chain.
     ("hcl", hcl_string),
     ("hcl_heredoc", hcl_heredoc_body),

@@ -42,7 +42,7 @@ pub enum RenderError {
 /// strings that may be empty (comparisons are safe: both sides are escaped alike).
 struct Language {
     templates: &'static [(&'static str, &'static str)],
-    escape: fn(&str) -> String,
+    escape: escape::Escape,
 }
 
 const HCL: Language = Language {
