@@ -23,6 +23,7 @@ use crate::plan::{
     NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, TaintPlan,
 };
 
+use super::nodeadm::NodeConfig;
 use super::{RenderError, Rendered, header, run_template};
 
 /// Tag key (value: the cluster name) by which EC2NodeClasses select subnets and security
@@ -38,6 +39,14 @@ const EFA_VALUES: &str = "k8s/efa-device-plugin-values.yaml";
 
 /// (template name, source) pairs compiled into the binary.
 pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        super::nodeadm::TEMPLATE,
+        include_str!("../../templates/k8s/node_config.yaml.tera"),
+    ),
+    (
+        "k8s/device_plugin.tera",
+        include_str!("../../templates/k8s/device_plugin.tera"),
+    ),
     (
         KARPENTER,
         include_str!("../../templates/k8s/karpenter.yaml.tera"),
@@ -84,7 +93,17 @@ pub fn render(
 ) -> Result<(), RenderError> {
     let head = header(origin);
     for group in &plan.node_groups {
-        if let Some(view) = KarpenterView::new(plan, group, &head) {
+        if let Some(mut view) = KarpenterView::new(plan, group, &head) {
+            if let Some(user_data) = view.user_data.as_mut().filter(|u| u.format == "al2023") {
+                // Only the image-pull tuning: Karpenter writes maxPods and kubeReserved itself.
+                let node_config = NodeConfig {
+                    max_pods: None,
+                    kube_reserved: BTreeMap::new(),
+                    image_pull: group.image_pull.clone(),
+                    flags: Vec::new(),
+                };
+                user_data.node_config = Some(node_config.render(tera)?);
+            }
             out.insert(
                 format!("karpenter/{}.yaml", group.name),
                 run_template(tera, KARPENTER, &view)?,
@@ -119,7 +138,9 @@ impl From<&TaintPlan> for TaintView {
     fn from(t: &TaintPlan) -> Self {
         TaintView {
             key: t.key.clone(),
-            value: t.value.clone(),
+            // An empty value is no value (Kubernetes treats them alike), and templates test
+            // `value` with `if`, which sees escaped text, where "" would be `""` and true.
+            value: t.value.clone().filter(|v| !v.is_empty()),
             effect: t.effect.as_str(),
         }
     }
@@ -136,19 +157,18 @@ struct BlockDeviceView {
     encrypted: bool,
 }
 
-/// Image-pull tuning handed to the node through EC2NodeClass `userData`.
+/// Image-pull tuning handed to the node through EC2NodeClass `userData` (AL2023: the
+/// nodeadm `NodeConfig`; Bottlerocket: the registry settings).
 #[derive(Debug, Serialize)]
 struct UserDataView {
     /// `al2023` (NodeConfig YAML) or `bottlerocket` (settings TOML).
     format: &'static str,
-    max_parallel_image_pulls: u32,
     registry_pull_qps: u32,
     registry_burst: u32,
-    containerd_max_concurrent_downloads: u32,
-    /// containerd config version of the `containerd.config` section names (plan).
-    containerd_config_version: u32,
     containerd_config_reason: String,
     reason: String,
+    /// `al2023`: the nodeadm `NodeConfig` document (set by [`render`], which has the engine).
+    node_config: Option<String>,
 }
 
 /// Context of `k8s/karpenter.yaml`: one group's NodePool and EC2NodeClass.
@@ -248,13 +268,11 @@ impl<'a> KarpenterView<'a> {
             (Some(p), family @ (AmiFamily::Al2023 | AmiFamily::Bottlerocket)) => (
                 Some(UserDataView {
                     format: family.as_str(),
-                    max_parallel_image_pulls: p.max_parallel_image_pulls,
                     registry_pull_qps: p.registry_pull_qps,
                     registry_burst: p.registry_burst,
-                    containerd_max_concurrent_downloads: p.containerd_max_concurrent_downloads,
-                    containerd_config_version: p.containerd_config_version,
                     containerd_config_reason: p.containerd_config_reason.clone(),
                     reason: p.reason.clone(),
+                    node_config: None,
                 }),
                 None,
             ),

@@ -2,11 +2,15 @@
 //!
 //! Owns template loading, the generated-file header and the output map. Depends on `plan`
 //! only: never on the intent or the catalog. Templates lay out what the plan holds and compute
-//! nothing; every user string passes through the filters in [`escape`]. Pure: no files are
-//! read or written here.
+//! nothing. Escaping is on by default: each output language has its own engine whose
+//! templates pass every interpolated string through that language's escaper in [`escape`]
+//! (HCL for `.tf`, YAML for `.yaml`), so a value added without a filter is still quoted;
+//! only identifiers and pre-escaped text are marked `| safe`. Pure: no files are read or
+//! written here.
 
 pub mod escape;
 pub mod kubernetes;
+pub mod nodeadm;
 pub mod terraform;
 
 use std::collections::BTreeMap;
@@ -28,22 +32,57 @@ pub enum RenderError {
     Template { template: String, detail: String },
 }
 
-/// Every template, compiled once.
-static ENGINE: LazyLock<Result<Tera, String>> = LazyLock::new(|| {
-    let mut tera = Tera::default();
-    tera.autoescape_on(vec![]);
-    escape::register_filters(&mut tera);
-    let all: Vec<(&str, &str)> = terraform::TEMPLATES
-        .iter()
-        .chain(kubernetes::TEMPLATES)
-        .copied()
-        .collect();
-    tera.add_raw_templates(all).map_err(|e| error_chain(&e))?;
-    Ok(tera)
+/// An output language of the templates: every `{{ }}` in its templates (and in the macros
+/// they import, which render in the importing template's mode) goes through `escape` unless
+/// an escaping filter of [`escape`] ends it or `| safe` marks it raw. Numbers and booleans
+/// are written as they are.
+///
+/// Tera also escapes strings that a condition reads: `{% if s %}` sees `""` for an empty
+/// string, which is true. Views therefore carry `Option`s and booleans for conditions, never
+/// strings that may be empty (comparisons are safe: both sides are escaped alike).
+struct Language {
+    templates: &'static [(&'static str, &'static str)],
+    escape: escape::Escape,
+}
+
+const HCL: Language = Language {
+    templates: terraform::TEMPLATES,
+    escape: escape::hcl_string,
+};
+
+const YAML: Language = Language {
+    templates: kubernetes::TEMPLATES,
+    escape: escape::yaml_string,
+};
+
+impl Language {
+    fn engine(&self) -> Result<Tera, String> {
+        let mut tera = Tera::default();
+        // "": every template of this engine, whatever its name ends with.
+        tera.autoescape_on(vec![""]);
+        tera.set_escape_fn(self.escape);
+        escape::register_filters(&mut tera);
+        tera.add_raw_templates(self.templates.iter().copied())
+            .map_err(|e| error_chain(&e))?;
+        Ok(tera)
+    }
+}
+
+/// One compiled engine per output language.
+struct Engines {
+    hcl: Tera,
+    yaml: Tera,
+}
+
+static ENGINES: LazyLock<Result<Engines, String>> = LazyLock::new(|| {
+    Ok(Engines {
+        hcl: HCL.engine()?,
+        yaml: YAML.engine()?,
+    })
 });
 
-fn engine() -> Result<&'static Tera, RenderError> {
-    ENGINE.as_ref().map_err(|detail| RenderError::Template {
+fn engines() -> Result<&'static Engines, RenderError> {
+    ENGINES.as_ref().map_err(|detail| RenderError::Template {
         template: "(loading)".into(),
         detail: detail.clone(),
     })
@@ -60,10 +99,10 @@ pub fn render(plan: &Plan, origin: &str) -> Result<Rendered, RenderError> {
     if !errors.is_empty() {
         return Err(RenderError::PlanHasErrors(errors));
     }
-    let tera = engine()?;
+    let engines = engines()?;
     let mut out = Rendered::new();
-    terraform::render(plan, origin, tera, &mut out)?;
-    kubernetes::render(plan, origin, tera, &mut out)?;
+    terraform::render(plan, origin, &engines.hcl, &engines.yaml, &mut out)?;
+    kubernetes::render(plan, origin, &engines.yaml, &mut out)?;
     for text in out.values_mut() {
         normalize(text);
     }
@@ -117,4 +156,134 @@ fn normalize(text: &mut String) {
     }
     out.push('\n');
     *text = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Render `source` as a new template `name` of `language`'s real engine, with `v` bound.
+    fn probe(language: &Language, name: &str, source: &str, v: impl serde::Serialize) -> String {
+        let mut tera = language.engine().unwrap();
+        tera.add_raw_template(name, source).unwrap();
+        let mut ctx = tera::Context::new();
+        ctx.insert("v", &v);
+        tera.render(name, &ctx).unwrap()
+    }
+
+    const HOSTILE: &[&str] = &[
+        "a\"b ${x} %{ if }",
+        "back\\slash\nnew\rline\ttab",
+        "key: value",
+        "- item",
+        "#c",
+        "yes",
+        "null",
+        "0x10",
+        "",
+        "x\u{2028}y\u{85}z\u{7f}",
+        "}\"\n}",
+    ];
+
+    /// A template that interpolates a string without any filter still quotes it.
+    #[test]
+    fn an_interpolation_without_a_filter_is_escaped() {
+        for s in HOSTILE {
+            let src = probe(&HCL, "probe.tf", "v = {{ v }}\n", s);
+            let body: hcl::Body = hcl::from_str(&src).unwrap_or_else(|e| panic!("{e}\n{src}"));
+            let attr = body.attributes().next().unwrap();
+            let value: hcl::Value =
+                hcl::eval::Evaluate::evaluate(attr.expr(), &hcl::eval::Context::new()).unwrap();
+            assert_eq!(value, hcl::Value::String(s.to_string()), "{src}");
+
+            let src = probe(&YAML, "probe.yaml", "v: {{ v }}\n", s);
+            let back: BTreeMap<String, String> =
+                serde_saphyr::from_str(&src).unwrap_or_else(|e| panic!("{e}\n{src}"));
+            assert_eq!(back["v"], *s, "{src}");
+        }
+    }
+
+    /// Macros render in the mode of the template that imports them.
+    #[test]
+    fn imported_macros_escape_too() {
+        let mut tera = HCL.engine().unwrap();
+        tera.add_raw_templates(vec![
+            ("m.tera", "{% macro put(x) %}v = {{ x }}{% endmacro put %}"),
+            ("probe.tf", "{% import \"m.tera\" as m %}{{ m::put(x=v) }}"),
+        ])
+        .unwrap();
+        let mut ctx = tera::Context::new();
+        ctx.insert("v", "a\"b");
+        assert_eq!(tera.render("probe.tf", &ctx).unwrap(), r#"v = "a\"b""#);
+    }
+
+    #[test]
+    fn filters_end_escaping_and_safe_marks_raw_text() {
+        let hostile = "a\"b\n${c}";
+        assert_eq!(
+            probe(&HCL, "p.tf", "# {{ v | comment }}", hostile),
+            "# a\"b ${c}"
+        );
+        assert_eq!(
+            probe(&HCL, "p.tf", "{{ v | hcl }}", hostile),
+            escape::hcl_string(hostile)
+        );
+        assert_eq!(
+            probe(&HCL, "p.tf", "{{ v | yaml | hcl_heredoc }}", hostile),
+            r#""a\"b\n$${c}""#
+        );
+        assert_eq!(probe(&HCL, "p.tf", "{{ v | safe }}", "xvda"), "xvda");
+        assert_eq!(probe(&YAML, "p.yaml", "{{ v }}Gi", 20), "20Gi");
+        assert_eq!(probe(&YAML, "p.yaml", "{{ v }}", true), "true");
+    }
+
+    /// Why views never carry possibly-empty strings into conditions (see [`Language`]).
+    #[test]
+    fn conditions_see_escaped_strings() {
+        let cond = "{% if v %}set{% else %}unset{% endif %}";
+        assert_eq!(probe(&YAML, "p.yaml", cond, ""), "set");
+        assert_eq!(probe(&YAML, "p.yaml", cond, None::<String>), "unset");
+        let eq = r#"{% if v == 'a"b' %}same{% endif %}"#;
+        assert_eq!(probe(&HCL, "p.tf", eq, "a\"b"), "same");
+    }
+
+    /// A taint with an empty value renders as a taint without one, in every file.
+    #[test]
+    fn an_empty_taint_value_is_no_value() {
+        let text = "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: unit
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  autoscaling: {karpenter: true}
+  network:
+    vpcCidr: 10.0.0.0/16
+    availabilityZones: [us-west-2a, us-west-2b]
+  nodeGroups:
+    - name: system
+      instanceTypes: [m6i.large]
+      scaling: { min: 2, desired: 2, max: 3 }
+      taints: [{ key: dedicated, value: \"\", effect: PreferNoSchedule }]
+    - name: burst
+      provisioner: karpenter
+      instanceTypes: [m6i.large]
+      scaling: { min: 0, desired: 0, max: 3 }
+      taints: [{ key: dedicated, value: \"\", effect: NoSchedule }]
+";
+        let catalog = crate::catalog::Catalog::embedded();
+        let intent = crate::intent::parse_and_validate(text, "unit.yaml", catalog).unwrap();
+        let plan = crate::resolve::resolve(&intent, catalog).unwrap();
+        let files = render(&plan, "unit.yaml").unwrap();
+        assert!(
+            files["eks.tf"].contains("value  = null"),
+            "{}",
+            files["eks.tf"]
+        );
+        for name in ["karpenter/burst.yaml", "workloads/system.yaml"] {
+            assert!(!files[name].contains("value: \"\""), "{}", files[name]);
+        }
+        assert!(files["workloads/system.yaml"].contains("operator: Exists"));
+    }
 }

@@ -83,17 +83,24 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Render every `.tf` file of the root module into `out`.
+/// Render every `.tf` file of the root module into `out` with the HCL engine (`tera`); the
+/// YAML engine renders the nodeadm documents they embed.
 pub fn render(
     plan: &Plan,
     origin: &str,
     tera: &Tera,
+    yaml: &Tera,
     out: &mut Rendered,
 ) -> Result<(), RenderError> {
-    let ctx = context::build(plan).map_err(|e| RenderError::Template {
+    let mut ctx = context::build(plan).map_err(|e| RenderError::Template {
         template: "terraform (layout)".to_string(),
         detail: e.0,
     })?;
+    for g in ctx.managed.iter_mut().chain(ctx.self_managed.iter_mut()) {
+        if let Some(node_config) = &g.node_config {
+            g.node_config_yaml = Some(node_config.render(yaml)?);
+        }
+    }
     let existing = ctx.net.existing.as_ref();
     let module = ctx.module_layout;
     let cluster_exists = ctx.existing_cluster.is_some();

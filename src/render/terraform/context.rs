@@ -3,18 +3,18 @@
 //! Layout only: which module input names a terraform-aws-eks major version uses, maps turned
 //! into ordered lists, a group's availability zones turned into positions in the VPC module's
 //! subnet lists, plan strings spelled the way an API or a config format wants them (EKS
-//! capacity types, kubelet flags, TOML strings). No number is derived here: every value comes
-//! from a plan field.
+//! capacity types, kubelet flags; TOML and shell quoting come from [`crate::render::escape`]).
+//! No number is derived here: every value comes from a plan field.
 
 use serde::Serialize;
 
 use crate::plan::{
-    AmiFamily, CapacityType, ClusterAdminsPlan, EndpointPlan, ImagePullPlan, KarpenterVersionPlan,
-    MaxPodsPath, NatGateway, NodeGroupPlan, Plan, SubnetPlan, SubnetRole, TaintPlan,
-    TerraformLayout,
+    AmiFamily, CapacityType, ClusterAdminsPlan, EndpointPlan, KarpenterVersionPlan, MaxPodsPath,
+    NatGateway, NodeGroupPlan, Plan, SubnetPlan, SubnetRole, TaintPlan, TerraformLayout,
 };
-use crate::render::escape::hcl_string;
+use crate::render::escape::{hcl_string, shell_word, toml_string};
 use crate::render::kubernetes;
+use crate::render::nodeadm::NodeConfig;
 
 /// terraform-aws-modules versions the output pins, per terraform-aws-eks major version.
 pub const EKS_MODULE_V21: &str = "21.19.0";
@@ -310,6 +310,8 @@ pub struct Group {
     pub metadata_hop_limit: u32,
     pub metadata_hop_limit_reason: String,
     pub node_config: Option<NodeConfig>,
+    /// `node_config` as the YAML document (set by the renderer, which has the YAML engine).
+    pub node_config_yaml: Option<String>,
     pub bottlerocket: Option<Bottlerocket>,
     /// AL2 `bootstrap_extra_args` (one command-line string).
     pub al2_bootstrap_args: Option<String>,
@@ -353,18 +355,6 @@ pub struct Volume {
     pub throughput_mibps: u32,
     pub encrypted: bool,
     pub reason: String,
-}
-
-/// AL2023 nodeadm `NodeConfig` passed in `cloudinit_pre_nodeadm`.
-#[derive(Debug, Serialize)]
-pub struct NodeConfig {
-    pub max_pods: Option<u32>,
-    /// `kubelet.config.kubeReserved` entries (the plan's `kubeletReserved.rendered`; the
-    /// group notes say why).
-    pub kube_reserved: Vec<Kv>,
-    pub image_pull: Option<ImagePullPlan>,
-    /// Extra kubelet flags (self-managed groups: labels and taints).
-    pub flags: Vec<String>,
 }
 
 /// Bottlerocket settings TOML passed in `bootstrap_extra_args`.
@@ -921,7 +911,7 @@ fn group(
             {
                 node_config = Some(NodeConfig {
                     max_pods,
-                    kube_reserved: kvs(reserved.rendered.iter()),
+                    kube_reserved: reserved.rendered.clone(),
                     image_pull: g.image_pull.clone(),
                     flags,
                 });
@@ -977,7 +967,7 @@ fn group(
                 kubelet.extend(taints_flag);
                 al2_bootstrap_args = Some(format!(
                     "--use-max-pods false --kubelet-extra-args {}",
-                    shell_quote(&kubelet.join(" "))
+                    shell_word(&kubelet.join(" "))
                 ));
             }
         }
@@ -1063,7 +1053,8 @@ fn group(
                 .map(|t| Taint {
                     id: format!("{}:{}", t.key, t.effect),
                     key: t.key.clone(),
-                    value: t.value.clone(),
+                    // Empty is no value (`null`); see `kubernetes::TaintView`.
+                    value: t.value.clone().filter(|v| !v.is_empty()),
                     effect: t.eks_effect.clone(),
                 })
                 .collect()
@@ -1091,6 +1082,7 @@ fn group(
             reason: g.root_volume.reason.clone(),
         },
         node_config,
+        node_config_yaml: None,
         bottlerocket,
         al2_bootstrap_args,
         autoscaling_group_tags: if self_managed {
@@ -1204,16 +1196,6 @@ fn bottlerocket_taints(taints: &[TaintPlan]) -> Vec<Kv> {
             }
         })
         .collect()
-}
-
-/// A TOML basic string whose value is exactly `s` (JSON string syntax is valid TOML).
-fn toml_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
-}
-
-/// One POSIX shell word (single-quoted) whose value is exactly `s`.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 #[cfg(test)]
@@ -1336,14 +1318,6 @@ spec:
         p.network.subnets.swap(first, first + 1);
         let err = build(&p).unwrap_err();
         assert!(err.0.contains("one per zone"), "{}", err.0);
-    }
-
-    #[test]
-    fn quoting_helpers() {
-        assert_eq!(shell_quote("--max-pods=110"), "'--max-pods=110'");
-        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
-        assert_eq!(toml_string("nvidia.com/gpu"), "\"nvidia.com/gpu\"");
-        assert_eq!(toml_string("a\"b\\c\n"), r#""a\"b\\c\n""#);
     }
 
     #[test]
