@@ -326,6 +326,10 @@ pub fn classify(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) 
             add(format!("subnet {s}"), ImpactKind::ReplaceSubnets, key);
         } else if key.starts_with("network.cni.") {
             add("CNI".into(), ImpactKind::NewNodesOnly, key);
+        } else if key.starts_with("cost.") || key.starts_with("findings.") {
+            // Plan numbers with no AWS action of their own: costs follow the changes above,
+            // findings are eksgen's advice. The "Plan numbers" table still shows them.
+            continue;
         } else {
             let kind = match key.as_str() {
                 "cluster.name" | "cluster.region" => ImpactKind::ReplaceCluster,
@@ -608,6 +612,20 @@ mod tests {
             kinds(
                 &[(G, "managed"), ("nodeGroups.g.ipsAtMax", "1")],
                 &[(G, "managed"), ("nodeGroups.g.ipsAtMax", "2")]
+            )
+            .is_empty()
+        );
+        // Cluster-wide costs and findings are not AWS changes either.
+        assert!(
+            kinds(
+                &[
+                    ("cost.totalMonthlyUsdAtMax", "451.87"),
+                    ("findings.EKSG014.g", "1")
+                ],
+                &[
+                    ("cost.totalMonthlyUsdAtMax", "732.19"),
+                    ("findings.EKSG014.g", "2")
+                ]
             )
             .is_empty()
         );
