@@ -739,7 +739,7 @@ fn check_group(
                     format!("{path}.minNetworkGbps"),
                     format!("{gbps} Gbps is outside {MIN_NETWORK_GBPS} .. {MAX_NETWORK_GBPS}"),
                 )
-                .hint("give the least bandwidth a node needs in Gbps, e.g. 100 or 400 (`eksgen catalog` lists each type's)"),
+                .hint("give the least bandwidth a node needs in Gbps, e.g. 100 or 400 (`eksgen catalog TYPE --format json` shows networkBandwidthMbps)"),
             );
         }
     }

@@ -19,8 +19,8 @@ use serde::Serialize;
 use tera::Tera;
 
 use crate::plan::{
-    AmiFamily, AmiVariant, CapacityType, ConsolidationPolicy, GROUP_LABEL, KarpenterVersionPlan,
-    EfaWorkloadPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, RequirementPlan,
+    AmiFamily, AmiVariant, CapacityType, ConsolidationPolicy, EfaWorkloadPlan, GROUP_LABEL,
+    KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, RequirementPlan,
     TaintPlan,
 };
 

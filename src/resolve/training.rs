@@ -52,7 +52,9 @@ pub fn gbps(mbps: u64) -> String {
     if frac == 0 {
         whole.to_string()
     } else {
-        format!("{whole}.{frac:03}").trim_end_matches('0').to_string()
+        format!("{whole}.{frac:03}")
+            .trim_end_matches('0')
+            .to_string()
     }
 }
 
@@ -227,8 +229,7 @@ pub fn efa_workload(d: &GroupDraft, b: &WorkerBasis) -> Option<EfaWorkloadPlan> 
 
     let nvidia = b.variant == AmiVariant::Nvidia && b.gpus > 0;
     let rdma_types = nvidia
-        && d
-            .types
+        && d.types
             .iter()
             .all(|t| RDMA_ENV_FAMILIES.contains(&t.family.as_str()));
     let mut env = Vec::new();
@@ -291,6 +292,155 @@ pub fn efa_workload(d: &GroupDraft, b: &WorkerBasis) -> Option<EfaWorkloadPlan> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::{NodeGroupPlan, Plan};
+
+    /// A plan with a system group and `groups` (one YAML flow mapping per line).
+    fn plan(groups: &str) -> Plan {
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata: {{ name: train }}
+spec:
+  region: us-east-1
+  kubernetesVersion: \"1.34\"
+  network: {{ vpcCidr: 10.6.0.0/16, availabilityZones: [us-east-1a, us-east-1b] }}
+  autoscaling: {{ karpenter: true }}
+  nodeGroups:
+    - {{ name: system, instanceTypes: [m6i.large], scaling: {{ min: 2, desired: 2, max: 3 }} }}
+{groups}"
+        );
+        crate::pipeline::plan_from_text(&text, "train.yaml").unwrap()
+    }
+
+    fn group<'p>(plan: &'p Plan, name: &str) -> &'p NodeGroupPlan {
+        plan.node_group(name).unwrap()
+    }
+
+    #[test]
+    fn bandwidth_per_type_and_the_karpenter_requirement() {
+        let p = plan(
+            "    - { name: k, provisioner: karpenter, instanceTypes: [p4d.24xlarge, p5.48xlarge], scaling: { min: 0, desired: 0, max: 2 }, minNetworkGbps: 800 }
+    - { name: m, instanceTypes: [p5.48xlarge], scaling: { min: 0, desired: 0, max: 2 } }
+",
+        );
+        let k = group(&p, "k");
+        assert_eq!(k.network_bandwidth.min_mbps, Some(800_000));
+        let meets: Vec<(&str, Option<u64>, Option<bool>)> = k
+            .network_bandwidth
+            .by_type
+            .iter()
+            .map(|b| (b.instance_type.as_str(), b.mbps, b.meets_minimum))
+            .collect();
+        assert_eq!(
+            meets,
+            [
+                ("p4d.24xlarge", Some(400_000), Some(false)),
+                ("p5.48xlarge", Some(3_200_000), Some(true))
+            ]
+        );
+        let req = k
+            .karpenter
+            .as_ref()
+            .unwrap()
+            .bandwidth_requirement
+            .as_ref()
+            .unwrap();
+        assert_eq!(
+            (req.key.as_str(), req.operator, req.values.clone()),
+            (
+                BANDWIDTH_LABEL,
+                RequirementOperator::Gte,
+                vec!["800000".to_string()]
+            )
+        );
+        assert!(
+            k.network_bandwidth
+                .reason
+                .contains("below it: p4d.24xlarge"),
+            "{}",
+            k.network_bandwidth.reason
+        );
+        // Without a minimum: figures only, no requirement.
+        let m = group(&p, "m");
+        assert_eq!(m.network_bandwidth.min_mbps, None);
+        assert_eq!(m.network_bandwidth.by_type[0].meets_minimum, None);
+        let version = p.autoscaling.karpenter_min_version.as_ref().unwrap();
+        assert!(version.reason.contains("Gte operator"), "{version:?}");
+    }
+
+    #[test]
+    fn memory_tiers_choose_only_types_that_reach_the_minimum() {
+        let tier = |extra: &str| {
+            let p = plan(&format!(
+                "    - {{ name: nb, memoryTiersGiB: [16], instanceFamilies: [r6i, r6in], scaling: {{ min: 0, desired: 0, max: 2 }}{extra} }}\n"
+            ));
+            let g = group(&p, "nb-16g");
+            (g.instance_types[0].clone(), g.instance_types_reason.clone())
+        };
+        assert_eq!(tier("").0, "r6i.xlarge", "cheapest without a minimum");
+        let (t, reason) = tier(", minNetworkGbps: 10");
+        assert_eq!(t, "r6in.2xlarge", "cheapest with 10 Gbps or more");
+        assert!(reason.contains("with at least 10 Gbps"), "{reason}");
+    }
+
+    #[test]
+    fn the_efa_worker_takes_the_node_and_gets_env_only_on_p4_p5() {
+        let p = plan(
+            "    - { name: p4, instanceTypes: [p4d.24xlarge], scaling: { min: 0, desired: 0, max: 2 }, efa: true, interNodeTraffic: high }
+    - { name: g6e, instanceTypes: [g6e.48xlarge], scaling: { min: 0, desired: 0, max: 2 }, efa: true, interNodeTraffic: high }
+    - { name: trn, instanceTypes: [trn1.32xlarge], scaling: { min: 0, desired: 0, max: 2 }, efa: true, interNodeTraffic: high }
+    - { name: br, instanceTypes: [p4d.24xlarge], amiFamily: bottlerocket, scaling: { min: 0, desired: 0, max: 2 }, efa: true, interNodeTraffic: high }
+    - { name: cpu, instanceTypes: [c5n.18xlarge], scaling: { min: 0, desired: 0, max: 2 }, efa: true, interNodeTraffic: high }
+",
+        );
+        let efa = |name: &str| group(&p, name).efa_workload.clone().unwrap();
+        let env = |name: &str| -> Vec<String> {
+            efa(name)
+                .env
+                .iter()
+                .map(|e| format!("{}={}", e.name, e.value))
+                .collect()
+        };
+
+        let p4 = efa("p4");
+        let gpu = p4.accelerator.as_ref().unwrap();
+        assert_eq!((gpu.resource.as_str(), gpu.count), ("nvidia.com/gpu", 8));
+        assert_eq!(p4.efa_devices, 4);
+        assert_eq!(env("p4"), ["FI_EFA_USE_DEVICE_RDMA=1"]);
+        assert_eq!(p4.hugepages_2mi.as_deref(), Some("5120Mi"));
+        // No p5 on the group: no p5 image requirement.
+        assert!(!p4.image_requirements.iter().any(|r| r.starts_with("p5")));
+
+        // AL2023: allocatable loses the huge-page pool; Bottlerocket pre-allocates none.
+        let (al2023, bottlerocket) = (group(&p, "p4"), group(&p, "br"));
+        assert!(al2023.allocatable.reason.contains("huge pages"));
+        assert!(!bottlerocket.allocatable.reason.contains("huge pages"));
+        assert_eq!(efa("br").hugepages_2mi, None);
+        assert!(efa("br").hugepages_reason.contains("vm.nr_hugepages"));
+        assert_eq!(
+            p4.memory_mib + super::super::groups::DAEMONSET_MEMORY_MIB,
+            al2023.allocatable.memory_mib,
+            "the request is allocatable (after the pool) less the daemonsets"
+        );
+
+        // g6e has EFA but is not p4 / p5: no RDMA variable.
+        assert!(env("g6e").is_empty());
+        assert!(efa("g6e").env_reason.contains("p4 and p5 only"));
+        // Trainium: Neuron devices, no NCCL variables.
+        let trn = efa("trn");
+        let neuron = trn.accelerator.as_ref().unwrap();
+        assert_eq!(
+            (neuron.resource.as_str(), neuron.count, trn.efa_devices),
+            ("aws.amazon.com/neuron", 16, 8)
+        );
+        assert!(trn.env.is_empty());
+        assert!(trn.env_reason.contains("Neuron"));
+        // CPU-only EFA: the EFA devices alone.
+        let cpu = efa("cpu");
+        assert_eq!((cpu.accelerator.clone(), cpu.efa_devices), (None, 1));
+        // Groups without EFA have no worker plan.
+        assert!(group(&p, "system").efa_workload.is_none());
+    }
 
     #[test]
     fn gbps_prints_without_trailing_zeros() {

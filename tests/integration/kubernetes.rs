@@ -556,9 +556,7 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
                 for side in ["requests", "limits"] {
                     assert_eq!(
                         resources[side]["hugepages-2Mi"],
-                        efa.hugepages_2mi
-                            .as_ref()
-                            .map_or(Value::Null, |h| json!(h)),
+                        efa.hugepages_2mi.as_ref().map_or(Value::Null, |h| json!(h)),
                         "{what}: {side}"
                     );
                 }

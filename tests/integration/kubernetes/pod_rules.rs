@@ -244,9 +244,7 @@ fn resources(r: &Value, at: &str, errors: &mut Vec<String>) {
     for (name, q) in names() {
         if let Some(page) = huge_page_bytes(name) {
             if quantity(q).is_none_or(|b| b < 0.0 || (b / page).fract() != 0.0) {
-                errors.push(format!(
-                    "{at}: {name} {q} is not a whole number of pages"
-                ));
+                errors.push(format!("{at}: {name} {q} is not a whole number of pages"));
             }
         }
     }
