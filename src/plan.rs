@@ -336,7 +336,8 @@ display_as_str!(
     MaxPodsPath,
     AmiVariant,
     ConsolidationPolicy,
-    InterfaceType
+    InterfaceType,
+    RequirementOperator
 );
 
 /// A max-pods value with the facts that produced it.
@@ -605,6 +606,8 @@ pub struct NodeGroupPlan {
     /// daemonsets have theirs, so it cannot land elsewhere and still schedules here.
     pub one_pod_request: Option<PodRequest>,
     pub network_bandwidth_mbps: u64,
+    /// Network bandwidth per node: each instance type's figure and the intent's minimum.
+    pub network_bandwidth: NetworkBandwidthPlan,
     pub one_pod_per_node: bool,
     pub root_volume: RootVolume,
     /// Instance metadata service settings on the group's launch template / EC2NodeClass.
@@ -616,6 +619,9 @@ pub struct NodeGroupPlan {
     pub image_pull: Option<ImagePullPlan>,
     /// Karpenter groups only.
     pub karpenter: Option<KarpenterPlan>,
+    /// EFA groups only: what one training worker pod asks for and the EFA / NCCL settings
+    /// it gets (the workload snippet's EFA part).
+    pub efa_workload: Option<EfaWorkloadPlan>,
     /// Tags for the Auto Scaling group (cluster-autoscaler discovery and scale-from-zero).
     pub autoscaler_tags: BTreeMap<String, String>,
     /// Keys of `autoscaler_tags` that EKS itself puts on a managed group's Auto Scaling
@@ -823,6 +829,100 @@ pub struct KarpenterPlan {
     pub network_interfaces: Vec<NetworkInterfacePlan>,
     /// Why the interfaces are (or are not) written; `None` for groups without EFA.
     pub network_interfaces_reason: Option<String>,
+    /// NodePool requirement on `karpenter.k8s.aws/instance-network-bandwidth` from the
+    /// intent's `minNetworkGbps`; `None` without a minimum.
+    pub bandwidth_requirement: Option<RequirementPlan>,
+}
+
+/// Operators of NodePool requirements that eksgen writes beyond `In`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RequirementOperator {
+    /// Greater than or equal (integer label values); Karpenter's CRDs accept it from v1.9.
+    Gte,
+}
+
+impl RequirementOperator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequirementOperator::Gte => "Gte",
+        }
+    }
+}
+
+/// One NodePool `spec.template.spec.requirements` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequirementPlan {
+    pub key: String,
+    pub operator: RequirementOperator,
+    pub values: Vec<String>,
+    pub reason: String,
+}
+
+/// A group's network bandwidth per node (EC2's baseline figure, all network cards together,
+/// in Mbps: the unit of Karpenter's `karpenter.k8s.aws/instance-network-bandwidth` label).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkBandwidthPlan {
+    /// The intent's `minNetworkGbps` in Mbps; `None` without a minimum.
+    pub min_mbps: Option<u64>,
+    pub by_type: Vec<TypeBandwidthPlan>,
+    pub reason: String,
+}
+
+/// One instance type's network bandwidth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypeBandwidthPlan {
+    pub instance_type: String,
+    /// Baseline Mbps; `None` where EC2 publishes no fixed figure ("Up to ..." without a
+    /// baseline, "Moderate"): Karpenter gives such types no bandwidth label.
+    pub mbps: Option<u64>,
+    /// Whether `mbps` reaches the minimum; `None` without a minimum.
+    pub meets_minimum: Option<bool>,
+}
+
+/// What one training worker pod of an EFA group requests, and the environment it gets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EfaWorkloadPlan {
+    /// The accelerators the worker takes (the node's whole count); `None` on CPU types.
+    pub accelerator: Option<DeviceRequestPlan>,
+    /// `vpc.amazonaws.com/efa` devices the worker takes: every EFA device of the node.
+    pub efa_devices: u32,
+    pub devices_reason: String,
+    /// `hugepages-2Mi` the worker requests (a Kubernetes quantity), when the node
+    /// pre-allocates them; `None` otherwise.
+    pub hugepages_2mi: Option<String>,
+    pub hugepages_reason: String,
+    /// CPU and memory the worker requests: the node's allocatable less the add-on
+    /// daemonsets (huge pages need a CPU or memory request beside them).
+    pub cpu_millicores: u64,
+    pub memory_mib: u64,
+    pub request_reason: String,
+    /// Environment variables set on the worker's container.
+    pub env: Vec<EnvVarPlan>,
+    /// Why these variables and not the others EFA guides mention.
+    pub env_reason: String,
+    /// What the container image must bring (library versions), with their source.
+    pub image_requirements: Vec<String>,
+}
+
+/// One extended resource a pod requests (requests = limits).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceRequestPlan {
+    pub resource: String,
+    pub count: u32,
+}
+
+/// One container environment variable with the reason it is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvVarPlan {
+    pub name: String,
+    pub value: String,
+    pub reason: String,
 }
 
 /// One EC2NodeClass `networkInterfaces` entry.
@@ -975,6 +1075,9 @@ impl Plan {
             n.insert(format!("{p}.podsPerNode"), g.pods_per_node.to_string());
             n.insert(format!("{p}.ipsPerNode"), g.ips_per_node.to_string());
             n.insert(format!("{p}.ipsAtMax"), g.ips_at_max.to_string());
+            if let Some(min) = g.network_bandwidth.min_mbps {
+                n.insert(format!("{p}.minNetworkBandwidthMbps"), min.to_string());
+            }
             n.insert(
                 format!("{p}.scaling"),
                 format!("{}/{}/{}", g.scaling.min, g.scaling.desired, g.scaling.max),

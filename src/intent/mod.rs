@@ -619,6 +619,11 @@ pub struct NodeGroupSpec {
     pub efa: bool,
     #[serde(default)]
     pub inter_node_traffic: Traffic,
+    /// Least network bandwidth per node in Gbps (EC2's baseline figure, all network cards
+    /// together), e.g. `400` for distributed training: Karpenter NodePools require it, a
+    /// named instance type below it is a finding, memory tiers choose only types that reach it.
+    #[serde(default)]
+    pub min_network_gbps: Option<f64>,
     /// Root volume size in GiB (20 to 16,384).
     #[serde(default)]
     pub disk_size_gi_b: Option<u32>,
@@ -632,6 +637,16 @@ pub struct NodeGroupSpec {
     /// `when-underutilized`.
     #[serde(default)]
     pub consolidation: Option<Consolidation>,
+}
+
+impl NodeGroupSpec {
+    /// `minNetworkGbps` in Mbps, the unit of the catalog and of Karpenter's
+    /// `karpenter.k8s.aws/instance-network-bandwidth` label (validation keeps it 1 or more).
+    pub fn min_network_mbps(&self) -> Option<u64> {
+        self.min_network_gbps
+            .filter(|g| g.is_finite() && *g > 0.0)
+            .map(|g| (g * 1000.0).round() as u64)
+    }
 }
 
 #[cfg(test)]

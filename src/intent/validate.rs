@@ -18,6 +18,11 @@ use super::names::{check_aws_tag, is_reservation_id};
 pub use super::names::{is_cluster_name, is_region, label_key, label_value};
 use super::{AmiFamily, CapacityType, Intent, NodeGroupSpec, Provisioner, SecondaryCidrs};
 
+/// Bounds of `minNetworkGbps`: 1 Mbps (the label's unit) up to 100 Tbps, far above any
+/// instance type, so a typo in the unit (Mbps written as Gbps) is caught.
+pub const MIN_NETWORK_GBPS: f64 = 0.001;
+pub const MAX_NETWORK_GBPS: f64 = 100_000.0;
+
 /// Default quota of IPv4 CIDR blocks per VPC, primary included.
 pub const CIDR_BLOCKS_PER_VPC: usize = 5;
 /// Node-group names become IAM role and launch-template name prefixes; keep room for suffixes.
@@ -726,6 +731,17 @@ fn check_group(
             )
             .hint("remove it, or set `provisioner: karpenter`"),
         );
+    }
+    if let Some(gbps) = group.min_network_gbps {
+        if !(gbps.is_finite() && (MIN_NETWORK_GBPS..=MAX_NETWORK_GBPS).contains(&gbps)) {
+            out.push(
+                Diagnostic::new(
+                    format!("{path}.minNetworkGbps"),
+                    format!("{gbps} Gbps is outside {MIN_NETWORK_GBPS} .. {MAX_NETWORK_GBPS}"),
+                )
+                .hint("give the least bandwidth a node needs in Gbps, e.g. 100 or 400 (`eksgen catalog TYPE --format json` shows networkBandwidthMbps)"),
+            );
+        }
     }
     if let Some(r) = &group.pod_resources {
         for (field, v) in [("cpu", r.cpu), ("memoryGiB", r.memory_gi_b)] {

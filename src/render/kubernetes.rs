@@ -19,8 +19,9 @@ use serde::Serialize;
 use tera::Tera;
 
 use crate::plan::{
-    AmiFamily, AmiVariant, CapacityType, ConsolidationPolicy, GROUP_LABEL, KarpenterVersionPlan,
-    NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, TaintPlan,
+    AmiFamily, AmiVariant, CapacityType, ConsolidationPolicy, EfaWorkloadPlan, GROUP_LABEL,
+    KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, RequirementPlan,
+    TaintPlan,
 };
 
 use super::nodeadm::NodeConfig;
@@ -215,6 +216,7 @@ struct KarpenterView<'a> {
     efa_interfaces: u32,
     network_interfaces: &'a [NetworkInterfacePlan],
     network_interfaces_reason: Option<&'a str>,
+    bandwidth_requirement: Option<RequirementView<'a>>,
     karpenter_min_version: Option<&'a KarpenterVersionPlan>,
     placement_group: Option<String>,
     tags: BTreeMap<&'a str, &'a str>,
@@ -321,6 +323,7 @@ impl<'a> KarpenterView<'a> {
             efa_interfaces: g.efa_interfaces,
             network_interfaces: &k.network_interfaces,
             network_interfaces_reason: k.network_interfaces_reason.as_deref(),
+            bandwidth_requirement: k.bandwidth_requirement.as_ref().map(RequirementView::from),
             karpenter_min_version: plan.autoscaling.karpenter_min_version.as_ref(),
             placement_group: g.placement_group_name.clone(),
             tags: tags.into_iter().collect(),
@@ -331,10 +334,30 @@ impl<'a> KarpenterView<'a> {
     }
 }
 
+/// A NodePool requirement beyond the instance-type, arch, capacity-type and zone ones.
+#[derive(Debug, Serialize)]
+struct RequirementView<'a> {
+    key: &'a str,
+    operator: &'static str,
+    values: &'a [String],
+    reason: &'a str,
+}
+
+impl<'a> From<&'a RequirementPlan> for RequirementView<'a> {
+    fn from(r: &'a RequirementPlan) -> Self {
+        RequirementView {
+            key: &r.key,
+            operator: r.operator.as_str(),
+            values: &r.values,
+            reason: &r.reason,
+        }
+    }
+}
+
 /// One extended resource (GPU, Neuron device, EFA interface) a workload pod asks for.
 #[derive(Debug, Serialize)]
 struct ExtendedResourceView {
-    name: &'static str,
+    name: String,
     /// What the snippet requests.
     quantity: u32,
     /// What one node has.
@@ -355,12 +378,17 @@ struct WorkloadView<'a> {
     tolerations: Vec<TaintView>,
     one_pod_per_node: bool,
     pods_per_node: u32,
-    /// The plan's one-pod-per-node request (allocatable less the add-on daemonsets).
+    /// The pod requests CPU and memory for the whole node (one pod per node, or an EFA
+    /// training worker): `cpu_millicores` and `memory_mib`.
+    sized: bool,
+    /// The plan's whole-node request (allocatable less the add-on daemonsets).
     cpu_millicores: u64,
     memory_mib: u64,
     /// How the node's allocatable (the request's base) comes about.
     allocatable_reason: &'a str,
     resources: Vec<ExtendedResourceView>,
+    /// EFA groups: the training worker's devices, huge pages and environment.
+    efa: Option<&'a EfaWorkloadPlan>,
     zones: &'a [String],
     /// Several zones: emit the preferred same-zone podAffinity.
     zone_affinity: bool,
@@ -376,25 +404,44 @@ impl<'a> WorkloadView<'a> {
     fn new(plan: &'a Plan, g: &'a NodeGroupPlan, header: &'a str) -> Self {
         let whole = g.one_pod_per_node;
         let mut resources = Vec::new();
-        let mut add = |name, per_node: u32| {
-            if per_node > 0 {
+        if let Some(efa) = &g.efa_workload {
+            // The plan's training worker: the node's devices, all of them.
+            let devices = efa
+                .accelerator
+                .iter()
+                .map(|a| (a.resource.clone(), a.count))
+                .chain([("vpc.amazonaws.com/efa".to_string(), efa.efa_devices)]);
+            for (name, count) in devices {
                 resources.push(ExtendedResourceView {
                     name,
-                    quantity: if whole { per_node } else { 1 },
-                    per_node,
-                    whole_node: whole,
+                    quantity: count,
+                    per_node: count,
+                    whole_node: true,
                 });
             }
+        } else {
+            let mut add = |name: &str, per_node: u32| {
+                if per_node > 0 {
+                    resources.push(ExtendedResourceView {
+                        name: name.to_string(),
+                        quantity: if whole { per_node } else { 1 },
+                        per_node,
+                        whole_node: whole,
+                    });
+                }
+            };
+            if g.ami.variant == AmiVariant::Nvidia {
+                add("nvidia.com/gpu", g.gpus_per_node);
+            }
+            if g.ami.variant == AmiVariant::Neuron {
+                add("aws.amazon.com/neuron", g.accelerators_per_node);
+            }
+        }
+        let (sized, cpu_millicores, memory_mib) = match (&g.efa_workload, &g.one_pod_request) {
+            (Some(efa), _) => (true, efa.cpu_millicores, efa.memory_mib),
+            (None, Some(r)) => (true, r.cpu_millicores, r.memory_mib),
+            (None, None) => (false, 0, 0),
         };
-        if g.ami.variant == AmiVariant::Nvidia {
-            add("nvidia.com/gpu", g.gpus_per_node);
-        }
-        if g.ami.variant == AmiVariant::Neuron {
-            add("aws.amazon.com/neuron", g.accelerators_per_node);
-        }
-        if g.efa {
-            add("vpc.amazonaws.com/efa", g.efa_interfaces);
-        }
         let match_label_keys = plan
             .kubernetes_version
             .split_once('.')
@@ -415,10 +462,12 @@ impl<'a> WorkloadView<'a> {
             tolerations: g.taints.iter().map(TaintView::from).collect(),
             one_pod_per_node: g.one_pod_per_node,
             pods_per_node: g.pods_per_node,
-            cpu_millicores: g.one_pod_request.as_ref().map_or(0, |r| r.cpu_millicores),
-            memory_mib: g.one_pod_request.as_ref().map_or(0, |r| r.memory_mib),
+            sized,
+            cpu_millicores,
+            memory_mib,
             allocatable_reason: &g.allocatable.reason,
             resources,
+            efa: g.efa_workload.as_ref(),
             zones: &g.availability_zones,
             zone_affinity: g.availability_zones.len() > 1,
             match_label_keys,

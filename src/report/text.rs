@@ -524,6 +524,47 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
                 Some(&pull.reason),
             );
         }
+        let bw = &g.network_bandwidth;
+        if bw.min_mbps.is_some() || g.efa {
+            let gbps = |m: u64| format!("{} Gbps", m as f64 / 1000.0);
+            let mut value = bw
+                .by_type
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{} {}",
+                        b.instance_type,
+                        b.mbps.map_or("unknown".to_string(), gbps)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            if let Some(min) = bw.min_mbps {
+                value = format!("at least {} per node: {value}", gbps(min));
+            }
+            labelled(&mut o, p, "network", &value, Some(&bw.reason));
+        }
+        if let Some(efa) = &g.efa_workload {
+            let mut value: Vec<String> = efa
+                .accelerator
+                .iter()
+                .map(|a| format!("{} x {}", a.count, a.resource))
+                .collect();
+            value.push(format!("{} x vpc.amazonaws.com/efa", efa.efa_devices));
+            if let Some(h) = &efa.hugepages_2mi {
+                value.push(format!("hugepages-2Mi {h}"));
+            }
+            for e in &efa.env {
+                value.push(format!("{}={}", e.name, e.value));
+            }
+            labelled(
+                &mut o,
+                p,
+                "efa worker",
+                &value.join(", "),
+                Some(&format!("{}; {}", efa.devices_reason, efa.hugepages_reason)),
+            );
+        }
         if let Some(k) = &g.karpenter {
             labelled(
                 &mut o,

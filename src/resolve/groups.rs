@@ -19,6 +19,7 @@ use crate::plan::{
 use super::cni::{self, CniInputs};
 use super::ip_budget::{CniTargets, Held, addresses_held};
 use super::kubelet;
+use super::training;
 
 /// Images at least this large get pull tuning and a faster root volume.
 pub const BIG_IMAGE_GIB: f64 = 1.0;
@@ -143,9 +144,11 @@ fn cheapest_for_tier<'c>(
     let need_mib = u64::from(tier) * 1024;
     let mut best: Option<(&InstanceType, f64, u64)> = None;
     let mut largest: Option<&InstanceType> = None;
+    let min_mbps = g.min_network_mbps();
     for t in catalog
         .iter()
         .filter(|t| g.instance_families.contains(&t.family) && !t.bare_metal)
+        .filter(|t| min_mbps.is_none_or(|m| super::training::reaches(t, m)))
     {
         if largest.is_none_or(|l| t.memory_mib > l.memory_mib) {
             largest = Some(t);
@@ -176,18 +179,28 @@ fn cheapest_for_tier<'c>(
             best = Some((t, price, usable));
         }
     }
+    let bandwidth_note = min_mbps
+        .map(|m| {
+            format!(
+                " with at least {} Gbps (minNetworkGbps)",
+                super::training::gbps(m)
+            )
+        })
+        .unwrap_or_default();
     match best {
         Some((t, price, usable)) => Ok((
             t,
             format!(
-                "cheapest of {} whose allocatable memory ({:.1} GiB) holds a {tier} GiB pod: ${price:.4}/h",
+                "cheapest of {}{} whose allocatable memory ({:.1} GiB) holds a {tier} GiB pod: ${price:.4}/h",
                 g.instance_families.join(", "),
+                bandwidth_note,
                 usable as f64 / 1024.0
             ),
         )),
         None => Err(format!(
-            "no type in {} leaves {tier} GiB allocatable{}",
+            "no type in {}{} leaves {tier} GiB allocatable{}",
             g.instance_families.join(", "),
+            bandwidth_note,
             largest
                 .map(|l| format!(" (largest: {} with {:.0} GiB)", l.name, l.memory_gib()))
                 .unwrap_or_default()
@@ -597,11 +610,33 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
             round1(100.0 * f64::from(pods) / held as f64)
         }
     };
-    let (kubelet_reserved, allocatable) = kubelet::group_reserve(
+    let (kubelet_reserved, mut allocatable) = kubelet::group_reserve(
         spec.ami_family,
         max_pods_delivery.path,
         &d.types,
         s.max_pods,
+    );
+    if let Some(pool) = training::efa_hugepage_pool_mib(spec) {
+        // The kubelet reports pre-allocated huge pages apart and removes them from
+        // allocatable memory.
+        allocatable.memory_mib = allocatable.memory_mib.saturating_sub(pool);
+        allocatable.reason.push_str(&format!(
+            "; less {pool} MiB of 2 MiB huge pages the EFA driver pre-allocates = {} MiB",
+            allocatable.memory_mib
+        ));
+    }
+    let efa_workload = training::efa_workload(
+        d,
+        &training::WorkerBasis {
+            variant: ami.variant,
+            gpus,
+            accelerators,
+            efa_interfaces,
+            allocatable_cpu_millicores: allocatable.cpu_millicores,
+            allocatable_memory_mib: allocatable.memory_mib,
+            daemonset_cpu_millicores: DAEMONSET_CPU_MILLIS,
+            daemonset_memory_mib: DAEMONSET_MEMORY_MIB,
+        },
     );
 
     NodeGroupPlan {
@@ -662,6 +697,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         allocatable,
         kubelet_reserved,
         network_bandwidth_mbps: min_of(|t| t.network_bandwidth_mbps),
+        network_bandwidth: training::network_bandwidth(d),
         one_pod_per_node: spec.one_pod_per_node,
         root_volume,
         instance_metadata: super::access::instance_metadata(),
@@ -669,6 +705,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         taints,
         image_pull,
         karpenter,
+        efa_workload,
         autoscaler_tags_set_by_eks: if spec.provisioner == Provisioner::Managed
             && !autoscaler_tags.is_empty()
         {
@@ -1090,6 +1127,16 @@ pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersio
             format!("1.11: EC2NodeClass placementGroupSelector and networkInterfaces with efa-only ({list})"),
         ));
     }
+    if let Some(list) = names(&|g| {
+        g.karpenter
+            .as_ref()
+            .is_some_and(|k| k.bandwidth_requirement.is_some())
+    }) {
+        needs.push((
+            9,
+            format!("1.9: the Gte operator in NodePool requirements (bandwidth minimum: {list})"),
+        ));
+    }
     if let Some(list) = names(&|g| g.capacity_type == CapacityType::CapacityBlock) {
         needs.push((
             6,
@@ -1167,6 +1214,7 @@ fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan
             "scaling.max {max} x the largest type ({}: {} vCPU, {} MiB)",
             largest.name, largest.vcpu, largest.memory_mib
         ),
+        bandwidth_requirement: training::bandwidth_requirement(&d.spec),
     }
 }
 

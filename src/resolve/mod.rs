@@ -18,6 +18,7 @@ pub mod ipamd;
 mod kubelet;
 pub mod rules;
 pub mod subnets;
+mod training;
 
 use crate::catalog::Catalog;
 use crate::cidr::Ipv4Cidr;

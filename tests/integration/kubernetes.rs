@@ -473,6 +473,20 @@ fn workload_snippets_pass_the_api_server_pod_rules() {
             "/spec/nodeSelector/eksgen.dev~1node-group".into(),
             json!("a b"),
         ),
+        // Huge pages without a cpu or memory request or limit beside them.
+        (
+            "/spec/containers/0/resources".into(),
+            json!({ "requests": { "hugepages-2Mi": "4Mi" }, "limits": { "hugepages-2Mi": "4Mi" } }),
+        ),
+        // Huge pages whose request differs from the limit, or that is no whole page.
+        (
+            "/spec/containers/0/resources/requests/hugepages-2Mi".into(),
+            json!("4Mi"),
+        ),
+        (
+            "/spec/containers/0/resources".into(),
+            json!({ "requests": { "memory": "64Mi", "hugepages-2Mi": "3Mi" }, "limits": { "memory": "64Mi", "hugepages-2Mi": "3Mi" } }),
+        ),
     ];
     for (pointer, value) in cases {
         let mut pod = good.clone();
@@ -527,7 +541,51 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
                 .collect();
             assert_eq!(tolerations, plan_taints, "{what}: {} tolerations", g.name);
             let resources = &pod["containers"][0]["resources"];
-            if g.gpus_per_node > 0 && g.ami.variant == AmiVariant::Nvidia {
+            if let Some(efa) = &g.efa_workload {
+                // The training worker: exactly the plan's devices, huge pages, request, env.
+                for (name, count) in efa
+                    .accelerator
+                    .iter()
+                    .map(|a| (a.resource.as_str(), a.count))
+                    .chain([("vpc.amazonaws.com/efa", efa.efa_devices)])
+                {
+                    assert_eq!(resources["limits"][name], json!(count), "{what}: {name}");
+                    assert_eq!(resources["requests"][name], json!(count), "{what}: {name}");
+                }
+                assert_eq!(efa.efa_devices, g.efa_interfaces, "{what}");
+                for side in ["requests", "limits"] {
+                    assert_eq!(
+                        resources[side]["hugepages-2Mi"],
+                        efa.hugepages_2mi.as_ref().map_or(Value::Null, |h| json!(h)),
+                        "{what}: {side}"
+                    );
+                }
+                assert_eq!(
+                    resources["requests"]["cpu"],
+                    json!(format!("{}m", efa.cpu_millicores))
+                );
+                assert_eq!(
+                    resources["requests"]["memory"],
+                    json!(format!("{}Mi", efa.memory_mib))
+                );
+                let env: Vec<(String, String)> = pod["containers"][0]["env"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|e| {
+                        (
+                            e["name"].as_str().unwrap().to_string(),
+                            e["value"].as_str().unwrap().to_string(),
+                        )
+                    })
+                    .collect();
+                let want: Vec<(String, String)> = efa
+                    .env
+                    .iter()
+                    .map(|e| (e.name.clone(), e.value.clone()))
+                    .collect();
+                assert_eq!(env, want, "{what}: env");
+            } else if g.gpus_per_node > 0 && g.ami.variant == AmiVariant::Nvidia {
                 let want = if g.one_pod_per_node {
                     g.gpus_per_node
                 } else {
@@ -540,13 +598,8 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
                     "{what}"
                 );
             }
-            if g.efa && g.one_pod_per_node {
-                assert_eq!(
-                    resources["limits"]["vpc.amazonaws.com/efa"],
-                    json!(g.efa_interfaces)
-                );
-            }
-            if g.one_pod_per_node {
+            assert_eq!(g.efa, g.efa_workload.is_some(), "{what}: {}", g.name);
+            if g.one_pod_per_node && !g.efa {
                 assert_eq!(
                     resources["requests"]["cpu"],
                     json!(format!(
@@ -603,16 +656,33 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
                 serde_json::from_value(pool["spec"]["template"]["metadata"]["labels"].clone())
                     .unwrap();
             assert_eq!(&labels, &g.labels);
+            let requirements = pool["spec"]["template"]["spec"]["requirements"]
+                .as_array()
+                .unwrap();
             let requirement = |key: &str| -> Vec<String> {
-                let r = pool["spec"]["template"]["spec"]["requirements"]
-                    .as_array()
-                    .unwrap()
+                let r = requirements
                     .iter()
                     .find(|r| r["key"] == key)
                     .unwrap_or_else(|| panic!("{what}: no {key} requirement"));
                 assert_eq!(r["operator"], "In");
                 serde_json::from_value(r["values"].clone()).unwrap()
             };
+            let k = g.karpenter.as_ref().unwrap();
+            let bandwidth = requirements
+                .iter()
+                .find(|r| r["key"] == "karpenter.k8s.aws/instance-network-bandwidth");
+            match (&k.bandwidth_requirement, bandwidth) {
+                (Some(plan_req), Some(r)) => {
+                    assert_eq!(r["operator"], json!(plan_req.operator.as_str()), "{what}");
+                    assert_eq!(r["values"], json!(plan_req.values), "{what}");
+                    assert_eq!(
+                        plan_req.values,
+                        vec![g.network_bandwidth.min_mbps.unwrap().to_string()]
+                    );
+                }
+                (None, None) => {}
+                (want, got) => panic!("{what}: {}: plan {want:?}, NodePool {got:?}", g.name),
+            }
             assert_eq!(
                 requirement("node.kubernetes.io/instance-type"),
                 g.instance_types
@@ -630,7 +700,6 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
                 requirement("karpenter.sh/capacity-type"),
                 vec![capacity.to_string()]
             );
-            let k = g.karpenter.as_ref().unwrap();
             for (resource, quantity) in &k.limits {
                 assert_eq!(pool["spec"]["limits"][resource], json!(quantity));
             }

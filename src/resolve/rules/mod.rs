@@ -12,6 +12,7 @@ mod cni;
 mod limits;
 mod network;
 mod nodes;
+mod training;
 mod zones;
 
 use crate::intent::Intent;
@@ -208,6 +209,18 @@ pub const RULES: &[Rule] = &[
         severities: &[Info, Warning],
         summary: "an existing cluster's vpc-cni env or add-ons differ from what the plan assumes",
         check: network::existing_cluster_settings,
+    },
+    Rule {
+        id: "EKSG031",
+        severities: &[Error, Warning],
+        summary: "instance type below the group's minimum network bandwidth",
+        check: training::below_min_bandwidth,
+    },
+    Rule {
+        id: "EKSG032",
+        severities: &[Info],
+        summary: "EFA on a group with low inter-node traffic",
+        check: training::efa_with_low_traffic,
     },
 ];
 

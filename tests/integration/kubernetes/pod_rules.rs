@@ -8,7 +8,9 @@
 //!   `NoSchedule`, `PreferNoSchedule` or `NoExecute`, keys and values are label syntax,
 //! - container resources: an extended resource (a domain-qualified name outside
 //!   `kubernetes.io`) needs a limit, an integer quantity, and requests equal to limits;
-//!   requests of cpu / memory are not above their limits,
+//!   requests of cpu / memory are not above their limits; huge pages (`hugepages-<size>`)
+//!   need a limit equal to the request, a whole number of pages, and a cpu or memory request
+//!   or limit beside them ("HugePages require cpu or memory"),
 //! - `nodeSelector` and annotation keys are qualified names, label values label syntax.
 
 use std::sync::LazyLock;
@@ -220,9 +222,43 @@ fn affinity_term(term: &Value, at: &str, errors: &mut Vec<String>) {
     }
 }
 
+/// Bytes of one page of a `hugepages-<size>` resource (`hugepages-2Mi` → 2 MiB).
+fn huge_page_bytes(name: &str) -> Option<f64> {
+    quantity(&Value::String(name.strip_prefix("hugepages-")?.to_string()))
+}
+
 fn resources(r: &Value, at: &str, errors: &mut Vec<String>) {
     let requests = r["requests"].as_object();
     let limits = r["limits"].as_object();
+    let names = || {
+        requests
+            .into_iter()
+            .flatten()
+            .chain(limits.into_iter().flatten())
+    };
+    if names().any(|(n, _)| n.starts_with("hugepages-"))
+        && !names().any(|(n, _)| n == "cpu" || n == "memory")
+    {
+        errors.push(format!("{at}: HugePages require cpu or memory"));
+    }
+    for (name, q) in names() {
+        if let Some(page) = huge_page_bytes(name) {
+            if quantity(q).is_none_or(|b| b < 0.0 || (b / page).fract() != 0.0) {
+                errors.push(format!("{at}: {name} {q} is not a whole number of pages"));
+            }
+        }
+    }
+    for (name, request) in requests.into_iter().flatten() {
+        if name.starts_with("hugepages-") {
+            let limit = limits.and_then(|l| l.get(name));
+            if limit.and_then(quantity) != quantity(request) {
+                errors.push(format!(
+                    "{at}: {name}: request {request} != limit {}",
+                    limit.map_or("(none)".to_string(), ToString::to_string)
+                ));
+            }
+        }
+    }
     for (name, request) in requests.into_iter().flatten() {
         let limit = limits.and_then(|l| l.get(name));
         if extended_resource(name) {
