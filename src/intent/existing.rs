@@ -8,8 +8,11 @@ use crate::diagnostic::Diagnostic;
 
 use super::aws_limits;
 use super::validate::CIDR_BLOCKS_PER_VPC;
+use std::collections::BTreeMap;
+
 use super::{
-    ExistingClusterSpec, ExistingSubnetRole, ExistingVpcSpec, Intent, NewSubnets, Provisioner,
+    ExistingClusterSpec, ExistingKarpenterSpec, ExistingSubnetRole, ExistingVpcSpec, Intent,
+    KarpenterAwsResources, NewSubnets, SecondaryCidrs,
 };
 
 /// AWS resource ids: the type prefix, a dash, then 8 (older resources) or 17 lowercase hex
@@ -262,23 +265,165 @@ pub(super) fn check_cluster(
     for (i, sg) in cluster.node_security_group_ids.iter().enumerate() {
         check_id("sg", sg, format!("{base}.nodeSecurityGroupIds[{i}]"), out);
     }
-    if intent.spec.autoscaling.karpenter {
+    match (&cluster.karpenter, intent.spec.autoscaling.karpenter) {
+        (Some(k), true) => check_karpenter(k, intent, out),
+        (Some(_), false) => out.push(
+            Diagnostic::new(
+                format!("{base}.karpenter"),
+                "describes Karpenter, but `spec.autoscaling.karpenter` is false",
+            )
+            .hint("set `spec.autoscaling.karpenter: true` to render NodePools for it, or remove existingCluster.karpenter"),
+        ),
+        (None, true) => out.push(
+            Diagnostic::new(
+                "spec.autoscaling.karpenter",
+                "Karpenter with an existing cluster needs `existingCluster.karpenter`: the install the NodePools join, or `awsResources: create`",
+            )
+            .hint("add `existingCluster: {karpenter: {version: \"1.12.1\", nodeRole: KarpenterNodeRole-<cluster>}}` with your install's release and node role, or `karpenter: {awsResources: create}` for eksgen to create Karpenter's AWS side"),
+        ),
+        (None, false) => {}
+    }
+}
+
+/// IAM role names: 1 to 64 of letters, digits and `+=,.@_-`; instance profile names the
+/// same up to 128.
+const MAX_ROLE_NAME: usize = 64;
+const MAX_INSTANCE_PROFILE_NAME: usize = 128;
+/// EC2NodeClass selector terms hold at most 20 tags (the CRD's `maxProperties`).
+const MAX_SELECTOR_TAGS: usize = 20;
+
+fn check_iam_name(what: &str, name: &str, max: usize, path: &str, out: &mut Vec<Diagnostic>) {
+    let chars_ok = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if name.starts_with("arn:") {
+        let tail = name.rsplit('/').next().unwrap_or_default();
         out.push(
-            Diagnostic::new("spec.autoscaling.karpenter", "Karpenter with an existing cluster is not supported yet")
-                .hint("leave autoscaling.karpenter off and add managed or self-managed groups; NodePools for an existing Karpenter install are planned"),
+            Diagnostic::new(path, format!("`{}` is an ARN; the EC2NodeClass takes the {what} name", name.escape_debug()))
+                .hint(format!("write the name after the last `/`: `{}`", tail.escape_debug())),
+        );
+    } else if name.is_empty() || name.len() > max || !chars_ok {
+        out.push(
+            Diagnostic::new(path, format!("`{}` is not an IAM {what} name", name.escape_debug()))
+                .hint(format!("1 to {max} letters, digits and + = , . @ _ -, as `aws iam list-{}s` shows it", what.replace(' ', "-"))),
         );
     }
-    for (i, g) in intent.spec.node_groups.iter().enumerate() {
-        if g.provisioner == Provisioner::Karpenter {
+}
+
+/// Selector tags: Karpenter refuses empty keys or values and more than 20 tags per term;
+/// tags eksgen also puts on subnets it creates must be tags AWS lets it set.
+fn check_selector_tags(
+    tags: &BTreeMap<String, String>,
+    path: &str,
+    settable: bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    if tags.len() > MAX_SELECTOR_TAGS {
+        out.push(
+            Diagnostic::new(path, format!("{} tags: an EC2NodeClass selector term holds at most {MAX_SELECTOR_TAGS}", tags.len()))
+                .hint("keep the tags that identify the resources; the term matches when all of them do"),
+        );
+    }
+    for (key, value) in tags {
+        let at = format!("{path}.{key}");
+        if settable {
+            super::names::check_aws_tag(key, value, &at, out);
+            if value.is_empty() {
+                out.push(
+                    Diagnostic::new(at, format!("tag `{}` has an empty value: Karpenter refuses empty selector values", key.escape_debug()))
+                        .hint("give the value the subnets carry"),
+                );
+            }
+        } else if key.is_empty()
+            || value.is_empty()
+            || key.chars().count() > 128
+            || value.chars().count() > 256
+            || key.chars().chain(value.chars()).any(char::is_control)
+        {
             out.push(
-                Diagnostic::new(
-                    format!("spec.nodeGroups[{i}].provisioner"),
-                    "Karpenter groups with an existing cluster are not supported yet",
-                )
-                .hint("use `provisioner: managed` or `self-managed`"),
+                Diagnostic::new(at, format!("`{}: {}` cannot select anything", key.escape_debug(), value.escape_debug()))
+                    .hint("tag keys are 1-128 and values 1-256 printable characters (Karpenter refuses empty ones; `*` matches any value)"),
             );
         }
     }
+}
+
+/// `existingCluster.karpenter`: a node identity Karpenter can use, a release to compare,
+/// and selector tags that can select.
+fn check_karpenter(k: &ExistingKarpenterSpec, intent: &Intent, out: &mut Vec<Diagnostic>) {
+    let base = "spec.existingCluster.karpenter";
+    match k.aws_resources {
+        KarpenterAwsResources::Existing => {
+            match (&k.node_role, &k.instance_profile) {
+                (None, None) => out.push(
+                    Diagnostic::new(base, "an existing Karpenter install needs the node role (or instance profile) its nodes use")
+                        .hint("set `nodeRole` to the role of the install's EC2NodeClasses (`kubectl get ec2nodeclass -o jsonpath='{.items[*].spec.role}'`), or `awsResources: create` for eksgen to create one"),
+                ),
+                (Some(_), Some(_)) => out.push(
+                    Diagnostic::new(format!("{base}.instanceProfile"), "`nodeRole` and `instanceProfile` are both set; an EC2NodeClass takes exactly one")
+                        .hint("keep `nodeRole` (Karpenter makes the instance profile), or `instanceProfile` alone"),
+                ),
+                _ => {}
+            }
+            if k.version.is_none() {
+                out.push(
+                    Diagnostic::new(base, "the installed Karpenter release is missing")
+                        .hint("set `version` to the chart's release (`helm list -n kube-system`), quoted, e.g. \"1.12.1\": eksgen compares it with the release the NodePools need"),
+                );
+            }
+        }
+        KarpenterAwsResources::Create => {
+            if k.instance_profile.is_some() {
+                out.push(
+                    Diagnostic::new(format!("{base}.instanceProfile"), "`awsResources: create` makes a node role; an instance profile belongs to an existing install")
+                        .hint("remove instanceProfile (set `nodeRole` to name the role eksgen creates), or use `awsResources: existing`"),
+                );
+            }
+        }
+    }
+    if let Some(role) = &k.node_role {
+        check_iam_name("role", role, MAX_ROLE_NAME, &format!("{base}.nodeRole"), out);
+    }
+    if let Some(profile) = &k.instance_profile {
+        check_iam_name(
+            "instance profile",
+            profile,
+            MAX_INSTANCE_PROFILE_NAME,
+            &format!("{base}.instanceProfile"),
+            out,
+        );
+    }
+    if let Some(version) = &k.version {
+        if version.parts().is_none() {
+            out.push(
+                Diagnostic::new(
+                    format!("{base}.version"),
+                    format!("`{}` is not a Karpenter release", version.0.escape_debug()),
+                )
+                .hint("write MAJOR.MINOR or MAJOR.MINOR.PATCH as the chart shows it, e.g. \"1.12.1\""),
+            );
+        }
+    }
+    // Nodes moving to subnets eksgen creates get the subnet tags: they must be settable.
+    let new_node_subnets = intent.spec.network.secondary_cidrs != SecondaryCidrs::None
+        && intent
+            .spec
+            .network
+            .existing_vpc
+            .as_ref()
+            .is_some_and(|v| v.new_subnets == NewSubnets::Nodes);
+    check_selector_tags(
+        &k.subnet_tags,
+        &format!("{base}.subnetTags"),
+        new_node_subnets,
+        out,
+    );
+    check_selector_tags(
+        &k.security_group_tags,
+        &format!("{base}.securityGroupTags"),
+        false,
+        out,
+    );
 }
 
 #[cfg(test)]

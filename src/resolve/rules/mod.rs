@@ -199,7 +199,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "EKSG029",
-        severities: &[Warning],
+        severities: &[Warning, Info],
         summary: "Karpenter nodes go to existing subnets that eksgen does not tag",
         check: network::existing_subnets_untagged,
     },
@@ -208,6 +208,12 @@ pub const RULES: &[Rule] = &[
         severities: &[Info, Warning],
         summary: "an existing cluster's vpc-cni env or add-ons differ from what the plan assumes",
         check: network::existing_cluster_settings,
+    },
+    Rule {
+        id: "EKSG031",
+        severities: &[Error, Warning],
+        summary: "an existing cluster's Karpenter release is older than the NodePools need",
+        check: network::existing_karpenter_release,
     },
 ];
 
