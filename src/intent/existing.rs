@@ -429,6 +429,92 @@ fn check_karpenter(k: &ExistingKarpenterSpec, intent: &Intent, out: &mut Vec<Dia
 #[cfg(test)]
 mod tests {
     use super::is_aws_id;
+    use crate::catalog::Catalog;
+
+    /// Key paths and messages of an existing-cluster intent with `karpenter` as
+    /// `existingCluster.karpenter` (empty: left out) and `autoscaling.karpenter: on`.
+    fn karpenter_problems(karpenter: &str, on: bool, vpc_extra: &str) -> Vec<String> {
+        let described = if karpenter.is_empty() {
+            String::new()
+        } else {
+            format!("    karpenter: {karpenter}\n")
+        };
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: prod
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  network:
+    existingVpc:
+      id: vpc-0123456789abcdef0
+      cidrBlocks: [10.0.0.0/16]
+{vpc_extra}      subnets:
+        - {{ id: subnet-0123456789abcdef1, zone: us-west-2a, cidr: 10.0.0.0/19, role: private, routeTableId: rtb-0123456789abcdef1 }}
+        - {{ id: subnet-0123456789abcdef2, zone: us-west-2b, cidr: 10.0.32.0/19, role: private, routeTableId: rtb-0123456789abcdef2 }}
+    availabilityZones: [us-west-2a, us-west-2b]
+  existingCluster:
+    nodeSecurityGroupIds: [sg-0123456789abcdef0]
+{described}  autoscaling: {{ karpenter: {on} }}
+  nodeGroups:
+    - {{ name: web, instanceTypes: [m6i.large], scaling: {{ min: 1, desired: 1, max: 2 }} }}
+"
+        );
+        match crate::intent::parse_and_validate(&text, "t.yaml", Catalog::embedded()) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .diagnostics
+                .into_iter()
+                .map(|d| format!("{}: {}", d.path, d.message))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_existing_karpenter_install_states_its_identity_and_release() {
+        let ok = karpenter_problems("{ version: \"1.12.1\", nodeRole: KarpenterNodeRole-prod }", true, "");
+        assert!(ok.is_empty(), "{ok:?}");
+        let ok = karpenter_problems("{ version: v1.8, instanceProfile: Nodes }", true, "");
+        assert!(ok.is_empty(), "{ok:?}");
+        let ok = karpenter_problems("{ awsResources: create }", true, "");
+        assert!(ok.is_empty(), "{ok:?}");
+        let cases: &[(&str, bool, &str)] = &[
+            ("", true, "spec.autoscaling.karpenter: Karpenter with an existing cluster needs"),
+            ("{ awsResources: create }", false, "spec.existingCluster.karpenter: describes Karpenter"),
+            ("{ version: \"1.12.1\" }", true, "spec.existingCluster.karpenter: an existing Karpenter install needs the node role"),
+            ("{ nodeRole: R }", true, "spec.existingCluster.karpenter: the installed Karpenter release is missing"),
+            ("{ version: \"1.12.1\", nodeRole: R, instanceProfile: P }", true, "spec.existingCluster.karpenter.instanceProfile: `nodeRole` and `instanceProfile` are both set"),
+            ("{ awsResources: create, instanceProfile: P }", true, "spec.existingCluster.karpenter.instanceProfile: `awsResources: create` makes a node role"),
+            ("{ version: \"1.12.1\", nodeRole: \"arn:aws:iam::111122223333:role/R\" }", true, "spec.existingCluster.karpenter.nodeRole: `arn:aws:iam::111122223333:role/R` is an ARN"),
+            ("{ version: \"1.12.1\", nodeRole: \"bad role\" }", true, "spec.existingCluster.karpenter.nodeRole: `bad role` is not an IAM role name"),
+            ("{ version: \"1.x\", nodeRole: R }", true, "spec.existingCluster.karpenter.version: `1.x` is not a Karpenter release"),
+            ("{ version: \"1.12.1\", nodeRole: R, subnetTags: { team: \"\" } }", true, "spec.existingCluster.karpenter.subnetTags.team: `team: ` cannot select anything"),
+        ];
+        for (karpenter, on, want) in cases {
+            let got = karpenter_problems(karpenter, *on, "");
+            assert!(got.iter().any(|m| m.starts_with(want)), "{karpenter}: {got:?}");
+        }
+        // A 65-character role name is too long; 64 fit.
+        let role = |n: usize| format!("{{ version: \"1.12.1\", nodeRole: {} }}", "r".repeat(n));
+        assert!(karpenter_problems(&role(64), true, "").is_empty());
+        assert_eq!(karpenter_problems(&role(65), true, "").len(), 1);
+    }
+
+    /// Tags eksgen puts on the node subnets it creates must be tags AWS lets it set; tags
+    /// that only select may use `aws:` keys and `*`.
+    #[test]
+    fn subnet_tags_on_new_subnets_must_be_settable() {
+        let tags = "{ awsResources: create, subnetTags: { \"aws:cloudformation:stack-name\": \"*\" } }";
+        assert!(karpenter_problems(tags, true, "").is_empty());
+        let nodes = "      newSubnets: nodes\n";
+        let got = karpenter_problems(tags, true, nodes);
+        assert!(
+            got.iter().any(|m| m.contains("tag key `aws:cloudformation:stack-name` is not allowed")),
+            "{got:?}"
+        );
+    }
 
     #[test]
     fn aws_ids_have_8_or_17_hex_digits() {

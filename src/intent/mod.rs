@@ -334,15 +334,15 @@ impl<'de> Deserialize<'de> for KarpenterRelease {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 Ok(KarpenterRelease(v.to_string()))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Err(E::custom(format!(
-                    "Karpenter version {v} is a YAML number (1.10 would read as 1.1); quote it, e.g. \"1.8.1\""
-                )))
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Err(E::custom(
+                    "the Karpenter version is a YAML number (1.10 would read as 1.1); quote it, e.g. \"1.10.2\"",
+                ))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Err(E::custom(format!(
-                    "Karpenter version {v} is a YAML number; quote it, e.g. \"1.8.1\""
-                )))
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Err(E::custom(
+                    "the Karpenter version is a YAML number; quote it, e.g. \"1.10.2\"",
+                ))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
                 self.visit_u64(v.unsigned_abs())

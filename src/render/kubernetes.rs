@@ -230,6 +230,8 @@ struct KarpenterView<'a> {
     security_group_selector_reason: &'a str,
     /// Karpenter runs in an existing cluster (its own queue, chart and CRDs).
     existing_install: bool,
+    /// The cluster exists: its security groups are the user's.
+    existing_cluster: bool,
     /// The release the existing cluster runs, as stated.
     installed_version: Option<&'a str>,
     max_pods: u32,
@@ -350,6 +352,7 @@ impl<'a> KarpenterView<'a> {
             security_group_selector_reason: &node_class.security_group_selector_reason,
             existing_install: plan.autoscaling.karpenter_aws_resources
                 == Some(KarpenterAwsResources::Existing),
+            existing_cluster: plan.existing_cluster.is_some(),
             installed_version: plan
                 .existing_cluster
                 .as_ref()

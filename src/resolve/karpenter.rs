@@ -239,7 +239,14 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::plan::{KarpenterAwsResources, Plan, SelectorTerm};
 
+    /// `vpc_extra` goes under `existingVpc`; `newSubnets: nodes` there also adds a 100.64
+    /// block, so that nodes really move.
     fn plan(karpenter: &str, vpc_extra: &str) -> Plan {
+        let secondary = if vpc_extra.contains("nodes") {
+            "    secondaryCidrs: [100.64.0.0/16]\n"
+        } else {
+            ""
+        };
         let text = format!(
             "apiVersion: eksgen/v1alpha1
 kind: ClusterIntent
@@ -256,7 +263,7 @@ spec:
         - {{ id: subnet-0123456789abcdef1, zone: us-west-2a, cidr: 10.0.0.0/19, role: private, routeTableId: rtb-0123456789abcdef1 }}
         - {{ id: subnet-0123456789abcdef2, zone: us-west-2b, cidr: 10.0.32.0/19, role: private, routeTableId: rtb-0123456789abcdef2 }}
     availabilityZones: [us-west-2a, us-west-2b]
-  existingCluster:
+{secondary}  existingCluster:
     nodeSecurityGroupIds: [sg-0123456789abcdef0]
     karpenter: {karpenter}
   autoscaling: {{ karpenter: true }}

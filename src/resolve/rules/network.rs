@@ -339,4 +339,75 @@ mod tests {
         assert!(hits(public_endpoint_open, &closed).is_empty());
         assert!(hits(single_nat_gateway, &closed).is_empty());
     }
+
+    /// An existing cluster with a Karpenter install: `karpenter` goes under
+    /// `existingCluster.karpenter`, `groups` under `nodeGroups`.
+    fn existing_karpenter(karpenter: &str, groups: &str) -> String {
+        format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: prod
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  network:
+    existingVpc:
+      id: vpc-0123456789abcdef0
+      cidrBlocks: [10.0.0.0/16]
+      subnets:
+        - {{ id: subnet-0123456789abcdef1, zone: us-west-2a, cidr: 10.0.0.0/19, role: private }}
+        - {{ id: subnet-0123456789abcdef2, zone: us-west-2b, cidr: 10.0.32.0/19, role: private }}
+    availabilityZones: [us-west-2a, us-west-2b]
+  existingCluster:
+    nodeSecurityGroupIds: [sg-0123456789abcdef0]
+    karpenter: {karpenter}
+  autoscaling: {{ karpenter: true }}
+  nodeGroups:
+{groups}"
+        )
+    }
+
+    const BURST: &str = "    - { name: burst, provisioner: karpenter, instanceTypes: [m6i.large], scaling: { min: 0, desired: 0, max: 4 } }\n";
+    const EFA: &str = "    - { name: train, provisioner: karpenter, instanceTypes: [p5.48xlarge], efa: true, onePodPerNode: true, availabilityZones: [us-west-2a], scaling: { min: 0, desired: 0, max: 2 } }\n";
+
+    #[test]
+    fn an_installed_release_older_than_the_node_pools_need() {
+        let k = |v: &str| format!("{{ version: \"{v}\", nodeRole: KarpenterNodeRole-prod }}");
+        // Every NodePool sets limits.nodes (1.12); older releases only ignore it.
+        assert!(hits(existing_karpenter_release, &existing_karpenter(&k("1.12.0"), BURST)).is_empty());
+        assert!(hits(existing_karpenter_release, &existing_karpenter(&k("v2.0"), BURST)).is_empty());
+        let found = hits(existing_karpenter_release, &existing_karpenter(&k("1.11.3"), BURST));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(found[0].path, "spec.existingCluster.karpenter.version");
+        assert!(found[0].message.contains("older than the 1.12"), "{found:?}");
+        // efa-only interfaces and the placement group (1.11) would be pruned below 1.11.
+        let found = hits(existing_karpenter_release, &existing_karpenter(&k("1.10.2"), EFA));
+        assert_eq!(found[0].severity, Severity::Error, "{found:?}");
+        assert!(found[0].message.contains("1.11: EC2NodeClass placementGroupSelector"), "{found:?}");
+        assert!(!found[0].message.contains("1.6:"), "{found:?}");
+        let found = hits(existing_karpenter_release, &existing_karpenter(&k("1.11.0"), EFA));
+        assert_eq!(found[0].severity, Severity::Warning, "{found:?}");
+        // Before 1.0 there is no v1 API at all.
+        let found = hits(existing_karpenter_release, &existing_karpenter(&k("0.37.7"), BURST));
+        assert_eq!(found[0].severity, Severity::Error, "{found:?}");
+        assert!(found[0].message.contains("predates the v1 API"), "{found:?}");
+    }
+
+    #[test]
+    fn existing_subnets_chosen_by_id_need_no_tag_and_named_tags_are_checked_by_the_user() {
+        let by_id = existing_karpenter("{ version: \"1.12.1\", nodeRole: R }", BURST);
+        assert!(hits(existing_subnets_untagged, &by_id).is_empty());
+        let by_tag = existing_karpenter(
+            "{ version: \"1.12.1\", nodeRole: R, subnetTags: { karpenter.sh/discovery: prod } }",
+            BURST,
+        );
+        let found = hits(existing_subnets_untagged, &by_tag);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Info);
+        assert!(found[0].hint.contains("Name=tag:karpenter.sh/discovery,Values=prod"), "{found:?}");
+        // No group the cluster always has: its own nodes run coredns and the controller.
+        assert!(hits(super::super::nodes::system_nodes, &by_id).is_empty());
+    }
 }
