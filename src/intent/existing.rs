@@ -299,13 +299,28 @@ fn check_iam_name(what: &str, name: &str, max: usize, path: &str, out: &mut Vec<
     if name.starts_with("arn:") {
         let tail = name.rsplit('/').next().unwrap_or_default();
         out.push(
-            Diagnostic::new(path, format!("`{}` is an ARN; the EC2NodeClass takes the {what} name", name.escape_debug()))
-                .hint(format!("write the name after the last `/`: `{}`", tail.escape_debug())),
+            Diagnostic::new(
+                path,
+                format!(
+                    "`{}` is an ARN; the EC2NodeClass takes the {what} name",
+                    name.escape_debug()
+                ),
+            )
+            .hint(format!(
+                "write the name after the last `/`: `{}`",
+                tail.escape_debug()
+            )),
         );
     } else if name.is_empty() || name.len() > max || !chars_ok {
         out.push(
-            Diagnostic::new(path, format!("`{}` is not an IAM {what} name", name.escape_debug()))
-                .hint(format!("1 to {max} letters, digits and + = , . @ _ -, as `aws iam list-{}s` shows it", what.replace(' ', "-"))),
+            Diagnostic::new(
+                path,
+                format!("`{}` is not an IAM {what} name", name.escape_debug()),
+            )
+            .hint(format!(
+                "1 to {max} letters, digits and + = , . @ _ -, as `aws iam list-{}s` shows it",
+                what.replace(' ', "-")
+            )),
         );
     }
 }
@@ -320,8 +335,16 @@ fn check_selector_tags(
 ) {
     if tags.len() > MAX_SELECTOR_TAGS {
         out.push(
-            Diagnostic::new(path, format!("{} tags: an EC2NodeClass selector term holds at most {MAX_SELECTOR_TAGS}", tags.len()))
-                .hint("keep the tags that identify the resources; the term matches when all of them do"),
+            Diagnostic::new(
+                path,
+                format!(
+                    "{} tags: an EC2NodeClass selector term holds at most {MAX_SELECTOR_TAGS}",
+                    tags.len()
+                ),
+            )
+            .hint(
+                "keep the tags that identify the resources; the term matches when all of them do",
+            ),
         );
     }
     for (key, value) in tags {
@@ -330,8 +353,14 @@ fn check_selector_tags(
             super::names::check_aws_tag(key, value, &at, out);
             if value.is_empty() {
                 out.push(
-                    Diagnostic::new(at, format!("tag `{}` has an empty value: Karpenter refuses empty selector values", key.escape_debug()))
-                        .hint("give the value the subnets carry"),
+                    Diagnostic::new(
+                        at,
+                        format!(
+                            "tag `{}` has an empty value: Karpenter refuses empty selector values",
+                            key.escape_debug()
+                        ),
+                    )
+                    .hint("give the value the subnets carry"),
                 );
             }
         } else if key.is_empty()
@@ -382,7 +411,13 @@ fn check_karpenter(k: &ExistingKarpenterSpec, intent: &Intent, out: &mut Vec<Dia
         }
     }
     if let Some(role) = &k.node_role {
-        check_iam_name("role", role, MAX_ROLE_NAME, &format!("{base}.nodeRole"), out);
+        check_iam_name(
+            "role",
+            role,
+            MAX_ROLE_NAME,
+            &format!("{base}.nodeRole"),
+            out,
+        );
     }
     if let Some(profile) = &k.instance_profile {
         check_iam_name(
@@ -400,7 +435,9 @@ fn check_karpenter(k: &ExistingKarpenterSpec, intent: &Intent, out: &mut Vec<Dia
                     format!("{base}.version"),
                     format!("`{}` is not a Karpenter release", version.0.escape_debug()),
                 )
-                .hint("write MAJOR.MINOR or MAJOR.MINOR.PATCH as the chart shows it, e.g. \"1.12.1\""),
+                .hint(
+                    "write MAJOR.MINOR or MAJOR.MINOR.PATCH as the chart shows it, e.g. \"1.12.1\"",
+                ),
             );
         }
     }
@@ -474,27 +511,74 @@ spec:
 
     #[test]
     fn an_existing_karpenter_install_states_its_identity_and_release() {
-        let ok = karpenter_problems("{ version: \"1.12.1\", nodeRole: KarpenterNodeRole-prod }", true, "");
+        let ok = karpenter_problems(
+            "{ version: \"1.12.1\", nodeRole: KarpenterNodeRole-prod }",
+            true,
+            "",
+        );
         assert!(ok.is_empty(), "{ok:?}");
         let ok = karpenter_problems("{ version: v1.8, instanceProfile: Nodes }", true, "");
         assert!(ok.is_empty(), "{ok:?}");
         let ok = karpenter_problems("{ awsResources: create }", true, "");
         assert!(ok.is_empty(), "{ok:?}");
         let cases: &[(&str, bool, &str)] = &[
-            ("", true, "spec.autoscaling.karpenter: Karpenter with an existing cluster needs"),
-            ("{ awsResources: create }", false, "spec.existingCluster.karpenter: describes Karpenter"),
-            ("{ version: \"1.12.1\" }", true, "spec.existingCluster.karpenter: an existing Karpenter install needs the node role"),
-            ("{ nodeRole: R }", true, "spec.existingCluster.karpenter: the installed Karpenter release is missing"),
-            ("{ version: \"1.12.1\", nodeRole: R, instanceProfile: P }", true, "spec.existingCluster.karpenter.instanceProfile: `nodeRole` and `instanceProfile` are both set"),
-            ("{ awsResources: create, instanceProfile: P }", true, "spec.existingCluster.karpenter.instanceProfile: `awsResources: create` makes a node role"),
-            ("{ version: \"1.12.1\", nodeRole: \"arn:aws:iam::111122223333:role/R\" }", true, "spec.existingCluster.karpenter.nodeRole: `arn:aws:iam::111122223333:role/R` is an ARN"),
-            ("{ version: \"1.12.1\", nodeRole: \"bad role\" }", true, "spec.existingCluster.karpenter.nodeRole: `bad role` is not an IAM role name"),
-            ("{ version: \"1.x\", nodeRole: R }", true, "spec.existingCluster.karpenter.version: `1.x` is not a Karpenter release"),
-            ("{ version: \"1.12.1\", nodeRole: R, subnetTags: { team: \"\" } }", true, "spec.existingCluster.karpenter.subnetTags.team: `team: ` cannot select anything"),
+            (
+                "",
+                true,
+                "spec.autoscaling.karpenter: Karpenter with an existing cluster needs",
+            ),
+            (
+                "{ awsResources: create }",
+                false,
+                "spec.existingCluster.karpenter: describes Karpenter",
+            ),
+            (
+                "{ version: \"1.12.1\" }",
+                true,
+                "spec.existingCluster.karpenter: an existing Karpenter install needs the node role",
+            ),
+            (
+                "{ nodeRole: R }",
+                true,
+                "spec.existingCluster.karpenter: the installed Karpenter release is missing",
+            ),
+            (
+                "{ version: \"1.12.1\", nodeRole: R, instanceProfile: P }",
+                true,
+                "spec.existingCluster.karpenter.instanceProfile: `nodeRole` and `instanceProfile` are both set",
+            ),
+            (
+                "{ awsResources: create, instanceProfile: P }",
+                true,
+                "spec.existingCluster.karpenter.instanceProfile: `awsResources: create` makes a node role",
+            ),
+            (
+                "{ version: \"1.12.1\", nodeRole: \"arn:aws:iam::111122223333:role/R\" }",
+                true,
+                "spec.existingCluster.karpenter.nodeRole: `arn:aws:iam::111122223333:role/R` is an ARN",
+            ),
+            (
+                "{ version: \"1.12.1\", nodeRole: \"bad role\" }",
+                true,
+                "spec.existingCluster.karpenter.nodeRole: `bad role` is not an IAM role name",
+            ),
+            (
+                "{ version: \"1.x\", nodeRole: R }",
+                true,
+                "spec.existingCluster.karpenter.version: `1.x` is not a Karpenter release",
+            ),
+            (
+                "{ version: \"1.12.1\", nodeRole: R, subnetTags: { team: \"\" } }",
+                true,
+                "spec.existingCluster.karpenter.subnetTags.team: `team: ` cannot select anything",
+            ),
         ];
         for (karpenter, on, want) in cases {
             let got = karpenter_problems(karpenter, *on, "");
-            assert!(got.iter().any(|m| m.starts_with(want)), "{karpenter}: {got:?}");
+            assert!(
+                got.iter().any(|m| m.starts_with(want)),
+                "{karpenter}: {got:?}"
+            );
         }
         // A 65-character role name is too long; 64 fit.
         let role = |n: usize| format!("{{ version: \"1.12.1\", nodeRole: {} }}", "r".repeat(n));
@@ -506,12 +590,14 @@ spec:
     /// that only select may use `aws:` keys and `*`.
     #[test]
     fn subnet_tags_on_new_subnets_must_be_settable() {
-        let tags = "{ awsResources: create, subnetTags: { \"aws:cloudformation:stack-name\": \"*\" } }";
+        let tags =
+            "{ awsResources: create, subnetTags: { \"aws:cloudformation:stack-name\": \"*\" } }";
         assert!(karpenter_problems(tags, true, "").is_empty());
         let nodes = "      newSubnets: nodes\n";
         let got = karpenter_problems(tags, true, nodes);
         assert!(
-            got.iter().any(|m| m.contains("tag key `aws:cloudformation:stack-name` is not allowed")),
+            got.iter()
+                .any(|m| m.contains("tag key `aws:cloudformation:stack-name` is not allowed")),
             "{got:?}"
         );
     }

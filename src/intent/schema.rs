@@ -13,7 +13,9 @@ use std::borrow::Cow;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::{API_VERSION, EksModule, Intent, KIND, KarpenterRelease, KubernetesVersion, MaxPodsSetting};
+use super::{
+    API_VERSION, EksModule, Intent, KIND, KarpenterRelease, KubernetesVersion, MaxPodsSetting,
+};
 use super::{SecondaryCidrs, validate::MAX_GROUP_NAME};
 
 /// The intent's JSON Schema (draft 7), pretty-printed with a final newline.

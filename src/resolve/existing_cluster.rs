@@ -20,10 +20,8 @@ pub const EXPECTED_ADDONS: &[&str] = &["vpc-cni", "kube-proxy", "coredns"];
 /// role, when eksgen creates it, is bound to its service account that way.
 pub const POD_IDENTITY_ADDON: &str = "eks-pod-identity-agent";
 /// Modes in which access entries exist.
-const ACCESS_ENTRY_MODES: &[AuthenticationMode] = &[
-    AuthenticationMode::Api,
-    AuthenticationMode::ApiAndConfigMap,
-];
+const ACCESS_ENTRY_MODES: &[AuthenticationMode] =
+    &[AuthenticationMode::Api, AuthenticationMode::ApiAndConfigMap];
 
 /// The add-ons the plan expects: the three every node needs, and the Pod Identity agent
 /// when eksgen creates the Karpenter controller's role.

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use crate::intent::{ExistingClusterSpec, ExistingKarpenterSpec, Intent, KarpenterRelease};
 use crate::plan::{
     ExistingKarpenterPlan, KARPENTER_DISCOVERY_TAG, KARPENTER_NODE_ROLE_PREFIX,
-    KarpenterAwsResources, KarpenterNodeClassPlan, KarpenterVersionPlan, NetworkPlan,
-    SelectorTerm, SubnetRole,
+    KarpenterAwsResources, KarpenterNodeClassPlan, KarpenterVersionPlan, NetworkPlan, SelectorTerm,
+    SubnetRole,
 };
 
 /// Tag EKS puts (and puts back after every cluster update) on the cluster security group it
@@ -52,8 +52,10 @@ pub(super) fn install(intent: &Intent, network: &NetworkPlan) -> Option<Install>
         security_group_selector_reason: String::new(),
     };
     let mut node_class = identity(k, default_role, node_class);
-    (node_class.subnet_selector, node_class.subnet_selector_reason) =
-        existing_subnets(k, cluster, network);
+    (
+        node_class.subnet_selector,
+        node_class.subnet_selector_reason,
+    ) = existing_subnets(k, cluster, network);
     (
         node_class.security_group_selector,
         node_class.security_group_selector_reason,
@@ -304,9 +306,19 @@ spec:
             panic!("{:?}", nc.security_group_selector)
         };
         assert_eq!(cluster_sg["aws:eks:cluster-name"], "prod");
-        let k = p.existing_cluster.as_ref().unwrap().karpenter.as_ref().unwrap();
+        let k = p
+            .existing_cluster
+            .as_ref()
+            .unwrap()
+            .karpenter
+            .as_ref()
+            .unwrap();
         assert_eq!(k.satisfied, Some(true));
-        assert!(!p.findings.iter().any(|f| f.id == "EKSG029"), "{:?}", p.findings);
+        assert!(
+            !p.findings.iter().any(|f| f.id == "EKSG029"),
+            "{:?}",
+            p.findings
+        );
     }
 
     #[test]
@@ -325,7 +337,10 @@ spec:
         );
         let nc = p.autoscaling.karpenter_node_class.as_ref().unwrap();
         assert_eq!(nc.role.as_deref(), Some("Nodes-prod"));
-        assert_eq!(p.autoscaling.karpenter_node_role.as_deref(), Some("Nodes-prod"));
+        assert_eq!(
+            p.autoscaling.karpenter_node_role.as_deref(),
+            Some("Nodes-prod")
+        );
         let SelectorTerm::Tags(tags) = &nc.subnet_selector[0] else {
             panic!("{:?}", nc.subnet_selector)
         };

@@ -652,10 +652,17 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
             );
             // Exactly one identity, the plan's; selectors exactly the plan's terms.
             let node_class = plan.autoscaling.karpenter_node_class.as_ref().unwrap();
-            assert_eq!(class["spec"].get("role"), node_class.role.as_ref().map(|r| json!(r)).as_ref());
+            assert_eq!(
+                class["spec"].get("role"),
+                node_class.role.as_ref().map(|r| json!(r)).as_ref()
+            );
             assert_eq!(
                 class["spec"].get("instanceProfile"),
-                node_class.instance_profile.as_ref().map(|r| json!(r)).as_ref()
+                node_class
+                    .instance_profile
+                    .as_ref()
+                    .map(|r| json!(r))
+                    .as_ref()
             );
             assert_eq!(
                 class["spec"]["role"].as_str(),

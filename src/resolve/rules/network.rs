@@ -375,24 +375,59 @@ spec:
     fn an_installed_release_older_than_the_node_pools_need() {
         let k = |v: &str| format!("{{ version: \"{v}\", nodeRole: KarpenterNodeRole-prod }}");
         // Every NodePool sets limits.nodes (1.12); older releases only ignore it.
-        assert!(hits(existing_karpenter_release, &existing_karpenter(&k("1.12.0"), BURST)).is_empty());
-        assert!(hits(existing_karpenter_release, &existing_karpenter(&k("v2.0"), BURST)).is_empty());
-        let found = hits(existing_karpenter_release, &existing_karpenter(&k("1.11.3"), BURST));
+        assert!(
+            hits(
+                existing_karpenter_release,
+                &existing_karpenter(&k("1.12.0"), BURST)
+            )
+            .is_empty()
+        );
+        assert!(
+            hits(
+                existing_karpenter_release,
+                &existing_karpenter(&k("v2.0"), BURST)
+            )
+            .is_empty()
+        );
+        let found = hits(
+            existing_karpenter_release,
+            &existing_karpenter(&k("1.11.3"), BURST),
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].severity, Severity::Warning);
         assert_eq!(found[0].path, "spec.existingCluster.karpenter.version");
-        assert!(found[0].message.contains("older than the 1.12"), "{found:?}");
+        assert!(
+            found[0].message.contains("older than the 1.12"),
+            "{found:?}"
+        );
         // efa-only interfaces and the placement group (1.11) would be pruned below 1.11.
-        let found = hits(existing_karpenter_release, &existing_karpenter(&k("1.10.2"), EFA));
+        let found = hits(
+            existing_karpenter_release,
+            &existing_karpenter(&k("1.10.2"), EFA),
+        );
         assert_eq!(found[0].severity, Severity::Error, "{found:?}");
-        assert!(found[0].message.contains("1.11: EC2NodeClass placementGroupSelector"), "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .contains("1.11: EC2NodeClass placementGroupSelector"),
+            "{found:?}"
+        );
         assert!(!found[0].message.contains("1.6:"), "{found:?}");
-        let found = hits(existing_karpenter_release, &existing_karpenter(&k("1.11.0"), EFA));
+        let found = hits(
+            existing_karpenter_release,
+            &existing_karpenter(&k("1.11.0"), EFA),
+        );
         assert_eq!(found[0].severity, Severity::Warning, "{found:?}");
         // Before 1.0 there is no v1 API at all.
-        let found = hits(existing_karpenter_release, &existing_karpenter(&k("0.37.7"), BURST));
+        let found = hits(
+            existing_karpenter_release,
+            &existing_karpenter(&k("0.37.7"), BURST),
+        );
         assert_eq!(found[0].severity, Severity::Error, "{found:?}");
-        assert!(found[0].message.contains("predates the v1 API"), "{found:?}");
+        assert!(
+            found[0].message.contains("predates the v1 API"),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -406,7 +441,12 @@ spec:
         let found = hits(existing_subnets_untagged, &by_tag);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].severity, Severity::Info);
-        assert!(found[0].hint.contains("Name=tag:karpenter.sh/discovery,Values=prod"), "{found:?}");
+        assert!(
+            found[0]
+                .hint
+                .contains("Name=tag:karpenter.sh/discovery,Values=prod"),
+            "{found:?}"
+        );
         // No group the cluster always has: its own nodes run coredns and the controller.
         assert!(hits(super::super::nodes::system_nodes, &by_id).is_empty());
     }
