@@ -169,7 +169,7 @@ fn existing_subnets(
         return (
             vec![SelectorTerm::Tags(discovery_tags(cluster))],
             format!(
-                "by the tag {KARPENTER_DISCOVERY_TAG} = {cluster}, which Terraform puts on the node subnets it creates (their ids exist only after apply)"
+                "by the tag {KARPENTER_DISCOVERY_TAG} = {cluster}, which Terraform puts on the node subnets it creates (their ids exist only after apply); EC2NodeClasses of the install that select the same tag launch there too"
             ),
         );
     }
