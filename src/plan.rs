@@ -20,6 +20,11 @@ pub const GROUP_LABEL: &str = "eksgen.dev/node-group";
 /// (`AutoscalingPlan::karpenter_node_role`).
 pub const KARPENTER_NODE_ROLE_PREFIX: &str = "KarpenterNodeRole-";
 
+/// Tag key (value: the cluster name) by which a new cluster's EC2NodeClasses select node
+/// subnets and the node security group, and that Terraform puts on those (never on pod
+/// subnets, or Karpenter may launch nodes there).
+pub const KARPENTER_DISCOVERY_TAG: &str = "karpenter.sh/discovery";
+
 /// Which terraform-aws-eks major version's input names to emit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum EksModule {
@@ -337,7 +342,9 @@ display_as_str!(
     AmiVariant,
     ConsolidationPolicy,
     InterfaceType,
-    RequirementOperator
+    RequirementOperator,
+    KarpenterAwsResources,
+    AuthenticationMode
 );
 
 /// A max-pods value with the facts that produced it.
@@ -402,6 +409,51 @@ pub struct ExistingClusterPlan {
     pub current_matches: Option<bool>,
     /// One line per difference (`MINIMUM_IP_TARGET: 3 today, 22 expected`).
     pub differences: Vec<String>,
+    /// Authentication modes under which what eksgen adds can join: access entries (for
+    /// self-managed groups and a Karpenter node role eksgen creates) need `API` or
+    /// `API_AND_CONFIG_MAP`. Empty when nothing eksgen adds uses an access entry.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expected_authentication_modes: Vec<AuthenticationMode>,
+    /// An existing Karpenter install the NodePools join: its stated release against the one
+    /// they need. Absent unless `existingCluster.karpenter` says `awsResources: existing` or
+    /// states a version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub karpenter: Option<ExistingKarpenterPlan>,
+}
+
+/// EKS cluster `accessConfig.authenticationMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuthenticationMode {
+    /// aws-auth ConfigMap only: no access entries.
+    ConfigMap,
+    /// Access entries only.
+    Api,
+    /// Both.
+    ApiAndConfigMap,
+}
+
+impl AuthenticationMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthenticationMode::ConfigMap => "CONFIG_MAP",
+            AuthenticationMode::Api => "API",
+            AuthenticationMode::ApiAndConfigMap => "API_AND_CONFIG_MAP",
+        }
+    }
+}
+
+/// The Karpenter release an existing cluster runs, beside the one the NodePools need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExistingKarpenterPlan {
+    /// As stated in `existingCluster.karpenter.version`; `None` when not stated.
+    pub installed_version: Option<String>,
+    /// `autoscaling.karpenterMinVersion.version` (`None` without Karpenter groups).
+    pub required_version: Option<String>,
+    /// `true` when the installed release is at least the required one, `false` when it is
+    /// older, `None` when either is unknown.
+    pub satisfied: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -421,12 +473,73 @@ pub struct AutoscalingPlan {
     pub cluster_autoscaler: bool,
     pub karpenter: bool,
     /// IAM role of Karpenter nodes (`KarpenterNodeRole-<cluster>`): the Terraform karpenter
-    /// module creates exactly this name and every EC2NodeClass uses it.
+    /// module creates exactly this name and every EC2NodeClass uses it. With an existing
+    /// cluster: the stated `existingCluster.karpenter.nodeRole` (created under that name with
+    /// `awsResources: create`); `None` when the install's nodes use an instance profile.
     pub karpenter_node_role: Option<String>,
     /// Oldest Karpenter release (chart and CRDs) whose API has every field the NodePools and
     /// EC2NodeClasses use; `None` without Karpenter groups. Older CRDs prune unknown fields
     /// silently, so the version is a requirement, not a hint.
     pub karpenter_min_version: Option<KarpenterVersionPlan>,
+    /// Who provides Karpenter's AWS side (controller role, node role, interruption queue):
+    /// `create` (eksgen's `karpenter.tf`) or `existing` (an install in an existing cluster);
+    /// absent without Karpenter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub karpenter_aws_resources: Option<KarpenterAwsResources>,
+    /// What every EC2NodeClass names: the node identity, and how it finds subnets and
+    /// security groups; absent without Karpenter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub karpenter_node_class: Option<KarpenterNodeClassPlan>,
+}
+
+/// Who provides Karpenter's AWS side: the controller's IAM role (EKS Pod Identity), the node
+/// IAM role with its access entry, and the interruption queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KarpenterAwsResources {
+    /// Karpenter runs in the cluster already: the NodePools use its node role (or instance
+    /// profile), and its release is compared with the one they need.
+    #[default]
+    Existing,
+    /// eksgen renders the terraform-aws-eks `karpenter` sub-module against the cluster; the
+    /// chart is installed with its outputs.
+    Create,
+}
+
+impl KarpenterAwsResources {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KarpenterAwsResources::Existing => "existing",
+            KarpenterAwsResources::Create => "create",
+        }
+    }
+}
+
+/// One EC2NodeClass selector term (`subnetSelectorTerms[]`, `securityGroupSelectorTerms[]`):
+/// an id, or tags that must all match. Terms are ORed. Serialized as Karpenter spells the
+/// term: `{"id": "subnet-…"}` or `{"tags": {"k": "v"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SelectorTerm {
+    Id(String),
+    Tags(BTreeMap<String, String>),
+}
+
+/// The Karpenter install as every EC2NodeClass names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KarpenterNodeClassPlan {
+    /// `spec.role`: the node IAM role name (Karpenter makes the instance profile); exactly
+    /// one of `role` and `instanceProfile` is set.
+    pub role: Option<String>,
+    /// `spec.instanceProfile`: an instance profile the install already has.
+    pub instance_profile: Option<String>,
+    /// Where the role or profile comes from.
+    pub identity_reason: String,
+    pub subnet_selector: Vec<SelectorTerm>,
+    pub subnet_selector_reason: String,
+    pub security_group_selector: Vec<SelectorTerm>,
+    pub security_group_selector_reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -24,8 +24,8 @@ pub use existing::is_aws_id;
 // Shared vocabulary: the plan carries these choices as they are, so their types live in the
 // contract (`crate::plan`) and the intent re-uses them.
 pub use crate::plan::{
-    AmiFamily, CapacityType, EksModule, NatGateway, Provisioner, TaintEffect, TerraformLayout,
-    Traffic,
+    AmiFamily, AuthenticationMode, CapacityType, EksModule, KarpenterAwsResources, NatGateway,
+    Provisioner, TaintEffect, TerraformLayout, Traffic,
 };
 
 pub use locate::LocationIndex;
@@ -253,6 +253,103 @@ pub struct ExistingClusterSpec {
     /// The cluster-wide settings in place today, for comparison with what the plan expects.
     #[serde(default)]
     pub current: CurrentClusterSettings,
+    /// Karpenter in this cluster (with `autoscaling.karpenter: true`): the install the
+    /// NodePools join, or the AWS side eksgen creates for it.
+    #[serde(default)]
+    pub karpenter: Option<ExistingKarpenterSpec>,
+}
+
+/// Karpenter for an existing cluster. eksgen renders NodePools and EC2NodeClasses that
+/// name the install's node role and find its subnets and security groups; with
+/// `awsResources: create` it also renders the install's AWS side.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExistingKarpenterSpec {
+    /// `existing`: Karpenter runs in the cluster (state `version` and `nodeRole` or
+    /// `instanceProfile`); `create`: eksgen renders the terraform-aws-eks karpenter
+    /// sub-module (controller role with Pod Identity, node role with its access entry,
+    /// interruption queue) against the cluster, and you install the chart with its outputs.
+    #[serde(default)]
+    pub aws_resources: KarpenterAwsResources,
+    /// The Karpenter release installed (controller chart and CRDs), quoted, e.g. "1.8.1"
+    /// (`helm list -n kube-system`); compared with the release the NodePools need (EKSG033).
+    /// Required with `awsResources: existing`.
+    #[serde(default)]
+    pub version: Option<KarpenterRelease>,
+    /// IAM role name of Karpenter nodes (EC2NodeClass `spec.role`), e.g.
+    /// `KarpenterNodeRole-prod`: the install's role; with `awsResources: create`, the name of
+    /// the role eksgen creates (default `KarpenterNodeRole-<cluster>`).
+    #[serde(default)]
+    pub node_role: Option<String>,
+    /// Instance profile name instead of `nodeRole` (EC2NodeClass `spec.instanceProfile`),
+    /// for installs whose nodes use a profile made outside Karpenter; `existing` only.
+    #[serde(default)]
+    pub instance_profile: Option<String>,
+    /// Find node subnets by these tags (all must match), e.g. `{karpenter.sh/discovery:
+    /// prod}`, as the install's own EC2NodeClasses do. Default: the private subnets of
+    /// `existingVpc` by id (or, when nodes move to subnets eksgen creates, the
+    /// `karpenter.sh/discovery` tag eksgen puts on them). Subnets eksgen creates get these tags.
+    #[serde(default)]
+    pub subnet_tags: BTreeMap<String, String>,
+    /// Find security groups by these tags (all must match). Default:
+    /// `nodeSecurityGroupIds` by id and the cluster security group by the
+    /// `aws:eks:cluster-name` tag EKS keeps on it, the groups eksgen's node groups join.
+    #[serde(default)]
+    pub security_group_tags: BTreeMap<String, String>,
+}
+
+/// A Karpenter release written as a string: `MAJOR.MINOR` or `MAJOR.MINOR.PATCH`, with or
+/// without a leading `v`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct KarpenterRelease(pub String);
+
+impl KarpenterRelease {
+    /// `(major, minor)` when the text is a release number.
+    pub fn parts(&self) -> Option<(u32, u32)> {
+        let text = self.0.strip_prefix('v').unwrap_or(&self.0);
+        let fields: Vec<&str> = text.split('.').collect();
+        if !(2..=3).contains(&fields.len()) {
+            return None;
+        }
+        let number = |s: &str| {
+            (!s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<u32>().ok())
+                .flatten()
+        };
+        let numbers: Option<Vec<u32>> = fields.iter().map(|f| number(f)).collect();
+        let numbers = numbers?;
+        Some((numbers[0], numbers[1]))
+    }
+}
+
+impl<'de> Deserialize<'de> for KarpenterRelease {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = KarpenterRelease;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a quoted Karpenter release such as \"1.8.1\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(KarpenterRelease(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Err(E::custom(
+                    "the Karpenter version is a YAML number (1.10 would read as 1.1); quote it, e.g. \"1.10.2\"",
+                ))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Err(E::custom(
+                    "the Karpenter version is a YAML number; quote it, e.g. \"1.10.2\"",
+                ))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                self.visit_u64(v.unsigned_abs())
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
@@ -265,6 +362,12 @@ pub struct CurrentClusterSettings {
     /// EKS add-ons installed today (`aws eks list-addons`), e.g. `[vpc-cni, coredns]`.
     #[serde(default)]
     pub addons: Option<Vec<String>>,
+    /// The cluster's authentication mode today (`aws eks describe-cluster --query
+    /// cluster.accessConfig.authenticationMode`): `CONFIG_MAP`, `API` or
+    /// `API_AND_CONFIG_MAP`. Access entries (self-managed groups, a Karpenter node role
+    /// eksgen creates) need one of the last two.
+    #[serde(default)]
+    pub authentication_mode: Option<AuthenticationMode>,
 }
 
 /// A VPC eksgen did not create, described by the user (eksgen cannot read AWS).

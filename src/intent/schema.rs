@@ -2,7 +2,7 @@
 //!
 //! The schema is derived from the intent types with `schemars`, so serde's field names
 //! (camelCase), defaults and `deny_unknown_fields` (`additionalProperties: false`) follow the
-//! code. The four types with hand-written `Deserialize` impls get hand-written schemas here
+//! code. The five types with hand-written `Deserialize` impls get hand-written schemas here
 //! that describe what those impls accept. The schema only describes the shape; the semantic
 //! rules (CIDR syntax, zones in the region, catalog names) stay in `validate`.
 //!
@@ -13,7 +13,9 @@ use std::borrow::Cow;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::{API_VERSION, EksModule, Intent, KIND, KubernetesVersion, MaxPodsSetting};
+use super::{
+    API_VERSION, EksModule, Intent, KIND, KarpenterRelease, KubernetesVersion, MaxPodsSetting,
+};
 use super::{SecondaryCidrs, validate::MAX_GROUP_NAME};
 
 /// The intent's JSON Schema (draft 7), pretty-printed with a final newline.
@@ -100,6 +102,26 @@ impl JsonSchema for KubernetesVersion {
             "type": "string",
             "pattern": "^[0-9]+\\.[0-9]+$",
             "examples": ["1.34"],
+        })
+    }
+}
+
+impl JsonSchema for KarpenterRelease {
+    fn schema_name() -> Cow<'static, str> {
+        "KarpenterRelease".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    /// Only a string is accepted, as for the Kubernetes version.
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Karpenter release as a quoted string, e.g. \"1.8.1\" (a leading v is allowed).",
+            "type": "string",
+            "pattern": "^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$",
+            "examples": ["1.8.1"],
         })
     }
 }

@@ -40,7 +40,16 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
     check_cluster_name(&intent.metadata.name, &mut out);
     if is_cluster_name(&intent.metadata.name) {
         let mut derived = aws_limits::CLUSTER_NAMES.to_vec();
-        if spec.autoscaling.karpenter {
+        // The Karpenter node role is named after the cluster unless an existing cluster's
+        // Karpenter names its own.
+        let named_role = spec
+            .existing_cluster
+            .as_ref()
+            .and_then(|c| c.karpenter.as_ref())
+            .is_some_and(|k| {
+                k.node_role.is_some() || k.aws_resources == super::KarpenterAwsResources::Existing
+            });
+        if spec.autoscaling.karpenter && !named_role {
             derived.extend_from_slice(aws_limits::KARPENTER_CLUSTER_NAMES);
         }
         check_derived_names(

@@ -4,7 +4,7 @@
 //!
 //! Owns the view structs the `templates/k8s/*` templates lay out, and the names the
 //! Terraform side must create for these manifests to resolve (the plan's
-//! `autoscaling.karpenterNodeRole` and `placementGroupName`, [`DISCOVERY_TAG`]). Views only
+//! `autoscaling.karpenterNodeClass` and `placementGroupName`, [`DISCOVERY_TAG`]). Views only
 //! select, rename and group plan fields; every number comes from the plan. Files:
 //!
 //! | file | when |
@@ -20,8 +20,8 @@ use tera::Tera;
 
 use crate::plan::{
     AmiFamily, AmiVariant, CapacityType, ConsolidationPolicy, EfaWorkloadPlan, GROUP_LABEL,
-    KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, RequirementPlan,
-    TaintPlan,
+    KarpenterAwsResources, KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan,
+    Provisioner, RequirementPlan, SelectorTerm, TaintPlan,
 };
 
 use super::nodeadm::NodeConfig;
@@ -30,7 +30,7 @@ use super::{RenderError, Rendered, header, run_template};
 /// Tag key (value: the cluster name) by which EC2NodeClasses select subnets and security
 /// groups. Terraform must put it on the private (node) subnets and on the node security group
 /// only: never on pod subnets, or Karpenter may launch nodes there.
-pub const DISCOVERY_TAG: &str = "karpenter.sh/discovery";
+pub const DISCOVERY_TAG: &str = crate::plan::KARPENTER_DISCOVERY_TAG;
 
 const KARPENTER: &str = "k8s/karpenter.yaml";
 const WORKLOAD: &str = "k8s/workload.yaml";
@@ -172,11 +172,32 @@ struct UserDataView {
     node_config: Option<String>,
 }
 
+/// One EC2NodeClass selector term: an id, or tags that must all match.
+#[derive(Debug, Serialize)]
+struct SelectorView<'a> {
+    id: Option<&'a str>,
+    tags: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> From<&'a SelectorTerm> for SelectorView<'a> {
+    fn from(term: &'a SelectorTerm) -> Self {
+        match term {
+            SelectorTerm::Id(id) => SelectorView {
+                id: Some(id),
+                tags: Vec::new(),
+            },
+            SelectorTerm::Tags(tags) => SelectorView {
+                id: None,
+                tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+            },
+        }
+    }
+}
+
 /// Context of `k8s/karpenter.yaml`: one group's NodePool and EC2NodeClass.
 #[derive(Debug, Serialize)]
 struct KarpenterView<'a> {
     header: &'a str,
-    cluster: &'a str,
     name: &'a str,
     instance_types: &'a [String],
     instance_types_reason: &'a str,
@@ -199,8 +220,20 @@ struct KarpenterView<'a> {
     consolidation_reason: &'a str,
     ami_alias: &'a str,
     ami_reason: &'a str,
-    role: String,
-    discovery_tag: &'static str,
+    /// `spec.role` or `spec.instanceProfile` (exactly one), and where it comes from.
+    role: Option<&'a str>,
+    instance_profile: Option<&'a str>,
+    identity_reason: &'a str,
+    subnet_terms: Vec<SelectorView<'a>>,
+    subnet_selector_reason: &'a str,
+    security_group_terms: Vec<SelectorView<'a>>,
+    security_group_selector_reason: &'a str,
+    /// Karpenter runs in an existing cluster (its own queue, chart and CRDs).
+    existing_install: bool,
+    /// The cluster exists: its security groups are the user's.
+    existing_cluster: bool,
+    /// The release the existing cluster runs, as stated.
+    installed_version: Option<&'a str>,
     max_pods: u32,
     max_pods_reason: &'a str,
     max_pods_delivery_reason: &'a str,
@@ -229,6 +262,7 @@ struct KarpenterView<'a> {
 impl<'a> KarpenterView<'a> {
     fn new(plan: &'a Plan, g: &'a NodeGroupPlan, header: &'a str) -> Option<Self> {
         let k = g.karpenter.as_ref()?;
+        let node_class = plan.autoscaling.karpenter_node_class.as_ref()?;
         let karpenter_capacity_type = g.capacity_type.karpenter_label();
         // Bottlerocket boots from a small OS volume; images and pods live on the data volume,
         // which is the one the plan sizes (Karpenter's own Bottlerocket default layout).
@@ -282,7 +316,6 @@ impl<'a> KarpenterView<'a> {
         };
         Some(KarpenterView {
             header,
-            cluster: &plan.cluster,
             name: &g.name,
             instance_types: &g.instance_types,
             instance_types_reason: &g.instance_types_reason,
@@ -303,12 +336,29 @@ impl<'a> KarpenterView<'a> {
             consolidation_reason: &k.consolidation_reason,
             ami_alias: &g.ami.karpenter_alias,
             ami_reason: &g.ami.reason,
-            role: plan
-                .autoscaling
-                .karpenter_node_role
-                .clone()
-                .unwrap_or_default(),
-            discovery_tag: DISCOVERY_TAG,
+            role: node_class.role.as_deref(),
+            instance_profile: node_class.instance_profile.as_deref(),
+            identity_reason: &node_class.identity_reason,
+            subnet_terms: node_class
+                .subnet_selector
+                .iter()
+                .map(SelectorView::from)
+                .collect(),
+            subnet_selector_reason: &node_class.subnet_selector_reason,
+            security_group_terms: node_class
+                .security_group_selector
+                .iter()
+                .map(SelectorView::from)
+                .collect(),
+            security_group_selector_reason: &node_class.security_group_selector_reason,
+            existing_install: plan.autoscaling.karpenter_aws_resources
+                == Some(KarpenterAwsResources::Existing),
+            existing_cluster: plan.existing_cluster.is_some(),
+            installed_version: plan
+                .existing_cluster
+                .as_ref()
+                .and_then(|c| c.karpenter.as_ref())
+                .and_then(|k| k.installed_version.as_deref()),
             max_pods: g.max_pods,
             max_pods_reason: &g.max_pods_reason,
             max_pods_delivery_reason: &g.max_pods_delivery.reason,

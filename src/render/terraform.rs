@@ -125,7 +125,7 @@ pub fn render(
         ),
         (
             "karpenter.tf",
-            ctx.karpenter || !ctx.karpenter_placement_groups.is_empty(),
+            ctx.karpenter_module || !ctx.karpenter_placement_groups.is_empty(),
         ),
         ("outputs.tf", true),
         ("examples/root/main.tf", module),

@@ -590,6 +590,7 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
         }
     }
 
+    o.push_str(&karpenter_text(plan, p));
     o.push_str(&cost_text(plan, p));
 
     let _ = writeln!(
@@ -605,6 +606,79 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
 
     let _ = writeln!(o, "\n{}", p.heading("Next steps"));
     numbered(&mut o, &next_steps(plan));
+    o
+}
+
+/// Karpenter's install as the EC2NodeClasses name it: who provides its AWS side, the release
+/// the NodePools need (and the one an existing cluster runs), the node identity and the
+/// selectors, each with its reason. Empty without Karpenter.
+fn karpenter_text(plan: &Plan, p: Palette) -> String {
+    let mut o = String::new();
+    let a = &plan.autoscaling;
+    let (Some(resources), Some(nc)) = (a.karpenter_aws_resources, &a.karpenter_node_class) else {
+        return o;
+    };
+    let installed = plan
+        .existing_cluster
+        .as_ref()
+        .and_then(|c| c.karpenter.as_ref())
+        .and_then(|k| k.installed_version.as_deref());
+    let needs = a
+        .karpenter_min_version
+        .as_ref()
+        .map(|v| format!("; NodePools need >= {}", v.version))
+        .unwrap_or_default();
+    let side = match resources {
+        crate::plan::KarpenterAwsResources::Create => "AWS side created here (karpenter.tf)",
+        crate::plan::KarpenterAwsResources::Existing => "the cluster's existing install",
+    };
+    let _ = writeln!(
+        o,
+        "\n{} {side}{needs}{}",
+        p.heading("Karpenter:"),
+        installed
+            .map(|v| format!(" (installed {v})"))
+            .unwrap_or_default()
+    );
+    if let Some(v) = &a.karpenter_min_version {
+        for l in wrap(&v.reason, 2, WIDTH) {
+            let _ = writeln!(o, "{}", p.dim(l.trim_end()));
+        }
+    }
+    let identity = match (&nc.role, &nc.instance_profile) {
+        (Some(role), _) => format!("role {role}"),
+        (None, Some(profile)) => format!("instance profile {profile}"),
+        (None, None) => "none".to_string(),
+    };
+    let terms = |terms: &[crate::plan::SelectorTerm]| -> String {
+        terms
+            .iter()
+            .map(|t| match t {
+                crate::plan::SelectorTerm::Id(id) => id.clone(),
+                crate::plan::SelectorTerm::Tags(tags) => tags
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    labelled(&mut o, p, "identity", &identity, Some(&nc.identity_reason));
+    labelled(
+        &mut o,
+        p,
+        "subnets",
+        &terms(&nc.subnet_selector),
+        Some(&nc.subnet_selector_reason),
+    );
+    labelled(
+        &mut o,
+        p,
+        "groups",
+        &terms(&nc.security_group_selector),
+        Some(&nc.security_group_selector_reason),
+    );
     o
 }
 

@@ -8,12 +8,45 @@
 use std::collections::BTreeMap;
 
 use crate::intent::ExistingClusterSpec;
-use crate::plan::{ExistingClusterPlan, Plan, Severity};
+use crate::plan::{
+    AuthenticationMode, ExistingClusterPlan, KarpenterAwsResources, Plan, Provisioner, Severity,
+};
 
 use super::rules::Hit;
 
 /// Add-ons the new nodes need: the CNI (pod addresses), kube-proxy (Services) and CoreDNS.
 pub const EXPECTED_ADDONS: &[&str] = &["vpc-cni", "kube-proxy", "coredns"];
+/// The add-on that hands EKS Pod Identity credentials to pods: the Karpenter controller's
+/// role, when eksgen creates it, is bound to its service account that way.
+pub const POD_IDENTITY_ADDON: &str = "eks-pod-identity-agent";
+/// Modes in which access entries exist.
+const ACCESS_ENTRY_MODES: &[AuthenticationMode] =
+    &[AuthenticationMode::Api, AuthenticationMode::ApiAndConfigMap];
+
+/// The add-ons the plan expects: the three every node needs, and the Pod Identity agent
+/// when eksgen creates the Karpenter controller's role.
+fn expected_addons(plan: &Plan) -> Vec<String> {
+    let mut addons: Vec<String> = EXPECTED_ADDONS.iter().map(ToString::to_string).collect();
+    if plan.autoscaling.karpenter_aws_resources == Some(KarpenterAwsResources::Create) {
+        addons.push(POD_IDENTITY_ADDON.to_string());
+    }
+    addons
+}
+
+/// What eksgen adds that joins the cluster through an access entry (the terraform-aws-eks
+/// self-managed-node-group and karpenter sub-modules create one by default), if anything.
+fn access_entry_users(plan: &Plan) -> Vec<String> {
+    let mut users: Vec<String> = plan
+        .node_groups
+        .iter()
+        .filter(|g| g.provisioner == Provisioner::SelfManaged)
+        .map(|g| format!("self-managed group {}", g.name))
+        .collect();
+    if plan.autoscaling.karpenter_aws_resources == Some(KarpenterAwsResources::Create) {
+        users.push("the Karpenter node role".to_string());
+    }
+    users
+}
 
 /// vpc-cni variables that change how many addresses a node holds or where pods get them:
 /// set today but not in the plan, they make the plan's numbers wrong.
@@ -53,29 +86,67 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
             }
         }
     }
+    let env_differences = differences.len();
+    let expected_addons = expected_addons(plan);
     if let Some(addons) = &cluster.current.addons {
-        for want in EXPECTED_ADDONS {
+        for want in &expected_addons {
             if !addons.iter().any(|a| a == want) {
                 differences.push(format!("add-on {want}: not installed today"));
             }
         }
     }
-    let stated = cluster.current.cni_env.is_some() || cluster.current.addons.is_some();
+    let addon_differences = differences.len() - env_differences;
+    let access_users = access_entry_users(plan);
+    let expected_modes: Vec<AuthenticationMode> = if access_users.is_empty() {
+        Vec::new()
+    } else {
+        ACCESS_ENTRY_MODES.to_vec()
+    };
+    let modes_text = expected_modes
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    if let Some(mode) = cluster.current.authentication_mode {
+        if !expected_modes.is_empty() && !expected_modes.contains(&mode) {
+            differences.push(format!(
+                "authentication mode: {mode} today, {modes_text} expected (access entries for {})",
+                access_users.join(", ")
+            ));
+        }
+    }
+    let stated = cluster.current.cni_env.is_some()
+        || cluster.current.addons.is_some()
+        || cluster.current.authentication_mode.is_some();
     let env_text = expected_env
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let modes_clause = if expected_modes.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", and authentication mode {modes_text} (access entries for {})",
+            access_users.join(", ")
+        )
+    };
     let finding = if !stated {
         Hit::cluster(
             Severity::Info,
             "spec.existingCluster",
             format!(
-                "the cluster's settings are not managed here; the plan assumes vpc-cni env {env_text} and the add-ons {}",
-                EXPECTED_ADDONS.join(", ")
+                "the cluster's settings are not managed here; the plan assumes vpc-cni env {env_text} and the add-ons {}{modes_clause}",
+                expected_addons.join(", ")
             ),
-            "state them in existingCluster.current (cniEnv, addons) so eksgen can compare"
-                .to_string(),
+            format!(
+                "state them in existingCluster.current (cniEnv, addons{}) so eksgen can compare",
+                if expected_modes.is_empty() {
+                    ""
+                } else {
+                    ", authenticationMode"
+                }
+            ),
         )
     } else if differences.is_empty() {
         Hit::cluster(
@@ -87,25 +158,56 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
             "nothing to do; restate them when the cluster changes".to_string(),
         )
     } else {
+        let mode_differs = differences.len() > env_differences + addon_differences;
+        let mut actions = Vec::new();
+        if env_differences > 0 {
+            actions.push(format!(
+                "set the vpc-cni add-on's configuration values to env {{{env_text}}} (cluster-wide: every node)"
+            ));
+        }
+        if addon_differences > 0 {
+            actions.push("install the missing add-ons".to_string());
+        }
+        if mode_differs {
+            actions.push("switch the authentication mode to API_AND_CONFIG_MAP (`aws eks update-cluster-config --access-config authenticationMode=API_AND_CONFIG_MAP`; there is no way back to CONFIG_MAP)".to_string());
+        }
+        actions.push("change the intent to match the cluster".to_string());
+        let last = actions.pop().unwrap_or_default();
         Hit::cluster(
             Severity::Warning,
             "spec.existingCluster",
             format!(
-                "the cluster's settings differ from what the plan's max pods and addresses assume: {}",
+                "the cluster's settings differ from what {}: {}",
+                if env_differences == differences.len() {
+                    "the plan's max pods and addresses assume"
+                } else {
+                    "the plan assumes"
+                },
                 differences.join("; ")
             ),
-            format!(
-                "set the vpc-cni add-on's configuration values to env {{{env_text}}} (cluster-wide: every node), install the missing add-ons, or change the intent to match the cluster"
-            ),
+            format!("{}, or {last}", actions.join(", ")),
         )
     };
     (
         ExistingClusterPlan {
             node_security_group_ids: cluster.node_security_group_ids.clone(),
             expected_cni_env: expected_env,
-            expected_addons: EXPECTED_ADDONS.iter().map(ToString::to_string).collect(),
+            expected_addons,
             current_matches: stated.then_some(differences.is_empty()),
             differences,
+            expected_authentication_modes: expected_modes,
+            karpenter: cluster
+                .karpenter
+                .as_ref()
+                .filter(|k| {
+                    k.aws_resources == KarpenterAwsResources::Existing || k.version.is_some()
+                })
+                .map(|k| {
+                    super::karpenter::existing_release(
+                        k,
+                        plan.autoscaling.karpenter_min_version.as_ref(),
+                    )
+                }),
         },
         finding,
     )

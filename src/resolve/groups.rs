@@ -1095,13 +1095,24 @@ impl KarpenterEfaLayout {
     }
 }
 
-/// The oldest Karpenter release whose CRDs and controller handle everything the plan's
-/// NodePools and EC2NodeClasses use (read from the karpenter-provider-aws CRD history and
-/// docs); `None` without Karpenter groups.
-pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersionPlan> {
+/// One field or behaviour the plan's NodePools and EC2NodeClasses use, and the first
+/// Karpenter 1.x minor release that has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KarpenterNeed {
+    /// Minor version of 1.x.
+    pub minor: u32,
+    /// `1.11: EC2NodeClass placementGroupSelector ... (groups)`.
+    pub what: String,
+    /// An older release drops the field or refuses the value, so nodes come out other than
+    /// planned; `false` when it only ignores a bound that other limits still hold.
+    pub changes_nodes: bool,
+}
+
+/// What the Karpenter groups use, newest release first; empty without Karpenter groups.
+pub fn karpenter_needs(groups: &[NodeGroupPlan]) -> Vec<KarpenterNeed> {
     let karpenter: Vec<&NodeGroupPlan> = groups.iter().filter(|g| g.karpenter.is_some()).collect();
     if karpenter.is_empty() {
-        return None;
+        return Vec::new();
     }
     let names = |f: &dyn Fn(&NodeGroupPlan) -> bool| -> Option<String> {
         let list: Vec<&str> = karpenter
@@ -1111,47 +1122,63 @@ pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersio
             .collect();
         (!list.is_empty()).then(|| list.join(", "))
     };
-    // (minor version of 1.x, what needs it)
-    let mut needs: Vec<(u32, String)> = vec![(
-        12,
-        "1.12: spec.limits.nodes on dynamic NodePools (every NodePool sets it; the docs said static NodePools only before the 1.12 release)".to_string(),
-    )];
+    // Older releases keep `limits.nodes` (limits take any resource name) but only count it
+    // for static NodePools; the cpu and memory limits still bound a dynamic pool.
+    let mut needs = vec![KarpenterNeed {
+        minor: 12,
+        what: "1.12: spec.limits.nodes on dynamic NodePools (every NodePool sets it; the docs said static NodePools only before the 1.12 release)".to_string(),
+        changes_nodes: false,
+    }];
     if let Some(list) = names(&|g| {
         g.placement_group
             || g.karpenter
                 .as_ref()
                 .is_some_and(|k| !k.network_interfaces.is_empty())
     }) {
-        needs.push((
-            11,
-            format!("1.11: EC2NodeClass placementGroupSelector and networkInterfaces with efa-only ({list})"),
-        ));
+        needs.push(KarpenterNeed {
+            minor: 11,
+            what: format!("1.11: EC2NodeClass placementGroupSelector and networkInterfaces with efa-only ({list})"),
+            changes_nodes: true,
+        });
     }
     if let Some(list) = names(&|g| {
         g.karpenter
             .as_ref()
             .is_some_and(|k| k.bandwidth_requirement.is_some())
     }) {
-        needs.push((
-            9,
-            format!("1.9: the Gte operator in NodePool requirements (bandwidth minimum: {list})"),
-        ));
+        needs.push(KarpenterNeed {
+            minor: 9,
+            what: format!(
+                "1.9: the Gte operator in NodePool requirements (bandwidth minimum: {list})"
+            ),
+            // Older CRDs refuse the operator, so the NodePool is not applied at all.
+            changes_nodes: true,
+        });
     }
     if let Some(list) = names(&|g| g.capacity_type == CapacityType::CapacityBlock) {
-        needs.push((
-            6,
-            format!("1.6: capacity-block reservations through capacityReservationSelectorTerms, reservedCapacity on by default ({list})"),
-        ));
+        needs.push(KarpenterNeed {
+            minor: 6,
+            what: format!("1.6: capacity-block reservations through capacityReservationSelectorTerms, reservedCapacity on by default ({list})"),
+            changes_nodes: true,
+        });
     }
-    let minor = needs.iter().map(|(m, _)| *m).max().unwrap_or(0);
-    needs.sort_by_key(|n| std::cmp::Reverse(n.0));
+    needs.sort_by_key(|n| std::cmp::Reverse(n.minor));
+    needs
+}
+
+/// The oldest Karpenter release whose CRDs and controller handle everything the plan's
+/// NodePools and EC2NodeClasses use (read from the karpenter-provider-aws CRD history and
+/// docs); `None` without Karpenter groups.
+pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersionPlan> {
+    let needs = karpenter_needs(groups);
+    let minor = needs.iter().map(|n| n.minor).max()?;
     Some(KarpenterVersionPlan {
         version: format!("1.{minor}"),
         reason: format!(
             "{}; older CRDs prune unknown fields without an error",
             needs
                 .into_iter()
-                .map(|(_, why)| why)
+                .map(|n| n.what)
                 .collect::<Vec<_>>()
                 .join("; ")
         ),

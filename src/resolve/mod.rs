@@ -15,6 +15,7 @@ mod existing_vpc;
 mod groups;
 pub mod ip_budget;
 pub mod ipamd;
+mod karpenter;
 mod kubelet;
 pub mod rules;
 pub mod subnets;
@@ -202,6 +203,7 @@ fn finish(
         }
     });
 
+    let karpenter = karpenter::install(intent, &network);
     let mut plan = Plan {
         cluster: intent.metadata.name.clone(),
         region: spec.region.clone(),
@@ -218,14 +220,10 @@ fn finish(
         autoscaling: AutoscalingPlan {
             cluster_autoscaler: spec.autoscaling.cluster_autoscaler,
             karpenter: spec.autoscaling.karpenter,
-            karpenter_node_role: spec.autoscaling.karpenter.then(|| {
-                format!(
-                    "{}{}",
-                    crate::plan::KARPENTER_NODE_ROLE_PREFIX,
-                    intent.metadata.name
-                )
-            }),
             karpenter_min_version: groups::karpenter_min_version(&node_groups),
+            karpenter_node_role: karpenter.as_ref().and_then(|k| k.node_role.clone()),
+            karpenter_aws_resources: karpenter.as_ref().map(|k| k.aws_resources),
+            karpenter_node_class: karpenter.map(|k| k.node_class),
         },
         network,
         node_groups,

@@ -59,19 +59,21 @@ fn committed_schema_is_current() {
 }
 
 #[test]
-fn every_preset_validates_against_the_schema() {
+fn every_preset_and_fixture_intent_validates_against_the_schema() {
     let v = validator();
     let mut seen = 0;
-    for entry in std::fs::read_dir(root().join("presets")).expect("presets/") {
+    let presets = std::fs::read_dir(root().join("presets")).expect("presets/");
+    let fixtures = std::fs::read_dir(root().join("tests/fixtures/intents")).expect("fixtures");
+    for entry in presets.chain(fixtures) {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "yaml") {
-            let body = std::fs::read_to_string(&path).expect("read preset");
+            let body = std::fs::read_to_string(&path).expect("read intent");
             let errors = schema_errors(&v, &yaml_value(&body, &path.display().to_string()));
             assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
             seen += 1;
         }
     }
-    assert!(seen >= 5, "only {seen} presets found");
+    assert!(seen >= 20, "only {seen} presets and fixtures found");
 }
 
 enum Edit {

@@ -719,13 +719,38 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
                 class["spec"]["amiSelectorTerms"],
                 json!([{ "alias": g.ami.karpenter_alias }])
             );
+            // Exactly one identity, the plan's; selectors exactly the plan's terms.
+            let node_class = plan.autoscaling.karpenter_node_class.as_ref().unwrap();
             assert_eq!(
-                class["spec"]["role"],
-                json!(plan.autoscaling.karpenter_node_role.as_deref().unwrap())
+                class["spec"].get("role"),
+                node_class.role.as_ref().map(|r| json!(r)).as_ref()
             );
-            let discovery = json!([{ "tags": { DISCOVERY_TAG: plan.cluster } }]);
-            assert_eq!(class["spec"]["subnetSelectorTerms"], discovery);
-            assert_eq!(class["spec"]["securityGroupSelectorTerms"], discovery);
+            assert_eq!(
+                class["spec"].get("instanceProfile"),
+                node_class
+                    .instance_profile
+                    .as_ref()
+                    .map(|r| json!(r))
+                    .as_ref()
+            );
+            assert_eq!(
+                class["spec"]["role"].as_str(),
+                plan.autoscaling.karpenter_node_role.as_deref()
+            );
+            assert_eq!(
+                class["spec"]["subnetSelectorTerms"],
+                json!(node_class.subnet_selector)
+            );
+            assert_eq!(
+                class["spec"]["securityGroupSelectorTerms"],
+                json!(node_class.security_group_selector)
+            );
+            if plan.existing_cluster.is_none() {
+                // A new cluster's Terraform tags what these select.
+                let discovery = json!([{ "tags": { DISCOVERY_TAG: plan.cluster } }]);
+                assert_eq!(class["spec"]["subnetSelectorTerms"], discovery);
+                assert_eq!(class["spec"]["securityGroupSelectorTerms"], discovery);
+            }
             let root: Vec<&Value> = class["spec"]["blockDeviceMappings"]
                 .as_array()
                 .unwrap()
@@ -968,6 +993,16 @@ fn snapshot_efa_training_pinned_to_one_zone() {
 #[test]
 fn snapshot_custom_networking_with_eniconfigs() {
     insta::assert_snapshot!(snapshot_of("k8s-custom-networking.yaml"));
+}
+
+#[test]
+fn snapshot_node_pools_for_an_existing_karpenter_install() {
+    insta::assert_snapshot!(snapshot_of("k8s-existing-karpenter.yaml"));
+}
+
+#[test]
+fn snapshot_node_pools_with_karpenter_created_for_an_existing_cluster() {
+    insta::assert_snapshot!(snapshot_of("tf-existing-cluster-karpenter.yaml"));
 }
 
 #[test]

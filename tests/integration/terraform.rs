@@ -23,6 +23,7 @@ const INTENTS: &[&str] = &[
     "tf-existing-vpc-pods",
     "tf-module-layout",
     "tf-existing-cluster-gpu",
+    "tf-existing-cluster-karpenter",
     "tf-access",
 ];
 
@@ -379,7 +380,20 @@ fn module_arguments_are_inputs_of_the_pinned_versions() {
     let v20 = schema("terraform-aws-eks-20.37.2.json");
     let vpc = schema("terraform-aws-vpc-6.6.0.json");
     let mut checked = BTreeSet::new();
-    for (name, plan) in all_plans() {
+    // Existing clusters call the sub-modules directly: check them in the other major too.
+    let mut plans = all_plans();
+    for (name, plan) in plans.clone() {
+        if plan.existing_cluster.is_some() {
+            let mut flipped = plan;
+            flipped.eks_module = if flipped.eks_module == EksModule::V20 {
+                EksModule::V21
+            } else {
+                EksModule::V20
+            };
+            plans.push((format!("{name} (other major)"), flipped));
+        }
+    }
+    for (name, plan) in plans {
         let is_v20 = plan.eks_module == EksModule::V20;
         let eks = if is_v20 { &v20 } else { &v21 };
         let mut errors = Vec::new();
@@ -854,6 +868,106 @@ fn kubernetes_manifests_find_what_terraform_creates() {
         "the fixture has an EFA Karpenter group"
     );
     assert_eq!(selected, placement_groups);
+}
+
+/// An existing cluster's EC2NodeClasses: a role eksgen creates is the karpenter module's
+/// node role, the module reads the existing cluster, and every tag a subnet term selects is
+/// on the node subnets eksgen creates (ids name the existing private subnets).
+#[test]
+fn existing_cluster_node_classes_find_what_terraform_creates() {
+    let plan = fixture_plan("tf-existing-cluster-karpenter");
+    let body = body_of(&plan);
+    let karpenter = module(&body, "karpenter");
+    assert_eq!(
+        arg(karpenter, "cluster_name").to_string(),
+        "data.aws_eks_cluster.this.name"
+    );
+    let role = string(arg(karpenter, "node_iam_role_name"));
+    let subnets = body
+        .blocks()
+        .find(|b| b.identifier() == "resource" && b.labels()[0].as_str() == "aws_subnet")
+        .expect("the fixture moves nodes to subnets eksgen creates");
+    let Expression::FuncCall(merge) = arg(subnets, "tags") else {
+        panic!("tags are merge(local.tags, {{...}})")
+    };
+    let Expression::Object(own) = &merge.args[1] else {
+        panic!("{:?}", merge.args[1])
+    };
+    // Literal tags only (`Name` is a format() call).
+    let subnet_tags: BTreeMap<String, String> = own
+        .iter()
+        .filter_map(|(k, v)| match v {
+            Expression::String(v) => Some((key_text(k), v.clone())),
+            _ => None,
+        })
+        .collect();
+    let all = eksgen::render::render(&plan, "origin.yaml").expect("render");
+    let mut classes = 0;
+    for (path, text) in all.iter().filter(|(p, _)| p.starts_with("karpenter/")) {
+        for doc in text.split("\n---\n") {
+            let Ok(yaml) = serde_saphyr::from_str::<Json>(doc) else {
+                continue;
+            };
+            if yaml["kind"] != "EC2NodeClass" {
+                continue;
+            }
+            classes += 1;
+            assert_eq!(yaml["spec"]["role"], Json::from(role.clone()), "{path}");
+            for term in yaml["spec"]["subnetSelectorTerms"].as_array().unwrap() {
+                for (k, v) in term["tags"].as_object().expect("new subnets: by tag") {
+                    assert_eq!(
+                        subnet_tags.get(k).map(String::as_str),
+                        v.as_str(),
+                        "{path}: subnet tag {k}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(classes, 2);
+}
+
+/// Every `data.X.Y` an output file references is declared in it, in both majors and for
+/// existing clusters too (whose files leave out `iam.tf` and `eks.tf`).
+#[test]
+fn referenced_data_sources_are_declared() {
+    let reference = regex::Regex::new(r"\bdata\.([a-z0-9_]+)\.([a-z0-9_]+)").unwrap();
+    for (name, plan) in all_plans() {
+        let mut flipped = plan.clone();
+        flipped.eks_module = if plan.eks_module == EksModule::V20 {
+            EksModule::V21
+        } else {
+            EksModule::V20
+        };
+        for p in [plan, flipped] {
+            let body = body_of(&p);
+            let declared: BTreeSet<(String, String)> = body
+                .blocks()
+                .filter(|b| b.identifier() == "data")
+                .map(|b| {
+                    (
+                        b.labels()[0].as_str().to_string(),
+                        b.labels()[1].as_str().to_string(),
+                    )
+                })
+                .collect();
+            let text: String = tf_files(&p)
+                .into_iter()
+                .filter(|(path, _)| !path.contains('/'))
+                .map(|(_, t)| t)
+                .collect();
+            for c in reference.captures_iter(&text) {
+                let key = (c[1].to_string(), c[2].to_string());
+                assert!(
+                    declared.contains(&key),
+                    "{name} (v{}): data.{}.{} is not declared",
+                    p.eks_module,
+                    key.0,
+                    key.1
+                );
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,8 +9,9 @@
 use serde::Serialize;
 
 use crate::plan::{
-    AmiFamily, CapacityType, ClusterAdminsPlan, EndpointPlan, KarpenterVersionPlan, MaxPodsPath,
-    NatGateway, NodeGroupPlan, Plan, SubnetPlan, SubnetRole, TaintPlan, TerraformLayout,
+    AmiFamily, CapacityType, ClusterAdminsPlan, EndpointPlan, KarpenterAwsResources,
+    KarpenterVersionPlan, MaxPodsPath, NatGateway, NodeGroupPlan, Plan, SelectorTerm, SubnetPlan,
+    SubnetRole, TaintPlan, TerraformLayout,
 };
 use crate::render::escape::{hcl_string, shell_word, toml_string};
 use crate::render::kubernetes;
@@ -45,6 +46,11 @@ pub struct Root<'a> {
     pub cluster_admins: &'a ClusterAdminsPlan,
     pub tags: Vec<Kv>,
     pub karpenter: bool,
+    /// eksgen creates Karpenter's AWS side (`module "karpenter"` and its outputs).
+    pub karpenter_module: bool,
+    /// v20 `karpenter.tf` of an existing cluster declares `data "aws_partition"` itself
+    /// (`iam.tf`, which otherwise does, is not rendered).
+    pub karpenter_partition_data: bool,
     /// Node IAM role of Karpenter nodes, the exact name the EC2NodeClasses use.
     pub karpenter_node_role: String,
     /// Oldest Karpenter release the NodePools and EC2NodeClasses need (plan
@@ -237,8 +243,9 @@ pub struct ExistingVpc {
     pub new_subnets: Vec<NewSubnet>,
     /// Zone → route table expression, for the new subnets' associations.
     pub route_tables: Vec<Kv>,
-    /// Tag new node subnets for Karpenter's subnetSelectorTerms.
-    pub karpenter_tag: bool,
+    /// Tags of the new node subnets that Karpenter's subnetSelectorTerms select (plan
+    /// `autoscaling.karpenterNodeClass.subnetSelector`); empty without Karpenter.
+    pub karpenter_subnet_tags: Vec<Kv>,
     /// Existing subnets eksgen references (comment lines).
     pub referenced: Vec<String>,
 }
@@ -515,6 +522,9 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         cluster_admins: &plan.cluster_admins,
         tags: kvs(plan.tags.iter()),
         karpenter: plan.autoscaling.karpenter,
+        karpenter_module: plan.autoscaling.karpenter_aws_resources
+            == Some(KarpenterAwsResources::Create),
+        karpenter_partition_data: v20 && iam(plan).is_none(),
         karpenter_node_role: plan
             .autoscaling
             .karpenter_node_role
@@ -568,6 +578,16 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
                 .iter()
                 .map(|(k, v)| format!("vpc-cni {k}={v}"))
                 .chain(c.expected_addons.iter().map(|a| format!("add-on {a}")))
+                .chain((!c.expected_authentication_modes.is_empty()).then(|| {
+                    format!(
+                        "authentication mode {} (access entries)",
+                        c.expected_authentication_modes
+                            .iter()
+                            .map(|m| m.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )
+                }))
                 .collect(),
         }),
         cni_env: kvs(plan.network.cni.env.iter()),
@@ -603,6 +623,23 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
             .iter()
             .any(|e| e.endpoint_type == "Interface"),
     })
+}
+
+/// The tags every subnet Karpenter selects must carry: those of the plan's tag terms.
+fn karpenter_subnet_tags(plan: &Plan) -> Vec<Kv> {
+    let Some(node_class) = &plan.autoscaling.karpenter_node_class else {
+        return Vec::new();
+    };
+    let tags: std::collections::BTreeMap<&String, &String> = node_class
+        .subnet_selector
+        .iter()
+        .filter_map(|t| match t {
+            SelectorTerm::Tags(tags) => Some(tags.iter()),
+            SelectorTerm::Id(_) => None,
+        })
+        .flatten()
+        .collect();
+    kvs(tags.into_iter())
 }
 
 /// The data source an existing cluster's details come from.
@@ -799,7 +836,11 @@ fn net(plan: &Plan) -> Result<Net, LayoutError> {
             new_subnet_kind: kind,
             new_subnets,
             route_tables,
-            karpenter_tag: plan.autoscaling.karpenter && existing.nodes_in_new_subnets,
+            karpenter_subnet_tags: if existing.nodes_in_new_subnets {
+                karpenter_subnet_tags(plan)
+            } else {
+                Vec::new()
+            },
             referenced,
         }),
     })

@@ -200,7 +200,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "EKSG029",
-        severities: &[Warning],
+        severities: &[Warning, Info],
         summary: "Karpenter nodes go to existing subnets that eksgen does not tag",
         check: network::existing_subnets_untagged,
     },
@@ -221,6 +221,12 @@ pub const RULES: &[Rule] = &[
         severities: &[Info],
         summary: "EFA on a group with low inter-node traffic",
         check: training::efa_with_low_traffic,
+    },
+    Rule {
+        id: "EKSG033",
+        severities: &[Error, Warning],
+        summary: "an existing cluster's Karpenter release is older than the NodePools need",
+        check: network::existing_karpenter_release,
     },
 ];
 

@@ -128,6 +128,41 @@ pub fn existing_subnets_untagged(ctx: &Ctx) -> Vec<Hit> {
         .subnets(crate::plan::SubnetRole::Private)
         .filter_map(|s| s.id.as_deref())
         .collect();
+    let existing_install = ctx
+        .intent
+        .spec
+        .existing_cluster
+        .as_ref()
+        .and_then(|c| c.karpenter.as_ref());
+    if let Some(k) = existing_install {
+        // An existing cluster's EC2NodeClasses select the existing subnets by id unless the
+        // intent names tags; then eksgen can only say where they must be.
+        if k.subnet_tags.is_empty() {
+            return Vec::new();
+        }
+        let filters: Vec<String> = k
+            .subnet_tags
+            .iter()
+            .map(|(key, value)| format!("Name=tag:{key},Values={value}"))
+            .collect();
+        return vec![Hit::cluster(
+            Severity::Info,
+            "spec.existingCluster.karpenter.subnetTags",
+            format!(
+                "the EC2NodeClasses select subnets by the tags {} (existingCluster.karpenter.subnetTags), which eksgen can neither see nor add to existing subnets: Karpenter launches only into subnets that carry all of them, and into any such subnet in the NodePools' zones, budgeted here or not (the plan budgets {})",
+                k.subnet_tags
+                    .iter()
+                    .map(|(key, value)| format!("{key} = {value}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                ids.join(", ")
+            ),
+            format!(
+                "check that `aws ec2 describe-subnets --filters {}` lists exactly those subnets, or leave subnetTags out to select them by id",
+                filters.join(" ")
+            ),
+        )];
+    }
     vec![Hit::cluster(
         Severity::Warning,
         "spec.network.existingVpc.subnets",
@@ -137,6 +172,85 @@ pub fn existing_subnets_untagged(ctx: &Ctx) -> Vec<Hit> {
             ids.join(", ")
         ),
         "tag those subnets yourself, or set `newSubnets: nodes` with secondary CIDRs so nodes go to subnets eksgen creates and tags",
+    )]
+}
+
+/// EKSG033: an existing Karpenter install older than the release whose API has every field
+/// the NodePools and EC2NodeClasses use. Fields a release does not know are pruned without an
+/// error, so the nodes would differ from the plan (an error); a release that only ignores
+/// the node-count limit still bounds the pool by its cpu and memory limits (a warning).
+pub fn existing_karpenter_release(ctx: &Ctx) -> Vec<Hit> {
+    let Some(k) = ctx
+        .intent
+        .spec
+        .existing_cluster
+        .as_ref()
+        .and_then(|c| c.karpenter.as_ref())
+    else {
+        return Vec::new();
+    };
+    let Some(version) = &k.version else {
+        return Vec::new();
+    };
+    let Some((major, minor)) = version.parts() else {
+        return Vec::new();
+    };
+    let path = "spec.existingCluster.karpenter.version";
+    let required = ctx
+        .plan
+        .autoscaling
+        .karpenter_min_version
+        .as_ref()
+        .map_or("1.0", |v| v.version.as_str());
+    if major == 0 {
+        return vec![Hit::cluster(
+            Severity::Error,
+            path,
+            format!(
+                "Karpenter {} predates the v1 API: the NodePool (karpenter.sh/v1) and EC2NodeClass (karpenter.k8s.aws/v1) eksgen renders do not exist there",
+                version.0
+            ),
+            format!(
+                "upgrade the install to {required} or later through 1.0 (Karpenter's v1 migration guide), then restate existingCluster.karpenter.version"
+            ),
+        )];
+    }
+    if major > 1 {
+        return Vec::new();
+    }
+    let missing: Vec<crate::resolve::groups::KarpenterNeed> =
+        crate::resolve::groups::karpenter_needs(&ctx.plan.node_groups)
+            .into_iter()
+            .filter(|n| n.minor > minor)
+            .collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let prunes = missing.iter().any(|n| n.changes_nodes);
+    let what = missing
+        .iter()
+        .map(|n| n.what.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let consequence = if prunes {
+        "its CRDs prune the fields they do not know without an error, so nodes would come out other than planned"
+    } else {
+        "it keeps limits.nodes but does not count it, so each pool is bounded only by its cpu and memory limits (scaling.max nodes of the group's largest type)"
+    };
+    vec![Hit::cluster(
+        if prunes {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        path,
+        format!(
+            "the installed Karpenter {} is older than the {required} the NodePools and EC2NodeClasses need ({what}): {consequence}",
+            version.0
+        ),
+        format!(
+            "upgrade the Karpenter chart and its CRDs (the karpenter-crd chart) to {required} or later, then restate existingCluster.karpenter.version"
+        ),
     )]
 }
 
@@ -224,5 +338,116 @@ mod tests {
         let closed = intent("1.34", "", GROUP);
         assert!(hits(public_endpoint_open, &closed).is_empty());
         assert!(hits(single_nat_gateway, &closed).is_empty());
+    }
+
+    /// An existing cluster with a Karpenter install: `karpenter` goes under
+    /// `existingCluster.karpenter`, `groups` under `nodeGroups`.
+    fn existing_karpenter(karpenter: &str, groups: &str) -> String {
+        format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: prod
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  network:
+    existingVpc:
+      id: vpc-0123456789abcdef0
+      cidrBlocks: [10.0.0.0/16]
+      subnets:
+        - {{ id: subnet-0123456789abcdef1, zone: us-west-2a, cidr: 10.0.0.0/19, role: private }}
+        - {{ id: subnet-0123456789abcdef2, zone: us-west-2b, cidr: 10.0.32.0/19, role: private }}
+    availabilityZones: [us-west-2a, us-west-2b]
+  existingCluster:
+    nodeSecurityGroupIds: [sg-0123456789abcdef0]
+    karpenter: {karpenter}
+  autoscaling: {{ karpenter: true }}
+  nodeGroups:
+{groups}"
+        )
+    }
+
+    const BURST: &str = "    - { name: burst, provisioner: karpenter, instanceTypes: [m6i.large], scaling: { min: 0, desired: 0, max: 4 } }\n";
+    const EFA: &str = "    - { name: train, provisioner: karpenter, instanceTypes: [p5.48xlarge], efa: true, onePodPerNode: true, availabilityZones: [us-west-2a], scaling: { min: 0, desired: 0, max: 2 } }\n";
+
+    #[test]
+    fn an_installed_release_older_than_the_node_pools_need() {
+        let k = |v: &str| format!("{{ version: \"{v}\", nodeRole: KarpenterNodeRole-prod }}");
+        // Every NodePool sets limits.nodes (1.12); older releases only ignore it.
+        assert!(
+            hits(
+                existing_karpenter_release,
+                &existing_karpenter(&k("1.12.0"), BURST)
+            )
+            .is_empty()
+        );
+        assert!(
+            hits(
+                existing_karpenter_release,
+                &existing_karpenter(&k("v2.0"), BURST)
+            )
+            .is_empty()
+        );
+        let found = hits(
+            existing_karpenter_release,
+            &existing_karpenter(&k("1.11.3"), BURST),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(found[0].path, "spec.existingCluster.karpenter.version");
+        assert!(
+            found[0].message.contains("older than the 1.12"),
+            "{found:?}"
+        );
+        // efa-only interfaces and the placement group (1.11) would be pruned below 1.11.
+        let found = hits(
+            existing_karpenter_release,
+            &existing_karpenter(&k("1.10.2"), EFA),
+        );
+        assert_eq!(found[0].severity, Severity::Error, "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .contains("1.11: EC2NodeClass placementGroupSelector"),
+            "{found:?}"
+        );
+        assert!(!found[0].message.contains("1.6:"), "{found:?}");
+        let found = hits(
+            existing_karpenter_release,
+            &existing_karpenter(&k("1.11.0"), EFA),
+        );
+        assert_eq!(found[0].severity, Severity::Warning, "{found:?}");
+        // Before 1.0 there is no v1 API at all.
+        let found = hits(
+            existing_karpenter_release,
+            &existing_karpenter(&k("0.37.7"), BURST),
+        );
+        assert_eq!(found[0].severity, Severity::Error, "{found:?}");
+        assert!(
+            found[0].message.contains("predates the v1 API"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn existing_subnets_chosen_by_id_need_no_tag_and_named_tags_are_checked_by_the_user() {
+        let by_id = existing_karpenter("{ version: \"1.12.1\", nodeRole: R }", BURST);
+        assert!(hits(existing_subnets_untagged, &by_id).is_empty());
+        let by_tag = existing_karpenter(
+            "{ version: \"1.12.1\", nodeRole: R, subnetTags: { karpenter.sh/discovery: prod } }",
+            BURST,
+        );
+        let found = hits(existing_subnets_untagged, &by_tag);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Info);
+        assert!(
+            found[0]
+                .hint
+                .contains("Name=tag:karpenter.sh/discovery,Values=prod"),
+            "{found:?}"
+        );
+        // No group the cluster always has: its own nodes run coredns and the controller.
+        assert!(hits(super::super::nodes::system_nodes, &by_id).is_empty());
     }
 }

@@ -189,9 +189,13 @@ pub const SYSTEM_REPLICAS: u32 = 2;
 /// cluster-autoscaler and the Karpenter controller need nodes that always exist and that they
 /// tolerate. Only managed and self-managed groups with `scaling.min >= 1` are always there
 /// (Karpenter launches nodes only for pending pods, and the controller refuses its own nodes);
-/// a NoSchedule / NoExecute taint other than CriticalAddonsOnly keeps those pods off.
+/// a NoSchedule / NoExecute taint other than CriticalAddonsOnly keeps those pods off. An
+/// existing cluster runs them on nodes it has today, which eksgen neither sees nor replaces.
 pub fn system_nodes(ctx: &Ctx) -> Vec<Hit> {
     let intent = ctx.intent;
+    if intent.spec.existing_cluster.is_some() {
+        return Vec::new();
+    }
     let hosts: Vec<&crate::plan::NodeGroupPlan> = ctx
         .plan
         .node_groups
