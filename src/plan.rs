@@ -426,6 +426,84 @@ pub struct AutoscalingPlan {
     /// EC2NodeClasses use; `None` without Karpenter groups. Older CRDs prune unknown fields
     /// silently, so the version is a requirement, not a hint.
     pub karpenter_min_version: Option<KarpenterVersionPlan>,
+    /// How cluster-autoscaler is installed and configured (`None` unless `clusterAutoscaler`).
+    pub cluster_autoscaler_config: Option<ClusterAutoscalerPlan>,
+    /// How the Karpenter controller is installed (`None` unless `karpenter`).
+    pub karpenter_controller: Option<KarpenterControllerPlan>,
+}
+
+/// A pinned Helm chart and where it is installed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmChartPlan {
+    /// Helm repository URL or OCI reference of the chart.
+    pub repository: String,
+    pub chart: String,
+    /// Exact chart version (never a range).
+    pub version: String,
+    pub release: String,
+    pub namespace: String,
+    /// The service account the chart creates; the Pod Identity association names it.
+    pub service_account: String,
+    /// Rendered values file, relative to the output folder.
+    pub values_file: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterAutoscalerPlan {
+    pub chart: HelmChartPlan,
+    /// Controller image tag: the release whose minor matches the cluster's Kubernetes minor.
+    pub image_tag: String,
+    pub image_tag_reason: String,
+    /// `--expander`, e.g. `priority,least-waste`.
+    pub expander: String,
+    pub expander_reason: String,
+    /// The `cluster-autoscaler-priority-expander` ConfigMap: higher priority wins.
+    pub priorities: Vec<ExpanderPriority>,
+    pub balance_similar_node_groups: bool,
+    /// `--balancing-ignore-label`: a label that differs per group but not per shape.
+    pub balancing_ignore_labels: Vec<String>,
+    pub balance_reason: String,
+    pub scale_down: ScaleDownPlan,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpanderPriority {
+    pub priority: u32,
+    /// Node groups (plan names) at this priority.
+    pub node_groups: Vec<String>,
+    /// Regexes over Auto Scaling group names, one per node group.
+    pub patterns: Vec<String>,
+    /// On-demand $/node-hour of these groups, when priced.
+    pub hourly_cost_usd: Option<f64>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScaleDownPlan {
+    /// `--scale-down-unneeded-time`.
+    pub unneeded_time: String,
+    /// `--scale-down-delay-after-add`.
+    pub delay_after_add: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KarpenterControllerPlan {
+    pub chart: HelmChartPlan,
+    /// `settings.clusterName`.
+    pub cluster_name: String,
+    /// `settings.interruptionQueue`: the SQS queue the Terraform karpenter module creates
+    /// (its output `queue_name`).
+    pub interruption_queue: String,
+    pub interruption_queue_reason: String,
+    /// How `settings.clusterEndpoint` is supplied (known only after `terraform apply`).
+    pub cluster_endpoint_reason: String,
+    pub version_reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

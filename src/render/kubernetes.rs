@@ -12,6 +12,8 @@
 //! | `karpenter/<group>.yaml` | each group with provisioner `karpenter` |
 //! | `workloads/<group>.yaml` | every group |
 //! | `device-plugins/<plugin>-values.yaml` | Helm values when a group needs the NVIDIA, Neuron or EFA device plugin |
+//! | `helm/cluster-autoscaler-values.yaml` | `autoscaling.clusterAutoscaler` (plan `clusterAutoscalerConfig`) |
+//! | `helm/karpenter-values.yaml` | `autoscaling.karpenter` (plan `karpenterController`) |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,8 +21,9 @@ use serde::Serialize;
 use tera::Tera;
 
 use crate::plan::{
-    AmiFamily, AmiVariant, CapacityType, ConsolidationPolicy, GROUP_LABEL, KarpenterVersionPlan,
-    NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, TaintPlan,
+    AmiFamily, AmiVariant, CapacityType, ClusterAutoscalerPlan, ConsolidationPolicy, GROUP_LABEL,
+    KarpenterControllerPlan, KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan,
+    Provisioner, TaintPlan,
 };
 
 use super::nodeadm::NodeConfig;
@@ -36,6 +39,8 @@ const WORKLOAD: &str = "k8s/workload.yaml";
 const NVIDIA_VALUES: &str = "k8s/nvidia-device-plugin-values.yaml";
 const NEURON_VALUES: &str = "k8s/neuron-device-plugin-values.yaml";
 const EFA_VALUES: &str = "k8s/efa-device-plugin-values.yaml";
+const CLUSTER_AUTOSCALER_VALUES: &str = "k8s/cluster-autoscaler-values.yaml";
+const KARPENTER_VALUES: &str = "k8s/karpenter-values.yaml";
 
 /// (template name, source) pairs compiled into the binary.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -66,6 +71,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         EFA_VALUES,
         include_str!("../../templates/k8s/efa-device-plugin-values.yaml.tera"),
+    ),
+    (
+        CLUSTER_AUTOSCALER_VALUES,
+        include_str!("../../templates/k8s/cluster-autoscaler-values.yaml.tera"),
+    ),
+    (
+        KARPENTER_VALUES,
+        include_str!("../../templates/k8s/karpenter-values.yaml.tera"),
     ),
 ];
 
@@ -114,6 +127,28 @@ pub fn render(
             run_template(tera, WORKLOAD, &WorkloadView::new(plan, group, &head))?,
         );
     }
+    if let Some(ca) = &plan.autoscaling.cluster_autoscaler_config {
+        let view = ClusterAutoscalerView {
+            header: &head,
+            cluster: &plan.cluster,
+            region: &plan.region,
+            config: ca,
+        };
+        out.insert(
+            ca.chart.values_file.clone(),
+            run_template(tera, CLUSTER_AUTOSCALER_VALUES, &view)?,
+        );
+    }
+    if let Some(k) = &plan.autoscaling.karpenter_controller {
+        let view = KarpenterControllerView {
+            header: &head,
+            config: k,
+        };
+        out.insert(
+            k.chart.values_file.clone(),
+            run_template(tera, KARPENTER_VALUES, &view)?,
+        );
+    }
     for plugin in DevicePlugin::ALL {
         if let Some(view) = DevicePluginView::new(plan, plugin, &head) {
             out.insert(
@@ -123,6 +158,24 @@ pub fn render(
         }
     }
     Ok(())
+}
+
+/// cluster-autoscaler Helm values: the plan's settings plus the cluster's name and region.
+#[derive(Debug, Serialize)]
+struct ClusterAutoscalerView<'a> {
+    header: &'a str,
+    cluster: &'a str,
+    region: &'a str,
+    #[serde(flatten)]
+    config: &'a ClusterAutoscalerPlan,
+}
+
+/// Karpenter controller Helm values: the plan's settings as they are.
+#[derive(Debug, Serialize)]
+struct KarpenterControllerView<'a> {
+    header: &'a str,
+    #[serde(flatten)]
+    config: &'a KarpenterControllerPlan,
 }
 
 /// A taint, or the toleration that matches it exactly.

@@ -8,6 +8,7 @@
 //! [`Diagnostic`]s with key paths, like validation errors.
 
 pub mod access;
+pub mod autoscalers;
 pub mod cni;
 pub mod cost;
 mod existing_cluster;
@@ -225,6 +226,11 @@ fn finish(
                 )
             }),
             karpenter_min_version: groups::karpenter_min_version(&node_groups),
+            cluster_autoscaler_config: spec
+                .autoscaling
+                .cluster_autoscaler
+                .then(|| autoscalers::cluster_autoscaler(&spec.kubernetes_version.0, &node_groups)),
+            karpenter_controller: None,
         },
         network,
         node_groups,
@@ -249,6 +255,12 @@ fn finish(
         .map(|d| d.types[0].price_region.clone())
         .collect();
     plan.cost = cost::cluster_cost(&plan, &price_regions);
+    if spec.autoscaling.karpenter {
+        plan.autoscaling.karpenter_controller = Some(autoscalers::karpenter_controller(
+            &plan.cluster,
+            plan.autoscaling.karpenter_min_version.as_ref(),
+        ));
+    }
     Unlinted {
         plan,
         drafts,

@@ -1,0 +1,295 @@
+//! The autoscalers' install files: every rendered Helm values file uses only keys its pinned
+//! chart accepts (vendored `values.yaml`, `tests/fixtures/charts/SOURCES.md`), every
+//! cluster-autoscaler flag exists in every release eksgen may pin, the priority expander
+//! prefers cheaper groups and its regexes pick exactly the right Auto Scaling groups, and the
+//! Karpenter settings name what the Terraform karpenter module creates.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use eksgen::plan::Plan;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn plan_file(path: &Path) -> Plan {
+    let text = std::fs::read_to_string(path).unwrap();
+    eksgen::pipeline::plan_from_text(&text, &path.display().to_string())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn render(plan: &Plan) -> BTreeMap<String, String> {
+    eksgen::render::render(plan, "origin.yaml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every intent: the fixtures and the presets.
+fn intents() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["tests/fixtures/intents", "presets"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn yaml(text: &str, what: &str) -> Value {
+    serde_saphyr::from_str::<Value>(text).unwrap_or_else(|e| panic!("{what}: {e}\n{text}"))
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/fixtures/charts").join(name)).unwrap()
+}
+
+/// cluster-autoscaler flags defined in every release eksgen pins.
+fn ca_flags() -> Vec<String> {
+    fixture("cluster-autoscaler-flags.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Maps the chart passes on as-is, checked against another list (the `extraArgs` map becomes
+/// `--<key>=<value>` flags of cluster-autoscaler).
+const FREE_FORM: &[&str] = &["extraArgs"];
+
+/// Where a rendered values key path fails against the chart's `values.yaml`, if it does.
+/// Keys under a map whose chart default is empty (free-form maps such as
+/// `expanderPriorities`) are accepted; keys under [`FREE_FORM`] are checked by the caller.
+fn unknown_keys(rendered: &Value, chart: &Value, path: &str, out: &mut Vec<String>) {
+    let Value::Object(map) = rendered else {
+        return;
+    };
+    for (key, value) in map {
+        let here = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        match chart.get(key) {
+            None => out.push(here),
+            Some(_) if FREE_FORM.contains(&here.as_str()) => {}
+            Some(Value::Object(default)) if default.is_empty() => {}
+            Some(default @ Value::Object(_)) => unknown_keys(value, default, &here, out),
+            Some(_) => {}
+        }
+    }
+}
+
+/// (values file, chart fixture) for each Helm values file eksgen renders under `helm/`.
+fn chart_for(path: &str) -> Option<&'static str> {
+    match path {
+        "helm/cluster-autoscaler-values.yaml" => Some("cluster-autoscaler-9.59.0-values.yaml"),
+        "helm/karpenter-values.yaml" => Some("karpenter-1.14.1-values.yaml"),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_values_key_exists_in_the_pinned_chart() {
+    let flags = ca_flags();
+    let mut checked = 0;
+    for intent in intents() {
+        let plan = plan_file(&intent);
+        for (path, text) in render(&plan) {
+            if !path.starts_with("helm/") {
+                continue;
+            }
+            let what = format!("{}: {path}", intent.display());
+            let chart_file = chart_for(&path).unwrap_or_else(|| panic!("{what}: no chart known"));
+            let chart = yaml(&fixture(chart_file), chart_file);
+            let values = yaml(&text, &what);
+            let mut unknown = Vec::new();
+            unknown_keys(&values, &chart, "", &mut unknown);
+            assert!(
+                unknown.is_empty(),
+                "{what}: keys not in {chart_file}: {unknown:?}"
+            );
+            if let Some(Value::Object(args)) = values.get("extraArgs") {
+                for flag in args.keys() {
+                    assert!(
+                        flags.contains(flag),
+                        "{what}: extraArgs.{flag} is not a flag of every pinned cluster-autoscaler"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "only {checked} values files checked");
+}
+
+#[test]
+fn values_files_follow_the_plan_switches() {
+    for intent in intents() {
+        let plan = plan_file(&intent);
+        let files = render(&plan);
+        assert_eq!(
+            files.contains_key("helm/cluster-autoscaler-values.yaml"),
+            plan.autoscaling.cluster_autoscaler,
+            "{}",
+            intent.display()
+        );
+        assert_eq!(
+            files.contains_key("helm/karpenter-values.yaml"),
+            plan.autoscaling.karpenter,
+            "{}",
+            intent.display()
+        );
+    }
+}
+
+/// A name EKS could give a managed node group's Auto Scaling group: `eks-` + the node group
+/// name (`<name>-` + 26 characters from `name_prefix`) + `-` + a UUID.
+fn managed_asg(group: &str) -> String {
+    format!("eks-{group}-20251201120000000000000001-7ac8d1f2-aaaa-bbbb-cccc-0123456789ab")
+}
+
+fn self_managed_asg(group: &str) -> String {
+    format!("{group}-2025120112000000000000000a")
+}
+
+#[test]
+fn priority_expander_prefers_cheaper_groups_and_matches_each_group_once() {
+    let mut checked = 0;
+    for intent in intents() {
+        let plan = plan_file(&intent);
+        let Some(ca) = &plan.autoscaling.cluster_autoscaler_config else {
+            continue;
+        };
+        let what = intent.display().to_string();
+        // Higher priority, lower price.
+        for pair in ca.priorities.windows(2) {
+            assert!(pair[0].priority > pair[1].priority, "{what}: {pair:?}");
+            if let (Some(a), Some(b)) = (pair[0].hourly_cost_usd, pair[1].hourly_cost_usd) {
+                assert!(a < b, "{what}: {pair:?}");
+            }
+        }
+        let patterns: Vec<(u32, regex::Regex)> = ca
+            .priorities
+            .iter()
+            .flat_map(|p| {
+                p.patterns
+                    .iter()
+                    .map(move |r| (p.priority, regex::Regex::new(r).unwrap()))
+            })
+            .collect();
+        for g in &plan.node_groups {
+            let asg = match g.provisioner.as_str() {
+                "managed" => managed_asg(&g.name),
+                "self-managed" => self_managed_asg(&g.name),
+                _ => {
+                    let hits = patterns
+                        .iter()
+                        .filter(|(_, r)| r.is_match(&managed_asg(&g.name)))
+                        .count();
+                    assert_eq!(hits, 0, "{what}: Karpenter group {} in priorities", g.name);
+                    continue;
+                }
+            };
+            let hits: Vec<u32> = patterns
+                .iter()
+                .filter(|(_, r)| r.is_match(&asg))
+                .map(|(p, _)| *p)
+                .collect();
+            assert_eq!(hits.len(), 1, "{what}: {asg} matched {hits:?}");
+            let level = ca
+                .priorities
+                .iter()
+                .find(|p| p.node_groups.contains(&g.name))
+                .unwrap();
+            assert_eq!(hits[0], level.priority, "{what}: {}", g.name);
+            assert_eq!(
+                level.hourly_cost_usd, g.hourly_cost_usd,
+                "{what}: {}",
+                g.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "only {checked} groups checked");
+}
+
+#[test]
+fn data_science_prefers_the_4g_tier_over_the_512g_tier() {
+    let plan = plan_file(&root().join("presets/data-science.yaml"));
+    let ca = plan.autoscaling.cluster_autoscaler_config.as_ref().unwrap();
+    assert_eq!(ca.expander, "priority,least-waste");
+    let priority_of = |name: &str| {
+        ca.priorities
+            .iter()
+            .find(|p| p.node_groups.iter().any(|g| g == name))
+            .map(|p| p.priority)
+            .unwrap()
+    };
+    assert!(priority_of("notebook-4g") > priority_of("notebook-512g"));
+    assert_eq!(ca.scale_down.unneeded_time, "5m");
+    let values = yaml(
+        &render(&plan)["helm/cluster-autoscaler-values.yaml"],
+        "values",
+    );
+    let minor = plan.kubernetes_version.clone();
+    let tag = values["image"]["tag"].as_str().unwrap();
+    assert!(tag.starts_with(&format!("v{minor}.")), "{tag} for {minor}");
+    assert_eq!(
+        values["rbac"]["serviceAccount"]["name"],
+        "cluster-autoscaler"
+    );
+    assert_eq!(
+        values["autoDiscovery"]["clusterName"],
+        plan.cluster.as_str()
+    );
+    // The chart renders the ConfigMap only when the expander list names `priority`.
+    let expanders = values["extraArgs"]["expander"].as_str().unwrap();
+    assert!(expanders.split(',').any(|e| e == "priority"));
+}
+
+/// The Terraform karpenter module's queue and Pod Identity defaults (v21.19.0 and v20.37.2:
+/// `queue_name = coalesce(var.queue_name, "Karpenter-${var.cluster_name}")`, `namespace =
+/// "kube-system"`, `service_account = "karpenter"`) hold only while karpenter.tf leaves them
+/// unset.
+#[test]
+fn karpenter_settings_name_what_the_terraform_creates() {
+    let mut checked = 0;
+    for intent in intents() {
+        let plan = plan_file(&intent);
+        let Some(k) = &plan.autoscaling.karpenter_controller else {
+            continue;
+        };
+        let files = render(&plan);
+        let tf = &files["karpenter.tf"];
+        for input in ["queue_name", "namespace", "service_account"] {
+            assert!(
+                !tf.lines().any(|l| l.trim_start().starts_with(input)),
+                "{}: karpenter.tf sets {input}; the values file assumes the default",
+                intent.display()
+            );
+        }
+        let values = yaml(&files["helm/karpenter-values.yaml"], "karpenter values");
+        assert_eq!(
+            values["settings"]["interruptionQueue"],
+            format!("Karpenter-{}", plan.cluster).as_str()
+        );
+        assert_eq!(values["settings"]["clusterName"], plan.cluster.as_str());
+        assert_eq!(values["serviceAccount"]["name"], "karpenter");
+        assert_eq!(k.chart.namespace, "kube-system");
+        if let Some(min) = &plan.autoscaling.karpenter_min_version {
+            assert!(
+                eksgen::resolve::autoscalers::version_at_least(&k.chart.version, &min.version),
+                "{}: pinned {} below {}",
+                intent.display(),
+                k.chart.version,
+                min.version
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 4, "only {checked} Karpenter intents checked");
+}
