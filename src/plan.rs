@@ -377,6 +377,10 @@ pub struct Plan {
     pub cluster_admins: ClusterAdminsPlan,
     /// IAM roles eksgen creates for in-cluster controllers (EKS Pod Identity).
     pub workload_roles: Vec<WorkloadRolePlan>,
+    /// The aws-ebs-csi-driver add-on, when a group is `zonalStateful`.
+    pub ebs_csi_driver: Option<EbsCsiDriverPlan>,
+    /// Helm charts (autoscalers, device plugins): pinned versions and who installs them.
+    pub helm: HelmPlan,
     /// What the cluster costs per month at desired and at max scale, line by line.
     pub cost: CostPlan,
     /// Set when node groups are added to a cluster eksgen did not create; absent otherwise.
@@ -432,27 +436,126 @@ pub struct AutoscalingPlan {
     pub karpenter_controller: Option<KarpenterControllerPlan>,
 }
 
-/// A pinned Helm chart and where it is installed.
+/// The aws-ebs-csi-driver EKS add-on. Its controller's IAM role is the `workloadRoles` entry
+/// for [`EbsCsiDriverPlan::service_account`] (none on an existing cluster, where the add-on
+/// is the user's: `existingCluster.expectedAddons` lists it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HelmChartPlan {
-    /// Helm repository URL or OCI reference of the chart.
+pub struct EbsCsiDriverPlan {
+    /// Service account of the driver's controller (kube-system), which the add-on's Pod
+    /// Identity association names.
+    pub service_account: String,
+    /// CPU (millicores) and memory (MiB) the driver's node DaemonSet requests on every node
+    /// (it tolerates every taint); one-pod-per-node requests leave room for it.
+    pub node_cpu_millicores: u64,
+    pub node_memory_mib: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoragePlan {
+    pub storage_class: String,
+    /// `gp3`.
+    pub volume_type: String,
+    /// `WaitForFirstConsumer`.
+    pub volume_binding_mode: String,
+    /// The one zone volumes are created in (`allowedTopologies`).
+    pub zone: String,
+    /// Node label `allowedTopologies` matches on.
+    pub zone_label: String,
+    /// Example claim in the workload snippet.
+    pub claim_name: String,
+    pub claim_size_gib: u32,
+    /// Where the snippet mounts the claim in the main container.
+    pub mount_path: String,
+    pub reason: String,
+}
+
+/// How the Helm charts eksgen writes values for get installed, and which charts they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmPlan {
+    /// `commands` (values files, `helm upgrade --install` in each header) or `terraform`
+    /// (`helm_release` resources in `helm.tf`).
+    pub install: HelmInstall,
+    pub install_reason: String,
+    /// Every chart, in install order (CRD chart before its controller).
+    pub releases: Vec<HelmReleasePlan>,
+}
+
+/// Who installs the charts (intent `spec.helm.install`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HelmInstall {
+    /// Values files plus the exact `helm upgrade --install` command in each file's header.
+    #[default]
+    Commands,
+    /// `helm_release` resources in the Terraform, with the Helm provider configured from the
+    /// cluster's outputs: one `terraform apply`.
+    Terraform,
+}
+
+impl HelmInstall {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HelmInstall::Commands => "commands",
+            HelmInstall::Terraform => "terraform",
+        }
+    }
+}
+
+/// What a chart is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HelmComponent {
+    ClusterAutoscaler,
+    KarpenterCrd,
+    Karpenter,
+    NvidiaDevicePlugin,
+    NeuronDevicePlugin,
+    EfaDevicePlugin,
+}
+
+/// One pinned chart and where it is installed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmReleasePlan {
+    pub component: HelmComponent,
+    /// Helm release name.
+    pub release: String,
+    /// Helm repository URL (`https://…`) or OCI repository (`oci://…`, the chart is below it).
     pub repository: String,
     pub chart: String,
     /// Exact chart version (never a range).
     pub version: String,
-    pub release: String,
+    /// Where the version comes from and when it was published.
+    pub version_reason: String,
     pub namespace: String,
-    /// The service account the chart creates; the Pod Identity association names it.
-    pub service_account: String,
-    /// Rendered values file, relative to the output folder.
-    pub values_file: String,
+    /// Rendered values file, relative to the output folder; `None` for a chart installed
+    /// with its defaults (the Karpenter CRD chart).
+    pub values_file: Option<String>,
+    /// Values only known once the cluster exists, each from a Terraform output.
+    pub values_from_terraform: Vec<TerraformValue>,
+    /// Node groups whose nodes need this chart (device plugins); empty for controllers.
+    pub node_groups: Vec<String>,
+}
+
+/// A chart value taken from a Terraform output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TerraformValue {
+    /// Dotted chart key, e.g. `settings.clusterEndpoint`.
+    pub key: String,
+    /// Output of the generated Terraform that holds it, e.g. `cluster_endpoint`.
+    pub output: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterAutoscalerPlan {
-    pub chart: HelmChartPlan,
+    /// Service account the chart creates; the Terraform's Pod Identity association names it.
+    pub service_account: String,
     /// Controller image tag: the release whose minor matches the cluster's Kubernetes minor.
     pub image_tag: String,
     pub image_tag_reason: String,
@@ -494,7 +597,9 @@ pub struct ScaleDownPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KarpenterControllerPlan {
-    pub chart: HelmChartPlan,
+    /// Service account the chart creates; the karpenter module's Pod Identity association
+    /// names it.
+    pub service_account: String,
     /// `settings.clusterName`.
     pub cluster_name: String,
     /// `settings.interruptionQueue`: the SQS queue the Terraform karpenter module creates
@@ -504,6 +609,10 @@ pub struct KarpenterControllerPlan {
     /// How `settings.clusterEndpoint` is supplied (known only after `terraform apply`).
     pub cluster_endpoint_reason: String,
     pub version_reason: String,
+    /// Controller `replicas`: the chart's 2 need two nodes outside Karpenter's pools (required
+    /// anti-affinity per host), so fewer always-on untainted nodes mean fewer replicas.
+    pub replicas: u32,
+    pub replicas_reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -533,6 +642,8 @@ pub struct NetworkPlan {
     /// VPC endpoints eksgen creates: the S3 gateway always, ECR / STS interface endpoints
     /// with `spec.network.interfaceEndpoints`.
     pub vpc_endpoints: Vec<VpcEndpointPlan>,
+    /// VPC CNI NetworkPolicy enforcement (`null` unless `network.networkPolicy`).
+    pub network_policy: Option<NetworkPolicyPlan>,
 }
 
 /// A VPC that exists: what eksgen may reference and what it adds.
@@ -559,6 +670,24 @@ pub struct VpcEndpointPlan {
     pub service: String,
     /// `Gateway` or `Interface` (the EC2 API spelling).
     pub endpoint_type: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPolicyPlan {
+    /// What goes into the vpc-cni add-on `configuration_values.enableNetworkPolicy`.
+    pub enable_network_policy: String,
+    /// Namespace and pod label of the cluster DNS the default-deny policy still allows.
+    pub dns_namespace: String,
+    pub dns_pod_label: String,
+    pub dns_pod_label_value: String,
+    /// Link-local address (`/32`) and TCP port of the EKS Pod Identity agent, which pods reach
+    /// for AWS credentials; the policies allow it.
+    pub pod_identity_agent_cidr: String,
+    pub pod_identity_agent_port: u16,
+    /// Rendered policies, relative to the output folder.
+    pub policies_file: String,
     pub reason: String,
 }
 
@@ -684,6 +813,10 @@ pub struct NodeGroupPlan {
     pub one_pod_request: Option<PodRequest>,
     pub network_bandwidth_mbps: u64,
     pub one_pod_per_node: bool,
+    /// Pods keep state on EBS volumes: the group stays in one zone by design.
+    pub zonal_stateful: bool,
+    /// StorageClass and example claim for `zonalStateful` groups.
+    pub storage: Option<StoragePlan>,
     pub root_volume: RootVolume,
     /// Instance metadata service settings on the group's launch template / EC2NodeClass.
     pub instance_metadata: InstanceMetadataPlan,
@@ -901,6 +1034,24 @@ pub struct KarpenterPlan {
     pub network_interfaces: Vec<NetworkInterfacePlan>,
     /// Why the interfaces are (or are not) written; `None` for groups without EFA.
     pub network_interfaces_reason: Option<String>,
+    /// NodePool `spec.template.spec.expireAfter`: a duration, or `Never`.
+    pub expire_after: String,
+    /// NodePool `spec.template.spec.terminationGracePeriod`; `None` leaves it unset (a
+    /// draining node waits for every pod).
+    pub termination_grace_period: Option<String>,
+    pub expiry_reason: String,
+    /// EC2NodeClass `instanceStorePolicy`, when every type of the group has local NVMe.
+    pub instance_store_policy: Option<InstanceStorePolicy>,
+    pub instance_store_reason: Option<String>,
+}
+
+/// EC2NodeClass `instanceStorePolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum InstanceStorePolicy {
+    /// The instance-store NVMe volumes as one RAID0 array holding kubelet and containerd
+    /// state (images, emptyDir, logs); ephemeral-storage becomes its size.
+    #[serde(rename = "RAID0")]
+    Raid0,
 }
 
 /// One EC2NodeClass `networkInterfaces` entry.

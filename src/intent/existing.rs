@@ -268,6 +268,15 @@ pub(super) fn check_cluster(
                 .hint("leave autoscaling.karpenter off and add managed or self-managed groups; NodePools for an existing Karpenter install are planned"),
         );
     }
+    if intent.spec.helm.install == crate::plan::HelmInstall::Terraform {
+        out.push(
+            Diagnostic::new(
+                "spec.helm.install",
+                "`terraform` installs charts next to the cluster eksgen creates; with an existing cluster its controllers and their credentials stay yours",
+            )
+            .hint("use `install: commands` (the default) and run the commands in each values file's header"),
+        );
+    }
     for (i, g) in intent.spec.node_groups.iter().enumerate() {
         if g.provisioner == Provisioner::Karpenter {
             out.push(

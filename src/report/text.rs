@@ -316,6 +316,17 @@ pub fn render_summary(
                 .join(", ")
         ));
     }
+    let autoscalers: Vec<&String> = files.iter().filter(|f| f.starts_with("helm/")).collect();
+    if !autoscalers.is_empty() {
+        steps.push(format!(
+            "install the autoscalers with Helm using {} (the pinned command is in each file's header)",
+            autoscalers
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if files.iter().any(|f| f.starts_with("karpenter/")) {
         steps.push(format!(
             "once the Karpenter controller runs: kubectl apply -f {dir}/karpenter/"

@@ -2,48 +2,23 @@
 //! expander, priority ConfigMap, balancing and scale-down timing, and the Karpenter
 //! controller's chart settings wired to what the Terraform creates.
 //!
-//! Owns the pinned chart versions and the cluster-autoscaler release per Kubernetes minor.
-//! Reads only the finished node groups (their names, provisioners and prices), so every
+//! Chart versions and the cluster-autoscaler image per Kubernetes minor are pinned in
+//! [`super::charts`]. Reads only the finished node groups (names, provisioners, prices), so every
 //! decision here follows the same plan the Terraform and the NodePools come from. The
 //! Pod Identity role and association of `kube-system/cluster-autoscaler` are made on the
 //! Terraform side; this module only names the service account both sides use.
 
+use super::charts;
 use crate::plan::{
-    ClusterAutoscalerPlan, ExpanderPriority, GROUP_LABEL, HelmChartPlan, KarpenterControllerPlan,
-    KarpenterVersionPlan, NodeGroupPlan, ScaleDownPlan,
+    ClusterAutoscalerPlan, ExpanderPriority, GROUP_LABEL, HelmComponent, KarpenterControllerPlan,
+    KarpenterVersionPlan, NodeGroupPlan, Provisioner, ScaleDownPlan, TaintEffect,
 };
 
-/// cluster-autoscaler Helm chart, pinned (kubernetes/autoscaler tag
-/// `cluster-autoscaler-chart-9.59.0`, appVersion 1.35.0).
-pub const CLUSTER_AUTOSCALER_CHART_VERSION: &str = "9.59.0";
-pub const CLUSTER_AUTOSCALER_REPOSITORY: &str = "https://kubernetes.github.io/autoscaler";
 /// The service account the Pod Identity association of the Terraform side names.
 pub const CLUSTER_AUTOSCALER_SERVICE_ACCOUNT: &str = "cluster-autoscaler";
-pub const CLUSTER_AUTOSCALER_VALUES: &str = "helm/cluster-autoscaler-values.yaml";
-
-/// Newest cluster-autoscaler patch release per Kubernetes minor (kubernetes/autoscaler tags
-/// `cluster-autoscaler-1.<minor>.<patch>`). The project supports each Kubernetes minor with
-/// the cluster-autoscaler release of the same minor only.
-const CLUSTER_AUTOSCALER_RELEASES: &[(u32, &str)] = &[
-    (28, "v1.28.7"),
-    (29, "v1.29.5"),
-    (30, "v1.30.7"),
-    (31, "v1.31.5"),
-    (32, "v1.32.7"),
-    (33, "v1.33.6"),
-    (34, "v1.34.5"),
-    (35, "v1.35.2"),
-    (36, "v1.36.1"),
-];
-
-/// Karpenter chart, pinned: the release whose CRDs eksgen's NodePools are validated against.
-pub const KARPENTER_CHART_VERSION: &str = "1.14.1";
-pub const KARPENTER_REPOSITORY: &str = "oci://public.ecr.aws/karpenter/karpenter";
-/// Namespace and service account of the Terraform karpenter module's Pod Identity
-/// association (its `namespace` and `service_account` defaults).
+/// Service account of the Terraform karpenter module's Pod Identity association (its
+/// `service_account` default, namespace `kube-system`).
 pub const KARPENTER_SERVICE_ACCOUNT: &str = "karpenter";
-pub const KARPENTER_VALUES: &str = "helm/karpenter-values.yaml";
-const KUBE_SYSTEM: &str = "kube-system";
 
 /// Scale-down timing for clusters with one-pod-per-node groups.
 const ONE_POD_UNNEEDED_TIME: &str = "5m";
@@ -51,17 +26,11 @@ const ONE_POD_UNNEEDED_TIME: &str = "5m";
 const DEFAULT_UNNEEDED_TIME: &str = "10m";
 const DEFAULT_DELAY_AFTER_ADD: &str = "10m";
 
+/// The Karpenter chart's `replicas` default (values.yaml of the pinned release).
+const CHART_KARPENTER_REPLICAS: u32 = 2;
+
 /// Gap between two priority levels, so a hand-added group can slot in between.
 const PRIORITY_STEP: u32 = 10;
-
-/// The cluster-autoscaler release for Kubernetes `version` (`1.<minor>`), if eksgen knows one.
-pub fn cluster_autoscaler_release(version: &str) -> Option<&'static str> {
-    let minor: u32 = version.strip_prefix("1.")?.parse().ok()?;
-    CLUSTER_AUTOSCALER_RELEASES
-        .iter()
-        .find(|(m, _)| *m == minor)
-        .map(|(_, tag)| *tag)
-}
 
 /// Regex over the Auto Scaling group names a node group gets. terraform-aws-eks names a
 /// managed node group `<name>-<26-character suffix>` (`node_group_name_prefix`) and EKS names
@@ -70,7 +39,7 @@ pub fn cluster_autoscaler_release(version: &str) -> Option<&'static str> {
 pub fn asg_name_pattern(group: &NodeGroupPlan) -> String {
     let name = regex_escape(&group.name);
     let suffix = crate::intent::aws_limits::NAME_PREFIX_SUFFIX;
-    if group.provisioner == "self-managed" {
+    if group.provisioner == Provisioner::SelfManaged {
         format!("^{name}-[0-9a-f]{{{suffix}}}$")
     } else {
         format!("^eks-{name}-[0-9a-f]{{{suffix}}}-")
@@ -95,9 +64,10 @@ pub fn cluster_autoscaler(
 ) -> ClusterAutoscalerPlan {
     let scaled: Vec<&NodeGroupPlan> = groups
         .iter()
-        .filter(|g| g.provisioner != "karpenter")
+        .filter(|g| g.provisioner != Provisioner::Karpenter)
         .collect();
-    let (image_tag, image_tag_reason) = match cluster_autoscaler_release(kubernetes_version) {
+    let (image_tag, image_tag_reason) = match charts::cluster_autoscaler_release(kubernetes_version)
+    {
         Some(tag) => (
             tag.to_string(),
             format!(
@@ -114,15 +84,7 @@ pub fn cluster_autoscaler(
         ),
     };
     ClusterAutoscalerPlan {
-        chart: HelmChartPlan {
-            repository: CLUSTER_AUTOSCALER_REPOSITORY.into(),
-            chart: "cluster-autoscaler".into(),
-            version: CLUSTER_AUTOSCALER_CHART_VERSION.into(),
-            release: "cluster-autoscaler".into(),
-            namespace: KUBE_SYSTEM.into(),
-            service_account: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.into(),
-            values_file: CLUSTER_AUTOSCALER_VALUES.into(),
-        },
+        service_account: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.into(),
         image_tag,
         image_tag_reason,
         expander: "priority,least-waste".into(),
@@ -234,39 +196,61 @@ fn scale_down(groups: &[&NodeGroupPlan]) -> ScaleDownPlan {
 pub fn karpenter_controller(
     cluster: &str,
     min_version: Option<&KarpenterVersionPlan>,
+    groups: &[NodeGroupPlan],
 ) -> KarpenterControllerPlan {
+    // Nodes the controller can run on from the start: always-on groups outside Karpenter
+    // whose taints it does not tolerate (the chart tolerates only CriticalAddonsOnly).
+    let hosts: u32 = groups
+        .iter()
+        .filter(|g| g.provisioner != Provisioner::Karpenter)
+        .filter(|g| {
+            g.taints
+                .iter()
+                .all(|t| t.key == "CriticalAddonsOnly" || t.effect == TaintEffect::PreferNoSchedule)
+        })
+        .map(|g| g.scaling.min)
+        .sum();
+    let replicas = hosts.clamp(1, CHART_KARPENTER_REPLICAS);
+    let replicas_reason = if replicas == CHART_KARPENTER_REPLICAS {
+        format!(
+            "the chart's {CHART_KARPENTER_REPLICAS}: {hosts} always-on untainted nodes outside \
+             Karpenter's pools hold one replica each (required anti-affinity per host)"
+        )
+    } else {
+        format!(
+            "{replicas}, not the chart's {CHART_KARPENTER_REPLICAS}: only {hosts} always-on \
+             untainted node(s) outside Karpenter's pools, and the chart's required anti-affinity \
+             per host would leave a second replica Pending (and `helm --wait` failing); raise \
+             the system group's scaling.min to 2 for a standby replica"
+        )
+    };
+    let pinned = charts::pinned(HelmComponent::Karpenter).version;
     let version_reason = match min_version {
         Some(min) => format!(
-            "pinned {KARPENTER_CHART_VERSION}, the release whose CRDs the NodePools are checked \
+            "pinned {pinned}, the release whose CRDs the NodePools are checked \
              against; the NodePools need at least {}: {}",
             min.version, min.reason
         ),
         None => format!(
-            "pinned {KARPENTER_CHART_VERSION}, the release whose CRDs the NodePools are checked against"
+            "pinned {pinned}, the release whose CRDs the NodePools are checked against"
         ),
     };
     KarpenterControllerPlan {
-        chart: HelmChartPlan {
-            repository: KARPENTER_REPOSITORY.into(),
-            chart: "karpenter".into(),
-            version: KARPENTER_CHART_VERSION.into(),
-            release: "karpenter".into(),
-            namespace: KUBE_SYSTEM.into(),
-            service_account: KARPENTER_SERVICE_ACCOUNT.into(),
-            values_file: KARPENTER_VALUES.into(),
-        },
+        service_account: KARPENTER_SERVICE_ACCOUNT.into(),
         cluster_name: cluster.to_string(),
         interruption_queue: format!("Karpenter-{cluster}"),
         interruption_queue_reason: "the terraform-aws-eks karpenter module names its SQS queue \
                                     `Karpenter-<cluster>` when queue_name is unset (output \
                                     karpenter_queue_name)"
             .into(),
-        cluster_endpoint_reason: "EKS assigns the endpoint at create time: pass it with \
-                                  --set settings.clusterEndpoint=\"$(terraform output -raw \
-                                  cluster_endpoint)\" (the controller looks it up with \
-                                  eks:DescribeCluster when unset)"
+        cluster_endpoint_reason: "EKS assigns the endpoint when it creates the cluster, so \
+                                  it is not in this file: the install sets it from the \
+                                  Terraform output cluster_endpoint (unset, the controller \
+                                  looks it up with eks:DescribeCluster)"
             .into(),
         version_reason,
+        replicas,
+        replicas_reason,
     }
 }
 
@@ -281,18 +265,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn release_matches_the_kubernetes_minor() {
-        assert_eq!(cluster_autoscaler_release("1.33"), Some("v1.33.6"));
-        assert_eq!(cluster_autoscaler_release("1.99"), None);
-        for (minor, tag) in CLUSTER_AUTOSCALER_RELEASES {
-            assert!(tag.starts_with(&format!("v1.{minor}.")), "{tag}");
-        }
-    }
-
-    #[test]
     fn pinned_karpenter_is_new_enough_for_every_feature() {
         for min in ["1.0", "1.1", "1.3", "1.5", "1.12", "1.14"] {
-            assert!(version_at_least(KARPENTER_CHART_VERSION, min), "{min}");
+            assert!(version_at_least(charts::pinned(HelmComponent::Karpenter).version, min), "{min}");
         }
         assert!(!version_at_least("1.9.0", "1.12"));
     }
@@ -324,7 +299,7 @@ mod tests {
         .unwrap();
         let mut g = plan.node_groups[0].clone();
         g.name = "nb".into();
-        g.provisioner = "managed".into();
+        g.provisioner = Provisioner::Managed;
         let nb = regex::Regex::new(&asg_name_pattern(&g)).unwrap();
         assert!(nb.is_match(&format!(
             "eks-nb-{suffix}-0ac7d1f2-aaaa-bbbb-cccc-0123456789ab"
@@ -332,7 +307,7 @@ mod tests {
         assert!(!nb.is_match(&format!(
             "eks-nb-1-{suffix}-0ac7d1f2-aaaa-bbbb-cccc-0123456789ab"
         )));
-        g.provisioner = "self-managed".into();
+        g.provisioner = Provisioner::SelfManaged;
         let sm = regex::Regex::new(&asg_name_pattern(&g)).unwrap();
         assert!(sm.is_match(&format!("nb-{suffix}")));
         assert!(!sm.is_match(&format!("nb-1-{suffix}")));

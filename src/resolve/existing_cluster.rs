@@ -15,6 +15,9 @@ use super::rules::Hit;
 /// Add-ons the new nodes need: the CNI (pod addresses), kube-proxy (Services) and CoreDNS.
 pub const EXPECTED_ADDONS: &[&str] = &["vpc-cni", "kube-proxy", "coredns"];
 
+/// The EBS CSI driver add-on, expected when a group is `zonalStateful`.
+pub const EBS_CSI_ADDON: &str = "aws-ebs-csi-driver";
+
 /// vpc-cni variables that change how many addresses a node holds or where pods get them:
 /// set today but not in the plan, they make the plan's numbers wrong.
 const ADDRESS_VARIABLES: &[&str] = &[
@@ -53,8 +56,13 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
             }
         }
     }
+    let mut expected_addons: Vec<String> = EXPECTED_ADDONS.iter().map(ToString::to_string).collect();
+    if plan.ebs_csi_driver.is_some() {
+        // zonalStateful groups' claims need the driver; the add-on stays the user's.
+        expected_addons.push(EBS_CSI_ADDON.to_string());
+    }
     if let Some(addons) = &cluster.current.addons {
-        for want in EXPECTED_ADDONS {
+        for want in &expected_addons {
             if !addons.iter().any(|a| a == want) {
                 differences.push(format!("add-on {want}: not installed today"));
             }
@@ -66,13 +74,20 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(", ");
+    // The agent's switch is an add-on configuration value, not an env variable: eksgen cannot
+    // compare it, only name it.
+    let policy_text = if plan.network.network_policy.is_some() {
+        "; with network.networkPolicy, also the vpc-cni configuration value enableNetworkPolicy \"true\""
+    } else {
+        ""
+    };
     let finding = if !stated {
         Hit::cluster(
             Severity::Info,
             "spec.existingCluster",
             format!(
-                "the cluster's settings are not managed here; the plan assumes vpc-cni env {env_text} and the add-ons {}",
-                EXPECTED_ADDONS.join(", ")
+                "the cluster's settings are not managed here; the plan assumes vpc-cni env {env_text} and the add-ons {}{policy_text}",
+                expected_addons.join(", ")
             ),
             "state them in existingCluster.current (cniEnv, addons) so eksgen can compare"
                 .to_string(),
@@ -82,7 +97,7 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
             Severity::Info,
             "spec.existingCluster",
             format!(
-                "the stated cluster settings match what the plan assumes (vpc-cni env {env_text})"
+                "the stated cluster settings match what the plan assumes (vpc-cni env {env_text}){policy_text}"
             ),
             "nothing to do; restate them when the cluster changes".to_string(),
         )
@@ -95,7 +110,7 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
                 differences.join("; ")
             ),
             format!(
-                "set the vpc-cni add-on's configuration values to env {{{env_text}}} (cluster-wide: every node), install the missing add-ons, or change the intent to match the cluster"
+                "set the vpc-cni add-on's configuration values to env {{{env_text}}} (cluster-wide: every node){policy_text}, install the missing add-ons, or change the intent to match the cluster"
             ),
         )
     };
@@ -103,7 +118,7 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
         ExistingClusterPlan {
             node_security_group_ids: cluster.node_security_group_ids.clone(),
             expected_cni_env: expected_env,
-            expected_addons: EXPECTED_ADDONS.iter().map(ToString::to_string).collect(),
+            expected_addons,
             current_matches: stated.then_some(differences.is_empty()),
             differences,
         },

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod autoscalers;
+pub mod charts;
 pub mod cni;
 pub mod cost;
 mod existing_cluster;
@@ -18,6 +19,7 @@ pub mod ip_budget;
 pub mod ipamd;
 mod kubelet;
 pub mod rules;
+pub mod storage;
 pub mod subnets;
 
 use crate::catalog::Catalog;
@@ -173,6 +175,7 @@ pub(crate) fn resolve_parts(
         subnets,
         existing_vpc: None,
         vpc_endpoints: access::vpc_endpoints(net.interface_endpoints),
+        network_policy: None,
     };
     Ok(finish(intent, drafts, network, &attempt, shortfall))
 }
@@ -202,6 +205,17 @@ fn finish(
         }
     });
 
+    let ebs_csi_driver = storage::ebs_csi_driver(&node_groups);
+    let helm = charts::helm_plan(
+        spec.helm.install,
+        spec.autoscaling.cluster_autoscaler,
+        spec.autoscaling.karpenter,
+        &node_groups,
+    );
+    let network = NetworkPlan {
+        network_policy: spec.network.network_policy.then(network_policy),
+        ..network
+    };
     let mut plan = Plan {
         cluster: intent.metadata.name.clone(),
         region: spec.region.clone(),
@@ -241,8 +255,14 @@ fn finish(
         workload_roles: if spec.existing_cluster.is_some() {
             Vec::new()
         } else {
-            access::workload_roles(&intent.metadata.name, spec.autoscaling.cluster_autoscaler)
+            access::workload_roles(
+                &intent.metadata.name,
+                spec.autoscaling.cluster_autoscaler,
+                spec.node_groups.iter().any(|g| g.zonal_stateful),
+            )
         },
+        ebs_csi_driver,
+        helm,
         cost: crate::plan::CostPlan::default(),
         existing_cluster: None,
         findings: Vec::new(),
@@ -255,16 +275,44 @@ fn finish(
         .map(|d| d.types[0].price_region.clone())
         .collect();
     plan.cost = cost::cluster_cost(&plan, &price_regions);
+    for group in &mut plan.node_groups {
+        group.storage = storage::storage_for(group);
+    }
     if spec.autoscaling.karpenter {
         plan.autoscaling.karpenter_controller = Some(autoscalers::karpenter_controller(
             &plan.cluster,
             plan.autoscaling.karpenter_min_version.as_ref(),
+            &plan.node_groups,
         ));
     }
     Unlinted {
         plan,
         drafts,
         shortfall,
+    }
+}
+
+/// VPC CNI NetworkPolicy enforcement and the policies eksgen renders with it.
+fn network_policy() -> crate::plan::NetworkPolicyPlan {
+    crate::plan::NetworkPolicyPlan {
+        enable_network_policy: "true".into(),
+        dns_namespace: "kube-system".into(),
+        dns_pod_label: "k8s-app".into(),
+        dns_pod_label_value: "kube-dns".into(),
+        pod_identity_agent_cidr: "169.254.170.23/32".into(),
+        pod_identity_agent_port: 80,
+        policies_file: "workloads/default-deny.network-policy.yaml".into(),
+        reason: "network.networkPolicy: the vpc-cni add-on's network policy agent enforces \
+                 Kubernetes NetworkPolicy (EKS user guide, \"Limit pod traffic with Kubernetes \
+                 network policies\"; configuration value enableNetworkPolicy). Without a \
+                 policy every pod, a Dask scheduler included, accepts traffic from every other \
+                 pod; the rendered policies deny everything in a namespace, then allow DNS to \
+                 CoreDNS (kube-system, k8s-app=kube-dns, the label the EKS CoreDNS add-on's \
+                 pods carry), to the EKS Pod Identity agent (169.254.170.23:80 on every node, \
+                 where pods with a Pod Identity association get AWS credentials; the network \
+                 policy agent filters link-local traffic too) and between pods of the same \
+                 namespace"
+            .into(),
     }
 }
 

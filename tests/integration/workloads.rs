@@ -293,3 +293,139 @@ fn karpenter_settings_name_what_the_terraform_creates() {
     }
     assert!(checked >= 4, "only {checked} Karpenter intents checked");
 }
+
+#[test]
+fn zonal_stateful_groups_get_one_zone_a_bound_storage_class_and_the_driver() {
+    let mut checked = 0;
+    for intent in intents() {
+        let plan = plan_file(&intent);
+        let files = render(&plan);
+        let what = intent.display().to_string();
+        let any = plan.node_groups.iter().any(|g| g.zonal_stateful);
+        assert_eq!(plan.ebs_csi_driver.is_some(), any, "{what}");
+        assert_eq!(
+            files["eks.tf"].contains("aws-ebs-csi-driver = {"),
+            any,
+            "{what}: add-on"
+        );
+        for g in &plan.node_groups {
+            let storage_file = format!("workloads/{}.storage.yaml", g.name);
+            assert_eq!(
+                files.contains_key(&storage_file),
+                g.zonal_stateful,
+                "{what}"
+            );
+            if !g.zonal_stateful {
+                continue;
+            }
+            assert_eq!(g.availability_zones.len(), 1, "{what}: {}", g.name);
+            let zone = &g.availability_zones[0];
+            let docs: Vec<Value> = serde_saphyr::from_multiple(&files[&storage_file]).unwrap();
+            let class = docs.iter().find(|d| d["kind"] == "StorageClass").unwrap();
+            let claim = docs
+                .iter()
+                .find(|d| d["kind"] == "PersistentVolumeClaim")
+                .unwrap();
+            assert_eq!(class["provisioner"], "ebs.csi.aws.com");
+            assert_eq!(class["volumeBindingMode"], "WaitForFirstConsumer");
+            assert_eq!(class["parameters"]["type"], "gp3");
+            let term = &class["allowedTopologies"][0]["matchLabelExpressions"][0];
+            assert_eq!(term["key"], "topology.kubernetes.io/zone");
+            assert_eq!(term["values"], serde_json::json!([zone]), "{what}");
+            assert_eq!(claim["spec"]["storageClassName"], class["metadata"]["name"]);
+            // The snippet mounts exactly that claim.
+            let snippet = yaml(&files[&format!("workloads/{}.yaml", g.name)], &what);
+            let volume = &snippet["spec"]["volumes"][0];
+            assert_eq!(
+                volume["persistentVolumeClaim"]["claimName"],
+                claim["metadata"]["name"]
+            );
+            assert_eq!(
+                snippet["spec"]["containers"][0]["volumeMounts"][0]["name"],
+                volume["name"]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} zonal groups checked");
+}
+
+#[test]
+fn zonal_stateful_single_zone_is_info_not_warning() {
+    let plan = plan_file(&root().join("presets/data-science.yaml"));
+    let single: Vec<_> = plan.findings.iter().filter(|f| f.id == "EKSG007").collect();
+    assert!(!single.is_empty());
+    for f in single {
+        assert_eq!(f.severity, eksgen::plan::Severity::Info, "{}", f.message);
+        assert!(f.message.contains("zonalStateful"), "{}", f.message);
+    }
+}
+
+#[test]
+fn zonal_stateful_over_two_zones_is_refused() {
+    let text = std::fs::read_to_string(root().join("presets/data-science.yaml"))
+        .unwrap()
+        .replace(
+            "zonalStateful: true",
+            "zonalStateful: true\n      availabilityZones: [us-west-2a, us-west-2b]",
+        );
+    let err = eksgen::pipeline::plan_from_text(&text, "two-zones.yaml")
+        .err()
+        .expect("two zones must be refused");
+    let msg = err.to_string();
+    assert!(msg.contains("availabilityZones"), "{msg}");
+    assert!(msg.contains("zonalStateful"), "{msg}");
+}
+
+#[test]
+fn network_policy_switch_enables_the_agent_and_renders_deny_plus_allows() {
+    let mut on = 0;
+    for intent in intents() {
+        let plan = plan_file(&intent);
+        let files = render(&plan);
+        let what = intent.display().to_string();
+        let enabled = plan.network.network_policy.is_some();
+        assert_eq!(
+            files["eks.tf"].contains("enableNetworkPolicy = \"true\""),
+            enabled,
+            "{what}"
+        );
+        let file = "workloads/default-deny.network-policy.yaml";
+        assert_eq!(files.contains_key(file), enabled, "{what}");
+        if !enabled {
+            continue;
+        }
+        on += 1;
+        let docs: Vec<Value> = serde_saphyr::from_multiple(&files[file]).unwrap();
+        let by_name = |n: &str| {
+            docs.iter()
+                .find(|d| d["metadata"]["name"] == n)
+                .unwrap_or_else(|| panic!("{what}: no {n}"))
+        };
+        let deny = by_name("default-deny");
+        assert_eq!(deny["spec"]["podSelector"], serde_json::json!({}));
+        assert_eq!(
+            deny["spec"]["policyTypes"],
+            serde_json::json!(["Ingress", "Egress"])
+        );
+        assert!(deny["spec"].get("ingress").is_none() && deny["spec"].get("egress").is_none());
+        let dns = &by_name("allow-dns")["spec"]["egress"][0];
+        assert_eq!(
+            dns["to"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+            "kube-system"
+        );
+        assert_eq!(
+            dns["to"][0]["podSelector"]["matchLabels"]["k8s-app"],
+            "kube-dns"
+        );
+        let ports: Vec<(&str, i64)> = dns["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["protocol"].as_str().unwrap(), p["port"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(ports, [("UDP", 53), ("TCP", 53)]);
+        by_name("allow-same-namespace");
+    }
+    assert!(on >= 1, "no intent turns network policy on");
+}

@@ -209,6 +209,12 @@ pub const RULES: &[Rule] = &[
         summary: "an existing cluster's vpc-cni env or add-ons differ from what the plan assumes",
         check: network::existing_cluster_settings,
     },
+    Rule {
+        id: "EKSG031",
+        severities: &[Warning, Info],
+        summary: "Terraform installs Helm charts through an API endpoint it may not reach",
+        check: network::helm_through_private_endpoint,
+    },
 ];
 
 /// What the rules read: the intent, the groups before sizing, the plan, and what only

@@ -1,6 +1,6 @@
 //! Rules about the VPC, its subnets, the endpoint and where images come from.
 
-use crate::plan::{CniAddressMode, NatGateway, Severity, SubnetRole};
+use crate::plan::{CniAddressMode, HelmInstall, NatGateway, Severity, SubnetRole};
 
 use super::{Ctx, Hit};
 
@@ -224,5 +224,45 @@ mod tests {
         let closed = intent("1.34", "", GROUP);
         assert!(hits(public_endpoint_open, &closed).is_empty());
         assert!(hits(single_nat_gateway, &closed).is_empty());
+    }
+}
+
+/// EKSG031: `helm.install: terraform` makes `terraform apply` talk to the Kubernetes API, so
+/// the machine running it must reach the endpoint: from anywhere allowed with a public
+/// endpoint, only from inside the VPC or a listed admin network with a private one.
+pub fn helm_through_private_endpoint(ctx: &Ctx) -> Vec<Hit> {
+    let plan = ctx.plan;
+    if plan.helm.install != HelmInstall::Terraform
+        || plan.helm.releases.is_empty()
+        || plan.endpoint.public_access
+    {
+        return Vec::new();
+    }
+    let charts = plan
+        .helm
+        .releases
+        .iter()
+        .map(|r| r.release.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if plan.endpoint.private_access_cidrs.is_empty() {
+        vec![Hit::cluster(
+            Severity::Warning,
+            "spec.helm.install",
+            format!(
+                "helm.tf installs {charts} through the Kubernetes API, and the endpoint is private with no admin networks: `terraform apply` fails unless it runs inside the VPC"
+            ),
+            "run Terraform from inside the VPC (a CI runner in the private subnets), list your network in spec.endpoint.privateAccessCidrs, or use `helm.install: commands` and install from where the API is reachable",
+        )]
+    } else {
+        vec![Hit::cluster(
+            Severity::Info,
+            "spec.helm.install",
+            format!(
+                "helm.tf installs {charts} through the private Kubernetes endpoint: `terraform apply` must run inside the VPC or from {}",
+                plan.endpoint.private_access_cidrs.join(", ")
+            ),
+            "run Terraform from one of those networks",
+        )]
     }
 }
