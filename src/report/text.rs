@@ -302,29 +302,20 @@ pub fn render_summary(
                 .to_string(),
         );
     }
-    let values: Vec<&String> = files
+    let chart_values: Vec<&str> = files
         .iter()
-        .filter(|f| f.starts_with("device-plugins/"))
+        .filter(|f| f.starts_with("helm/") || f.starts_with("device-plugins/"))
+        .map(String::as_str)
         .collect();
-    if !values.is_empty() {
-        steps.push(format!(
-            "install the device plugins with Helm using {} (the command is in each file's header)",
-            values
-                .iter()
-                .map(|v| v.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+    if files.iter().any(|f| f == "helm.tf") {
+        steps[0].push_str(&format!(
+            " (helm.tf installs the charts with {} from this machine: it must reach the cluster's API)",
+            chart_values.join(", ")
         ));
-    }
-    let autoscalers: Vec<&String> = files.iter().filter(|f| f.starts_with("helm/")).collect();
-    if !autoscalers.is_empty() {
+    } else if !chart_values.is_empty() {
         steps.push(format!(
-            "install the autoscalers with Helm using {} (the pinned command is in each file's header)",
-            autoscalers
-                .iter()
-                .map(|v| v.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "install the charts with Helm using {} (the pinned command is in each file's header)",
+            chart_values.join(", ")
         ));
     }
     if files.iter().any(|f| f.starts_with("karpenter/")) {
@@ -332,7 +323,24 @@ pub fn render_summary(
             "once the Karpenter controller runs: kubectl apply -f {dir}/karpenter/"
         ));
     }
-    if files.iter().any(|f| f.starts_with("workloads/")) {
+    if files.iter().any(|f| f.ends_with(".storage.yaml")) {
+        steps.push(format!(
+            "kubectl apply -f each {dir}/workloads/*.storage.yaml (StorageClass and example claim) in the namespace of its notebooks"
+        ));
+    }
+    if files
+        .iter()
+        .any(|f| f.ends_with(".network-policy.yaml"))
+    {
+        steps.push(format!(
+            "kubectl apply -n <namespace> -f {dir}/workloads/default-deny.network-policy.yaml for each workload namespace"
+        ));
+    }
+    if files.iter().any(|f| {
+        f.starts_with("workloads/")
+            && !f.ends_with(".storage.yaml")
+            && !f.ends_with(".network-policy.yaml")
+    }) {
         steps.push(format!(
             "merge the snippets in {dir}/workloads/ into each group's workloads"
         ));

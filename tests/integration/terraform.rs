@@ -24,6 +24,7 @@ const INTENTS: &[&str] = &[
     "tf-module-layout",
     "tf-existing-cluster-gpu",
     "tf-access",
+    "tf-helm-release",
 ];
 
 fn plan_from(text: &str, origin: &str) -> Plan {

@@ -1,13 +1,15 @@
-//! The autoscalers' install files: every rendered Helm values file uses only keys its pinned
-//! chart accepts (vendored `values.yaml`, `tests/fixtures/charts/SOURCES.md`), every
+//! What the workloads need besides nodes: every rendered Helm values file uses only keys its
+//! pinned chart accepts (vendored `values.yaml`, `tests/fixtures/charts/SOURCES.md`), every
 //! cluster-autoscaler flag exists in every release eksgen may pin, the priority expander
-//! prefers cheaper groups and its regexes pick exactly the right Auto Scaling groups, and the
-//! Karpenter settings name what the Terraform karpenter module creates.
+//! prefers cheaper groups and its regexes pick exactly the right Auto Scaling groups, the
+//! Karpenter settings name what the Terraform karpenter module creates, charts are installed
+//! the way `spec.helm.install` says, zonalStateful storage, network policies, and the
+//! Karpenter pools' expiry and instance store.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use eksgen::plan::Plan;
+use eksgen::plan::{HelmComponent, HelmInstall, Plan, Provisioner};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -83,11 +85,20 @@ fn unknown_keys(rendered: &Value, chart: &Value, path: &str, out: &mut Vec<Strin
     }
 }
 
-/// (values file, chart fixture) for each Helm values file eksgen renders under `helm/`.
+/// (values file, chart fixture) for each Helm values file eksgen renders.
 fn chart_for(path: &str) -> Option<&'static str> {
     match path {
         "helm/cluster-autoscaler-values.yaml" => Some("cluster-autoscaler-9.59.0-values.yaml"),
         "helm/karpenter-values.yaml" => Some("karpenter-1.14.1-values.yaml"),
+        "device-plugins/nvidia-device-plugin-values.yaml" => {
+            Some("nvidia-device-plugin-0.20.0-values.yaml")
+        }
+        "device-plugins/efa-device-plugin-values.yaml" => {
+            Some("aws-efa-k8s-device-plugin-v0.5.30-values.yaml")
+        }
+        "device-plugins/neuron-device-plugin-values.yaml" => {
+            Some("neuron-helm-chart-1.0.0-values.yaml")
+        }
         _ => None,
     }
 }
@@ -99,7 +110,7 @@ fn every_values_key_exists_in_the_pinned_chart() {
     for intent in intents() {
         let plan = plan_file(&intent);
         for (path, text) in render(&plan) {
-            if !path.starts_with("helm/") {
+            if !path.starts_with("helm/") && !path.starts_with("device-plugins/") {
                 continue;
             }
             let what = format!("{}: {path}", intent.display());
@@ -123,7 +134,7 @@ fn every_values_key_exists_in_the_pinned_chart() {
             checked += 1;
         }
     }
-    assert!(checked >= 4, "only {checked} values files checked");
+    assert!(checked >= 10, "only {checked} values files checked");
 }
 
 #[test]
@@ -279,16 +290,39 @@ fn karpenter_settings_name_what_the_terraform_creates() {
         );
         assert_eq!(values["settings"]["clusterName"], plan.cluster.as_str());
         assert_eq!(values["serviceAccount"]["name"], "karpenter");
-        assert_eq!(k.chart.namespace, "kube-system");
-        if let Some(min) = &plan.autoscaling.karpenter_min_version {
-            assert!(
-                eksgen::resolve::autoscalers::version_at_least(&k.chart.version, &min.version),
-                "{}: pinned {} below {}",
-                intent.display(),
-                k.chart.version,
-                min.version
-            );
+        assert_eq!(values["replicas"], k.replicas);
+        for component in [HelmComponent::KarpenterCrd, HelmComponent::Karpenter] {
+            let chart = plan
+                .helm
+                .releases
+                .iter()
+                .find(|r| r.component == component)
+                .unwrap_or_else(|| panic!("{}: no {component:?} release", intent.display()));
+            assert_eq!(chart.namespace, "kube-system");
+            if let Some(min) = &plan.autoscaling.karpenter_min_version {
+                assert!(
+                    eksgen::resolve::autoscalers::version_at_least(&chart.version, &min.version),
+                    "{}: pinned {} below {}",
+                    intent.display(),
+                    chart.version,
+                    min.version
+                );
+            }
         }
+        // The chart's two replicas each need an always-on node outside Karpenter's pools
+        // (required anti-affinity per host); the plan never asks for more than there are.
+        let hosts: u32 = plan
+            .node_groups
+            .iter()
+            .filter(|g| g.provisioner != Provisioner::Karpenter && g.taints.is_empty())
+            .map(|g| g.scaling.min)
+            .sum();
+        assert!(
+            k.replicas >= 1 && k.replicas <= hosts.max(1),
+            "{}: {} replicas on {hosts} nodes",
+            intent.display(),
+            k.replicas
+        );
         checked += 1;
     }
     assert!(checked >= 4, "only {checked} Karpenter intents checked");
@@ -303,11 +337,20 @@ fn zonal_stateful_groups_get_one_zone_a_bound_storage_class_and_the_driver() {
         let what = intent.display().to_string();
         let any = plan.node_groups.iter().any(|g| g.zonal_stateful);
         assert_eq!(plan.ebs_csi_driver.is_some(), any, "{what}");
-        assert_eq!(
-            files["eks.tf"].contains("aws-ebs-csi-driver = {"),
-            any,
-            "{what}: add-on"
-        );
+        if plan.existing_cluster.is_none() {
+            assert_eq!(
+                files["eks.tf"].contains("aws-ebs-csi-driver = {"),
+                any,
+                "{what}: add-on"
+            );
+            assert_eq!(
+                plan.workload_roles
+                    .iter()
+                    .any(|r| r.service_account == "ebs-csi-controller-sa"),
+                any,
+                "{what}: controller role"
+            );
+        }
         for g in &plan.node_groups {
             let storage_file = format!("workloads/{}.storage.yaml", g.name);
             assert_eq!(
@@ -385,11 +428,13 @@ fn network_policy_switch_enables_the_agent_and_renders_deny_plus_allows() {
         let files = render(&plan);
         let what = intent.display().to_string();
         let enabled = plan.network.network_policy.is_some();
-        assert_eq!(
-            files["eks.tf"].contains("enableNetworkPolicy = \"true\""),
-            enabled,
-            "{what}"
-        );
+        if plan.existing_cluster.is_none() {
+            assert_eq!(
+                files["eks.tf"].contains("enableNetworkPolicy = \"true\""),
+                enabled,
+                "{what}"
+            );
+        }
         let file = "workloads/default-deny.network-policy.yaml";
         assert_eq!(files.contains_key(file), enabled, "{what}");
         if !enabled {
@@ -425,6 +470,9 @@ fn network_policy_switch_enables_the_agent_and_renders_deny_plus_allows() {
             .map(|p| (p["protocol"].as_str().unwrap(), p["port"].as_i64().unwrap()))
             .collect();
         assert_eq!(ports, [("UDP", 53), ("TCP", 53)]);
+        let agent = &by_name("allow-pod-identity-agent")["spec"]["egress"][0];
+        assert_eq!(agent["to"][0]["ipBlock"]["cidr"], "169.254.170.23/32");
+        assert_eq!(agent["ports"][0]["port"], 80);
         by_name("allow-same-namespace");
     }
     assert!(on >= 1, "no intent turns network policy on");

@@ -736,12 +736,12 @@ fn helm_tf(plan: &Plan) -> Result<Option<HelmTf>, LayoutError> {
         };
         releases.push(HelmReleaseTf {
             resource: helm_resource_name(r),
-            release: hcl_string(&r.release),
-            repository: hcl_string(&r.repository),
-            chart: hcl_string(&r.chart),
-            version: hcl_string(&r.version),
+            release: r.release.clone(),
+            repository: r.repository.clone(),
+            chart: r.chart.clone(),
+            version: r.version.clone(),
             version_reason: r.version_reason.clone(),
-            namespace: hcl_string(&r.namespace),
+            namespace: r.namespace.clone(),
             values,
             depends_reason: depends_reason.to_string(),
             depends_on,
