@@ -477,3 +477,355 @@ fn network_policy_switch_enables_the_agent_and_renders_deny_plus_allows() {
     }
     assert!(on >= 1, "no intent turns network policy on");
 }
+
+// ---------------------------------------------------------------------------------------------
+// How the charts get installed (spec.helm.install).
+
+fn plan_text(text: &str, origin: &str) -> Plan {
+    eksgen::pipeline::plan_from_text(text, origin).unwrap_or_else(|e| panic!("{origin}: {e}"))
+}
+
+fn fixture_intent(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/fixtures/intents").join(name)).unwrap()
+}
+
+fn hcl_body(text: &str, what: &str) -> hcl::Body {
+    hcl::parse(text).unwrap_or_else(|e| panic!("{what}: {e}\n{text}"))
+}
+
+/// `helm_release` blocks of a body, by resource name.
+fn helm_releases(body: &hcl::Body) -> BTreeMap<String, &hcl::Block> {
+    body.blocks()
+        .filter(|b| b.identifier() == "resource" && b.labels()[0].as_str() == "helm_release")
+        .map(|b| (b.labels()[1].as_str().to_string(), b))
+        .collect()
+}
+
+fn attr<'a>(block: &'a hcl::Block, key: &str) -> Option<&'a hcl::Expression> {
+    block
+        .body()
+        .attributes()
+        .find(|a| a.key() == key)
+        .map(hcl::Attribute::expr)
+}
+
+fn literal(e: &hcl::Expression) -> String {
+    match e {
+        hcl::Expression::String(s) => s.clone(),
+        hcl::Expression::TemplateExpr(t) => t.to_string(),
+        other => panic!("not a string literal: {other:?}"),
+    }
+}
+
+#[test]
+fn commands_mode_writes_the_exact_pinned_command_and_no_helm_tf() {
+    let mut checked = 0;
+    for intent in intents() {
+        let plan = plan_file(&intent);
+        if plan.helm.install != HelmInstall::Commands {
+            continue;
+        }
+        let files = render(&plan);
+        let what = intent.display().to_string();
+        assert!(!files.contains_key("helm.tf"), "{what}");
+        assert!(
+            !files["versions.tf"].contains("hashicorp/helm"),
+            "{what}: helm provider without helm.tf"
+        );
+        for r in &plan.helm.releases {
+            let Some(file) = &r.values_file else { continue };
+            let text = files
+                .get(file)
+                .unwrap_or_else(|| panic!("{what}: {file} not rendered"));
+            let chart = if r.repository.starts_with("oci://") {
+                format!("{}/{}", r.repository, r.chart)
+            } else {
+                format!("{} --repo {}", r.chart, r.repository)
+            };
+            let command = format!("#   helm upgrade --install {} {chart}", r.release);
+            assert!(text.contains(&command), "{what}: {file} lacks `{command}`");
+            assert!(
+                text.contains(&format!("--version {} --namespace {}", r.version, r.namespace)),
+                "{what}: {file}"
+            );
+            assert!(text.contains(&format!("-f {file}")), "{what}: {file}");
+            assert!(!text.contains("<pinned>"), "{what}: {file}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} values files checked");
+}
+
+/// Every chart of the plan becomes one `helm_release` at the pinned version, reading the
+/// values file eksgen wrote, after what it needs; the provider reaches the cluster the
+/// configuration creates.
+#[test]
+fn terraform_mode_releases_every_chart_from_the_rendered_values() {
+    let plan = plan_text(&fixture_intent("tf-helm-release.yaml"), "tf-helm-release.yaml");
+    assert_eq!(plan.helm.install, HelmInstall::Terraform);
+    let files = render(&plan);
+    let body = hcl_body(&files["helm.tf"], "helm.tf");
+    let releases = helm_releases(&body);
+    assert_eq!(releases.len(), plan.helm.releases.len());
+    for r in &plan.helm.releases {
+        let name = r.release.replace('-', "_");
+        let block = releases
+            .get(&name)
+            .unwrap_or_else(|| panic!("no helm_release.{name}"));
+        for (key, want) in [
+            ("name", &r.release),
+            ("repository", &r.repository),
+            ("chart", &r.chart),
+            ("version", &r.version),
+            ("namespace", &r.namespace),
+        ] {
+            assert_eq!(literal(attr(block, key).unwrap()), *want, "{name}.{key}");
+        }
+        let values = attr(block, "values").map(|e| e.to_string()).unwrap_or_default();
+        if let Some(file) = &r.values_file {
+            assert!(files.contains_key(file), "{name}: {file} not rendered");
+            assert!(values.contains(&format!("/{file}")), "{name}: {values}");
+        }
+        for v in &r.values_from_terraform {
+            let leaf = v.key.rsplit('.').next().unwrap();
+            assert!(values.contains(leaf), "{name}: {} not set: {values}", v.key);
+        }
+        let depends = attr(block, "depends_on").unwrap().to_string();
+        match r.component {
+            HelmComponent::Karpenter => {
+                assert!(depends.contains("helm_release.karpenter_crd"), "{depends}");
+                assert!(depends.contains("module.karpenter"), "{depends}");
+                assert_eq!(
+                    attr(block, "skip_crds").map(ToString::to_string).as_deref(),
+                    Some("true")
+                );
+            }
+            HelmComponent::ClusterAutoscaler => {
+                assert!(depends.contains("module.eks"), "{depends}");
+                assert!(
+                    depends.contains("aws_eks_pod_identity_association.cluster_autoscaler"),
+                    "{depends}"
+                );
+            }
+            _ => assert!(depends.contains("module.eks"), "{name}: {depends}"),
+        }
+    }
+    // The headers say Terraform installs the chart, with no command to run by hand.
+    let ca = &files["helm/cluster-autoscaler-values.yaml"];
+    assert!(ca.contains("helm_release.cluster_autoscaler"), "{ca}");
+    assert!(!ca.contains("helm upgrade"), "{ca}");
+    // One provider, configured from module "eks" with an exec credential.
+    let provider = body
+        .blocks()
+        .find(|b| b.identifier() == "provider" && b.labels()[0].as_str() == "helm")
+        .expect("provider helm");
+    let kube = attr(provider, "kubernetes").unwrap().to_string();
+    for want in [
+        "module.eks.cluster_endpoint",
+        "module.eks.cluster_certificate_authority_data",
+        "get-token",
+        "module.eks.cluster_name",
+        "us-east-1",
+    ] {
+        assert!(kube.contains(want), "{want} not in {kube}");
+    }
+    let versions = hcl_body(&files["versions.tf"], "versions.tf");
+    let required = versions
+        .blocks()
+        .find(|b| b.identifier() == "terraform")
+        .and_then(|t| t.body().blocks().find(|b| b.identifier() == "required_providers"))
+        .expect("required_providers");
+    let helm = attr(required, "helm").expect("helm provider requirement").to_string();
+    assert!(helm.contains("hashicorp/helm") && helm.contains(">= 3.0, < 4.0"), "{helm}");
+    // The endpoint is private with an admin network: an info that says where to run it.
+    let f = plan.findings.iter().find(|f| f.id == "EKSG031").expect("EKSG031");
+    assert_eq!(f.severity, eksgen::plan::Severity::Info);
+    assert!(f.message.contains("10.99.0.0/16"), "{}", f.message);
+}
+
+#[test]
+fn terraform_mode_without_an_admin_network_warns_and_public_endpoints_do_not() {
+    let text = fixture_intent("tf-helm-release.yaml");
+    let private = plan_text(
+        &text.replace("    privateAccessCidrs: [10.99.0.0/16]\n", "    privateAccessCidrs: []\n"),
+        "private.yaml",
+    );
+    let f = private.findings.iter().find(|f| f.id == "EKSG031").expect("EKSG031");
+    assert_eq!(f.severity, eksgen::plan::Severity::Warning);
+    let public = plan_text(
+        &text.replace(
+            "    privateAccessCidrs: [10.99.0.0/16]\n",
+            "    publicAccess: true\n    publicAccessCidrs: [203.0.113.0/24]\n",
+        ),
+        "public.yaml",
+    );
+    assert!(public.findings.iter().all(|f| f.id != "EKSG031"));
+}
+
+/// A child module configures no provider: its example root passes one, built from the
+/// module's outputs.
+#[test]
+fn terraform_mode_in_the_module_layout_leaves_the_provider_to_the_caller() {
+    let text = fixture_intent("tf-helm-release.yaml").replace(
+        "  helm:\n",
+        "  terraform:\n    layout: module\n  helm:\n",
+    );
+    let plan = plan_text(&text, "module.yaml");
+    let files = render(&plan);
+    let body = hcl_body(&files["helm.tf"], "helm.tf");
+    assert!(body.blocks().all(|b| b.identifier() != "provider"));
+    assert!(!helm_releases(&body).is_empty());
+    let example = hcl_body(&files["examples/root/main.tf"], "example");
+    let provider = example
+        .blocks()
+        .find(|b| b.identifier() == "provider" && b.labels()[0].as_str() == "helm")
+        .expect("example provider helm");
+    let kube = attr(provider, "kubernetes").unwrap().to_string();
+    for output in [
+        "module.cluster.cluster_endpoint",
+        "module.cluster.cluster_certificate_authority_data",
+        "module.cluster.cluster_name",
+    ] {
+        assert!(kube.contains(output), "{output} not in {kube}");
+        let name = output.rsplit('.').next().unwrap();
+        assert!(
+            files["outputs.tf"].contains(&format!("output \"{name}\"")),
+            "outputs.tf lacks {name}"
+        );
+    }
+}
+
+#[test]
+fn terraform_mode_with_an_existing_cluster_is_refused() {
+    let text = fixture_intent("tf-existing-cluster-gpu.yaml").replace(
+        "  existingCluster:",
+        "  helm:\n    install: terraform\n  existingCluster:",
+    );
+    let err = eksgen::pipeline::plan_from_text(&text, "existing.yaml")
+        .err()
+        .expect("refused");
+    let msg = err.to_string();
+    assert!(msg.contains("spec.helm.install"), "{msg}");
+    assert!(msg.contains("commands"), "{msg}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the daemonsets take on a one-pod node.
+
+/// Requests of the daemonsets every node runs, from the components' own defaults
+/// (docs/workloads.md): kube-proxy 100m; aws-node 25m plus its network policy agent
+/// container, which the vpc-cni chart gives the same 25m.
+const BASE_DAEMONSETS_CPU: u64 = 100 + 25 + 25;
+/// ebs-csi-node (aws-ebs-csi-driver chart 2.64.0): ebs-plugin 10m / 40Mi,
+/// node-driver-registrar and liveness-probe 10m / 32Mi each.
+const EBS_CSI_NODE: (u64, u64) = (10 + 10 + 10, 40 + 32 + 32);
+/// aws-efa-k8s-device-plugin v0.5.30 requests.
+const EFA_PLUGIN: (u64, u64) = (10, 20);
+
+#[test]
+fn one_pod_requests_leave_room_for_every_daemonset_on_the_node() {
+    let mut checked = 0;
+    for intent in intents() {
+        let plan = plan_file(&intent);
+        for g in &plan.node_groups {
+            let Some(req) = &g.one_pod_request else { continue };
+            let mut cpu = BASE_DAEMONSETS_CPU;
+            let mut mem = 0;
+            if plan.ebs_csi_driver.is_some() {
+                cpu += EBS_CSI_NODE.0;
+                mem += EBS_CSI_NODE.1;
+            }
+            if g.efa {
+                cpu += EFA_PLUGIN.0;
+                mem += EFA_PLUGIN.1;
+            }
+            let what = format!("{}: {}", intent.display(), g.name);
+            assert!(
+                req.cpu_millicores + cpu <= g.allocatable.cpu_millicores,
+                "{what}: {}m + {cpu}m > {}m",
+                req.cpu_millicores,
+                g.allocatable.cpu_millicores
+            );
+            assert!(
+                req.memory_mib + mem <= g.allocatable.memory_mib,
+                "{what}: {} + {mem} MiB > {} MiB",
+                req.memory_mib,
+                g.allocatable.memory_mib
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} one-pod groups checked");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Karpenter pools: expiry (review m1) and instance store (review m2).
+
+fn docs(text: &str, what: &str) -> Vec<Value> {
+    serde_saphyr::from_multiple(text).unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+#[test]
+fn pools_whose_pods_block_eviction_never_expire_and_others_bound_the_drain() {
+    let (mut never, mut bounded) = (0, 0);
+    for intent in intents() {
+        let plan = plan_file(&intent);
+        let files = render(&plan);
+        for g in plan.node_groups.iter().filter(|g| g.karpenter.is_some()) {
+            let what = format!("{}: {}", intent.display(), g.name);
+            let all = docs(&files[&format!("karpenter/{}.yaml", g.name)], &what);
+            let pool = all.iter().find(|d| d["kind"] == "NodePool").unwrap();
+            let spec = &pool["spec"]["template"]["spec"];
+            let snippet = yaml(&files[&format!("workloads/{}.yaml", g.name)], &what);
+            let do_not_disrupt = snippet["metadata"]["annotations"]["karpenter.sh/do-not-disrupt"]
+                == "true";
+            assert_eq!(
+                do_not_disrupt,
+                pool["spec"]["disruption"]["consolidationPolicy"] == "WhenEmpty",
+                "{what}"
+            );
+            if do_not_disrupt {
+                // Expiry would leave the node draining until the pod ends; a grace period
+                // would delete the running pod and open the node to drift.
+                assert_eq!(spec["expireAfter"], "Never", "{what}");
+                assert!(spec.get("terminationGracePeriod").is_none(), "{what}");
+                never += 1;
+            } else {
+                assert_eq!(spec["expireAfter"], "720h", "{what}");
+                assert_eq!(spec["terminationGracePeriod"], "48h", "{what}");
+                bounded += 1;
+            }
+        }
+    }
+    assert!(never >= 2 && bounded >= 2, "{never} never, {bounded} bounded");
+}
+
+#[test]
+fn karpenter_types_with_local_nvme_put_kubelet_and_images_on_raid0() {
+    let catalog = eksgen::catalog::Catalog::embedded();
+    let (mut raid, mut plain) = (0, 0);
+    for intent in intents() {
+        let plan = plan_file(&intent);
+        let files = render(&plan);
+        for g in plan.node_groups.iter().filter(|g| g.karpenter.is_some()) {
+            let what = format!("{}: {}", intent.display(), g.name);
+            let all_nvme = g.instance_types.iter().all(|t| {
+                catalog
+                    .get(t)
+                    .unwrap_or_else(|| panic!("{what}: {t}"))
+                    .local_nvme_gb
+                    > 0
+            });
+            let all = docs(&files[&format!("karpenter/{}.yaml", g.name)], &what);
+            let class = all.iter().find(|d| d["kind"] == "EC2NodeClass").unwrap();
+            if all_nvme {
+                assert_eq!(class["spec"]["instanceStorePolicy"], "RAID0", "{what}");
+                raid += 1;
+            } else {
+                assert!(class["spec"].get("instanceStorePolicy").is_none(), "{what}");
+                plain += 1;
+            }
+        }
+    }
+    assert!(raid >= 2 && plain >= 1, "{raid} RAID0, {plain} without");
+}
