@@ -206,44 +206,38 @@ pub fn render(
 /// The `helm upgrade --install` command of a release, one line per shell line (ending in
 /// ` \\` where it continues), run from the output folder.
 fn helm_command(release: &HelmReleasePlan) -> Vec<String> {
-    let chart = if release.repository.starts_with("oci://") {
-        format!("{}/{}", release.repository, release.chart)
+    let mut parts = Vec::new();
+    if release.repository.starts_with("oci://") {
+        parts.push(format!(
+            "helm upgrade --install {} {}/{}",
+            release.release, release.repository, release.chart
+        ));
     } else {
-        format!("{} --repo {}", release.chart, release.repository)
-    };
-    let mut lines = vec![
-        format!("helm upgrade --install {} {chart} \\", release.release),
-        format!(
-            "  --version {} --namespace {}{}",
-            release.version,
-            release.namespace,
-            if release.values_file.is_some() || !release.values_from_terraform.is_empty() {
-                " \\"
-            } else {
-                ""
-            }
-        ),
-    ];
+        parts.push(format!(
+            "helm upgrade --install {} {}",
+            release.release, release.chart
+        ));
+        parts.push(format!("  --repo {}", release.repository));
+    }
+    parts.push(format!(
+        "  --version {} --namespace {}",
+        release.version, release.namespace
+    ));
     if let Some(file) = &release.values_file {
-        lines.push(format!(
-            "  -f {file}{}",
-            if release.values_from_terraform.is_empty() {
-                ""
-            } else {
-                " \\"
-            }
+        parts.push(format!("  -f {file}"));
+    }
+    for v in &release.values_from_terraform {
+        parts.push(format!(
+            "  --set {}=\"$(terraform output -raw {})\"",
+            v.key, v.output
         ));
     }
-    let n = release.values_from_terraform.len();
-    for (i, v) in release.values_from_terraform.iter().enumerate() {
-        lines.push(format!(
-            "  --set {}=\"$(terraform output -raw {})\"{}",
-            v.key,
-            v.output,
-            if i + 1 < n { " \\" } else { "" }
-        ));
-    }
-    lines
+    let last = parts.len() - 1;
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| if i < last { format!("{p} \\") } else { p })
+        .collect()
 }
 
 /// Header lines saying how a values file's chart gets installed (plan `helm.install`); for
@@ -260,10 +254,8 @@ fn install_lines(plan: &Plan, release: &HelmReleasePlan) -> Vec<String> {
     let mut lines = Vec::new();
     match plan.helm.install {
         HelmInstall::Commands => {
-            lines.push(format!(
-                "Install with Helm from the output folder, after `terraform apply` (chart pinned: {}):",
-                release.version_reason
-            ));
+            lines.push(format!("Chart version pinned: {}.", release.version_reason));
+            lines.push("Install with Helm from the output folder, after `terraform apply`:".to_string());
             if let Some(crd) = crd {
                 lines.push(
                     "CRDs first, from their own chart (the controller chart installs CRDs once and never upgrades them):"
@@ -282,12 +274,12 @@ fn install_lines(plan: &Plan, release: &HelmReleasePlan) -> Vec<String> {
                 "helm_release.{}",
                 super::terraform::helm_resource_name(release)
             ));
+            lines.push(format!("Chart version pinned: {}.", release.version_reason));
             lines.push(format!(
-                "Installed by `terraform apply` ({} in helm.tf) with these values: chart {} {} ({}).",
+                "Installed by `terraform apply` with these values: {} in helm.tf ({} {}).",
                 names.join(" then "),
                 release.chart,
-                release.version,
-                release.version_reason
+                release.version
             ));
             for v in &release.values_from_terraform {
                 lines.push(format!(

@@ -537,13 +537,16 @@ fn commands_mode_writes_the_exact_pinned_command_and_no_helm_tf() {
             let text = files
                 .get(file)
                 .unwrap_or_else(|| panic!("{what}: {file} not rendered"));
-            let chart = if r.repository.starts_with("oci://") {
-                format!("{}/{}", r.repository, r.chart)
+            let (chart, repo) = if r.repository.starts_with("oci://") {
+                (format!("{}/{}", r.repository, r.chart), None)
             } else {
-                format!("{} --repo {}", r.chart, r.repository)
+                (r.chart.clone(), Some(format!("--repo {}", r.repository)))
             };
-            let command = format!("#   helm upgrade --install {} {chart}", r.release);
+            let command = format!("#   helm upgrade --install {} {chart} \\\n", r.release);
             assert!(text.contains(&command), "{what}: {file} lacks `{command}`");
+            if let Some(repo) = repo {
+                assert!(text.contains(&repo), "{what}: {file} lacks `{repo}`");
+            }
             assert!(
                 text.contains(&format!("--version {} --namespace {}", r.version, r.namespace)),
                 "{what}: {file}"
