@@ -24,8 +24,9 @@ use tera::Tera;
 
 use crate::plan::{
     AmiFamily, AmiVariant, CapacityType, ClusterAutoscalerPlan, ConsolidationPolicy, GROUP_LABEL,
-    HelmComponent, HelmInstall, HelmReleasePlan, InstanceStorePolicy, KarpenterControllerPlan, KarpenterVersionPlan,
-    NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, StoragePlan, TaintPlan,
+    HelmComponent, HelmInstall, HelmReleasePlan, InstanceStorePolicy, KarpenterControllerPlan,
+    KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, StoragePlan,
+    TaintPlan,
 };
 
 use super::nodeadm::NodeConfig;
@@ -255,7 +256,9 @@ fn install_lines(plan: &Plan, release: &HelmReleasePlan) -> Vec<String> {
     match plan.helm.install {
         HelmInstall::Commands => {
             lines.push(format!("Chart version pinned: {}.", release.version_reason));
-            lines.push("Install with Helm from the output folder, after `terraform apply`:".to_string());
+            lines.push(
+                "Install with Helm from the output folder, after `terraform apply`:".to_string(),
+            );
             if let Some(crd) = crd {
                 lines.push(
                     "CRDs first, from their own chart (the controller chart installs CRDs once and never upgrades them):"

@@ -22,7 +22,9 @@ use crate::plan::Plan;
 
 use super::{RenderError, Rendered};
 
-pub use context::{EKS_MODULE_V20, EKS_MODULE_V21, VPC_MODULE_V5, VPC_MODULE_V6, helm_resource_name};
+pub use context::{
+    EKS_MODULE_V20, EKS_MODULE_V21, VPC_MODULE_V5, VPC_MODULE_V6, helm_resource_name,
+};
 
 /// (template name, source) pairs compiled into the binary.
 pub const TEMPLATES: &[(&str, &str)] = &[

@@ -328,10 +328,7 @@ pub fn render_summary(
             "kubectl apply -f each {dir}/workloads/*.storage.yaml (StorageClass and example claim) in the namespace of its notebooks"
         ));
     }
-    if files
-        .iter()
-        .any(|f| f.ends_with(".network-policy.yaml"))
-    {
+    if files.iter().any(|f| f.ends_with(".network-policy.yaml")) {
         steps.push(format!(
             "kubectl apply -n <namespace> -f {dir}/workloads/default-deny.network-policy.yaml for each workload namespace"
         ));
@@ -551,6 +548,34 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
                 &format!("{} after {}", k.consolidation_policy, k.consolidate_after),
                 Some(&k.consolidation_reason),
             );
+            labelled(
+                &mut o,
+                p,
+                "expiry",
+                &match &k.termination_grace_period {
+                    Some(grace) => format!(
+                        "expireAfter {}, drained for at most {grace}",
+                        k.expire_after
+                    ),
+                    None => format!("expireAfter {}", k.expire_after),
+                },
+                Some(&k.expiry_reason),
+            );
+        }
+        if let Some(storage) = &g.storage {
+            labelled(
+                &mut o,
+                p,
+                "storage",
+                &format!(
+                    "StorageClass {} ({}, {}, {})",
+                    storage.storage_class,
+                    storage.volume_type,
+                    storage.volume_binding_mode,
+                    storage.zone
+                ),
+                Some(&storage.reason),
+            );
         }
         match (g.hourly_cost_usd, g.monthly_cost_usd) {
             (Some(h), Some(m)) => labelled(
@@ -568,6 +593,7 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
         }
     }
 
+    o.push_str(&charts_text(plan, p));
     o.push_str(&cost_text(plan, p));
 
     let _ = writeln!(
@@ -583,6 +609,61 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
 
     let _ = writeln!(o, "\n{}", p.heading("Next steps"));
     numbered(&mut o, &next_steps(plan));
+    o
+}
+
+/// The Helm charts, how they are installed, and the cluster-autoscaler decisions.
+fn charts_text(plan: &Plan, p: Palette) -> String {
+    let mut o = String::new();
+    if plan.helm.releases.is_empty() {
+        return o;
+    }
+    let _ = writeln!(
+        o,
+        "\n{} installed by {}",
+        p.heading("Charts:"),
+        plan.helm.install.as_str()
+    );
+    for l in wrap(&plan.helm.install_reason, 2, WIDTH) {
+        let _ = writeln!(o, "{}", p.dim(l.trim_end()));
+    }
+    for r in &plan.helm.releases {
+        labelled(
+            &mut o,
+            p,
+            "chart",
+            &format!("{} {}", r.chart, r.version),
+            Some(&r.version_reason),
+        );
+    }
+    if let Some(ca) = &plan.autoscaling.cluster_autoscaler_config {
+        labelled(
+            &mut o,
+            p,
+            "expander",
+            &ca.expander,
+            Some(&ca.expander_reason),
+        );
+        for level in &ca.priorities {
+            labelled(
+                &mut o,
+                p,
+                &format!("priority {}", level.priority),
+                &level.node_groups.join(", "),
+                Some(&level.reason),
+            );
+        }
+        labelled(
+            &mut o,
+            p,
+            "scale-down",
+            &format!(
+                "unneeded {}, delay after add {}",
+                ca.scale_down.unneeded_time, ca.scale_down.delay_after_add
+            ),
+            Some(&ca.scale_down.reason),
+        );
+    }
     o
 }
 

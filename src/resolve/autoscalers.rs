@@ -231,9 +231,9 @@ pub fn karpenter_controller(
              against; the NodePools need at least {}: {}",
             min.version, min.reason
         ),
-        None => format!(
-            "pinned {pinned}, the release whose CRDs the NodePools are checked against"
-        ),
+        None => {
+            format!("pinned {pinned}, the release whose CRDs the NodePools are checked against")
+        }
     };
     KarpenterControllerPlan {
         service_account: KARPENTER_SERVICE_ACCOUNT.into(),
@@ -267,7 +267,10 @@ mod tests {
     #[test]
     fn pinned_karpenter_is_new_enough_for_every_feature() {
         for min in ["1.0", "1.1", "1.3", "1.5", "1.12", "1.14"] {
-            assert!(version_at_least(charts::pinned(HelmComponent::Karpenter).version, min), "{min}");
+            assert!(
+                version_at_least(charts::pinned(HelmComponent::Karpenter).version, min),
+                "{min}"
+            );
         }
         assert!(!version_at_least("1.9.0", "1.12"));
     }

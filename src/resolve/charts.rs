@@ -118,8 +118,12 @@ pub fn values_file(component: HelmComponent) -> Option<&'static str> {
         HelmComponent::ClusterAutoscaler => Some("helm/cluster-autoscaler-values.yaml"),
         HelmComponent::KarpenterCrd => None,
         HelmComponent::Karpenter => Some("helm/karpenter-values.yaml"),
-        HelmComponent::NvidiaDevicePlugin => Some("device-plugins/nvidia-device-plugin-values.yaml"),
-        HelmComponent::NeuronDevicePlugin => Some("device-plugins/neuron-device-plugin-values.yaml"),
+        HelmComponent::NvidiaDevicePlugin => {
+            Some("device-plugins/nvidia-device-plugin-values.yaml")
+        }
+        HelmComponent::NeuronDevicePlugin => {
+            Some("device-plugins/neuron-device-plugin-values.yaml")
+        }
         HelmComponent::EfaDevicePlugin => Some("device-plugins/efa-device-plugin-values.yaml"),
     }
 }
@@ -133,9 +137,9 @@ pub fn device_plugin_needed(component: HelmComponent, g: &NodeGroupPlan) -> bool
         }
         HelmComponent::NeuronDevicePlugin => g.ami.variant == AmiVariant::Neuron,
         HelmComponent::EfaDevicePlugin => g.efa,
-        HelmComponent::ClusterAutoscaler | HelmComponent::KarpenterCrd | HelmComponent::Karpenter => {
-            false
-        }
+        HelmComponent::ClusterAutoscaler
+        | HelmComponent::KarpenterCrd
+        | HelmComponent::Karpenter => false,
     }
 }
 
@@ -174,7 +178,11 @@ pub fn helm_plan(
 ) -> HelmPlan {
     let mut releases = Vec::new();
     if cluster_autoscaler {
-        releases.push(release(HelmComponent::ClusterAutoscaler, Vec::new(), Vec::new()));
+        releases.push(release(
+            HelmComponent::ClusterAutoscaler,
+            Vec::new(),
+            Vec::new(),
+        ));
     }
     if karpenter {
         releases.push(release(HelmComponent::KarpenterCrd, Vec::new(), Vec::new()));

@@ -56,7 +56,8 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
             }
         }
     }
-    let mut expected_addons: Vec<String> = EXPECTED_ADDONS.iter().map(ToString::to_string).collect();
+    let mut expected_addons: Vec<String> =
+        EXPECTED_ADDONS.iter().map(ToString::to_string).collect();
     if plan.ebs_csi_driver.is_some() {
         // zonalStateful groups' claims need the driver; the add-on stays the user's.
         expected_addons.push(EBS_CSI_ADDON.to_string());

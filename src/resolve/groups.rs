@@ -11,9 +11,10 @@ use crate::intent::{
 };
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
-    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, InterfaceType, IpAccounting,
-    InstanceStorePolicy, KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath, NetworkInterfacePlan,
-    NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan, ValueSource,
+    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, InstanceStorePolicy,
+    InterfaceType, IpAccounting, KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath,
+    NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan,
+    ValueSource,
 };
 
 use super::cni::{self, CniInputs};

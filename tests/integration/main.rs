@@ -31,5 +31,5 @@ mod properties;
 mod published;
 mod report_layout;
 mod terraform;
-mod workloads;
 mod workflow;
+mod workloads;

@@ -413,8 +413,7 @@ fn zonal_stateful_over_two_zones_is_refused() {
             "zonalStateful: true\n      availabilityZones: [us-west-2a, us-west-2b]",
         );
     let err = eksgen::pipeline::plan_from_text(&text, "two-zones.yaml")
-        .err()
-        .expect("two zones must be refused");
+        .expect_err("two zones must be refused");
     let msg = err.to_string();
     assert!(msg.contains("availabilityZones"), "{msg}");
     assert!(msg.contains("zonalStateful"), "{msg}");
@@ -548,7 +547,10 @@ fn commands_mode_writes_the_exact_pinned_command_and_no_helm_tf() {
                 assert!(text.contains(&repo), "{what}: {file} lacks `{repo}`");
             }
             assert!(
-                text.contains(&format!("--version {} --namespace {}", r.version, r.namespace)),
+                text.contains(&format!(
+                    "--version {} --namespace {}",
+                    r.version, r.namespace
+                )),
                 "{what}: {file}"
             );
             assert!(text.contains(&format!("-f {file}")), "{what}: {file}");
@@ -564,7 +566,10 @@ fn commands_mode_writes_the_exact_pinned_command_and_no_helm_tf() {
 /// configuration creates.
 #[test]
 fn terraform_mode_releases_every_chart_from_the_rendered_values() {
-    let plan = plan_text(&fixture_intent("tf-helm-release.yaml"), "tf-helm-release.yaml");
+    let plan = plan_text(
+        &fixture_intent("tf-helm-release.yaml"),
+        "tf-helm-release.yaml",
+    );
     assert_eq!(plan.helm.install, HelmInstall::Terraform);
     let files = render(&plan);
     let body = hcl_body(&files["helm.tf"], "helm.tf");
@@ -584,7 +589,9 @@ fn terraform_mode_releases_every_chart_from_the_rendered_values() {
         ] {
             assert_eq!(literal(attr(block, key).unwrap()), *want, "{name}.{key}");
         }
-        let values = attr(block, "values").map(|e| e.to_string()).unwrap_or_default();
+        let values = attr(block, "values")
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         if let Some(file) = &r.values_file {
             assert!(files.contains_key(file), "{name}: {file} not rendered");
             assert!(values.contains(&format!("/{file}")), "{name}: {values}");
@@ -636,12 +643,25 @@ fn terraform_mode_releases_every_chart_from_the_rendered_values() {
     let required = versions
         .blocks()
         .find(|b| b.identifier() == "terraform")
-        .and_then(|t| t.body().blocks().find(|b| b.identifier() == "required_providers"))
+        .and_then(|t| {
+            t.body()
+                .blocks()
+                .find(|b| b.identifier() == "required_providers")
+        })
         .expect("required_providers");
-    let helm = attr(required, "helm").expect("helm provider requirement").to_string();
-    assert!(helm.contains("hashicorp/helm") && helm.contains(">= 3.0, < 4.0"), "{helm}");
+    let helm = attr(required, "helm")
+        .expect("helm provider requirement")
+        .to_string();
+    assert!(
+        helm.contains("hashicorp/helm") && helm.contains(">= 3.0, < 4.0"),
+        "{helm}"
+    );
     // The endpoint is private with an admin network: an info that says where to run it.
-    let f = plan.findings.iter().find(|f| f.id == "EKSG031").expect("EKSG031");
+    let f = plan
+        .findings
+        .iter()
+        .find(|f| f.id == "EKSG031")
+        .expect("EKSG031");
     assert_eq!(f.severity, eksgen::plan::Severity::Info);
     assert!(f.message.contains("10.99.0.0/16"), "{}", f.message);
 }
@@ -650,10 +670,17 @@ fn terraform_mode_releases_every_chart_from_the_rendered_values() {
 fn terraform_mode_without_an_admin_network_warns_and_public_endpoints_do_not() {
     let text = fixture_intent("tf-helm-release.yaml");
     let private = plan_text(
-        &text.replace("    privateAccessCidrs: [10.99.0.0/16]\n", "    privateAccessCidrs: []\n"),
+        &text.replace(
+            "    privateAccessCidrs: [10.99.0.0/16]\n",
+            "    privateAccessCidrs: []\n",
+        ),
         "private.yaml",
     );
-    let f = private.findings.iter().find(|f| f.id == "EKSG031").expect("EKSG031");
+    let f = private
+        .findings
+        .iter()
+        .find(|f| f.id == "EKSG031")
+        .expect("EKSG031");
     assert_eq!(f.severity, eksgen::plan::Severity::Warning);
     let public = plan_text(
         &text.replace(
@@ -669,10 +696,8 @@ fn terraform_mode_without_an_admin_network_warns_and_public_endpoints_do_not() {
 /// module's outputs.
 #[test]
 fn terraform_mode_in_the_module_layout_leaves_the_provider_to_the_caller() {
-    let text = fixture_intent("tf-helm-release.yaml").replace(
-        "  helm:\n",
-        "  terraform:\n    layout: module\n  helm:\n",
-    );
+    let text = fixture_intent("tf-helm-release.yaml")
+        .replace("  helm:\n", "  terraform:\n    layout: module\n  helm:\n");
     let plan = plan_text(&text, "module.yaml");
     let files = render(&plan);
     let body = hcl_body(&files["helm.tf"], "helm.tf");
@@ -704,9 +729,7 @@ fn terraform_mode_with_an_existing_cluster_is_refused() {
         "  existingCluster:",
         "  helm:\n    install: terraform\n  existingCluster:",
     );
-    let err = eksgen::pipeline::plan_from_text(&text, "existing.yaml")
-        .err()
-        .expect("refused");
+    let err = eksgen::pipeline::plan_from_text(&text, "existing.yaml").expect_err("refused");
     let msg = err.to_string();
     assert!(msg.contains("spec.helm.install"), "{msg}");
     assert!(msg.contains("commands"), "{msg}");
@@ -731,7 +754,9 @@ fn one_pod_requests_leave_room_for_every_daemonset_on_the_node() {
     for intent in intents() {
         let plan = plan_file(&intent);
         for g in &plan.node_groups {
-            let Some(req) = &g.one_pod_request else { continue };
+            let Some(req) = &g.one_pod_request else {
+                continue;
+            };
             let mut cpu = BASE_DAEMONSETS_CPU;
             let mut mem = 0;
             if plan.ebs_csi_driver.is_some() {
@@ -780,8 +805,8 @@ fn pools_whose_pods_block_eviction_never_expire_and_others_bound_the_drain() {
             let pool = all.iter().find(|d| d["kind"] == "NodePool").unwrap();
             let spec = &pool["spec"]["template"]["spec"];
             let snippet = yaml(&files[&format!("workloads/{}.yaml", g.name)], &what);
-            let do_not_disrupt = snippet["metadata"]["annotations"]["karpenter.sh/do-not-disrupt"]
-                == "true";
+            let do_not_disrupt =
+                snippet["metadata"]["annotations"]["karpenter.sh/do-not-disrupt"] == "true";
             assert_eq!(
                 do_not_disrupt,
                 pool["spec"]["disruption"]["consolidationPolicy"] == "WhenEmpty",
@@ -800,7 +825,10 @@ fn pools_whose_pods_block_eviction_never_expire_and_others_bound_the_drain() {
             }
         }
     }
-    assert!(never >= 2 && bounded >= 2, "{never} never, {bounded} bounded");
+    assert!(
+        never >= 2 && bounded >= 2,
+        "{never} never, {bounded} bounded"
+    );
 }
 
 #[test]

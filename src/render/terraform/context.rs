@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::plan::{
     AmiFamily, CapacityType, ClusterAdminsPlan, EndpointPlan, HelmComponent, HelmInstall,
-    KarpenterVersionPlan, MaxPodsPath,
-    NatGateway, NodeGroupPlan, Plan, SubnetPlan, SubnetRole, TaintPlan, TerraformLayout,
+    KarpenterVersionPlan, MaxPodsPath, NatGateway, NodeGroupPlan, Plan, SubnetPlan, SubnetRole,
+    TaintPlan, TerraformLayout,
 };
 use crate::render::escape::{hcl_string, shell_word, toml_string};
 use crate::render::kubernetes;
@@ -678,10 +678,9 @@ fn helm_tf(plan: &Plan) -> Result<Option<HelmTf>, LayoutError> {
             "chart value from Terraform output `{other}`, which helm.tf cannot reference"
         ))),
     };
-    let ca_association = plan
-        .workload_roles
-        .iter()
-        .any(|r| r.service_account == crate::resolve::autoscalers::CLUSTER_AUTOSCALER_SERVICE_ACCOUNT);
+    let ca_association = plan.workload_roles.iter().any(|r| {
+        r.service_account == crate::resolve::autoscalers::CLUSTER_AUTOSCALER_SERVICE_ACCOUNT
+    });
     let mut releases = Vec::new();
     for r in &plan.helm.releases {
         let mut values: Vec<String> = r
