@@ -385,6 +385,10 @@ pub struct Plan {
     pub cluster_admins: ClusterAdminsPlan,
     /// IAM roles eksgen creates for in-cluster controllers (EKS Pod Identity).
     pub workload_roles: Vec<WorkloadRolePlan>,
+    /// The aws-ebs-csi-driver add-on, when a group is `zonalStateful`.
+    pub ebs_csi_driver: Option<EbsCsiDriverPlan>,
+    /// Helm charts (autoscalers, device plugins): pinned versions and who installs them.
+    pub helm: HelmPlan,
     /// What the cluster costs per month at desired and at max scale, line by line.
     pub cost: CostPlan,
     /// Set when node groups are added to a cluster eksgen did not create; absent otherwise.
@@ -490,6 +494,10 @@ pub struct AutoscalingPlan {
     /// security groups; absent without Karpenter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub karpenter_node_class: Option<KarpenterNodeClassPlan>,
+    /// How cluster-autoscaler is installed and configured (`None` unless `clusterAutoscaler`).
+    pub cluster_autoscaler_config: Option<ClusterAutoscalerPlan>,
+    /// How the Karpenter controller is installed (`None` unless `karpenter`).
+    pub karpenter_controller: Option<KarpenterControllerPlan>,
 }
 
 /// Who provides Karpenter's AWS side: the controller's IAM role (EKS Pod Identity), the node
@@ -511,6 +519,75 @@ impl KarpenterAwsResources {
         match self {
             KarpenterAwsResources::Existing => "existing",
             KarpenterAwsResources::Create => "create",
+        }
+    }
+}
+
+/// The aws-ebs-csi-driver EKS add-on. Its controller's IAM role is the `workloadRoles` entry
+/// for [`EbsCsiDriverPlan::service_account`] (none on an existing cluster, where the add-on
+/// is the user's: `existingCluster.expectedAddons` lists it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EbsCsiDriverPlan {
+    /// Service account of the driver's controller (kube-system), which the add-on's Pod
+    /// Identity association names.
+    pub service_account: String,
+    /// CPU (millicores) and memory (MiB) the driver's node DaemonSet requests on every node
+    /// (it tolerates every taint); one-pod-per-node requests leave room for it.
+    pub node_cpu_millicores: u64,
+    pub node_memory_mib: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoragePlan {
+    pub storage_class: String,
+    /// `gp3`.
+    pub volume_type: String,
+    /// `WaitForFirstConsumer`.
+    pub volume_binding_mode: String,
+    /// The one zone volumes are created in (`allowedTopologies`).
+    pub zone: String,
+    /// Node label `allowedTopologies` matches on.
+    pub zone_label: String,
+    /// Example claim in the workload snippet.
+    pub claim_name: String,
+    pub claim_size_gib: u32,
+    /// Where the snippet mounts the claim in the main container.
+    pub mount_path: String,
+    pub reason: String,
+}
+
+/// How the Helm charts eksgen writes values for get installed, and which charts they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmPlan {
+    /// `commands` (values files, `helm upgrade --install` in each header) or `terraform`
+    /// (`helm_release` resources in `helm.tf`).
+    pub install: HelmInstall,
+    pub install_reason: String,
+    /// Every chart, in install order (CRD chart before its controller).
+    pub releases: Vec<HelmReleasePlan>,
+}
+
+/// Who installs the charts (intent `spec.helm.install`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HelmInstall {
+    /// Values files plus the exact `helm upgrade --install` command in each file's header.
+    #[default]
+    Commands,
+    /// `helm_release` resources in the Terraform, with the Helm provider configured from the
+    /// cluster's outputs: one `terraform apply`.
+    Terraform,
+}
+
+impl HelmInstall {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HelmInstall::Commands => "commands",
+            HelmInstall::Terraform => "terraform",
         }
     }
 }
@@ -542,6 +619,116 @@ pub struct KarpenterNodeClassPlan {
     pub security_group_selector_reason: String,
 }
 
+/// What a chart is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HelmComponent {
+    ClusterAutoscaler,
+    KarpenterCrd,
+    Karpenter,
+    NvidiaDevicePlugin,
+    NeuronDevicePlugin,
+    EfaDevicePlugin,
+}
+
+/// One pinned chart and where it is installed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmReleasePlan {
+    pub component: HelmComponent,
+    /// Helm release name.
+    pub release: String,
+    /// Helm repository URL (`https://…`) or OCI repository (`oci://…`, the chart is below it).
+    pub repository: String,
+    pub chart: String,
+    /// Exact chart version (never a range).
+    pub version: String,
+    /// Where the version comes from and when it was published.
+    pub version_reason: String,
+    pub namespace: String,
+    /// Rendered values file, relative to the output folder; `None` for a chart installed
+    /// with its defaults (the Karpenter CRD chart).
+    pub values_file: Option<String>,
+    /// Values only known once the cluster exists, each from a Terraform output.
+    pub values_from_terraform: Vec<TerraformValue>,
+    /// Node groups whose nodes need this chart (device plugins); empty for controllers.
+    pub node_groups: Vec<String>,
+}
+
+/// A chart value taken from a Terraform output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TerraformValue {
+    /// Dotted chart key, e.g. `settings.clusterEndpoint`.
+    pub key: String,
+    /// Output of the generated Terraform that holds it, e.g. `cluster_endpoint`.
+    pub output: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterAutoscalerPlan {
+    /// Service account the chart creates; the Terraform's Pod Identity association names it.
+    pub service_account: String,
+    /// Controller image tag: the release whose minor matches the cluster's Kubernetes minor.
+    pub image_tag: String,
+    pub image_tag_reason: String,
+    /// `--expander`, e.g. `priority,least-waste`.
+    pub expander: String,
+    pub expander_reason: String,
+    /// The `cluster-autoscaler-priority-expander` ConfigMap: higher priority wins.
+    pub priorities: Vec<ExpanderPriority>,
+    pub balance_similar_node_groups: bool,
+    /// `--balancing-ignore-label`: a label that differs per group but not per shape.
+    pub balancing_ignore_labels: Vec<String>,
+    pub balance_reason: String,
+    pub scale_down: ScaleDownPlan,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpanderPriority {
+    pub priority: u32,
+    /// Node groups (plan names) at this priority.
+    pub node_groups: Vec<String>,
+    /// Regexes over Auto Scaling group names, one per node group.
+    pub patterns: Vec<String>,
+    /// On-demand $/node-hour of these groups, when priced.
+    pub hourly_cost_usd: Option<f64>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScaleDownPlan {
+    /// `--scale-down-unneeded-time`.
+    pub unneeded_time: String,
+    /// `--scale-down-delay-after-add`.
+    pub delay_after_add: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KarpenterControllerPlan {
+    /// Service account the chart creates; the karpenter module's Pod Identity association
+    /// names it.
+    pub service_account: String,
+    /// `settings.clusterName`.
+    pub cluster_name: String,
+    /// `settings.interruptionQueue`: the SQS queue the Terraform karpenter module creates
+    /// (its output `queue_name`).
+    pub interruption_queue: String,
+    pub interruption_queue_reason: String,
+    /// How `settings.clusterEndpoint` is supplied (known only after `terraform apply`).
+    pub cluster_endpoint_reason: String,
+    pub version_reason: String,
+    /// Controller `replicas`: the chart's 2 need two nodes outside Karpenter's pools (required
+    /// anti-affinity per host), so fewer always-on untainted nodes mean fewer replicas.
+    pub replicas: u32,
+    pub replicas_reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KarpenterVersionPlan {
@@ -569,6 +756,8 @@ pub struct NetworkPlan {
     /// VPC endpoints eksgen creates: the S3 gateway always, ECR / STS interface endpoints
     /// with `spec.network.interfaceEndpoints`.
     pub vpc_endpoints: Vec<VpcEndpointPlan>,
+    /// VPC CNI NetworkPolicy enforcement (`null` unless `network.networkPolicy`).
+    pub network_policy: Option<NetworkPolicyPlan>,
 }
 
 /// A VPC that exists: what eksgen may reference and what it adds.
@@ -595,6 +784,24 @@ pub struct VpcEndpointPlan {
     pub service: String,
     /// `Gateway` or `Interface` (the EC2 API spelling).
     pub endpoint_type: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPolicyPlan {
+    /// What goes into the vpc-cni add-on `configuration_values.enableNetworkPolicy`.
+    pub enable_network_policy: String,
+    /// Namespace and pod label of the cluster DNS the default-deny policy still allows.
+    pub dns_namespace: String,
+    pub dns_pod_label: String,
+    pub dns_pod_label_value: String,
+    /// Link-local address (`/32`) and TCP port of the EKS Pod Identity agent, which pods reach
+    /// for AWS credentials; the policies allow it.
+    pub pod_identity_agent_cidr: String,
+    pub pod_identity_agent_port: u16,
+    /// Rendered policies, relative to the output folder.
+    pub policies_file: String,
     pub reason: String,
 }
 
@@ -722,6 +929,10 @@ pub struct NodeGroupPlan {
     /// Network bandwidth per node: each instance type's figure and the intent's minimum.
     pub network_bandwidth: NetworkBandwidthPlan,
     pub one_pod_per_node: bool,
+    /// Pods keep state on EBS volumes: the group stays in one zone by design.
+    pub zonal_stateful: bool,
+    /// StorageClass and example claim for `zonalStateful` groups.
+    pub storage: Option<StoragePlan>,
     pub root_volume: RootVolume,
     /// Instance metadata service settings on the group's launch template / EC2NodeClass.
     pub instance_metadata: InstanceMetadataPlan,
@@ -945,6 +1156,15 @@ pub struct KarpenterPlan {
     /// NodePool requirement on `karpenter.k8s.aws/instance-network-bandwidth` from the
     /// intent's `minNetworkGbps`; `None` without a minimum.
     pub bandwidth_requirement: Option<RequirementPlan>,
+    /// NodePool `spec.template.spec.expireAfter`: a duration, or `Never`.
+    pub expire_after: String,
+    /// NodePool `spec.template.spec.terminationGracePeriod`; `None` leaves it unset (a
+    /// draining node waits for every pod).
+    pub termination_grace_period: Option<String>,
+    pub expiry_reason: String,
+    /// EC2NodeClass `instanceStorePolicy`, when every type of the group has local NVMe.
+    pub instance_store_policy: Option<InstanceStorePolicy>,
+    pub instance_store_reason: Option<String>,
 }
 
 /// Operators of NodePool requirements that eksgen writes beyond `In`.
@@ -1036,6 +1256,15 @@ pub struct EnvVarPlan {
     pub name: String,
     pub value: String,
     pub reason: String,
+}
+
+/// EC2NodeClass `instanceStorePolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum InstanceStorePolicy {
+    /// The instance-store NVMe volumes as one RAID0 array holding kubelet and containerd
+    /// state (images, emptyDir, logs); ephemeral-storage becomes its size.
+    #[serde(rename = "RAID0")]
+    Raid0,
 }
 
 /// One EC2NodeClass `networkInterfaces` entry.

@@ -62,6 +62,9 @@ module "eks" {
           "MINIMUM_IP_TARGET" = "6"
           "WARM_IP_TARGET"    = "2"
         }
+        # Kubernetes NetworkPolicy enforced by the add-on's network policy agent
+        # (network.networkPolicy); workloads/default-deny.network-policy.yaml holds the policies.
+        enableNetworkPolicy = "true"
       })
     }
     # before_compute: aws-node reaches the API server through the kubernetes Service, which
@@ -75,6 +78,14 @@ module "eks" {
     }
     # CoreDNS needs nodes to run on: created after the node groups.
     coredns = {}
+    # zonalStateful groups (notebook-4g, notebook-16g, notebook-64g, notebook-128g, notebook-256g, notebook-512g) claim EBS volumes, and EKS does not install the EBS CSI driver by itself. Its controller gets AmazonEBSCSIDriverPolicy through EKS Pod Identity (the add-on's pod_identity_association), not the node role. Its node DaemonSet tolerates every taint and requests 30m CPU and 104 MiB on every node, which one-pod-per-node requests leave room for.
+    # Created after the node groups: its controller needs nodes to run on.
+    aws-ebs-csi-driver = {
+      pod_identity_association = [{
+        role_arn        = aws_iam_role.ebs_csi.arn
+        service_account = "ebs-csi-controller-sa"
+      }]
+    }
   }
 
   eks_managed_node_groups = {
@@ -149,7 +160,7 @@ module "eks" {
     # max pods 29: m6i.large: 3 ENIs x (10 - 1) + 2 = 29
     # max pods reach the kubelet via eks-ami: EKS injects 29 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
-    # zones: all cluster zones
+    # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 574 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 29 pods + 255 MiB = 574 MiB for max pods 29; unset, nodeadm sizes it from the default ENI count (29 on m6i.large) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
     # allocatable 1930m CPU, 6903 MiB: m6i.large: 8192 MiB less 7.5% OS / hypervisor share = 7577 MiB, less kube-reserved 574 MiB and eviction threshold 100 MiB = 6903 MiB; 2 vCPU less kube-reserved 70m = 1930m
     "notebook-4g" = {
@@ -164,8 +175,6 @@ module "eks" {
       desired_size = 0
       subnet_ids = [
         module.vpc.private_subnets[0],
-        module.vpc.private_subnets[1],
-        module.vpc.private_subnets[2],
       ]
 
       labels = {
@@ -217,7 +226,7 @@ module "eks" {
     # max pods 58: r6i.xlarge: 4 ENIs x (15 - 1) + 2 = 58
     # max pods reach the kubelet via eks-ami: EKS injects 58 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
-    # zones: all cluster zones
+    # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 893 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 58 pods + 255 MiB = 893 MiB for max pods 58; unset, nodeadm sizes it from the default ENI count (58 on r6i.xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
     # allocatable 3920m CPU, 29317 MiB: r6i.xlarge: 32768 MiB less 7.5% OS / hypervisor share = 30310 MiB, less kube-reserved 893 MiB and eviction threshold 100 MiB = 29317 MiB; 4 vCPU less kube-reserved 80m = 3920m
     "notebook-16g" = {
@@ -232,8 +241,6 @@ module "eks" {
       desired_size = 0
       subnet_ids = [
         module.vpc.private_subnets[0],
-        module.vpc.private_subnets[1],
-        module.vpc.private_subnets[2],
       ]
 
       labels = {
@@ -285,7 +292,7 @@ module "eks" {
     # max pods 110: r6i.4xlarge: 8 ENIs x (30 - 1) + 2 = 234, capped at 110 (16 vCPU <= 30)
     # max pods reach the kubelet via eks-ami: EKS injects 110 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
-    # zones: all cluster zones
+    # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 1465 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 110 pods + 255 MiB = 1465 MiB for max pods 110; unset, nodeadm sizes it from the default ENI count (234 on r6i.4xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
     # allocatable 15890m CPU, 119676 MiB: r6i.4xlarge: 131072 MiB less 7.5% OS / hypervisor share = 121241 MiB, less kube-reserved 1465 MiB and eviction threshold 100 MiB = 119676 MiB; 16 vCPU less kube-reserved 110m = 15890m
     "notebook-64g" = {
@@ -300,8 +307,6 @@ module "eks" {
       desired_size = 0
       subnet_ids = [
         module.vpc.private_subnets[0],
-        module.vpc.private_subnets[1],
-        module.vpc.private_subnets[2],
       ]
 
       labels = {
@@ -353,7 +358,7 @@ module "eks" {
     # max pods 234: r6i.8xlarge: 8 ENIs x (30 - 1) + 2 = 234
     # max pods reach the kubelet via eks-ami: EKS injects 234 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
-    # zones: all cluster zones
+    # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 2829 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 234 pods + 255 MiB = 2829 MiB for max pods 234; unset, nodeadm sizes it from the default ENI count (234 on r6i.8xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
     # allocatable 31850m CPU, 239554 MiB: r6i.8xlarge: 262144 MiB less 7.5% OS / hypervisor share = 242483 MiB, less kube-reserved 2829 MiB and eviction threshold 100 MiB = 239554 MiB; 32 vCPU less kube-reserved 150m = 31850m
     "notebook-128g" = {
@@ -368,8 +373,6 @@ module "eks" {
       desired_size = 0
       subnet_ids = [
         module.vpc.private_subnets[0],
-        module.vpc.private_subnets[1],
-        module.vpc.private_subnets[2],
       ]
 
       labels = {
@@ -421,7 +424,7 @@ module "eks" {
     # max pods 234: r6i.12xlarge: 8 ENIs x (30 - 1) + 2 = 234
     # max pods reach the kubelet via eks-ami: EKS injects 234 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
-    # zones: all cluster zones
+    # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 2829 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 234 pods + 255 MiB = 2829 MiB for max pods 234; unset, nodeadm sizes it from the default ENI count (234 on r6i.12xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
     # allocatable 47810m CPU, 360795 MiB: r6i.12xlarge: 393216 MiB less 7.5% OS / hypervisor share = 363724 MiB, less kube-reserved 2829 MiB and eviction threshold 100 MiB = 360795 MiB; 48 vCPU less kube-reserved 190m = 47810m
     "notebook-256g" = {
@@ -436,8 +439,6 @@ module "eks" {
       desired_size = 0
       subnet_ids = [
         module.vpc.private_subnets[0],
-        module.vpc.private_subnets[1],
-        module.vpc.private_subnets[2],
       ]
 
       labels = {
@@ -489,7 +490,7 @@ module "eks" {
     # max pods 250: r6i.24xlarge: 15 ENIs x (50 - 1) + 2 = 737, capped at 250 (96 vCPU > 30)
     # max pods reach the kubelet via eks-ami: EKS injects 250 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
-    # zones: all cluster zones
+    # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 3005 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 250 pods + 255 MiB = 3005 MiB for max pods 250; unset, nodeadm sizes it from the default ENI count (737 on r6i.24xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
     # allocatable 95690m CPU, 724344 MiB: r6i.24xlarge: 786432 MiB less 7.5% OS / hypervisor share = 727449 MiB, less kube-reserved 3005 MiB and eviction threshold 100 MiB = 724344 MiB; 96 vCPU less kube-reserved 310m = 95690m
     "notebook-512g" = {
@@ -504,8 +505,6 @@ module "eks" {
       desired_size = 0
       subnet_ids = [
         module.vpc.private_subnets[0],
-        module.vpc.private_subnets[1],
-        module.vpc.private_subnets[2],
       ]
 
       labels = {

@@ -102,3 +102,18 @@ resource "aws_eks_pod_identity_association" "cluster_autoscaler" {
 
   tags = local.tags
 }
+
+# EBS CSI driver controller (kube-system/ebs-csi-controller-sa): creates, attaches and
+# deletes the volumes of zonalStateful groups' claims. The aws-ebs-csi-driver add-on (eks.tf)
+# binds this role to its service account.
+resource "aws_iam_role" "ebs_csi" {
+  name               = "data-science-ebs-csi"
+  assume_role_policy = data.aws_iam_policy_document.pod_identity_trust.json
+
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ebs_csi" {
+  role       = aws_iam_role.ebs_csi.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+}

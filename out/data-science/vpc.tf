@@ -16,11 +16,11 @@ module "vpc" {
 
   # Nodes and their pods, one subnet per zone (same order as azs).
   private_subnets = [
-    # us-west-2a: 466 addresses for nodes and pods at max scale plus update surge need a /23 (507 usable after AWS's 5 reserved); grown to /19 to use the free space evenly; includes 24 kept free: 16 for EKS control-plane network interfaces (EKS recommends 16 free addresses; upgrades add interfaces) and 8 for an internal load balancer (an ALB needs 8 per subnet)
+    # us-west-2a: 1012 addresses for nodes and pods at max scale plus update surge need a /22 (1019 usable after AWS's 5 reserved); grown to /19 to use the free space evenly; includes 24 kept free: 16 for EKS control-plane network interfaces (EKS recommends 16 free addresses; upgrades add interfaces) and 8 for an internal load balancer (an ALB needs 8 per subnet)
     "10.0.0.0/19",
-    # us-west-2b: 466 addresses for nodes and pods at max scale plus update surge need a /23 (507 usable after AWS's 5 reserved); grown to /19 to use the free space evenly; includes 24 kept free: 16 for EKS control-plane network interfaces (EKS recommends 16 free addresses; upgrades add interfaces) and 8 for an internal load balancer (an ALB needs 8 per subnet)
+    # us-west-2b: 88 addresses for nodes and pods at max scale plus update surge need a /25 (123 usable after AWS's 5 reserved); grown to /19 to use the free space evenly; includes 24 kept free: 16 for EKS control-plane network interfaces (EKS recommends 16 free addresses; upgrades add interfaces) and 8 for an internal load balancer (an ALB needs 8 per subnet)
     "10.0.32.0/19",
-    # us-west-2c: 466 addresses for nodes and pods at max scale plus update surge need a /23 (507 usable after AWS's 5 reserved); grown to /19 to use the free space evenly; includes 24 kept free: 16 for EKS control-plane network interfaces (EKS recommends 16 free addresses; upgrades add interfaces) and 8 for an internal load balancer (an ALB needs 8 per subnet)
+    # us-west-2c: 88 addresses for nodes and pods at max scale plus update surge need a /25 (123 usable after AWS's 5 reserved); grown to /19 to use the free space evenly; includes 24 kept free: 16 for EKS control-plane network interfaces (EKS recommends 16 free addresses; upgrades add interfaces) and 8 for an internal load balancer (an ALB needs 8 per subnet)
     "10.0.64.0/19",
   ]
   # Load balancers and NAT gateways.

@@ -283,6 +283,15 @@ pub(super) fn check_cluster(
         ),
         (None, false) => {}
     }
+    if intent.spec.helm.install == crate::plan::HelmInstall::Terraform {
+        out.push(
+            Diagnostic::new(
+                "spec.helm.install",
+                "`terraform` installs charts next to the cluster eksgen creates; with an existing cluster its controllers and their credentials stay yours",
+            )
+            .hint("use `install: commands` (the default) and run the commands in each values file's header"),
+        );
+    }
 }
 
 /// IAM role names: 1 to 64 of letters, digits and `+=,.@_-`; instance profile names the

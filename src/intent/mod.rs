@@ -82,6 +82,10 @@ pub struct Spec {
     /// Cluster-wide autoscalers to install.
     #[serde(default)]
     pub autoscaling: AutoscalingSpec,
+    /// How the Helm charts eksgen writes values for (autoscalers, device plugins) get
+    /// installed.
+    #[serde(default)]
+    pub helm: HelmSpec,
     /// Where workload images come from (drives the image-pull and transfer estimates).
     #[serde(default)]
     pub registry: Option<RegistrySpec>,
@@ -240,6 +244,10 @@ pub struct NetworkSpec {
     /// which carries ECR image layers and is free, is always created.
     #[serde(default)]
     pub interface_endpoints: bool,
+    /// Enforce Kubernetes NetworkPolicy with the VPC CNI's own agent, and render a
+    /// default-deny policy with the allows pods need (DNS, same namespace).
+    #[serde(default)]
+    pub network_policy: bool,
 }
 
 /// A cluster eksgen did not create, described by the user (eksgen cannot read AWS).
@@ -566,6 +574,17 @@ pub struct AutoscalingSpec {
     pub karpenter: bool,
 }
 
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HelmSpec {
+    /// `commands` (default): values files with the exact `helm upgrade --install` command in
+    /// each header. `terraform`: `helm_release` resources in `helm.tf`, the Helm provider
+    /// configured from the cluster's outputs, so one `terraform apply` installs them (the
+    /// machine running it must reach the Kubernetes API).
+    #[serde(default)]
+    pub install: crate::plan::HelmInstall,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RegistrySpec {
@@ -717,6 +736,11 @@ pub struct NodeGroupSpec {
     /// Zones for this group, a subset of the cluster's; default: all of them.
     #[serde(default)]
     pub availability_zones: Option<Vec<String>>,
+    /// Pods keep state on EBS volumes (notebooks): the group stays in one zone by design
+    /// (the first cluster zone unless `availabilityZones` names one), the EBS CSI driver
+    /// add-on is installed, and a gp3 StorageClass bound to that zone is rendered.
+    #[serde(default)]
+    pub zonal_stateful: bool,
     /// Attach Elastic Fabric Adapters (EFA-capable types only).
     #[serde(default)]
     pub efa: bool,

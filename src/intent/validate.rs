@@ -814,6 +814,21 @@ fn check_reservation_zone(
             out.push(d);
         }
     }
+    if group.zonal_stateful
+        && let Some(list) = group.availability_zones.as_ref().filter(|l| l.len() > 1)
+    {
+        out.push(
+            Diagnostic::new(
+                format!("{path}.availabilityZones"),
+                format!(
+                    "zonalStateful keeps a group in one zone (an EBS volume cannot follow its pod to another zone), but the group lists {}: {}",
+                    list.len(),
+                    list.join(", ")
+                ),
+            )
+            .hint("list one zone, or copy the group once per zone with zonalStateful and one zone each"),
+        );
+    }
     if group.capacity_type != CapacityType::CapacityBlock {
         return;
     }

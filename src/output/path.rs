@@ -102,7 +102,7 @@ pub fn could_be_generated(path: &str) -> bool {
                 && !name.starts_with('.')
                 && match folder {
                     "karpenter" | "workloads" => name.ends_with(".yaml"),
-                    "device-plugins" => name.ends_with("-values.yaml"),
+                    "device-plugins" | "helm" => name.ends_with("-values.yaml"),
                     _ => false,
                 }
         }
@@ -185,6 +185,10 @@ mod tests {
             "karpenter/gpu.yaml",
             "workloads/train.yaml",
             "device-plugins/nvidia-values.yaml",
+            "helm/cluster-autoscaler-values.yaml",
+            "helm.tf",
+            "workloads/nb.storage.yaml",
+            "workloads/default-deny.network-policy.yaml",
         ] {
             assert!(could_be_generated(yes), "{yes}");
         }
@@ -196,6 +200,7 @@ mod tests {
             "karpenter/x.tf",
             "workloads/a/b.yaml",
             "other/x.yaml",
+            "helm/x.yaml",
             "../eks.tf",
         ] {
             assert!(!could_be_generated(no), "{no}");

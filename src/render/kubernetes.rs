@@ -12,6 +12,10 @@
 //! | `karpenter/<group>.yaml` | each group with provisioner `karpenter` |
 //! | `workloads/<group>.yaml` | every group |
 //! | `device-plugins/<plugin>-values.yaml` | Helm values when a group needs the NVIDIA, Neuron or EFA device plugin |
+//! | `workloads/<group>.storage.yaml` | `zonalStateful` groups: gp3 StorageClass in the group's zone and an example claim |
+//! | `workloads/default-deny.network-policy.yaml` | `network.networkPolicy` |
+//! | `helm/cluster-autoscaler-values.yaml` | `autoscaling.clusterAutoscaler` (plan `clusterAutoscalerConfig`) |
+//! | `helm/karpenter-values.yaml` | `autoscaling.karpenter` (plan `karpenterController`) |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,9 +23,10 @@ use serde::Serialize;
 use tera::Tera;
 
 use crate::plan::{
-    AmiFamily, AmiVariant, CapacityType, ConsolidationPolicy, EfaWorkloadPlan, GROUP_LABEL,
-    KarpenterAwsResources, KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan,
-    Provisioner, RequirementPlan, SelectorTerm, TaintPlan,
+    AmiFamily, AmiVariant, CapacityType, ClusterAutoscalerPlan, ConsolidationPolicy,
+    EfaWorkloadPlan, GROUP_LABEL, HelmComponent, HelmInstall, HelmReleasePlan, InstanceStorePolicy,
+    KarpenterAwsResources, KarpenterControllerPlan, KarpenterVersionPlan, NetworkInterfacePlan,
+    NodeGroupPlan, Plan, Provisioner, RequirementPlan, SelectorTerm, StoragePlan, TaintPlan,
 };
 
 use super::nodeadm::NodeConfig;
@@ -37,6 +42,10 @@ const WORKLOAD: &str = "k8s/workload.yaml";
 const NVIDIA_VALUES: &str = "k8s/nvidia-device-plugin-values.yaml";
 const NEURON_VALUES: &str = "k8s/neuron-device-plugin-values.yaml";
 const EFA_VALUES: &str = "k8s/efa-device-plugin-values.yaml";
+const CLUSTER_AUTOSCALER_VALUES: &str = "k8s/cluster-autoscaler-values.yaml";
+const KARPENTER_VALUES: &str = "k8s/karpenter-values.yaml";
+const STORAGE: &str = "k8s/storage.yaml";
+const NETWORK_POLICY: &str = "k8s/network-policy.yaml";
 
 /// (template name, source) pairs compiled into the binary.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -67,6 +76,22 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         EFA_VALUES,
         include_str!("../../templates/k8s/efa-device-plugin-values.yaml.tera"),
+    ),
+    (
+        CLUSTER_AUTOSCALER_VALUES,
+        include_str!("../../templates/k8s/cluster-autoscaler-values.yaml.tera"),
+    ),
+    (
+        KARPENTER_VALUES,
+        include_str!("../../templates/k8s/karpenter-values.yaml.tera"),
+    ),
+    (
+        STORAGE,
+        include_str!("../../templates/k8s/storage.yaml.tera"),
+    ),
+    (
+        NETWORK_POLICY,
+        include_str!("../../templates/k8s/network-policy.yaml.tera"),
     ),
 ];
 
@@ -114,16 +139,182 @@ pub fn render(
             format!("workloads/{}.yaml", group.name),
             run_template(tera, WORKLOAD, &WorkloadView::new(plan, group, &head))?,
         );
-    }
-    for plugin in DevicePlugin::ALL {
-        if let Some(view) = DevicePluginView::new(plan, plugin, &head) {
+        if let Some(storage) = &group.storage {
+            let view = StorageView {
+                header: &head,
+                name: &group.name,
+                storage,
+            };
             out.insert(
-                format!("device-plugins/{}-values.yaml", plugin.file_stem()),
-                run_template(tera, plugin.template(), &view)?,
+                format!("workloads/{}.storage.yaml", group.name),
+                run_template(tera, STORAGE, &view)?,
             );
         }
     }
+    if let Some(policy) = &plan.network.network_policy {
+        let view = NetworkPolicyView {
+            header: &head,
+            policy,
+        };
+        out.insert(
+            policy.policies_file.clone(),
+            run_template(tera, NETWORK_POLICY, &view)?,
+        );
+    }
+    for release in &plan.helm.releases {
+        let Some(file) = &release.values_file else {
+            continue;
+        };
+        let install = install_lines(plan, release);
+        let text = match release.component {
+            HelmComponent::ClusterAutoscaler => {
+                let Some(config) = &plan.autoscaling.cluster_autoscaler_config else {
+                    continue;
+                };
+                let view = ClusterAutoscalerView {
+                    header: &head,
+                    install,
+                    cluster: &plan.cluster,
+                    region: &plan.region,
+                    config,
+                };
+                run_template(tera, CLUSTER_AUTOSCALER_VALUES, &view)?
+            }
+            HelmComponent::Karpenter => {
+                let Some(config) = &plan.autoscaling.karpenter_controller else {
+                    continue;
+                };
+                let view = KarpenterControllerView {
+                    header: &head,
+                    install,
+                    config,
+                };
+                run_template(tera, KARPENTER_VALUES, &view)?
+            }
+            HelmComponent::NvidiaDevicePlugin
+            | HelmComponent::NeuronDevicePlugin
+            | HelmComponent::EfaDevicePlugin => {
+                let (view, template) = DevicePluginView::new(plan, release, install, &head);
+                run_template(tera, template, &view)?
+            }
+            HelmComponent::KarpenterCrd => continue,
+        };
+        out.insert(file.clone(), text);
+    }
     Ok(())
+}
+
+/// The `helm upgrade --install` command of a release, one line per shell line (ending in
+/// ` \\` where it continues), run from the output folder.
+fn helm_command(release: &HelmReleasePlan) -> Vec<String> {
+    let mut parts = Vec::new();
+    if release.repository.starts_with("oci://") {
+        parts.push(format!(
+            "helm upgrade --install {} {}/{}",
+            release.release, release.repository, release.chart
+        ));
+    } else {
+        parts.push(format!(
+            "helm upgrade --install {} {}",
+            release.release, release.chart
+        ));
+        parts.push(format!("  --repo {}", release.repository));
+    }
+    parts.push(format!(
+        "  --version {} --namespace {}",
+        release.version, release.namespace
+    ));
+    if let Some(file) = &release.values_file {
+        parts.push(format!("  -f {file}"));
+    }
+    for v in &release.values_from_terraform {
+        parts.push(format!(
+            "  --set {}=\"$(terraform output -raw {})\"",
+            v.key, v.output
+        ));
+    }
+    let last = parts.len() - 1;
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| if i < last { format!("{p} \\") } else { p })
+        .collect()
+}
+
+/// Header lines saying how a values file's chart gets installed (plan `helm.install`); for
+/// Karpenter, the CRD chart comes first.
+fn install_lines(plan: &Plan, release: &HelmReleasePlan) -> Vec<String> {
+    let crd = (release.component == HelmComponent::Karpenter)
+        .then(|| {
+            plan.helm
+                .releases
+                .iter()
+                .find(|r| r.component == HelmComponent::KarpenterCrd)
+        })
+        .flatten();
+    let mut lines = Vec::new();
+    match plan.helm.install {
+        HelmInstall::Commands => {
+            lines.push(format!("Chart version pinned: {}.", release.version_reason));
+            lines.push(
+                "Install with Helm from the output folder, after `terraform apply`:".to_string(),
+            );
+            if let Some(crd) = crd {
+                lines.push(
+                    "CRDs first, from their own chart (the controller chart installs CRDs once and never upgrades them):"
+                        .to_string(),
+                );
+                lines.extend(helm_command(crd).into_iter().map(|l| format!("  {l}")));
+            }
+            lines.extend(helm_command(release).into_iter().map(|l| format!("  {l}")));
+        }
+        HelmInstall::Terraform => {
+            let mut names: Vec<String> = crd
+                .iter()
+                .map(|c| format!("helm_release.{}", super::terraform::helm_resource_name(c)))
+                .collect();
+            names.push(format!(
+                "helm_release.{}",
+                super::terraform::helm_resource_name(release)
+            ));
+            lines.push(format!("Chart version pinned: {}.", release.version_reason));
+            lines.push(format!(
+                "Installed by `terraform apply` with these values: {} in helm.tf ({} {}).",
+                names.join(" then "),
+                release.chart,
+                release.version
+            ));
+            for v in &release.values_from_terraform {
+                lines.push(format!(
+                    "{} is set there from the cluster ({}).",
+                    v.key, v.output
+                ));
+            }
+        }
+    }
+    lines
+}
+
+/// cluster-autoscaler Helm values: the plan's settings plus the cluster's name and region.
+#[derive(Debug, Serialize)]
+struct ClusterAutoscalerView<'a> {
+    header: &'a str,
+    /// How the chart is installed: comment lines for the header.
+    install: Vec<String>,
+    cluster: &'a str,
+    region: &'a str,
+    #[serde(flatten)]
+    config: &'a ClusterAutoscalerPlan,
+}
+
+/// Karpenter controller Helm values: the plan's settings as they are.
+#[derive(Debug, Serialize)]
+struct KarpenterControllerView<'a> {
+    header: &'a str,
+    /// How the CRD chart and the controller chart are installed: comment lines.
+    install: Vec<String>,
+    #[serde(flatten)]
+    config: &'a KarpenterControllerPlan,
 }
 
 /// A taint, or the toleration that matches it exactly.
@@ -218,6 +409,11 @@ struct KarpenterView<'a> {
     consolidation_policy: ConsolidationPolicy,
     consolidate_after: &'a str,
     consolidation_reason: &'a str,
+    expire_after: &'a str,
+    termination_grace_period: Option<&'a str>,
+    expiry_reason: &'a str,
+    instance_store_policy: Option<InstanceStorePolicy>,
+    instance_store_reason: Option<&'a str>,
     ami_alias: &'a str,
     ami_reason: &'a str,
     /// `spec.role` or `spec.instanceProfile` (exactly one), and where it comes from.
@@ -334,6 +530,11 @@ impl<'a> KarpenterView<'a> {
             consolidation_policy: k.consolidation_policy,
             consolidate_after: &k.consolidate_after,
             consolidation_reason: &k.consolidation_reason,
+            expire_after: &k.expire_after,
+            termination_grace_period: k.termination_grace_period.as_deref(),
+            expiry_reason: &k.expiry_reason,
+            instance_store_policy: k.instance_store_policy,
+            instance_store_reason: k.instance_store_reason.as_deref(),
             ami_alias: &g.ami.karpenter_alias,
             ami_reason: &g.ami.reason,
             role: node_class.role.as_deref(),
@@ -448,6 +649,8 @@ struct WorkloadView<'a> {
     /// Karpenter group whose NodePool only removes empty nodes: keep the pod from being
     /// disrupted by drift or expiry while it runs.
     do_not_disrupt: bool,
+    /// zonalStateful: the example claim the pod mounts.
+    storage: Option<&'a StoragePlan>,
 }
 
 impl<'a> WorkloadView<'a> {
@@ -526,66 +729,42 @@ impl<'a> WorkloadView<'a> {
                 .karpenter
                 .as_ref()
                 .is_some_and(|k| k.consolidation_policy == ConsolidationPolicy::WhenEmpty),
+            storage: g.storage.as_ref(),
         }
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum DevicePlugin {
-    Nvidia,
-    Neuron,
-    Efa,
+/// Default-deny NetworkPolicies with the DNS and same-namespace allows.
+#[derive(Debug, Serialize)]
+struct NetworkPolicyView<'a> {
+    header: &'a str,
+    #[serde(flatten)]
+    policy: &'a crate::plan::NetworkPolicyPlan,
 }
 
-impl DevicePlugin {
-    const ALL: [DevicePlugin; 3] = [
-        DevicePlugin::Nvidia,
-        DevicePlugin::Neuron,
-        DevicePlugin::Efa,
-    ];
+/// StorageClass and example claim of a zonalStateful group.
+#[derive(Debug, Serialize)]
+struct StorageView<'a> {
+    header: &'a str,
+    name: &'a str,
+    #[serde(flatten)]
+    storage: &'a StoragePlan,
+}
 
-    fn file_stem(self) -> &'static str {
-        match self {
-            DevicePlugin::Nvidia => "nvidia-device-plugin",
-            DevicePlugin::Neuron => "neuron-device-plugin",
-            DevicePlugin::Efa => "efa-device-plugin",
-        }
-    }
-
-    fn template(self) -> &'static str {
-        match self {
-            DevicePlugin::Nvidia => NVIDIA_VALUES,
-            DevicePlugin::Neuron => NEURON_VALUES,
-            DevicePlugin::Efa => EFA_VALUES,
-        }
-    }
-
-    /// Whether this group's nodes need the plugin installed: the Bottlerocket NVIDIA variant
-    /// ships the NVIDIA device plugin; no EKS AMI ships the Neuron or EFA ones.
-    fn needed_by(self, g: &NodeGroupPlan) -> bool {
-        match self {
-            DevicePlugin::Nvidia => {
-                g.ami.variant == AmiVariant::Nvidia && g.ami_family != AmiFamily::Bottlerocket
-            }
-            DevicePlugin::Neuron => g.ami.variant == AmiVariant::Neuron,
-            DevicePlugin::Efa => g.efa,
-        }
-    }
-
-    /// Tolerations in the chart's default values that a `tolerations` list would replace.
-    fn chart_tolerations(self) -> Vec<KeyToleration> {
-        match self {
-            DevicePlugin::Nvidia => vec![
-                KeyToleration::new("CriticalAddonsOnly", None),
-                KeyToleration::new("nvidia.com/gpu", Some("NoSchedule")),
-            ],
-            DevicePlugin::Neuron => vec![
-                KeyToleration::new("CriticalAddonsOnly", None),
-                KeyToleration::new("aws.amazon.com/neuron", Some("NoSchedule")),
-            ],
-            // The chart's template adds CriticalAddonsOnly itself; its list defaults to empty.
-            DevicePlugin::Efa => Vec::new(),
-        }
+/// Tolerations in a device-plugin chart's default values that a `tolerations` list would
+/// replace.
+fn chart_tolerations(component: HelmComponent) -> Vec<KeyToleration> {
+    match component {
+        HelmComponent::NvidiaDevicePlugin => vec![
+            KeyToleration::new("CriticalAddonsOnly", None),
+            KeyToleration::new("nvidia.com/gpu", Some("NoSchedule")),
+        ],
+        HelmComponent::NeuronDevicePlugin => vec![
+            KeyToleration::new("CriticalAddonsOnly", None),
+            KeyToleration::new("aws.amazon.com/neuron", Some("NoSchedule")),
+        ],
+        // The EFA chart's template adds CriticalAddonsOnly itself; its list defaults to empty.
+        _ => Vec::new(),
     }
 }
 
@@ -615,6 +794,8 @@ struct PluginGroup<'a> {
 #[derive(Debug, Serialize)]
 struct DevicePluginView<'a> {
     header: &'a str,
+    /// How the chart is installed: comment lines for the header.
+    install: Vec<String>,
     groups: Vec<PluginGroup<'a>>,
     node_group_label: &'static str,
     efa_label: &'static str,
@@ -626,16 +807,25 @@ struct DevicePluginView<'a> {
 }
 
 impl<'a> DevicePluginView<'a> {
-    fn new(plan: &'a Plan, plugin: DevicePlugin, header: &'a str) -> Option<Self> {
+    /// The view and template of a device-plugin chart's values.
+    fn new(
+        plan: &'a Plan,
+        release: &'a HelmReleasePlan,
+        install: Vec<String>,
+        header: &'a str,
+    ) -> (Self, &'static str) {
         let groups: Vec<&NodeGroupPlan> = plan
             .node_groups
             .iter()
-            .filter(|g| plugin.needed_by(g))
+            .filter(|g| release.node_groups.contains(&g.name))
             .collect();
-        if groups.is_empty() {
-            return None;
-        }
-        let mut tolerations = plugin.chart_tolerations();
+        let plugin = release.component;
+        let template = match plugin {
+            HelmComponent::NvidiaDevicePlugin => NVIDIA_VALUES,
+            HelmComponent::NeuronDevicePlugin => NEURON_VALUES,
+            _ => EFA_VALUES,
+        };
+        let mut tolerations = chart_tolerations(plugin);
         let taints: BTreeSet<KeyToleration> = groups
             .iter()
             .flat_map(|g| &g.taints)
@@ -647,15 +837,16 @@ impl<'a> DevicePluginView<'a> {
             }
         }
         let unlabelled = match plugin {
-            DevicePlugin::Efa => groups
+            HelmComponent::EfaDevicePlugin => groups
                 .iter()
                 .filter(|g| g.labels.get(EFA_LABEL).map(String::as_str) != Some("true"))
                 .map(|g| g.name.as_str())
                 .collect(),
             _ => Vec::new(),
         };
-        Some(DevicePluginView {
+        let view = DevicePluginView {
             header,
+            install,
             groups: groups
                 .iter()
                 .map(|g| PluginGroup {
@@ -667,6 +858,7 @@ impl<'a> DevicePluginView<'a> {
             efa_label: EFA_LABEL,
             tolerations,
             unlabelled,
-        })
+        };
+        (view, template)
     }
 }

@@ -6,7 +6,8 @@
 //! associations; ids as variables when asked), `eks.tf` (cluster, add-ons,
 //! managed and self-managed node groups, AMI lookups), `autoscaler.tf` (cluster-autoscaler
 //! tags on managed node groups' Auto Scaling groups), `iam.tf` (controller roles through EKS
-//! Pod Identity), `endpoints.tf` (VPC endpoints), `karpenter.tf` and `outputs.tf`.
+//! Pod Identity), `endpoints.tf` (VPC endpoints), `karpenter.tf`, `helm.tf` (`helm_release`
+//! resources when the plan's charts are installed by Terraform) and `outputs.tf`.
 //! Karpenter NodePools and other manifests belong to the Kubernetes renderer.
 //!
 //! The templates lay out [`context::Root`], a view of the plan; [`hclfmt`] then indents and
@@ -21,7 +22,9 @@ use crate::plan::Plan;
 
 use super::{RenderError, Rendered};
 
-pub use context::{EKS_MODULE_V20, EKS_MODULE_V21, VPC_MODULE_V5, VPC_MODULE_V6};
+pub use context::{
+    EKS_MODULE_V20, EKS_MODULE_V21, VPC_MODULE_V5, VPC_MODULE_V6, helm_resource_name,
+};
 
 /// (template name, source) pairs compiled into the binary.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -78,6 +81,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/terraform/karpenter.tf.tera"),
     ),
     (
+        "terraform/helm.tf",
+        include_str!("../../templates/terraform/helm.tf.tera"),
+    ),
+    (
         "terraform/outputs.tf",
         include_str!("../../templates/terraform/outputs.tf.tera"),
     ),
@@ -104,7 +111,7 @@ pub fn render(
     let existing = ctx.net.existing.as_ref();
     let module = ctx.module_layout;
     let cluster_exists = ctx.existing_cluster.is_some();
-    let files: [(&str, bool); 13] = [
+    let files: [(&str, bool); 14] = [
         ("versions.tf", true),
         ("providers.tf", true),
         (
@@ -127,6 +134,7 @@ pub fn render(
             "karpenter.tf",
             ctx.karpenter_module || !ctx.karpenter_placement_groups.is_empty(),
         ),
+        ("helm.tf", ctx.helm.is_some()),
         ("outputs.tf", true),
         ("examples/root/main.tf", module),
     ];

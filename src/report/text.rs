@@ -302,18 +302,20 @@ pub fn render_summary(
                 .to_string(),
         );
     }
-    let values: Vec<&String> = files
+    let chart_values: Vec<&str> = files
         .iter()
-        .filter(|f| f.starts_with("device-plugins/"))
+        .filter(|f| f.starts_with("helm/") || f.starts_with("device-plugins/"))
+        .map(String::as_str)
         .collect();
-    if !values.is_empty() {
+    if files.iter().any(|f| f == "helm.tf") {
+        steps[0].push_str(&format!(
+            " (helm.tf installs the charts with {} from this machine: it must reach the cluster's API)",
+            chart_values.join(", ")
+        ));
+    } else if !chart_values.is_empty() {
         steps.push(format!(
-            "install the device plugins with Helm using {} (the command is in each file's header)",
-            values
-                .iter()
-                .map(|v| v.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "install the charts with Helm using {} (the pinned command is in each file's header)",
+            chart_values.join(", ")
         ));
     }
     if files.iter().any(|f| f.starts_with("karpenter/")) {
@@ -321,7 +323,21 @@ pub fn render_summary(
             "once the Karpenter controller runs: kubectl apply -f {dir}/karpenter/"
         ));
     }
-    if files.iter().any(|f| f.starts_with("workloads/")) {
+    if files.iter().any(|f| f.ends_with(".storage.yaml")) {
+        steps.push(format!(
+            "kubectl apply -f each {dir}/workloads/*.storage.yaml (StorageClass and example claim) in the namespace of its notebooks"
+        ));
+    }
+    if files.iter().any(|f| f.ends_with(".network-policy.yaml")) {
+        steps.push(format!(
+            "kubectl apply -n <namespace> -f {dir}/workloads/default-deny.network-policy.yaml for each workload namespace"
+        ));
+    }
+    if files.iter().any(|f| {
+        f.starts_with("workloads/")
+            && !f.ends_with(".storage.yaml")
+            && !f.ends_with(".network-policy.yaml")
+    }) {
         steps.push(format!(
             "merge the snippets in {dir}/workloads/ into each group's workloads"
         ));
@@ -573,6 +589,34 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
                 &format!("{} after {}", k.consolidation_policy, k.consolidate_after),
                 Some(&k.consolidation_reason),
             );
+            labelled(
+                &mut o,
+                p,
+                "expiry",
+                &match &k.termination_grace_period {
+                    Some(grace) => format!(
+                        "expireAfter {}, drained for at most {grace}",
+                        k.expire_after
+                    ),
+                    None => format!("expireAfter {}", k.expire_after),
+                },
+                Some(&k.expiry_reason),
+            );
+        }
+        if let Some(storage) = &g.storage {
+            labelled(
+                &mut o,
+                p,
+                "storage",
+                &format!(
+                    "StorageClass {} ({}, {}, {})",
+                    storage.storage_class,
+                    storage.volume_type,
+                    storage.volume_binding_mode,
+                    storage.zone
+                ),
+                Some(&storage.reason),
+            );
         }
         match (g.hourly_cost_usd, g.monthly_cost_usd) {
             (Some(h), Some(m)) => labelled(
@@ -591,6 +635,7 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
     }
 
     o.push_str(&karpenter_text(plan, p));
+    o.push_str(&charts_text(plan, p));
     o.push_str(&cost_text(plan, p));
 
     let _ = writeln!(
@@ -679,6 +724,61 @@ fn karpenter_text(plan: &Plan, p: Palette) -> String {
         &terms(&nc.security_group_selector),
         Some(&nc.security_group_selector_reason),
     );
+    o
+}
+
+/// The Helm charts, how they are installed, and the cluster-autoscaler decisions.
+fn charts_text(plan: &Plan, p: Palette) -> String {
+    let mut o = String::new();
+    if plan.helm.releases.is_empty() {
+        return o;
+    }
+    let _ = writeln!(
+        o,
+        "\n{} installed by {}",
+        p.heading("Charts:"),
+        plan.helm.install.as_str()
+    );
+    for l in wrap(&plan.helm.install_reason, 2, WIDTH) {
+        let _ = writeln!(o, "{}", p.dim(l.trim_end()));
+    }
+    for r in &plan.helm.releases {
+        labelled(
+            &mut o,
+            p,
+            "chart",
+            &format!("{} {}", r.chart, r.version),
+            Some(&r.version_reason),
+        );
+    }
+    if let Some(ca) = &plan.autoscaling.cluster_autoscaler_config {
+        labelled(
+            &mut o,
+            p,
+            "expander",
+            &ca.expander,
+            Some(&ca.expander_reason),
+        );
+        for level in &ca.priorities {
+            labelled(
+                &mut o,
+                p,
+                &format!("priority {}", level.priority),
+                &level.node_groups.join(", "),
+                Some(&level.reason),
+            );
+        }
+        labelled(
+            &mut o,
+            p,
+            "scale-down",
+            &format!(
+                "unneeded {}, delay after add {}",
+                ca.scale_down.unneeded_time, ca.scale_down.delay_after_add
+            ),
+            Some(&ca.scale_down.reason),
+        );
+    }
     o
 }
 

@@ -105,11 +105,16 @@ pub fn vpc_endpoints(interface: bool) -> Vec<VpcEndpointPlan> {
     out
 }
 
-/// The controller roles of a cluster: vpc-cni always, cluster-autoscaler when it is on.
-/// (Karpenter's controller role comes from the module's karpenter sub-module.) Role names
-/// are `<cluster>-<controller>`: a cluster name fits 29 characters (the module's cluster role
-/// prefix), so the longest, `<cluster>-cluster-autoscaler`, stays within IAM's 64.
-pub fn workload_roles(cluster: &str, cluster_autoscaler: bool) -> Vec<WorkloadRolePlan> {
+/// The controller roles of a cluster: vpc-cni always, cluster-autoscaler when it is on, the
+/// EBS CSI driver's controller when a group keeps state on EBS. (Karpenter's controller role
+/// comes from the module's karpenter sub-module.) Role names are `<cluster>-<controller>`: a
+/// cluster name fits 29 characters (the module's cluster role prefix), so the longest,
+/// `<cluster>-cluster-autoscaler`, stays within IAM's 64.
+pub fn workload_roles(
+    cluster: &str,
+    cluster_autoscaler: bool,
+    ebs_csi: bool,
+) -> Vec<WorkloadRolePlan> {
     let mut roles = vec![WorkloadRolePlan {
         name: format!("{cluster}-vpc-cni"),
         namespace: "kube-system".to_string(),
@@ -137,6 +142,19 @@ pub fn workload_roles(cluster: &str, cluster_autoscaler: bool) -> Vec<WorkloadRo
                 .to_string(),
         });
     }
+    if ebs_csi {
+        roles.push(WorkloadRolePlan {
+            name: format!("{cluster}-ebs-csi"),
+            namespace: "kube-system".to_string(),
+            service_account: super::storage::EBS_CSI_SERVICE_ACCOUNT.to_string(),
+            permissions: "AmazonEBSCSIDriverPolicy (create, attach, detach, resize and delete \
+                          EBS volumes and snapshots, only those the driver tagged)"
+                .to_string(),
+            reason: "the aws-ebs-csi-driver add-on's controller creates and attaches the \
+                     volumes of zonalStateful groups' claims"
+                .to_string(),
+        });
+    }
     roles
 }
 
@@ -148,7 +166,7 @@ mod tests {
     #[test]
     fn role_names_fit_iam_for_the_longest_cluster_name() {
         let longest = "c".repeat(CLUSTER_NAMES[0].room());
-        for role in workload_roles(&longest, true) {
+        for role in workload_roles(&longest, true, true) {
             assert!(role.name.len() <= MAX_IAM_ROLE_NAME, "{}", role.name);
         }
     }
@@ -167,13 +185,21 @@ mod tests {
 
     #[test]
     fn autoscaler_role_only_with_the_autoscaler() {
-        assert_eq!(workload_roles("c", false).len(), 1);
-        let both = workload_roles("c", true);
+        assert_eq!(workload_roles("c", false, false).len(), 1);
+        let both = workload_roles("c", true, false);
         assert_eq!(both[1].service_account, "cluster-autoscaler");
         assert!(
             both[1]
                 .permissions
                 .contains("k8s.io/cluster-autoscaler/c=owned")
         );
+    }
+
+    #[test]
+    fn ebs_csi_role_names_the_add_on_service_account() {
+        let roles = workload_roles("c", false, true);
+        assert_eq!(roles.len(), 2);
+        assert_eq!(roles[1].name, "c-ebs-csi");
+        assert_eq!(roles[1].service_account, "ebs-csi-controller-sa");
     }
 }

@@ -30,6 +30,10 @@ fn expected_addons(plan: &Plan) -> Vec<String> {
     if plan.autoscaling.karpenter_aws_resources == Some(KarpenterAwsResources::Create) {
         addons.push(POD_IDENTITY_ADDON.to_string());
     }
+    if plan.ebs_csi_driver.is_some() {
+        // zonalStateful groups' claims need the driver; the add-on stays the user's.
+        addons.push(EBS_CSI_ADDON.to_string());
+    }
     addons
 }
 
@@ -47,6 +51,9 @@ fn access_entry_users(plan: &Plan) -> Vec<String> {
     }
     users
 }
+
+/// The EBS CSI driver add-on, expected when a group is `zonalStateful`.
+pub const EBS_CSI_ADDON: &str = "aws-ebs-csi-driver";
 
 /// vpc-cni variables that change how many addresses a node holds or where pods get them:
 /// set today but not in the plan, they make the plan's numbers wrong.
@@ -131,12 +138,19 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
             access_users.join(", ")
         )
     };
+    // The agent's switch is an add-on configuration value, not an env variable: eksgen cannot
+    // compare it, only name it.
+    let policy_text = if plan.network.network_policy.is_some() {
+        "; with network.networkPolicy, also the vpc-cni configuration value enableNetworkPolicy \"true\""
+    } else {
+        ""
+    };
     let finding = if !stated {
         Hit::cluster(
             Severity::Info,
             "spec.existingCluster",
             format!(
-                "the cluster's settings are not managed here; the plan assumes vpc-cni env {env_text} and the add-ons {}{modes_clause}",
+                "the cluster's settings are not managed here; the plan assumes vpc-cni env {env_text} and the add-ons {}{modes_clause}{policy_text}",
                 expected_addons.join(", ")
             ),
             format!(
@@ -153,7 +167,7 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
             Severity::Info,
             "spec.existingCluster",
             format!(
-                "the stated cluster settings match what the plan assumes (vpc-cni env {env_text})"
+                "the stated cluster settings match what the plan assumes (vpc-cni env {env_text}){policy_text}"
             ),
             "nothing to do; restate them when the cluster changes".to_string(),
         )
@@ -162,7 +176,7 @@ pub(super) fn assess(cluster: &ExistingClusterSpec, plan: &Plan) -> (ExistingClu
         let mut actions = Vec::new();
         if env_differences > 0 {
             actions.push(format!(
-                "set the vpc-cni add-on's configuration values to env {{{env_text}}} (cluster-wide: every node)"
+                "set the vpc-cni add-on's configuration values to env {{{env_text}}} (cluster-wide: every node){policy_text}"
             ));
         }
         if addon_differences > 0 {

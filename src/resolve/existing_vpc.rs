@@ -125,6 +125,7 @@ pub(super) fn network(
             subnets,
             // The VPC is the user's: eksgen adds no endpoints to it.
             vpc_endpoints: Vec::new(),
+            network_policy: None,
             existing_vpc: Some(ExistingVpcPlan {
                 id: vpc.id.clone(),
                 cidr_blocks: blocks,

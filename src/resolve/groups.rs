@@ -11,9 +11,10 @@ use crate::intent::{
 };
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
-    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, InterfaceType, IpAccounting,
-    KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath, NetworkInterfacePlan,
-    NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan, ValueSource,
+    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, InstanceStorePolicy,
+    InterfaceType, IpAccounting, KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath,
+    NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan,
+    ValueSource,
 };
 
 use super::cni::{self, CniInputs};
@@ -23,11 +24,37 @@ use super::training;
 
 /// Images at least this large get pull tuning and a faster root volume.
 pub const BIG_IMAGE_GIB: f64 = 1.0;
-/// CPU requests of the daemonsets on every node: kube-proxy 100m and aws-node 25m (EKS
-/// add-on defaults), plus 25m of headroom for eks-pod-identity-agent and device plugins.
+/// CPU requests of the daemonsets on every node: kube-proxy 100m and the aws-node pod 50m
+/// (EKS add-on defaults; the vpc-cni chart gives its aws-network-policy-agent container the
+/// aws-node container's 25m, and the agent runs whether or not policies are enforced);
+/// eks-pod-identity-agent requests nothing.
 pub const DAEMONSET_CPU_MILLIS: u64 = 150;
-/// Memory kept for daemonset requests and limits.
+/// Memory kept for those daemonsets (they request none; room for their use).
 pub const DAEMONSET_MEMORY_MIB: u64 = 256;
+/// Requests of the EFA device plugin's DaemonSet on EFA nodes (aws-efa-k8s-device-plugin
+/// chart default `resources.requests`).
+pub const EFA_PLUGIN_CPU_MILLIS: u64 = 10;
+pub const EFA_PLUGIN_MEMORY_MIB: u64 = 20;
+
+/// What the daemonsets on one of a group's nodes request: the base set, the EBS CSI node
+/// plugin when the cluster has the driver (it tolerates every taint), the EFA device plugin
+/// on EFA nodes. Returns CPU millicores, MiB and the parts, for the reason.
+fn daemonset_requests(efa: bool, ebs_csi: bool) -> (u64, u64, Vec<&'static str>) {
+    let mut cpu = DAEMONSET_CPU_MILLIS;
+    let mut memory = DAEMONSET_MEMORY_MIB;
+    let mut parts = vec!["kube-proxy, aws-node with its network policy agent, pod identity agent"];
+    if ebs_csi {
+        cpu += super::storage::EBS_CSI_NODE_CPU_MILLICORES;
+        memory += super::storage::EBS_CSI_NODE_MEMORY_MIB;
+        parts.push("the EBS CSI node plugin");
+    }
+    if efa {
+        cpu += EFA_PLUGIN_CPU_MILLIS;
+        memory += EFA_PLUGIN_MEMORY_MIB;
+        parts.push("the EFA device plugin");
+    }
+    (cpu, memory, parts)
+}
 
 /// One node group of the plan, before sizing: which types, which zones.
 #[derive(Debug, Clone)]
@@ -74,6 +101,12 @@ pub fn expand_groups(
             None if g.capacity_reservation_zone.is_some() => (
                 g.capacity_reservation_zone.clone().into_iter().collect(),
                 "pinned to the capacity reservation's zone (capacityReservationZone)".to_string(),
+            ),
+            None if g.zonal_stateful => (
+                vec![first_az.clone()],
+                format!(
+                    "zonalStateful: pinned to {first_az} because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone"
+                ),
             ),
             None if g.efa => (
                 vec![first_az.clone()],
@@ -686,19 +719,27 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         inter_node_traffic: spec.inter_node_traffic,
         vcpu,
         memory_mib,
-        one_pod_request: spec.one_pod_per_node.then(|| PodRequest {
-            cpu_millicores: allocatable.cpu_millicores.saturating_sub(DAEMONSET_CPU_MILLIS),
-            memory_mib: allocatable.memory_mib.saturating_sub(DAEMONSET_MEMORY_MIB),
-            reason: format!(
-                "allocatable ({}m, {} MiB) minus {DAEMONSET_CPU_MILLIS}m CPU and {DAEMONSET_MEMORY_MIB} MiB for the add-on daemonsets (kube-proxy, aws-node, pod identity agent): more than half the node, so the pod fits only here and still schedules",
-                allocatable.cpu_millicores, allocatable.memory_mib
-            ),
+        one_pod_request: spec.one_pod_per_node.then(|| {
+            let ebs_csi = intent.spec.node_groups.iter().any(|g| g.zonal_stateful);
+            let (ds_cpu, ds_memory, parts) = daemonset_requests(spec.efa, ebs_csi);
+            PodRequest {
+                cpu_millicores: allocatable.cpu_millicores.saturating_sub(ds_cpu),
+                memory_mib: allocatable.memory_mib.saturating_sub(ds_memory),
+                reason: format!(
+                    "allocatable ({}m, {} MiB) minus {ds_cpu}m CPU and {ds_memory} MiB for the daemonsets ({}): more than half the node, so the pod fits only here and still schedules",
+                    allocatable.cpu_millicores,
+                    allocatable.memory_mib,
+                    parts.join("; ")
+                ),
+            }
         }),
         allocatable,
         kubelet_reserved,
         network_bandwidth_mbps: min_of(|t| t.network_bandwidth_mbps),
         network_bandwidth: training::network_bandwidth(d),
         one_pod_per_node: spec.one_pod_per_node,
+        zonal_stateful: spec.zonal_stateful,
+        storage: None,
         root_volume,
         instance_metadata: super::access::instance_metadata(),
         labels,
@@ -1185,6 +1226,12 @@ pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersio
     })
 }
 
+/// NodePool `expireAfter` of pools that consolidate under-used nodes (Karpenter's default).
+const KARPENTER_EXPIRE_AFTER: &str = "720h";
+/// NodePool `terminationGracePeriod` of those pools (the value of the Karpenter docs'
+/// NodePool example, v1.14).
+const KARPENTER_TERMINATION_GRACE_PERIOD: &str = "48h";
+
 fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan {
     let (policy, after, reason) = match d.spec.consolidation {
         Some(Consolidation::WhenUnderutilized) => (ConsolidationPolicy::WhenEmptyOrUnderutilized, "5m", "set in the intent".to_string()),
@@ -1230,9 +1277,55 @@ fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan
     }
     let (network_interfaces, network_interfaces_reason) =
         karpenter_efa_layout(d).network_interfaces();
+    let (expire_after, termination_grace_period, expiry_reason) =
+        if policy == ConsolidationPolicy::WhenEmpty {
+            (
+                "Never",
+                None,
+                "pods here carry karpenter.sh/do-not-disrupt (workloads snippet), which Karpenter \
+                 never evicts: an expired node would stay tainted and draining, still billed, \
+                 until the pod ends, so nodes do not expire. No terminationGracePeriod: it would \
+                 end a drain by deleting the running pod, and it makes nodes with \
+                 do-not-disrupt pods eligible for drift; nodes leave when empty, and a new AMI \
+                 replaces them once no such pod runs"
+                    .to_string(),
+            )
+        } else {
+            (
+                KARPENTER_EXPIRE_AFTER,
+                Some(KARPENTER_TERMINATION_GRACE_PERIOD),
+                format!(
+                    "nodes are replaced after {KARPENTER_EXPIRE_AFTER} (Karpenter's default, \
+                     written out) and drained for at most {KARPENTER_TERMINATION_GRACE_PERIOD} \
+                     (the Karpenter docs' NodePool example): Karpenter advises against \
+                     expireAfter without terminationGracePeriod when any pod may carry \
+                     karpenter.sh/do-not-disrupt, whose drain would otherwise never end"
+                ),
+            )
+        };
+    let nvme_gb = d.types.iter().map(|t| t.local_nvme_gb).min().unwrap_or(0);
+    let (instance_store_policy, instance_store_reason) = if nvme_gb > 0 {
+        (
+            Some(InstanceStorePolicy::Raid0),
+            Some(format!(
+                "every type has local NVMe instance store (at least {nvme_gb} GB): RAID0 puts \
+                 images, emptyDir volumes and logs on it (AL2023, Bottlerocket and AL2 set the \
+                 array up from Karpenter's user data), so image layers are written to NVMe \
+                 instead of the gp3 root volume, and the node's ephemeral-storage becomes the \
+                 array's size"
+            )),
+        )
+    } else {
+        (None, None)
+    };
     KarpenterPlan {
         network_interfaces,
         network_interfaces_reason,
+        expire_after: expire_after.to_string(),
+        termination_grace_period: termination_grace_period.map(str::to_string),
+        expiry_reason,
+        instance_store_policy,
+        instance_store_reason,
         consolidation_policy: policy,
         consolidate_after: after.into(),
         consolidation_reason: reason,

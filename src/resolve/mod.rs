@@ -8,6 +8,8 @@
 //! [`Diagnostic`]s with key paths, like validation errors.
 
 pub mod access;
+pub mod autoscalers;
+pub mod charts;
 pub mod cni;
 pub mod cost;
 mod existing_cluster;
@@ -18,6 +20,7 @@ pub mod ipamd;
 mod karpenter;
 mod kubelet;
 pub mod rules;
+pub mod storage;
 pub mod subnets;
 mod training;
 
@@ -174,6 +177,7 @@ pub(crate) fn resolve_parts(
         subnets,
         existing_vpc: None,
         vpc_endpoints: access::vpc_endpoints(net.interface_endpoints),
+        network_policy: None,
     };
     Ok(finish(intent, drafts, network, &attempt, shortfall))
 }
@@ -204,6 +208,17 @@ fn finish(
     });
 
     let karpenter = karpenter::install(intent, &network);
+    let ebs_csi_driver = storage::ebs_csi_driver(&node_groups);
+    let helm = charts::helm_plan(
+        spec.helm.install,
+        spec.autoscaling.cluster_autoscaler,
+        spec.autoscaling.karpenter,
+        &node_groups,
+    );
+    let network = NetworkPlan {
+        network_policy: spec.network.network_policy.then(network_policy),
+        ..network
+    };
     let mut plan = Plan {
         cluster: intent.metadata.name.clone(),
         region: spec.region.clone(),
@@ -224,6 +239,11 @@ fn finish(
             karpenter_node_role: karpenter.as_ref().and_then(|k| k.node_role.clone()),
             karpenter_aws_resources: karpenter.as_ref().map(|k| k.aws_resources),
             karpenter_node_class: karpenter.map(|k| k.node_class),
+            cluster_autoscaler_config: spec
+                .autoscaling
+                .cluster_autoscaler
+                .then(|| autoscalers::cluster_autoscaler(&spec.kubernetes_version.0, &node_groups)),
+            karpenter_controller: None,
         },
         network,
         node_groups,
@@ -234,8 +254,14 @@ fn finish(
         workload_roles: if spec.existing_cluster.is_some() {
             Vec::new()
         } else {
-            access::workload_roles(&intent.metadata.name, spec.autoscaling.cluster_autoscaler)
+            access::workload_roles(
+                &intent.metadata.name,
+                spec.autoscaling.cluster_autoscaler,
+                spec.node_groups.iter().any(|g| g.zonal_stateful),
+            )
         },
+        ebs_csi_driver,
+        helm,
         cost: crate::plan::CostPlan::default(),
         existing_cluster: None,
         findings: Vec::new(),
@@ -248,10 +274,44 @@ fn finish(
         .map(|d| d.types[0].price_region.clone())
         .collect();
     plan.cost = cost::cluster_cost(&plan, &price_regions);
+    for group in &mut plan.node_groups {
+        group.storage = storage::storage_for(group);
+    }
+    if spec.autoscaling.karpenter {
+        plan.autoscaling.karpenter_controller = Some(autoscalers::karpenter_controller(
+            &plan.cluster,
+            plan.autoscaling.karpenter_min_version.as_ref(),
+            &plan.node_groups,
+        ));
+    }
     Unlinted {
         plan,
         drafts,
         shortfall,
+    }
+}
+
+/// VPC CNI NetworkPolicy enforcement and the policies eksgen renders with it.
+fn network_policy() -> crate::plan::NetworkPolicyPlan {
+    crate::plan::NetworkPolicyPlan {
+        enable_network_policy: "true".into(),
+        dns_namespace: "kube-system".into(),
+        dns_pod_label: "k8s-app".into(),
+        dns_pod_label_value: "kube-dns".into(),
+        pod_identity_agent_cidr: "169.254.170.23/32".into(),
+        pod_identity_agent_port: 80,
+        policies_file: "workloads/default-deny.network-policy.yaml".into(),
+        reason: "network.networkPolicy: the vpc-cni add-on's network policy agent enforces \
+                 Kubernetes NetworkPolicy (EKS user guide, \"Limit pod traffic with Kubernetes \
+                 network policies\"; configuration value enableNetworkPolicy). Without a \
+                 policy every pod, a Dask scheduler included, accepts traffic from every other \
+                 pod; the rendered policies deny everything in a namespace, then allow DNS to \
+                 CoreDNS (kube-system, k8s-app=kube-dns, the label the EKS CoreDNS add-on's \
+                 pods carry), to the EKS Pod Identity agent (169.254.170.23:80 on every node, \
+                 where pods with a Pod Identity association get AWS credentials; the network \
+                 policy agent filters link-local traffic too) and between pods of the same \
+                 namespace"
+            .into(),
     }
 }
 

@@ -32,3 +32,4 @@ mod published;
 mod report_layout;
 mod terraform;
 mod workflow;
+mod workloads;

@@ -25,6 +25,7 @@ const INTENTS: &[&str] = &[
     "tf-existing-cluster-gpu",
     "tf-existing-cluster-karpenter",
     "tf-access",
+    "tf-helm-release",
 ];
 
 fn plan_from(text: &str, origin: &str) -> Plan {

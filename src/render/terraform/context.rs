@@ -9,9 +9,9 @@
 use serde::Serialize;
 
 use crate::plan::{
-    AmiFamily, CapacityType, ClusterAdminsPlan, EndpointPlan, KarpenterAwsResources,
-    KarpenterVersionPlan, MaxPodsPath, NatGateway, NodeGroupPlan, Plan, SelectorTerm, SubnetPlan,
-    SubnetRole, TaintPlan, TerraformLayout,
+    AmiFamily, CapacityType, ClusterAdminsPlan, EndpointPlan, HelmComponent, HelmInstall,
+    KarpenterAwsResources, KarpenterVersionPlan, MaxPodsPath, NatGateway, NodeGroupPlan, Plan,
+    SelectorTerm, SubnetPlan, SubnetRole, TaintPlan, TerraformLayout,
 };
 use crate::render::escape::{hcl_string, shell_word, toml_string};
 use crate::render::kubernetes;
@@ -94,6 +94,53 @@ pub struct Root<'a> {
     /// `endpoints.tf` (plan `network.vpcEndpoints`).
     pub vpc_endpoints: Vec<VpcEndpoint>,
     pub interface_endpoints: bool,
+    /// The aws-ebs-csi-driver add-on (zonalStateful groups); its role is in `iam`.
+    pub ebs_csi: Option<&'a crate::plan::EbsCsiDriverPlan>,
+    /// vpc-cni `enableNetworkPolicy` (network.networkPolicy).
+    pub network_policy: Option<&'a crate::plan::NetworkPolicyPlan>,
+    /// `helm.tf`: charts installed by Terraform (plan `helm.install` = `terraform`).
+    pub helm: Option<HelmTf>,
+}
+
+/// `helm.tf` and the Helm provider it needs.
+#[derive(Debug, Serialize)]
+pub struct HelmTf {
+    pub reason: String,
+    /// Kubernetes API endpoint, CA and cluster name expressions for the provider.
+    pub host: String,
+    pub certificate_authority: String,
+    pub cluster_name: String,
+    pub releases: Vec<HelmReleaseTf>,
+}
+
+/// One `helm_release`.
+#[derive(Debug, Serialize)]
+pub struct HelmReleaseTf {
+    /// Terraform resource name.
+    pub resource: String,
+    pub release: String,
+    pub repository: String,
+    pub chart: String,
+    pub version: String,
+    pub version_reason: String,
+    pub namespace: String,
+    /// HCL expressions, each one YAML document of values (files first).
+    pub values: Vec<String>,
+    /// Why it waits for what it depends on.
+    pub depends_reason: String,
+    /// HCL references in `depends_on`.
+    pub depends_on: Vec<String>,
+    /// The CRDs come from their own release.
+    pub skip_crds: bool,
+}
+
+/// Helm provider constraint: 3.x configures the cluster with `kubernetes = { … }` and
+/// `exec = { … }` attributes (2.x used blocks), as terraform-aws-eks v21's own examples do.
+pub const HELM_PROVIDER: &str = ">= 3.0, < 4.0";
+
+/// Terraform resource name of a release: its name with `-` as `_`.
+pub fn helm_resource_name(release: &crate::plan::HelmReleasePlan) -> String {
+    release.release.replace('-', "_")
 }
 
 /// One VPC endpoint of `endpoints.tf`.
@@ -112,6 +159,8 @@ pub struct VpcEndpoint {
 pub struct Iam {
     pub vpc_cni_role: String,
     pub cluster_autoscaler_role: Option<String>,
+    /// The EBS CSI driver controller's role (zonalStateful groups).
+    pub ebs_csi_role: Option<String>,
     /// `aws:ResourceTag/<CA cluster tag>`: the Auto Scaling groups cluster-autoscaler may resize.
     pub cluster_autoscaler_tag_condition: String,
 }
@@ -127,6 +176,8 @@ pub struct PlacementGroup {
 pub struct Versions {
     pub terraform: &'static str,
     pub aws_provider: &'static str,
+    /// Used only with `helm.tf`.
+    pub helm_provider: &'static str,
     pub eks_module: &'static str,
     pub vpc_module: &'static str,
 }
@@ -486,6 +537,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
             Versions {
                 terraform: ">= 1.5.7",
                 aws_provider: "~> 5.95",
+                helm_provider: HELM_PROVIDER,
                 eks_module: EKS_MODULE_V20,
                 vpc_module: VPC_MODULE_V5,
             }
@@ -493,6 +545,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
             Versions {
                 terraform: ">= 1.5.7",
                 aws_provider: ">= 6.28, < 7.0",
+                helm_provider: HELM_PROVIDER,
                 eks_module: EKS_MODULE_V21,
                 vpc_module: VPC_MODULE_V6,
             }
@@ -622,6 +675,9 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
             .vpc_endpoints
             .iter()
             .any(|e| e.endpoint_type == "Interface"),
+        ebs_csi: plan.ebs_csi_driver.as_ref(),
+        network_policy: plan.network.network_policy.as_ref(),
+        helm: helm_tf(plan)?,
     })
 }
 
@@ -640,6 +696,100 @@ fn karpenter_subnet_tags(plan: &Plan) -> Vec<Kv> {
         .flatten()
         .collect();
     kvs(tags.into_iter())
+}
+
+/// The `helm_release` resources of `helm.install: terraform`, in the plan's order.
+fn helm_tf(plan: &Plan) -> Result<Option<HelmTf>, LayoutError> {
+    if plan.helm.install != HelmInstall::Terraform || plan.helm.releases.is_empty() {
+        return Ok(None);
+    }
+    if plan.existing_cluster.is_some() {
+        return Err(LayoutError(
+            "helm.install terraform with an existing cluster (validation refuses it)".to_string(),
+        ));
+    }
+    let output_expr = |output: &str| match output {
+        "cluster_endpoint" => Ok("module.eks.cluster_endpoint".to_string()),
+        other => Err(LayoutError(format!(
+            "chart value from Terraform output `{other}`, which helm.tf cannot reference"
+        ))),
+    };
+    let ca_association = plan.workload_roles.iter().any(|r| {
+        r.service_account == crate::resolve::autoscalers::CLUSTER_AUTOSCALER_SERVICE_ACCOUNT
+    });
+    let mut releases = Vec::new();
+    for r in &plan.helm.releases {
+        let mut values: Vec<String> = r
+            .values_file
+            .iter()
+            .map(|f| format!("file(\"${{path.module}}/{f}\")"))
+            .collect();
+        if !r.values_from_terraform.is_empty() {
+            let mut entries = Vec::new();
+            for v in &r.values_from_terraform {
+                let mut expr = output_expr(&v.output)?;
+                for key in v.key.rsplit('.') {
+                    expr = format!("{{ {key} = {expr} }}");
+                }
+                entries.push(expr);
+            }
+            for e in entries {
+                values.push(format!("yamlencode({e})"));
+            }
+        }
+        let (depends_on, depends_reason) = match r.component {
+            HelmComponent::ClusterAutoscaler => {
+                let mut d = vec!["module.eks".to_string()];
+                if ca_association {
+                    d.push("aws_eks_pod_identity_association.cluster_autoscaler".to_string());
+                }
+                (
+                    d,
+                    "after the node groups (the controller needs a node) and the Pod Identity \
+                     association, which EKS reads when the pod starts: a pod started before it \
+                     has no AWS credentials until restarted",
+                )
+            }
+            HelmComponent::KarpenterCrd => (
+                vec!["module.eks".to_string()],
+                "after the cluster and its node groups",
+            ),
+            HelmComponent::Karpenter => (
+                vec![
+                    "helm_release.karpenter_crd".to_string(),
+                    "module.karpenter".to_string(),
+                ],
+                "after its CRDs and the karpenter module (the controller's Pod Identity \
+                 association and interruption queue)",
+            ),
+            HelmComponent::NvidiaDevicePlugin
+            | HelmComponent::NeuronDevicePlugin
+            | HelmComponent::EfaDevicePlugin => (
+                vec!["module.eks".to_string()],
+                "after the cluster and its node groups",
+            ),
+        };
+        releases.push(HelmReleaseTf {
+            resource: helm_resource_name(r),
+            release: r.release.clone(),
+            repository: r.repository.clone(),
+            chart: r.chart.clone(),
+            version: r.version.clone(),
+            version_reason: r.version_reason.clone(),
+            namespace: r.namespace.clone(),
+            values,
+            depends_reason: depends_reason.to_string(),
+            depends_on,
+            skip_crds: r.component == HelmComponent::Karpenter,
+        });
+    }
+    Ok(Some(HelmTf {
+        reason: plan.helm.install_reason.clone(),
+        host: "module.eks.cluster_endpoint".to_string(),
+        certificate_authority: "module.eks.cluster_certificate_authority_data".to_string(),
+        cluster_name: "module.eks.cluster_name".to_string(),
+        releases,
+    }))
 }
 
 /// The data source an existing cluster's details come from.
@@ -1144,6 +1294,7 @@ fn iam(plan: &Plan) -> Option<Iam> {
     Some(Iam {
         vpc_cni_role: role("aws-node")?,
         cluster_autoscaler_role: role("cluster-autoscaler"),
+        ebs_csi_role: role(crate::resolve::storage::EBS_CSI_SERVICE_ACCOUNT),
         cluster_autoscaler_tag_condition: format!(
             "aws:ResourceTag/k8s.io/cluster-autoscaler/{}",
             plan.cluster

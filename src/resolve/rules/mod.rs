@@ -228,6 +228,12 @@ pub const RULES: &[Rule] = &[
         summary: "an existing cluster's Karpenter release is older than the NodePools need",
         check: network::existing_karpenter_release,
     },
+    Rule {
+        id: "EKSG034",
+        severities: &[Warning, Info],
+        summary: "Terraform installs Helm charts through an API endpoint it may not reach",
+        check: network::helm_through_private_endpoint,
+    },
 ];
 
 /// What the rules read: the intent, the groups before sizing, the plan, and what only

@@ -1,6 +1,6 @@
 //! Rules about the VPC, its subnets, the endpoint and where images come from.
 
-use crate::plan::{CniAddressMode, NatGateway, Severity, SubnetRole};
+use crate::plan::{CniAddressMode, HelmInstall, NatGateway, Severity, SubnetRole};
 
 use super::{Ctx, Hit};
 
@@ -263,6 +263,46 @@ pub fn existing_cluster_settings(ctx: &Ctx) -> Vec<Hit> {
     }
 }
 
+/// EKSG034: `helm.install: terraform` makes `terraform apply` talk to the Kubernetes API, so
+/// the machine running it must reach the endpoint: from anywhere allowed with a public
+/// endpoint, only from inside the VPC or a listed admin network with a private one.
+pub fn helm_through_private_endpoint(ctx: &Ctx) -> Vec<Hit> {
+    let plan = ctx.plan;
+    if plan.helm.install != HelmInstall::Terraform
+        || plan.helm.releases.is_empty()
+        || plan.endpoint.public_access
+    {
+        return Vec::new();
+    }
+    let charts = plan
+        .helm
+        .releases
+        .iter()
+        .map(|r| r.release.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if plan.endpoint.private_access_cidrs.is_empty() {
+        vec![Hit::cluster(
+            Severity::Warning,
+            "spec.helm.install",
+            format!(
+                "helm.tf installs {charts} through the Kubernetes API, and the endpoint is private with no admin networks: `terraform apply` fails unless it runs inside the VPC"
+            ),
+            "run Terraform from inside the VPC (a CI runner in the private subnets), list your network in spec.endpoint.privateAccessCidrs, or use `helm.install: commands` and install from where the API is reachable",
+        )]
+    } else {
+        vec![Hit::cluster(
+            Severity::Info,
+            "spec.helm.install",
+            format!(
+                "helm.tf installs {charts} through the private Kubernetes endpoint: `terraform apply` must run inside the VPC or from {}",
+                plan.endpoint.private_access_cidrs.join(", ")
+            ),
+            "run Terraform from one of those networks",
+        )]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{hits, intent, intent_with};
@@ -449,5 +489,40 @@ spec:
         );
         // No group the cluster always has: its own nodes run coredns and the controller.
         assert!(hits(super::super::nodes::system_nodes, &by_id).is_empty());
+    }
+
+    #[test]
+    fn helm_in_terraform_needs_a_reachable_endpoint() {
+        let chart = "  autoscaling: { clusterAutoscaler: true }\n  helm: { install: terraform }\n";
+        let private = intent_with("1.34", "", GROUP, chart);
+        let found = hits(helm_through_private_endpoint, &private);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(found[0].path, "spec.helm.install");
+        let admin = intent_with(
+            "1.34",
+            "",
+            GROUP,
+            &format!("{chart}  endpoint: {{ privateAccessCidrs: [10.9.0.0/16] }}\n"),
+        );
+        let found = hits(helm_through_private_endpoint, &admin);
+        assert_eq!(found[0].severity, Severity::Info, "{found:?}");
+        assert!(found[0].message.contains("10.9.0.0/16"), "{found:?}");
+        let public = intent_with(
+            "1.34",
+            "",
+            GROUP,
+            &format!(
+                "{chart}  endpoint: {{ publicAccess: true, publicAccessCidrs: [203.0.113.0/24] }}\n"
+            ),
+        );
+        assert!(hits(helm_through_private_endpoint, &public).is_empty());
+        let commands = intent_with(
+            "1.34",
+            "",
+            GROUP,
+            "  autoscaling: { clusterAutoscaler: true }\n",
+        );
+        assert!(hits(helm_through_private_endpoint, &commands).is_empty());
     }
 }

@@ -53,7 +53,8 @@ pub fn single_az(ctx: &Ctx) -> Vec<Hit> {
     ctx.groups()
         .filter(|(_, g)| g.availability_zones.len() == 1)
         .map(|(d, g)| {
-            let intended = g.efa || d.spec.inter_node_traffic == Traffic::High;
+            let stateful = d.spec.zonal_stateful;
+            let intended = stateful || g.efa || d.spec.inter_node_traffic == Traffic::High;
             Hit::group(
                 if intended {
                     Severity::Info
@@ -65,13 +66,17 @@ pub fn single_az(ctx: &Ctx) -> Vec<Hit> {
                 format!(
                     "all nodes in {}: a zone outage or capacity shortage there stops the group{}",
                     g.availability_zones[0],
-                    if intended {
+                    if stateful {
+                        " (by design: zonalStateful pods keep EBS volumes, which live in one zone, and the StorageClass binds them there)"
+                    } else if intended {
                         " (expected for EFA / tightly coupled work)"
                     } else {
                         ""
                     }
                 ),
-                if intended {
+                if stateful {
+                    "back up the volumes (EBS snapshots) so a zone outage loses no work; copy the group per zone with its own zonalStateful StorageClass to spread users"
+                } else if intended {
                     "keep a checkpointing habit, or a standby capacity reservation in another zone"
                 } else {
                     "remove availabilityZones to spread over all cluster zones"
