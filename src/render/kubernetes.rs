@@ -198,6 +198,7 @@ struct KarpenterView<'a> {
     consolidation_reason: &'a str,
     ami_alias: &'a str,
     ami_reason: &'a str,
+    ami_release_reason: &'a str,
     role: String,
     discovery_tag: &'static str,
     max_pods: u32,
@@ -301,6 +302,7 @@ impl<'a> KarpenterView<'a> {
             consolidation_reason: &k.consolidation_reason,
             ami_alias: &g.ami.karpenter_alias,
             ami_reason: &g.ami.reason,
+            ami_release_reason: &g.ami.release_reason,
             role: plan
                 .autoscaling
                 .karpenter_node_role

@@ -138,6 +138,9 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
     for (k, v) in &net.cni.env {
         put(format!("network.cni.env.{k}"), v.clone());
     }
+    for (name, version) in &plan.addon_versions {
+        put(format!("versions.addon.{name}"), version.clone());
+    }
     for s in &net.subnets {
         put(format!("{SUBNET}{}.cidr", s.name), s.cidr.to_string());
         if let Some(i) = net.availability_zones.iter().position(|z| *z == s.az) {
@@ -159,6 +162,7 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
         put(format!("{p}.placementGroup"), g.placement_group.to_string());
         put(format!("{p}.amiSsmParameter"), g.ami.ssm_parameter.clone());
         put(format!("{p}.karpenterAlias"), g.ami.karpenter_alias.clone());
+        put(format!("{p}.amiRelease"), g.ami.release.clone());
         put(
             format!("{p}.maxPodsDelivery"),
             g.max_pods_delivery.path.to_string(),
@@ -211,11 +215,17 @@ fn group_field_impact(field: &str, provisioner: &str, delivery: &str) -> Option<
                 ImpactKind::RollNodes
             }
         }
-        // Launch template and user data inputs: a new template version, rolled out.
+        // A managed group moving between the EKS AMI and a custom AMI: the module passes
+        // `ami_type` only without an AMI id, and EKS cannot change a group's AMI type in
+        // place (provider: ForceNew), so the group is replaced.
+        "maxPodsDelivery" if managed => ImpactKind::ReplaceNodeGroup,
+        // Launch template and user data inputs: a new template version, rolled out (a new
+        // AMI release too: `ami_release_version`, the SSM parameter, the Karpenter alias).
         // EFA interfaces, the placement group and the capacity reservation live in the
         // launch template too.
         "amiSsmParameter"
         | "karpenterAlias"
+        | "amiRelease"
         | "rootVolume"
         | "maxPodsDelivery"
         | "efa"
