@@ -23,7 +23,7 @@ use crate::plan::AmiFamily;
 
 /// An input that is not one of the two shapes, or a field of the wrong type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{origin}: {path}: {message}")]
+#[error("{origin}: {}{message}", if path.is_empty() { String::new() } else { format!("{path}: ") })]
 pub struct ImportError {
     pub origin: String,
     pub path: String,
@@ -50,7 +50,7 @@ pub fn import(files: &[(String, String)], date: &str) -> Result<Imported, Import
             message,
         };
         let json: Value =
-            serde_json::from_str(text).map_err(|e| fail("(file)", format!("not JSON: {e}")))?;
+            serde_json::from_str(text).map_err(|e| fail("", format!("not JSON ({e}); expected the output of `aws ssm get-parameters-by-path` or `aws eks describe-addon-versions` with --output json")))?;
         let name = file_name(origin);
         if let Some(params) = json.get("Parameters") {
             let params = params
@@ -146,7 +146,7 @@ pub fn import(files: &[(String, String)], date: &str) -> Result<Imported, Import
             }
         } else {
             return Err(fail(
-                "(top level)",
+                "",
                 "neither `aws ssm get-parameters-by-path` output (a `Parameters` list) nor `aws eks describe-addon-versions` output (an `addons` list)".into(),
             ));
         }
@@ -285,7 +285,7 @@ mod tests {
     #[test]
     fn errors_name_the_file_and_the_json_path() {
         for (json, path) in [
-            ("[1]", "(top level)"),
+            ("[1]", ""),
             (r#"{"Parameters": {}}"#, "Parameters"),
             (r#"{"Parameters": [{"Value": "x"}]}"#, "Parameters[0].Name"),
             (

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::plan::Plan;
+use crate::plan::{MaxPodsPath, Plan};
 
 /// What applying a change does, mildest first (the order `--fail-on` compares by).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -160,8 +160,17 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
         put(format!("{p}.zones"), g.availability_zones.join(","));
         put(format!("{p}.efa"), g.efa_interfaces.to_string());
         put(format!("{p}.placementGroup"), g.placement_group.to_string());
-        put(format!("{p}.amiSsmParameter"), g.ami.ssm_parameter.clone());
-        put(format!("{p}.karpenterAlias"), g.ami.karpenter_alias.clone());
+        // Only where the output names them: the SSM parameter of groups that take their AMI
+        // by id, the alias of Karpenter's.
+        match g.max_pods_delivery.path {
+            MaxPodsPath::CustomAmi | MaxPodsPath::SelfManaged => {
+                put(format!("{p}.amiSsmParameter"), g.ami.ssm_parameter.clone());
+            }
+            MaxPodsPath::Karpenter => {
+                put(format!("{p}.karpenterAlias"), g.ami.karpenter_alias.clone());
+            }
+            MaxPodsPath::EksAmi => {}
+        }
         put(format!("{p}.amiRelease"), g.ami.release.clone());
         put(
             format!("{p}.maxPodsDelivery"),
