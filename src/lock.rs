@@ -413,7 +413,11 @@ mod tests {
         let pins = Pins::of(&lock, false, false).unwrap();
         assert_eq!(pins.ami_path("system"), Some(MaxPodsPath::EksAmi));
         assert_eq!(pins.ami_release("system", "1.34"), Some("1.34.9-20260714"));
-        assert_eq!(pins.ami_release("system", "1.35"), None, "an upgrade drops it");
+        assert_eq!(
+            pins.ami_release("system", "1.35"),
+            None,
+            "an upgrade drops it"
+        );
         assert_eq!(pins.addon("coredns", "1.34"), Some("v1.13.2-eksbuild.7"));
         let repath = Pins::of(&lock, false, true).unwrap();
         assert_eq!(repath.ami_path("system"), None);

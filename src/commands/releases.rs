@@ -75,10 +75,7 @@ fn text(rows: &[&Release]) -> String {
     };
     let mut out = line(header, "source");
     for (c, r) in cells.iter().zip(rows) {
-        out.push_str(&line(
-            [&c[0], &c[1], &c[2], &c[3]],
-            r.source.as_str(),
-        ));
+        out.push_str(&line([&c[0], &c[1], &c[2], &c[3]], r.source.as_str()));
     }
     out
 }

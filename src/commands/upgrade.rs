@@ -75,7 +75,9 @@ pub(super) fn upgrade(args: &UpgradeArgs, catalog: &Catalog) -> Result<Outcome, 
     if let Some(err) = loaded.findings_error() {
         return Err(err.into());
     }
-    let new = old.with_layout_of(&loaded.plan).with_versions_of(&loaded.plan);
+    let new = old
+        .with_layout_of(&loaded.plan)
+        .with_versions_of(&loaded.plan);
 
     let mut stdout = changes(&old, &new);
     if stdout.is_empty() {
@@ -139,7 +141,9 @@ fn next_minor(asked: &str, running: &str, lock_path: &Path) -> Result<String, Ap
         message: format!("--kubernetes {asked}: {why}"),
     };
     let Some(from) = minor(running) else {
-        return Err(bad(format!("the lock records {running:?}, not a Kubernetes minor version")));
+        return Err(bad(format!(
+            "the lock records {running:?}, not a Kubernetes minor version"
+        )));
     };
     let next = format!("{}.{}", from.0, from.1 + 1);
     let target = if asked == "next" {
@@ -148,7 +152,9 @@ fn next_minor(asked: &str, running: &str, lock_path: &Path) -> Result<String, Ap
         asked.to_string()
     };
     let Some(to) = minor(&target) else {
-        return Err(bad("not a Kubernetes minor version such as 1.35, or `next`".into()));
+        return Err(bad(
+            "not a Kubernetes minor version such as 1.35, or `next`".into(),
+        ));
     };
     if to < from {
         return Err(bad(format!(
@@ -175,7 +181,12 @@ fn changes(old: &Lock, new: &Lock) -> String {
             k8s(new).unwrap_or_default()
         ));
     }
-    let addons = |l: &Lock| l.versions.as_ref().map(|v| v.addons.clone()).unwrap_or_default();
+    let addons = |l: &Lock| {
+        l.versions
+            .as_ref()
+            .map(|v| v.addons.clone())
+            .unwrap_or_default()
+    };
     out.push_str(&moved("add-on", &addons(old), &addons(new)));
     let amis = |l: &Lock| -> BTreeMap<String, String> {
         l.node_groups

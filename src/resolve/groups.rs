@@ -794,8 +794,16 @@ fn ami_plan(choice: AmiChoice<'_>, release: String, release_reason: String) -> A
         }
         AmiFamily::Al2 => {
             let (ty, dir, name) = match (arch, nvidia || neuron) {
-                (Arch::Arm64, _) => ("AL2_ARM_64", "amazon-linux-2-arm64", "amazon-eks-arm64-node"),
-                (Arch::Amd64, true) => ("AL2_x86_64_GPU", "amazon-linux-2-gpu", "amazon-eks-gpu-node"),
+                (Arch::Arm64, _) => (
+                    "AL2_ARM_64",
+                    "amazon-linux-2-arm64",
+                    "amazon-eks-arm64-node",
+                ),
+                (Arch::Amd64, true) => (
+                    "AL2_x86_64_GPU",
+                    "amazon-linux-2-gpu",
+                    "amazon-eks-gpu-node",
+                ),
                 (Arch::Amd64, false) => ("AL2_x86_64", "amazon-linux-2", "amazon-eks-node"),
             };
             (

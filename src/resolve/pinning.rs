@@ -154,7 +154,10 @@ pub(crate) fn eks_ami_release_known(ctx: &AmiContext<'_>, group: &str, family: A
     ctx.pins
         .ami_release(group, ctx.kubernetes)
         .is_some_and(usable)
-        || ctx.releases.newest(&component, ctx.kubernetes, usable).is_some()
+        || ctx
+            .releases
+            .newest(&component, ctx.kubernetes, usable)
+            .is_some()
 }
 
 /// How EKS names a release of `family` in `ami_release_version`.
@@ -331,8 +334,14 @@ mod tests {
         assert_eq!(release(MaxPodsPath::EksAmi), "1.51.0-47438798");
         assert_eq!(release(MaxPodsPath::Karpenter), "1.64.0");
         let c = ctx(&p, "1.36");
-        let err = ami_release(&c, "g", "spec.nodeGroups[0]", AmiFamily::Bottlerocket, MaxPodsPath::EksAmi)
-            .unwrap_err();
+        let err = ami_release(
+            &c,
+            "g",
+            "spec.nodeGroups[0]",
+            AmiFamily::Bottlerocket,
+            MaxPodsPath::EksAmi,
+        )
+        .unwrap_err();
         assert!(err.message.contains("would float"), "{}", err.message);
         assert!(
             ami_release(&c, "g", "x", AmiFamily::Al2, MaxPodsPath::CustomAmi).is_err(),
@@ -350,6 +359,9 @@ mod tests {
             karpenter_alias(AmiFamily::Bottlerocket, "1.51.0-47438798"),
             "bottlerocket@v1.51.0"
         );
-        assert_eq!(karpenter_alias(AmiFamily::Al2, "1.32.9-20251209"), "al2@v20251209");
+        assert_eq!(
+            karpenter_alias(AmiFamily::Al2, "1.32.9-20251209"),
+            "al2@v20251209"
+        );
     }
 }

@@ -68,7 +68,8 @@ fn impacts(dir: &Path, extra: &[&str]) -> Vec<(String, String)> {
     let mut args = vec!["diff", "-f", "c.yaml", "-o", "out", "--format", "json"];
     args.extend(extra);
     let (_, out, err) = run(dir, &args);
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
     json["impact"]
         .as_array()
         .expect("impact list")
@@ -100,7 +101,10 @@ fn object(e: &Expression) -> Vec<(String, &Expression)> {
 }
 
 fn field<'a>(e: &'a Expression, name: &str) -> Option<&'a Expression> {
-    object(e).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    object(e)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 /// The node group entries of a managed-node-group map, or one sub-module call's body.
@@ -159,7 +163,10 @@ fn check_terraform(what: &str, file: &str, content: &str) {
         if let Some(Expression::String(s)) = &source
             && s.ends_with("//modules/eks-managed-node-group")
         {
-            check_managed_group(&format!("{what} {file} {}", block.labels()[0].as_str()), &attr);
+            check_managed_group(
+                &format!("{what} {file} {}", block.labels()[0].as_str()),
+                &attr,
+            );
         }
     }
 }
@@ -187,7 +194,8 @@ fn no_output_floats() {
         let plan = eksgen::pipeline::plan_from_text(&text, &what)
             .unwrap_or_else(|e| panic!("{what}: {e}"));
         assert!(plan.node_groups.iter().all(|g| !g.ami.release.is_empty()));
-        let rendered = eksgen::render::render(&plan, "c.yaml").unwrap_or_else(|e| panic!("{what}: {e}"));
+        let rendered =
+            eksgen::render::render(&plan, "c.yaml").unwrap_or_else(|e| panic!("{what}: {e}"));
         for (file, content) in rendered {
             for floating in ["/recommended/", "@latest", "/latest/"] {
                 assert!(
@@ -241,10 +249,19 @@ fn first_render_pins_and_later_renders_keep_the_pins() {
     let out = render_ok(d.path(), &[]);
     assert!(out.contains("unchanged c.eksgen.lock"), "{out}");
     let eks = read(d.path(), "out/eks.tf");
-    assert!(eks.contains("ami_release_version            = \"1.34.9-20260618\""), "{eks}");
-    assert!(eks.contains("addon_version = \"v1.13.2-eksbuild.4\""), "{eks}");
+    assert!(
+        eks.contains("ami_release_version            = \"1.34.9-20260618\""),
+        "{eks}"
+    );
+    assert!(
+        eks.contains("addon_version = \"v1.13.2-eksbuild.4\""),
+        "{eks}"
+    );
     let out = render_ok(d.path(), &[]);
-    assert!(!out.contains("updated"), "a second render changes nothing: {out}");
+    assert!(
+        !out.contains("updated"),
+        "a second render changes nothing: {out}"
+    );
 
     // `upgrade --ami` moves the AMI release only: the group rolls.
     let (code, out, err) = run(d.path(), &["upgrade", "-f", "c.yaml", "--ami", "-o", "out"]);
@@ -264,7 +281,10 @@ fn first_render_pins_and_later_renders_keep_the_pins() {
     );
     // Then the add-ons: a version bump, nothing rolls.
     render_ok(d.path(), &[]);
-    let (code, out, _) = run(d.path(), &["upgrade", "-f", "c.yaml", "--addons", "-o", "out"]);
+    let (code, out, _) = run(
+        d.path(),
+        &["upgrade", "-f", "c.yaml", "--addons", "-o", "out"],
+    );
     assert_eq!(code, Some(0), "{out}");
     assert!(
         out.contains("add-on       coredns: v1.13.2-eksbuild.4 → v1.13.2-eksbuild.7"),
@@ -289,17 +309,38 @@ fn upgrade_moves_one_minor_with_its_releases() {
     let before = read(d.path(), "c.eksgen.lock");
     let (code, out, err) = run(
         d.path(),
-        &["upgrade", "-f", "c.yaml", "--kubernetes", "next", "--dry-run", "-o", "out"],
+        &[
+            "upgrade",
+            "-f",
+            "c.yaml",
+            "--kubernetes",
+            "next",
+            "--dry-run",
+            "-o",
+            "out",
+        ],
     );
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("kubernetes   1.34 → 1.35"), "{out}");
     assert!(out.contains("would update c.yaml"), "{out}");
-    assert_eq!(read(d.path(), "c.eksgen.lock"), before, "--dry-run writes nothing");
+    assert_eq!(
+        read(d.path(), "c.eksgen.lock"),
+        before,
+        "--dry-run writes nothing"
+    );
     assert!(read(d.path(), "c.yaml").contains("\"1.34\""));
 
     let (code, out, _) = run(
         d.path(),
-        &["upgrade", "-f", "c.yaml", "--kubernetes", "1.35", "-o", "out"],
+        &[
+            "upgrade",
+            "-f",
+            "c.yaml",
+            "--kubernetes",
+            "1.35",
+            "-o",
+            "out",
+        ],
     );
     assert_eq!(code, Some(0), "{out}");
     let summary = regex::Regex::new(r"(?m)^  (version bump|roll nodes) +(.*)$").unwrap();
@@ -308,18 +349,28 @@ fn upgrade_moves_one_minor_with_its_releases() {
         .map(|c| format!("{}: {}", &c[1], &c[2]))
         .collect();
     assert!(
-        lines.iter().any(|l| l.starts_with("version bump: cluster: cluster.kubernetesVersion 1.34 → 1.35")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("version bump: cluster: cluster.kubernetesVersion 1.34 → 1.35")),
         "{out}"
     );
     assert!(
-        lines.iter().any(|l| l.starts_with("roll nodes: node group system: amiRelease 1.34.9-20260714 → 1.35.6-20260714")),
+        lines.iter().any(|l| l.starts_with(
+            "roll nodes: node group system: amiRelease 1.34.9-20260714 → 1.35.6-20260714"
+        )),
         "{out}"
     );
     assert!(read(d.path(), "c.yaml").contains("kubernetesVersion: \"1.35\""));
     let after = lock(d.path());
     assert_eq!(after["versions"]["kubernetes"], "1.35");
-    assert_eq!(after["nodeGroups"]["system"]["amiRelease"], "1.35.6-20260714");
-    assert_eq!(after["versions"]["addons"]["kube-proxy"], "v1.35.3-eksbuild.13");
+    assert_eq!(
+        after["nodeGroups"]["system"]["amiRelease"],
+        "1.35.6-20260714"
+    );
+    assert_eq!(
+        after["versions"]["addons"]["kube-proxy"],
+        "v1.35.3-eksbuild.13"
+    );
     render_ok(d.path(), &[]);
     let (code, out, _) = run(d.path(), &["diff", "-f", "c.yaml", "-o", "out"]);
     assert_eq!(code, Some(0), "render wrote what upgrade showed: {out}");
@@ -349,10 +400,16 @@ fn a_kubernetes_downgrade_is_refused_everywhere() {
     assert_eq!(read(d.path(), "out/eks.tf"), eks_before);
     // The upgrade command refuses it too, and a skipped minor.
     write_intent(d.path(), &[]);
-    let (code, _, err) = run(d.path(), &["upgrade", "-f", "c.yaml", "--kubernetes", "1.33"]);
+    let (code, _, err) = run(
+        d.path(),
+        &["upgrade", "-f", "c.yaml", "--kubernetes", "1.33"],
+    );
     assert_eq!(code, Some(2));
     assert!(err.contains("EKS cannot downgrade a cluster"), "{err}");
-    let (code, _, err) = run(d.path(), &["upgrade", "-f", "c.yaml", "--kubernetes", "1.36"]);
+    let (code, _, err) = run(
+        d.path(),
+        &["upgrade", "-f", "c.yaml", "--kubernetes", "1.36"],
+    );
     assert_eq!(code, Some(2));
     assert!(err.contains("one minor version at a time"), "{err}");
     write_intent(d.path(), &[("\"1.34\"", "\"1.36\"")]);
@@ -372,20 +429,32 @@ fn the_eks_ami_is_used_where_eks_sets_eksgens_max_pods() {
         ("", "eks-ami"),
         ("    cni: {mode: secondary-ip}\n", "eks-ami"),
         ("    secondaryCidrs: [100.64.0.0/16]\n", "eks-ami"),
-        ("    cni: {mode: secondary-ip, maxEni: 2, warmEniTarget: 1}\n", "custom-ami"),
+        (
+            "    cni: {mode: secondary-ip, maxEni: 2, warmEniTarget: 1}\n",
+            "custom-ami",
+        ),
     ] {
         let text = INTENT.replace(
             "    availabilityZones",
             &format!("{network}    availabilityZones"),
         );
-        let plan = eksgen::pipeline::plan_from_text(&text, "c.yaml").unwrap_or_else(|e| panic!("{e}"));
+        let plan =
+            eksgen::pipeline::plan_from_text(&text, "c.yaml").unwrap_or_else(|e| panic!("{e}"));
         let g = &plan.node_groups[0];
-        assert_eq!(g.max_pods_delivery.path.to_string(), path, "{network}: {}", g.max_pods_delivery.reason);
+        assert_eq!(
+            g.max_pods_delivery.path.to_string(),
+            path,
+            "{network}: {}",
+            g.max_pods_delivery.reason
+        );
         assert!(g.max_pods_delivery.eks_injected_max_pods.is_some());
     }
     let fixed = INTENT.replace("podsPerNode: 20", "podsPerNode: 20\n      maxPods: 30");
     let plan = eksgen::pipeline::plan_from_text(&fixed, "c.yaml").unwrap();
-    assert_eq!(plan.node_groups[0].max_pods_delivery.path.to_string(), "custom-ami");
+    assert_eq!(
+        plan.node_groups[0].max_pods_delivery.path.to_string(),
+        "custom-ami"
+    );
 }
 
 #[test]
@@ -397,7 +466,12 @@ fn a_change_that_moves_a_group_off_the_eks_ami_is_refused_until_asked() {
     write_intent(d.path(), &fixed);
     let (code, out, err) = run(d.path(), &["render", "-f", "c.yaml", "-o", "out"]);
     assert_eq!(code, Some(2), "{out}{err}");
-    assert!(err.contains("node group system runs on the EKS AMI (lock file) and now needs a custom AMI"), "{err}");
+    assert!(
+        err.contains(
+            "node group system runs on the EKS AMI (lock file) and now needs a custom AMI"
+        ),
+        "{err}"
+    );
     assert!(err.contains("`eksgen render --change-ami-path`"), "{err}");
     assert_eq!(lock(d.path())["nodeGroups"]["system"]["amiPath"], "eks-ami");
     assert!(
@@ -405,9 +479,15 @@ fn a_change_that_moves_a_group_off_the_eks_ami_is_refused_until_asked() {
             .contains(&("replace-node-group".into(), "node group system".into()))
     );
     render_ok(d.path(), &["--change-ami-path"]);
-    assert_eq!(lock(d.path())["nodeGroups"]["system"]["amiPath"], "custom-ami");
+    assert_eq!(
+        lock(d.path())["nodeGroups"]["system"]["amiPath"],
+        "custom-ami"
+    );
     let eks = read(d.path(), "out/eks.tf");
-    assert!(eks.contains("amazon-eks-node-al2023-x86_64-standard-1.34-v20260714/image_id"), "{eks}");
+    assert!(
+        eks.contains("amazon-eks-node-al2023-x86_64-standard-1.34-v20260714/image_id"),
+        "{eks}"
+    );
 
     // Back to EKS's value: the group stays on its custom AMI (no silent replacement) until
     // asked again.
@@ -417,7 +497,12 @@ fn a_change_that_moves_a_group_off_the_eks_ami_is_refused_until_asked() {
     let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
     let delivery = &plan["nodeGroups"][0]["maxPodsDelivery"];
     assert_eq!(delivery["path"], "custom-ami");
-    assert!(delivery["reason"].as_str().unwrap().starts_with("kept on the custom AMI the lock file records"));
+    assert!(
+        delivery["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("kept on the custom AMI the lock file records")
+    );
     assert!(
         !impacts(d.path(), &[])
             .iter()
@@ -443,31 +528,60 @@ fn imported_releases_feed_the_upgrade() {
     let (code, out, err) = run(
         d.path(),
         &[
-            "releases", "import", "ssm-al2023-1.34.json", "addons-1.34.json", "--date",
-            "2026-12-02", "-o", "releases.csv",
+            "releases",
+            "import",
+            "ssm-al2023-1.34.json",
+            "addons-1.34.json",
+            "--date",
+            "2026-12-02",
+            "-o",
+            "releases.csv",
         ],
     );
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(err.contains("3 release(s) from 2 file(s)"), "{err}");
     let csv = read(d.path(), "releases.csv");
     assert!(csv.contains("ami/al2023,1.34,1.34.10-20260801,2026-08-02,aws ssm get-parameters-by-path (ssm-al2023-1.34.json)"), "{csv}");
-    assert!(csv.contains("addon/coredns,1.34,v1.13.2-eksbuild.9,2026-12-02,"), "{csv}");
+    assert!(
+        csv.contains("addon/coredns,1.34,v1.13.2-eksbuild.9,2026-12-02,"),
+        "{csv}"
+    );
 
     // Without the overlay nothing is newer; with it the upgrade takes the imported ones.
     let (_, out, _) = run(d.path(), &["upgrade", "-f", "c.yaml", "--dry-run"]);
     assert!(out.starts_with("nothing to upgrade"), "{out}");
     let (code, out, err) = run(
         d.path(),
-        &["--releases", "releases.csv", "upgrade", "-f", "c.yaml", "-o", "out"],
+        &[
+            "--releases",
+            "releases.csv",
+            "upgrade",
+            "-f",
+            "c.yaml",
+            "-o",
+            "out",
+        ],
     );
     assert_eq!(code, Some(0), "{out}{err}");
-    assert!(err.contains("note: releases overlay releases.csv: 3 release(s)"), "{err}");
-    assert!(out.contains("AMI release  system: 1.34.9-20260714 → 1.34.10-20260801"), "{out}");
-    assert!(out.contains("add-on       coredns: v1.13.2-eksbuild.7 → v1.13.2-eksbuild.9"), "{out}");
+    assert!(
+        err.contains("note: releases overlay releases.csv: 3 release(s)"),
+        "{err}"
+    );
+    assert!(
+        out.contains("AMI release  system: 1.34.9-20260714 → 1.34.10-20260801"),
+        "{out}"
+    );
+    assert!(
+        out.contains("add-on       coredns: v1.13.2-eksbuild.7 → v1.13.2-eksbuild.9"),
+        "{out}"
+    );
     // The lock keeps the imported release even where the overlay is not passed again.
     let (code, out, err) = run(d.path(), &["render", "-f", "c.yaml", "-o", "out"]);
     assert_eq!(code, Some(0), "{out}{err}");
     let eks = read(d.path(), "out/eks.tf");
     assert!(eks.contains("\"1.34.10-20260801\""), "{eks}");
-    assert!(eks.contains("recorded in the lock file; not in eksgen's release table"), "{eks}");
+    assert!(
+        eks.contains("recorded in the lock file; not in eksgen's release table"),
+        "{eks}"
+    );
 }

@@ -72,12 +72,15 @@ pub fn import(files: &[(String, String)], date: &str) -> Result<Imported, Import
                 if !component.accepts(&k8s, value) {
                     return Err(fail(
                         &at("Value"),
-                        format!("{value:?} is not a {component} release for Kubernetes {k8s} ({param})"),
+                        format!(
+                            "{value:?} is not a {component} release for Kubernetes {k8s} ({param})"
+                        ),
                     ));
                 }
                 let day = match p.get("LastModifiedDate") {
-                    Some(v) => modified_day(v)
-                        .ok_or_else(|| fail(&at("LastModifiedDate"), format!("{v} is not a date")))?,
+                    Some(v) => modified_day(v).ok_or_else(|| {
+                        fail(&at("LastModifiedDate"), format!("{v} is not a date"))
+                    })?,
                     None => date.to_string(),
                 };
                 rows.push(Release {
@@ -100,7 +103,12 @@ pub fn import(files: &[(String, String)], date: &str) -> Result<Imported, Import
                 let versions = a
                     .get("addonVersions")
                     .and_then(Value::as_array)
-                    .ok_or_else(|| fail(&format!("addons[{i}].addonVersions"), "missing or not a list".into()))?;
+                    .ok_or_else(|| {
+                        fail(
+                            &format!("addons[{i}].addonVersions"),
+                            "missing or not a list".into(),
+                        )
+                    })?;
                 if !ADDONS.contains(&addon) {
                     skipped += versions.len();
                     continue;
@@ -162,22 +170,49 @@ fn ssm_release(name: &str) -> Option<(Component, String)> {
     let parts: Vec<&str> = name.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {
         // aws/service/eks/optimized-ami/<k8s>/amazon-linux-2023/<arch>/<variant>/<name>/release_version
-        ["aws", "service", "eks", "optimized-ami", k8s, "amazon-linux-2023", _, _, _, "release_version"] => {
+        [
+            "aws",
+            "service",
+            "eks",
+            "optimized-ami",
+            k8s,
+            "amazon-linux-2023",
+            _,
+            _,
+            _,
+            "release_version",
+        ] => {
             minor(k8s)?;
             Some((Component::Ami(AmiFamily::Al2023), (*k8s).to_string()))
         }
         // aws/service/eks/optimized-ami/<k8s>/amazon-linux-2[-gpu|-arm64]/<name>/release_version
-        ["aws", "service", "eks", "optimized-ami", k8s, family, _, "release_version"]
-            if matches!(
-                *family,
-                "amazon-linux-2" | "amazon-linux-2-gpu" | "amazon-linux-2-arm64"
-            ) =>
+        [
+            "aws",
+            "service",
+            "eks",
+            "optimized-ami",
+            k8s,
+            family,
+            _,
+            "release_version",
+        ] if matches!(
+            *family,
+            "amazon-linux-2" | "amazon-linux-2-gpu" | "amazon-linux-2-arm64"
+        ) =>
         {
             minor(k8s)?;
             Some((Component::Ami(AmiFamily::Al2), (*k8s).to_string()))
         }
         // aws/service/bottlerocket/aws-k8s-<k8s>[-flavour]/<arch>/<version>/image_version
-        ["aws", "service", "bottlerocket", variant, _, _, "image_version"] => {
+        [
+            "aws",
+            "service",
+            "bottlerocket",
+            variant,
+            _,
+            _,
+            "image_version",
+        ] => {
             let rest = variant.strip_prefix("aws-k8s-")?;
             let k8s = rest.split('-').next()?;
             minor(k8s)?;
@@ -261,7 +296,12 @@ mod tests {
             [
                 ("ami/al2023".into(), "1.34", "1.34.9-20260714", "2026-07-15"),
                 ("ami/al2".into(), "1.32", "1.32.9-20251209", "2025-12-10"),
-                ("ami/bottlerocket".into(), "1.34", "1.51.0-47438798", "2026-01-20"),
+                (
+                    "ami/bottlerocket".into(),
+                    "1.34",
+                    "1.51.0-47438798",
+                    "2026-01-20"
+                ),
             ]
         );
         assert!(got.releases.rows()[0].source.contains("(x.json)"));

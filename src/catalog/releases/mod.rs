@@ -387,7 +387,9 @@ pub fn eks_ami_date(release: &str) -> Option<&str> {
     let (version, date) = release.rsplit_once('-')?;
     let numbers = version.split('.').collect::<Vec<_>>();
     (numbers.len() == 3
-        && numbers.iter().all(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+        && numbers
+            .iter()
+            .all(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
         && date.len() == 8
         && date.bytes().all(|c| c.is_ascii_digit()))
     .then_some(date)
@@ -404,9 +406,8 @@ pub fn is_bottlerocket_version(s: &str) -> bool {
         && numbers
             .iter()
             .all(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
-        && build.is_none_or(|b| {
-            (6..=40).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_hexdigit())
-        })
+        && build
+            .is_none_or(|b| (6..=40).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// The Bottlerocket version without the build (`1.51.0-47438798` → `1.51.0`): what SSM
@@ -453,7 +454,9 @@ mod tests {
         for k8s in SUPPORTED {
             for family in [AmiFamily::Al2023, AmiFamily::Bottlerocket] {
                 assert!(
-                    table.newest(&Component::Ami(family), k8s, |_| true).is_some(),
+                    table
+                        .newest(&Component::Ami(family), k8s, |_| true)
+                        .is_some(),
                     "{family:?} {k8s}"
                 );
             }

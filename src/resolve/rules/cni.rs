@@ -295,7 +295,9 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].path, "spec.nodeGroups[0]");
         assert!(
-            found[0].message.contains("EKS would set 110 on its own AMI (prefix delegation"),
+            found[0]
+                .message
+                .contains("EKS would set 110 on its own AMI (prefix delegation"),
             "{found:?}"
         );
         // In secondary-IP mode EKS injects the same 29 eksgen computes.
