@@ -235,19 +235,6 @@ impl Releases {
             .max_by(|a, b| compare_versions(&a.version, &b.version))
     }
 
-    /// The Kubernetes minor versions with at least one row, sorted.
-    pub fn kubernetes_versions(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self
-            .rows
-            .iter()
-            .map(|r| r.kubernetes.as_str())
-            .filter(|k| *k != "*")
-            .collect();
-        v.sort_by(|a, b| minor(a).cmp(&minor(b)));
-        v.dedup();
-        v
-    }
-
     /// The table as CSV in the embedded layout (header, then the rows).
     pub fn to_csv(&self) -> String {
         let mut w = csv::WriterBuilder::new()
