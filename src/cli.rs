@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::catalog::overlay::{CATALOG_ENV, OverlayFrom};
+use crate::catalog::overlay::{CATALOG_ENV, OverlayFrom, RELEASES_ENV};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +34,11 @@ pub struct Cli {
     /// Whether `catalog` came from the environment rather than `--catalog`.
     #[arg(skip)]
     pub catalog_from_env: bool,
+    /// Releases overlay CSV (from `eksgen releases import`): AMI releases and add-on
+    /// versions added to the embedded table. Default: $EKSGEN_RELEASES.
+    #[arg(long, global = true, value_name = "FILE", env = RELEASES_ENV, hide_env_values = true,
+          value_parser = clap::builder::OsStringValueParser::new())]
+    pub releases: Option<OsString>,
 }
 
 impl Cli {
@@ -98,6 +103,16 @@ pub enum Command {
         after_help = "Examples:\n  eksgen max-pods c5.4xlarge --prefix-delegation\n  eksgen max-pods --all --uncapped"
     )]
     MaxPods(MaxPodsArgs),
+    /// Bump pinned versions: Kubernetes (one minor, never down), AMI releases, add-ons.
+    #[command(
+        after_help = "Examples:\n  eksgen upgrade -f clusters/ml.yaml -o infra/ml                      # newest AMI releases and add-ons\n  eksgen upgrade -f clusters/ml.yaml --kubernetes next -o infra/ml    # the next minor, with its releases\n  eksgen upgrade -f clusters/ml.yaml --ami --dry-run -o infra/ml      # only AMIs, write nothing\n\nWrites the lock file (and the intent's kubernetesVersion); `eksgen render` then writes the files.\nExit codes: 0 upgraded or nothing to upgrade, 2 error (a downgrade, a skipped minor, no lock yet)."
+    )]
+    Upgrade(UpgradeArgs),
+    /// List the AMI releases and add-on versions eksgen knows; import newer ones.
+    #[command(
+        after_help = "Examples:\n  eksgen releases --kubernetes 1.34\n  aws eks describe-addon-versions --kubernetes-version 1.35 > addons.json\n  aws ssm get-parameters-by-path --recursive --path /aws/service/eks/optimized-ami/1.35/amazon-linux-2023 > amis.json\n  eksgen releases import addons.json amis.json -o releases.csv\n  eksgen --releases releases.csv upgrade --kubernetes 1.35"
+    )]
+    Releases(ReleasesArgs),
     /// Show instance facts from the catalog (embedded, plus an overlay); import new types.
     #[command(
         after_help = "Examples:\n  eksgen catalog p5.48xlarge\n  eksgen catalog --gpu --efa --format json\n  eksgen catalog import types.json -o ~/.config/eksgen/catalog.csv"
@@ -183,6 +198,71 @@ pub struct CatalogImportArgs {
     /// Overwrite an existing overlay file.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// Intent file (its lock file sits beside it).
+    #[arg(
+        short = 'f',
+        long = "file",
+        default_value = "eksgen.yaml",
+        value_name = "FILE"
+    )]
+    pub file: PathBuf,
+    /// Kubernetes minor version to move to: the next one (`next` or e.g. `1.35`); EKS
+    /// upgrades one minor at a time and never down. AMI releases and add-ons move with it.
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes: Option<String>,
+    /// Move every node group to the newest AMI release eksgen knows (rolls the nodes).
+    #[arg(long)]
+    pub ami: bool,
+    /// Move every add-on to the newest version eksgen knows.
+    #[arg(long)]
+    pub addons: bool,
+    /// Output folder to show the impact on (what `eksgen diff` of it shows after the upgrade).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleasesArgs {
+    #[command(subcommand)]
+    pub action: Option<ReleasesCommand>,
+    /// Only the releases for this Kubernetes minor version.
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes: Option<String>,
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReleasesCommand {
+    /// Turn `aws ssm get-parameters-by-path` and `aws eks describe-addon-versions` JSON into
+    /// a releases overlay CSV (use it with `--releases FILE`).
+    #[command(
+        after_help = "Example:\n  aws ssm get-parameters-by-path --recursive --path /aws/service/eks/optimized-ami/1.35/amazon-linux-2023 --output json > amis.json\n  aws eks describe-addon-versions --kubernetes-version 1.35 --output json > addons.json\n  eksgen releases import amis.json addons.json -o releases.csv"
+    )]
+    Import(ReleasesImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReleasesImportArgs {
+    /// JSON files written by the AWS CLI commands above.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Overlay CSV to write (default: standard output).
+    #[arg(short = 'o', long, value_name = "OVERLAY")]
+    pub output: Option<PathBuf>,
+    /// Overwrite an existing overlay file.
+    #[arg(long)]
+    pub force: bool,
+    /// Date (YYYY-MM-DD) for rows whose JSON carries none (add-on versions); default today.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -279,6 +359,10 @@ pub struct RenderArgs {
     /// subnets are replaced by Terraform (see the impact `diff --relayout` shows).
     #[arg(long)]
     pub relayout: bool,
+    /// Decide each managed group's AMI path (EKS AMI or custom AMI) afresh instead of
+    /// keeping the lock file's; a group that moves is replaced (see `diff --change-ami-path`).
+    #[arg(long)]
+    pub change_ami_path: bool,
     /// With --dry-run: exit 3 when a change has this impact or worse.
     #[arg(long, value_enum, value_name = "IMPACT", requires = "dry_run")]
     pub fail_on: Option<FailOn>,
@@ -345,6 +429,10 @@ pub struct DiffArgs {
     /// --relayout` would write).
     #[arg(long)]
     pub relayout: bool,
+    /// Compare with each managed group's AMI path decided afresh (what `render
+    /// --change-ami-path` would write).
+    #[arg(long)]
+    pub change_ami_path: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

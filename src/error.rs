@@ -98,7 +98,7 @@ pub enum AppError {
     #[error("{message}")]
     Usage { message: String },
     #[error(
-        "{} is not a valid eksgen lock file: {reason}; it records the subnet layout your cluster runs on, so restore it from version control rather than deleting it (without it, render chooses a fresh layout and asks for --relayout when that would move subnets)",
+        "{} is not a valid eksgen lock file: {reason}; it records the subnet layout, versions and AMI paths your cluster runs on, so restore it from version control rather than deleting it (without it, render chooses a fresh layout and asks for --relayout when that would move subnets)",
         path.display()
     )]
     Lock { path: PathBuf, reason: String },
@@ -119,6 +119,8 @@ pub enum AppError {
     Import(#[from] crate::catalog::import::ImportError),
     #[error("{0}")]
     Overlay(#[from] crate::catalog::overlay::OverlayError),
+    #[error("{0}")]
+    ReleasesImport(#[from] crate::catalog::releases::import::ImportError),
 }
 
 impl AppError {

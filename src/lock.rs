@@ -5,17 +5,27 @@
 //! the command layer reads the file (size-bounded) and writes it through the one atomic
 //! writer (`output::write_file`); `resolve` receives the parsed lock as data.
 //!
-//! Sections are independent and optional, so later eksgen versions can add their own (pinned
-//! versions, say) without a new format version: a section this eksgen does not know is kept
-//! as it was read and written back unchanged. Today's section is [`Layout`]: the subnet
-//! layout the first render chose, which later renders keep while the intent grows.
+//! Sections are independent and optional, so later eksgen versions can add their own
+//! without a new format version: a section this eksgen does not know is kept as it was read
+//! and written back unchanged. Today's sections:
+//! - [`Layout`]: the subnet layout the first render chose, which later renders keep while
+//!   the intent grows;
+//! - [`Versions`]: the Kubernetes version and the add-on versions the output pins;
+//! - `nodeGroups` ([`GroupPin`]): per node group, the AMI release the output pins and the
+//!   path its AMI takes (EKS AMI or custom AMI by id), which later renders keep: moving a
+//!   managed group between the two paths replaces it.
+//!
+//! [`Pins`] is what `resolve` receives: the parsed sections, minus what the user asked to
+//! redo (`--relayout`, `--change-ami-path`, `eksgen upgrade`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::releases::{self, Component};
 use crate::cidr::Ipv4Cidr;
+use crate::plan::MaxPodsPath;
 
 /// The lock format version this eksgen reads and writes.
 pub const LOCK_VERSION: u32 = 1;
@@ -51,6 +61,12 @@ pub struct Lock {
     /// The subnet layout, once a render has chosen one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<Layout>,
+    /// The Kubernetes and add-on versions, once a render has recorded them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Versions>,
+    /// Per node group: its AMI release and AMI path.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_groups: BTreeMap<String, GroupPin>,
     /// Sections written by other eksgen versions, kept as read.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
@@ -71,6 +87,101 @@ pub struct Layout {
     pub secondary_cidrs: Vec<String>,
     /// Subnet name (`private-us-west-2a`, `public-…`, `pods-…`) → CIDR.
     pub subnets: BTreeMap<String, String>,
+}
+
+/// The versions in use: the Kubernetes minor version the cluster runs and each EKS add-on's
+/// `addon_version`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Versions {
+    /// The Kubernetes minor version (`1.34`). A later intent may name the next minor (an
+    /// upgrade), never an older one.
+    pub kubernetes: String,
+    /// Add-on name → version (`coredns` → `v1.13.2-eksbuild.7`).
+    #[serde(default)]
+    pub addons: BTreeMap<String, String>,
+}
+
+/// One node group's pins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GroupPin {
+    /// How the group's AMI and max pods reach the nodes (`eks-ami`, `custom-ami`,
+    /// `self-managed`, `karpenter`): a managed group keeps its path.
+    pub ami_path: MaxPodsPath,
+    /// The AMI release (`1.34.9-20260714`; Bottlerocket `1.64.0` or `1.51.0-47438798`).
+    pub ami_release: String,
+}
+
+/// What `resolve` keeps from a lock: the subnet layout, the Kubernetes and add-on
+/// versions, each group's AMI release and path. Empty without a lock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pins {
+    pub layout: Option<LayoutPins>,
+    /// The Kubernetes minor version the cluster runs.
+    pub kubernetes: Option<String>,
+    /// Add-on name → version, for [`Pins::kubernetes`].
+    pub addons: BTreeMap<String, String>,
+    /// Node group → AMI release, for [`Pins::kubernetes`].
+    pub ami_releases: BTreeMap<String, String>,
+    /// Node group → AMI path.
+    pub ami_paths: BTreeMap<String, MaxPodsPath>,
+}
+
+impl Pins {
+    /// The pins of `lock`. `relayout` drops the layout; `change_ami_path` drops the
+    /// recorded AMI paths (their releases stay).
+    pub fn of(lock: &Lock, relayout: bool, change_ami_path: bool) -> Result<Pins, String> {
+        Ok(Pins {
+            layout: match &lock.layout {
+                Some(l) if !relayout => Some(l.pins()?),
+                _ => None,
+            },
+            kubernetes: lock.versions.as_ref().map(|v| v.kubernetes.clone()),
+            addons: lock
+                .versions
+                .as_ref()
+                .map(|v| v.addons.clone())
+                .unwrap_or_default(),
+            ami_releases: lock
+                .node_groups
+                .iter()
+                .map(|(name, p)| (name.clone(), p.ami_release.clone()))
+                .collect(),
+            ami_paths: if change_ami_path {
+                BTreeMap::new()
+            } else {
+                lock.node_groups
+                    .iter()
+                    .map(|(name, p)| (name.clone(), p.ami_path))
+                    .collect()
+            },
+        })
+    }
+
+    /// The recorded AMI path of the group `name`, if any.
+    pub fn ami_path(&self, name: &str) -> Option<MaxPodsPath> {
+        self.ami_paths.get(name).copied()
+    }
+
+    /// The recorded AMI release of the group `name`, when it belongs to Kubernetes `k8s`
+    /// (after an upgrade the recorded releases are the old version's).
+    pub fn ami_release(&self, name: &str, k8s: &str) -> Option<&str> {
+        self.kubernetes_is(k8s)
+            .then(|| self.ami_releases.get(name).map(String::as_str))
+            .flatten()
+    }
+
+    /// The recorded version of the add-on `name`, when it belongs to Kubernetes `k8s`.
+    pub fn addon(&self, name: &str, k8s: &str) -> Option<&str> {
+        self.kubernetes_is(k8s)
+            .then(|| self.addons.get(name).map(String::as_str))
+            .flatten()
+    }
+
+    fn kubernetes_is(&self, k8s: &str) -> bool {
+        self.kubernetes.as_deref() == Some(k8s)
+    }
 }
 
 /// The layout with its CIDRs parsed, as `resolve` uses it.
@@ -133,6 +244,31 @@ impl Layout {
     }
 }
 
+impl Versions {
+    fn validate(&self) -> Result<(), String> {
+        if releases::minor(&self.kubernetes).is_none() {
+            return Err(format!(
+                "versions.kubernetes {:?} is not a Kubernetes minor version such as 1.34",
+                self.kubernetes
+            ));
+        }
+        for (name, version) in &self.addons {
+            let component = Component::parse(&format!("addon/{name}")).ok_or_else(|| {
+                format!(
+                    "versions.addons.{name}: eksgen installs no add-on of that name ({})",
+                    releases::ADDONS.join(", ")
+                )
+            })?;
+            if !component.accepts(&self.kubernetes, version) {
+                return Err(format!(
+                    "versions.addons.{name} {version:?} is not a pinned add-on version (such as v1.13.2-eksbuild.7)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Lock {
     /// An empty lock for `cluster`, written by this eksgen.
     pub fn new(cluster: &str) -> Lock {
@@ -141,6 +277,8 @@ impl Lock {
             generator: generator(),
             cluster: cluster.to_string(),
             layout: None,
+            versions: None,
+            node_groups: BTreeMap::new(),
             other: BTreeMap::new(),
         }
     }
@@ -160,6 +298,17 @@ impl Lock {
         if let Some(layout) = &lock.layout {
             layout.pins()?;
         }
+        if let Some(versions) = &lock.versions {
+            versions.validate()?;
+        }
+        for (name, pin) in &lock.node_groups {
+            if !releases::is_version(&pin.ami_release) {
+                return Err(format!(
+                    "nodeGroups.{name}.amiRelease {:?} is not a pinned AMI release (such as 1.34.9-20260714 or 1.64.0)",
+                    pin.ami_release
+                ));
+            }
+        }
         Ok(lock)
     }
 
@@ -168,6 +317,33 @@ impl Lock {
     pub fn with_layout_of(&self, plan: &crate::plan::Plan) -> Lock {
         let mut next = self.clone();
         next.layout = Some(Layout::of_plan(plan));
+        if next != *self {
+            next.generator = generator();
+        }
+        next
+    }
+
+    /// This lock with the versions, AMI releases and AMI paths of `plan` recorded (groups
+    /// that left the plan are dropped).
+    pub fn with_versions_of(&self, plan: &crate::plan::Plan) -> Lock {
+        let mut next = self.clone();
+        next.versions = Some(Versions {
+            kubernetes: plan.kubernetes_version.clone(),
+            addons: plan.addon_versions.clone(),
+        });
+        next.node_groups = plan
+            .node_groups
+            .iter()
+            .map(|g| {
+                (
+                    g.name.clone(),
+                    GroupPin {
+                        ami_path: g.max_pods_delivery.path,
+                        ami_release: g.ami.release.clone(),
+                    },
+                )
+            })
+            .collect();
         if next != *self {
             next.generator = generator();
         }
@@ -222,9 +398,29 @@ mod tests {
 
     #[test]
     fn unknown_sections_are_kept_as_read() {
-        let text = r#"{"version":1,"generator":"eksgen 9","cluster":"ml","versions":{"vpc-cni":"v1.20.0"}}"#;
+        let text = r#"{"version":1,"generator":"eksgen 9","cluster":"ml","charts":{"karpenter":"1.14.1"}}"#;
         let lock = Lock::parse(text.as_bytes()).unwrap();
-        assert!(lock.to_json().contains("\"vpc-cni\": \"v1.20.0\""));
+        assert!(lock.to_json().contains("\"karpenter\": \"1.14.1\""));
+    }
+
+    #[test]
+    fn version_sections_round_trip_and_feed_the_pins() {
+        let text = r#"{"version":1,"generator":"x","cluster":"ml",
+          "versions":{"kubernetes":"1.34","addons":{"coredns":"v1.13.2-eksbuild.7"}},
+          "nodeGroups":{"system":{"amiPath":"eks-ami","amiRelease":"1.34.9-20260714"}}}"#;
+        let lock = Lock::parse(text.as_bytes()).unwrap();
+        assert_eq!(Lock::parse(lock.to_json().as_bytes()).unwrap(), lock);
+        let pins = Pins::of(&lock, false, false).unwrap();
+        assert_eq!(pins.ami_path("system"), Some(MaxPodsPath::EksAmi));
+        assert_eq!(pins.ami_release("system", "1.34"), Some("1.34.9-20260714"));
+        assert_eq!(
+            pins.ami_release("system", "1.35"),
+            None,
+            "an upgrade drops it"
+        );
+        assert_eq!(pins.addon("coredns", "1.34"), Some("v1.13.2-eksbuild.7"));
+        let repath = Pins::of(&lock, false, true).unwrap();
+        assert_eq!(repath.ami_path("system"), None);
     }
 
     #[test]
@@ -234,6 +430,12 @@ mod tests {
             r#"{"version":1,"generator":"x","cluster":"ml","layout":{"vpcCidr":"10.0.0.0/33","zones":[],"subnets":{}}}"#,
             r#"{"version":1,"generator":"x","cluster":"ml","layout":{"vpcCidr":"10.0.0.0/16","zones":[],"subnets":{"a":"x"}}}"#,
             "not json",
+            r#"{"version":1,"generator":"x","cluster":"ml","versions":{"kubernetes":"latest"}}"#,
+            r#"{"version":1,"generator":"x","cluster":"ml","versions":{"kubernetes":"1.34","addons":{"coredns":"latest"}}}"#,
+            r#"{"version":1,"generator":"x","cluster":"ml","versions":{"kubernetes":"1.34","addons":{"other":"v1.0.0-eksbuild.1"}}}"#,
+            r#"{"version":1,"generator":"x","cluster":"ml","versions":{"kubernetes":"1.34","charts":{}}}"#,
+            r#"{"version":1,"generator":"x","cluster":"ml","nodeGroups":{"a":{"amiPath":"eks-ami","amiRelease":"recommended"}}}"#,
+            r#"{"version":1,"generator":"x","cluster":"ml","nodeGroups":{"a":{"amiPath":"sideways","amiRelease":"1.64.0"}}}"#,
         ] {
             assert!(Lock::parse(bad.as_bytes()).is_err(), "{bad}");
         }

@@ -20,15 +20,15 @@ pub fn plan_from_text(text: &str, origin: &str) -> Result<Plan, AppError> {
 
 /// Parse, validate and resolve intent text against `catalog` (embedded plus any overlay).
 pub fn plan_from_text_with(text: &str, origin: &str, catalog: &Catalog) -> Result<Plan, AppError> {
-    plan_from_text_pinned(text, origin, catalog, None)
+    plan_from_text_pinned(text, origin, catalog, &crate::lock::Pins::default())
 }
 
-/// [`plan_from_text_with`], keeping the subnet layout a lock file recorded.
+/// [`plan_from_text_with`], keeping what a lock file recorded (layout, versions, AMI paths).
 pub fn plan_from_text_pinned(
     text: &str,
     origin: &str,
     catalog: &Catalog,
-    pins: Option<&crate::lock::LayoutPins>,
+    pins: &crate::lock::Pins,
 ) -> Result<Plan, AppError> {
     resolve_text(text, origin, catalog, pins).map(|(plan, _)| plan)
 }
@@ -38,7 +38,7 @@ fn resolve_text(
     text: &str,
     origin: &str,
     catalog: &Catalog,
-    pins: Option<&crate::lock::LayoutPins>,
+    pins: &crate::lock::Pins,
 ) -> Result<(Plan, LocationIndex), AppError> {
     let valid = intent::parse_and_validate(text, origin, catalog)?;
     match resolve::resolve_with(&valid, catalog, pins) {
@@ -69,15 +69,15 @@ pub struct LoadedIntent {
 impl LoadedIntent {
     /// Resolve `text` against `catalog`.
     pub fn from_text(text: String, origin: String, catalog: &Catalog) -> Result<Self, AppError> {
-        Self::from_text_pinned(text, origin, catalog, None)
+        Self::from_text_pinned(text, origin, catalog, &crate::lock::Pins::default())
     }
 
-    /// Resolve `text` against `catalog`, keeping the subnet layout `pins` records.
+    /// Resolve `text` against `catalog`, keeping what `pins` records.
     pub fn from_text_pinned(
         text: String,
         origin: String,
         catalog: &Catalog,
-        pins: Option<&crate::lock::LayoutPins>,
+        pins: &crate::lock::Pins,
     ) -> Result<Self, AppError> {
         let (plan, index) = resolve_text(&text, &origin, catalog, pins)?;
         Ok(LoadedIntent {

@@ -202,8 +202,9 @@ pub enum ValueSource {
     Intent,
 }
 
-/// How a group's max pods reaches the kubelet (`MaxPodsDelivery::path`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How a group's max pods reaches the kubelet (`MaxPodsDelivery::path`); the lock file
+/// records it per group (`nodeGroups.<name>.amiPath`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MaxPodsPath {
     /// EKS-provided AMI: EKS injects its own value, which equals eksgen's.
@@ -380,6 +381,9 @@ pub struct Plan {
     pub autoscaling: AutoscalingPlan,
     pub network: NetworkPlan,
     pub node_groups: Vec<NodeGroupPlan>,
+    /// The `addon_version` of each EKS add-on eksgen installs (empty for an existing
+    /// cluster, whose add-ons eksgen does not manage).
+    pub addon_versions: BTreeMap<String, String>,
     pub registry: Option<RegistryPlan>,
     /// Who administers the cluster: access entries and the secrets key's administrators.
     pub cluster_admins: ClusterAdminsPlan,
@@ -963,10 +967,20 @@ pub struct NodeGroupPlan {
 pub struct AmiPlan {
     /// EKS `amiType` (e.g. `AL2023_x86_64_NVIDIA`).
     pub ami_type: String,
-    /// Public SSM parameter that names the current AMI id for this family / arch / variant.
+    /// Public SSM parameter that names the AMI id of this family / arch / variant at the
+    /// pinned release (never `recommended` or `latest`).
     pub ssm_parameter: String,
-    /// Karpenter `amiSelectorTerms` alias (e.g. `al2023@latest`).
+    /// Karpenter `amiSelectorTerms` alias at the pinned release (e.g. `al2023@v20260714`).
     pub karpenter_alias: String,
+    /// The pinned AMI release (`1.34.9-20260714`; Bottlerocket `1.64.0` or
+    /// `1.51.0-47438798`), from the lock file or the newest `data/releases.csv` knows.
+    pub release: String,
+    /// What a managed group on the EKS AMI passes as `ami_release_version` (the release in
+    /// EKS's form); absent on the other paths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_version: Option<String>,
+    /// The source that names the release (`data/releases.csv` row: source, date).
+    pub release_reason: String,
     pub variant: AmiVariant,
     pub reason: String,
 }

@@ -43,6 +43,8 @@ module "eks" {
   # wait also re-runs on each Kubernetes version upgrade.
   dataplane_wait_duration = "90s"
 
+  # Every add-on is pinned (the lock file records the versions; `eksgen upgrade` moves
+  # them): without addon_version the module would install the newest on each apply.
   addons = {
     # before_compute: created right after the cluster instead of after the node groups. EKS
     # installs no default aws-node (terraform-aws-eks v21 turns that off), so no node runs
@@ -50,6 +52,7 @@ module "eks" {
     # NotReady until it does.
     vpc-cni = {
       before_compute = true
+      addon_version  = "v1.21.1-eksbuild.3"
       # aws-node's AWS credentials: its own role (iam.tf) through EKS Pod Identity.
       pod_identity_association = [{
         role_arn        = aws_iam_role.vpc_cni.arn
@@ -72,15 +75,20 @@ module "eks" {
     # starts); created after the node groups it would never come up.
     kube-proxy = {
       before_compute = true
+      addon_version  = "v1.34.6-eksbuild.13"
     }
     eks-pod-identity-agent = {
       before_compute = true
+      addon_version  = "v1.3.10-eksbuild.2"
     }
     # CoreDNS needs nodes to run on: created after the node groups.
-    coredns = {}
+    coredns = {
+      addon_version = "v1.13.2-eksbuild.7"
+    }
     # zonalStateful groups (notebook-4g, notebook-16g, notebook-64g, notebook-128g, notebook-256g, notebook-512g) claim EBS volumes, and EKS does not install the EBS CSI driver by itself. Its controller gets AmazonEBSCSIDriverPolicy through EKS Pod Identity (the add-on's pod_identity_association), not the node role. Its node DaemonSet tolerates every taint and requests 30m CPU and 104 MiB on every node, which one-pod-per-node requests leave room for.
     # Created after the node groups: its controller needs nodes to run on.
     aws-ebs-csi-driver = {
+      addon_version = "v1.55.0-eksbuild.2"
       pod_identity_association = [{
         role_arn        = aws_iam_role.ebs_csi.arn
         service_account = "ebs-csi-controller-sa"
@@ -91,7 +99,7 @@ module "eks" {
   eks_managed_node_groups = {
     # m6i.large: named in the intent
     # max pods 29: m6i.large: 3 ENIs x (10 - 1) + 2 = 29
-    # max pods reach the kubelet via eks-ami: EKS injects 29 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
+    # max pods reach the kubelet via eks-ami: on its own AMI EKS sets max pods itself, from the vpc-cni settings (secondary IPs) it reads when it creates the group's launch template (the add-on is created before the node groups): 29, eksgen's value, so the group uses the EKS AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
     # kube-reserved memory 574 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 29 pods + 255 MiB = 574 MiB for max pods 29; unset, nodeadm sizes it from the default ENI count (29 on m6i.large) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
@@ -100,8 +108,11 @@ module "eks" {
       instance_types = [
         "m6i.large",
       ]
-      ami_type      = "AL2023_x86_64_STANDARD"
-      capacity_type = "ON_DEMAND"
+      ami_type = "AL2023_x86_64_STANDARD"
+      # AMI release 1.34.9-20260714, pinned in the lock file: awslabs/amazon-eks-ami CHANGELOG.md: AMI Release v20260714, 2026-07-14.
+      use_latest_ami_release_version = false
+      ami_release_version            = "1.34.9-20260714"
+      capacity_type                  = "ON_DEMAND"
 
       min_size     = 2
       max_size     = 4
@@ -158,7 +169,7 @@ module "eks" {
 
     # m6i.large: cheapest of m6i, r6i whose allocatable memory (6.7 GiB) holds a 4 GiB pod: $0.0960/h
     # max pods 29: m6i.large: 3 ENIs x (10 - 1) + 2 = 29
-    # max pods reach the kubelet via eks-ami: EKS injects 29 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
+    # max pods reach the kubelet via eks-ami: on its own AMI EKS sets max pods itself, from the vpc-cni settings (secondary IPs) it reads when it creates the group's launch template (the add-on is created before the node groups): 29, eksgen's value, so the group uses the EKS AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 574 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 29 pods + 255 MiB = 574 MiB for max pods 29; unset, nodeadm sizes it from the default ENI count (29 on m6i.large) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
@@ -167,8 +178,11 @@ module "eks" {
       instance_types = [
         "m6i.large",
       ]
-      ami_type      = "AL2023_x86_64_STANDARD"
-      capacity_type = "ON_DEMAND"
+      ami_type = "AL2023_x86_64_STANDARD"
+      # AMI release 1.34.9-20260714, pinned in the lock file: awslabs/amazon-eks-ami CHANGELOG.md: AMI Release v20260714, 2026-07-14.
+      use_latest_ami_release_version = false
+      ami_release_version            = "1.34.9-20260714"
+      capacity_type                  = "ON_DEMAND"
 
       min_size     = 0
       max_size     = 20
@@ -224,7 +238,7 @@ module "eks" {
 
     # r6i.xlarge: cheapest of m6i, r6i whose allocatable memory (28.6 GiB) holds a 16 GiB pod: $0.2520/h
     # max pods 58: r6i.xlarge: 4 ENIs x (15 - 1) + 2 = 58
-    # max pods reach the kubelet via eks-ami: EKS injects 58 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
+    # max pods reach the kubelet via eks-ami: on its own AMI EKS sets max pods itself, from the vpc-cni settings (secondary IPs) it reads when it creates the group's launch template (the add-on is created before the node groups): 58, eksgen's value, so the group uses the EKS AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 893 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 58 pods + 255 MiB = 893 MiB for max pods 58; unset, nodeadm sizes it from the default ENI count (58 on r6i.xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
@@ -233,8 +247,11 @@ module "eks" {
       instance_types = [
         "r6i.xlarge",
       ]
-      ami_type      = "AL2023_x86_64_STANDARD"
-      capacity_type = "ON_DEMAND"
+      ami_type = "AL2023_x86_64_STANDARD"
+      # AMI release 1.34.9-20260714, pinned in the lock file: awslabs/amazon-eks-ami CHANGELOG.md: AMI Release v20260714, 2026-07-14.
+      use_latest_ami_release_version = false
+      ami_release_version            = "1.34.9-20260714"
+      capacity_type                  = "ON_DEMAND"
 
       min_size     = 0
       max_size     = 20
@@ -290,7 +307,7 @@ module "eks" {
 
     # r6i.4xlarge: cheapest of m6i, r6i whose allocatable memory (116.9 GiB) holds a 64 GiB pod: $1.0080/h
     # max pods 110: r6i.4xlarge: 8 ENIs x (30 - 1) + 2 = 234, capped at 110 (16 vCPU <= 30)
-    # max pods reach the kubelet via eks-ami: EKS injects 110 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
+    # max pods reach the kubelet via eks-ami: on its own AMI EKS sets max pods itself, from the vpc-cni settings (secondary IPs) it reads when it creates the group's launch template (the add-on is created before the node groups): 110, eksgen's value, so the group uses the EKS AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 1465 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 110 pods + 255 MiB = 1465 MiB for max pods 110; unset, nodeadm sizes it from the default ENI count (234 on r6i.4xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
@@ -299,8 +316,11 @@ module "eks" {
       instance_types = [
         "r6i.4xlarge",
       ]
-      ami_type      = "AL2023_x86_64_STANDARD"
-      capacity_type = "ON_DEMAND"
+      ami_type = "AL2023_x86_64_STANDARD"
+      # AMI release 1.34.9-20260714, pinned in the lock file: awslabs/amazon-eks-ami CHANGELOG.md: AMI Release v20260714, 2026-07-14.
+      use_latest_ami_release_version = false
+      ami_release_version            = "1.34.9-20260714"
+      capacity_type                  = "ON_DEMAND"
 
       min_size     = 0
       max_size     = 20
@@ -356,7 +376,7 @@ module "eks" {
 
     # r6i.8xlarge: cheapest of m6i, r6i whose allocatable memory (233.9 GiB) holds a 128 GiB pod: $2.0160/h
     # max pods 234: r6i.8xlarge: 8 ENIs x (30 - 1) + 2 = 234
-    # max pods reach the kubelet via eks-ami: EKS injects 234 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
+    # max pods reach the kubelet via eks-ami: on its own AMI EKS sets max pods itself, from the vpc-cni settings (secondary IPs) it reads when it creates the group's launch template (the add-on is created before the node groups): 234, eksgen's value, so the group uses the EKS AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 2829 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 234 pods + 255 MiB = 2829 MiB for max pods 234; unset, nodeadm sizes it from the default ENI count (234 on r6i.8xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
@@ -365,8 +385,11 @@ module "eks" {
       instance_types = [
         "r6i.8xlarge",
       ]
-      ami_type      = "AL2023_x86_64_STANDARD"
-      capacity_type = "ON_DEMAND"
+      ami_type = "AL2023_x86_64_STANDARD"
+      # AMI release 1.34.9-20260714, pinned in the lock file: awslabs/amazon-eks-ami CHANGELOG.md: AMI Release v20260714, 2026-07-14.
+      use_latest_ami_release_version = false
+      ami_release_version            = "1.34.9-20260714"
+      capacity_type                  = "ON_DEMAND"
 
       min_size     = 0
       max_size     = 20
@@ -422,7 +445,7 @@ module "eks" {
 
     # r6i.12xlarge: cheapest of m6i, r6i whose allocatable memory (352.3 GiB) holds a 256 GiB pod: $3.0240/h
     # max pods 234: r6i.12xlarge: 8 ENIs x (30 - 1) + 2 = 234
-    # max pods reach the kubelet via eks-ami: EKS injects 234 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
+    # max pods reach the kubelet via eks-ami: on its own AMI EKS sets max pods itself, from the vpc-cni settings (secondary IPs) it reads when it creates the group's launch template (the add-on is created before the node groups): 234, eksgen's value, so the group uses the EKS AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 2829 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 234 pods + 255 MiB = 2829 MiB for max pods 234; unset, nodeadm sizes it from the default ENI count (234 on r6i.12xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
@@ -431,8 +454,11 @@ module "eks" {
       instance_types = [
         "r6i.12xlarge",
       ]
-      ami_type      = "AL2023_x86_64_STANDARD"
-      capacity_type = "ON_DEMAND"
+      ami_type = "AL2023_x86_64_STANDARD"
+      # AMI release 1.34.9-20260714, pinned in the lock file: awslabs/amazon-eks-ami CHANGELOG.md: AMI Release v20260714, 2026-07-14.
+      use_latest_ami_release_version = false
+      ami_release_version            = "1.34.9-20260714"
+      capacity_type                  = "ON_DEMAND"
 
       min_size     = 0
       max_size     = 20
@@ -488,7 +514,7 @@ module "eks" {
 
     # r6i.24xlarge: cheapest of m6i, r6i whose allocatable memory (707.4 GiB) holds a 512 GiB pod: $6.0480/h
     # max pods 250: r6i.24xlarge: 15 ENIs x (50 - 1) + 2 = 737, capped at 250 (96 vCPU > 30)
-    # max pods reach the kubelet via eks-ami: EKS injects 250 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
+    # max pods reach the kubelet via eks-ami: on its own AMI EKS sets max pods itself, from the vpc-cni settings (secondary IPs) it reads when it creates the group's launch template (the add-on is created before the node groups): 250, eksgen's value, so the group uses the EKS AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: zonalStateful: pinned to us-west-2a because an EBS volume lives in one zone and a pod must come back to that zone; set availabilityZones to choose the zone
     # kube-reserved memory 3005 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 250 pods + 255 MiB = 3005 MiB for max pods 250; unset, nodeadm sizes it from the default ENI count (737 on r6i.24xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
@@ -497,8 +523,11 @@ module "eks" {
       instance_types = [
         "r6i.24xlarge",
       ]
-      ami_type      = "AL2023_x86_64_STANDARD"
-      capacity_type = "ON_DEMAND"
+      ami_type = "AL2023_x86_64_STANDARD"
+      # AMI release 1.34.9-20260714, pinned in the lock file: awslabs/amazon-eks-ami CHANGELOG.md: AMI Release v20260714, 2026-07-14.
+      use_latest_ami_release_version = false
+      ami_release_version            = "1.34.9-20260714"
+      capacity_type                  = "ON_DEMAND"
 
       min_size     = 0
       max_size     = 20

@@ -48,6 +48,8 @@ module "eks" {
   # wait also re-runs on each Kubernetes version upgrade.
   dataplane_wait_duration = "90s"
 
+  # Every add-on is pinned (the lock file records the versions; `eksgen upgrade` moves
+  # them): without addon_version the module would install the newest on each apply.
   addons = {
     # before_compute: created right after the cluster instead of after the node groups. EKS
     # installs no default aws-node (terraform-aws-eks v21 turns that off), so no node runs
@@ -55,6 +57,7 @@ module "eks" {
     # NotReady until it does.
     vpc-cni = {
       before_compute = true
+      addon_version  = "v1.21.1-eksbuild.3"
       # aws-node's AWS credentials: its own role (iam.tf) through EKS Pod Identity.
       pod_identity_association = [{
         role_arn        = aws_iam_role.vpc_cni.arn
@@ -74,18 +77,22 @@ module "eks" {
     # starts); created after the node groups it would never come up.
     kube-proxy = {
       before_compute = true
+      addon_version  = "v1.34.6-eksbuild.13"
     }
     eks-pod-identity-agent = {
       before_compute = true
+      addon_version  = "v1.3.10-eksbuild.2"
     }
     # CoreDNS needs nodes to run on: created after the node groups.
-    coredns = {}
+    coredns = {
+      addon_version = "v1.13.2-eksbuild.7"
+    }
   }
 
   eks_managed_node_groups = {
     # m6i.xlarge: named in the intent
     # max pods 58: m6i.xlarge: 4 ENIs x (15 - 1) + 2 = 58
-    # max pods reach the kubelet via eks-ami: EKS injects 58 on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI
+    # max pods reach the kubelet via eks-ami: on its own AMI EKS sets max pods itself, from the vpc-cni settings (secondary IPs) it reads when it creates the group's launch template (the add-on is created before the node groups): 58, eksgen's value, so the group uses the EKS AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
     # kube-reserved memory 893 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 58 pods + 255 MiB = 893 MiB for max pods 58; unset, nodeadm sizes it from the default ENI count (58 on m6i.xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
@@ -94,8 +101,11 @@ module "eks" {
       instance_types = [
         "m6i.xlarge",
       ]
-      ami_type      = "AL2023_x86_64_STANDARD"
-      capacity_type = "ON_DEMAND"
+      ami_type = "AL2023_x86_64_STANDARD"
+      # AMI release 1.34.9-20260714, pinned in the lock file: awslabs/amazon-eks-ami CHANGELOG.md: AMI Release v20260714, 2026-07-14.
+      use_latest_ami_release_version = false
+      ami_release_version            = "1.34.9-20260714"
+      capacity_type                  = "ON_DEMAND"
 
       min_size     = 2
       max_size     = 3

@@ -43,6 +43,8 @@ module "eks" {
   # wait also re-runs on each Kubernetes version upgrade.
   dataplane_wait_duration = "90s"
 
+  # Every add-on is pinned (the lock file records the versions; `eksgen upgrade` moves
+  # them): without addon_version the module would install the newest on each apply.
   addons = {
     # before_compute: created right after the cluster instead of after the node groups. EKS
     # installs no default aws-node (terraform-aws-eks v21 turns that off), so no node runs
@@ -50,6 +52,7 @@ module "eks" {
     # NotReady until it does.
     vpc-cni = {
       before_compute = true
+      addon_version  = "v1.21.1-eksbuild.3"
       # aws-node's AWS credentials: its own role (iam.tf) through EKS Pod Identity.
       pod_identity_association = [{
         role_arn        = aws_iam_role.vpc_cni.arn
@@ -71,18 +74,22 @@ module "eks" {
     # starts); created after the node groups it would never come up.
     kube-proxy = {
       before_compute = true
+      addon_version  = "v1.34.6-eksbuild.13"
     }
     eks-pod-identity-agent = {
       before_compute = true
+      addon_version  = "v1.3.10-eksbuild.2"
     }
     # CoreDNS needs nodes to run on: created after the node groups.
-    coredns = {}
+    coredns = {
+      addon_version = "v1.13.2-eksbuild.7"
+    }
   }
 
   eks_managed_node_groups = {
     # m6i.xlarge: named in the intent
     # max pods 110: m6i.xlarge: 4 ENIs x (15 - 1) x 16 + 2 = 898 (prefix delegation), capped at 110 (4 vCPU <= 30)
-    # max pods reach the kubelet via custom-ami: EKS would inject 58 on its own AMI (it ignores MAX_ENI, custom networking and prefix delegation), not 110; the group takes the same AMI by id from its public SSM parameter with module-owned bootstrap, so eksgen's value is what the kubelet gets
+    # max pods reach the kubelet via eks-ami: on its own AMI EKS sets max pods itself, from the vpc-cni settings (prefix delegation) it reads when it creates the group's launch template (the add-on is created before the node groups): 110, eksgen's value, so the group uses the EKS AMI
     # AMI AL2023_x86_64_STANDARD: AL2023 standard
     # zones: all cluster zones
     # kube-reserved memory 1465 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 110 pods + 255 MiB = 1465 MiB for max pods 110; unset, nodeadm sizes it from the default ENI count (58 on m6i.xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
@@ -91,12 +98,11 @@ module "eks" {
       instance_types = [
         "m6i.xlarge",
       ]
-      # The EKS AMI of this type, taken by id so that the module owns bootstrap and the
-      # kubelet gets eksgen's max pods.
-      ami_type                   = "AL2023_x86_64_STANDARD"
-      ami_id                     = nonsensitive(data.aws_ssm_parameter.ami_system.value)
-      enable_bootstrap_user_data = true
-      capacity_type              = "ON_DEMAND"
+      ami_type = "AL2023_x86_64_STANDARD"
+      # AMI release 1.34.9-20260714, pinned in the lock file: awslabs/amazon-eks-ami CHANGELOG.md: AMI Release v20260714, 2026-07-14.
+      use_latest_ami_release_version = false
+      ami_release_version            = "1.34.9-20260714"
+      capacity_type                  = "ON_DEMAND"
 
       min_size     = 2
       max_size     = 4
@@ -134,7 +140,7 @@ module "eks" {
       # vpc-cni has its own role (iam.tf); the node role keeps only what the kubelet needs.
       iam_role_attach_cni_policy = false
 
-      # nodeadm NodeConfig, merged before the module's own (cluster details).
+      # nodeadm NodeConfig, merged before the one EKS appends.
       cloudinit_pre_nodeadm = [
         {
           content_type = "application/node.eks.aws"
@@ -144,7 +150,6 @@ module "eks" {
             spec:
               kubelet:
                 config:
-                  maxPods: 110
                   kubeReserved:
                     "memory": "1465Mi"
           EOT
@@ -154,7 +159,7 @@ module "eks" {
 
     # p5.48xlarge: named in the intent
     # max pods 250: p5.48xlarge: 2 ENIs x (50 - 1) x 16 + 2 = 1570 (prefix delegation), capped at 250 (192 vCPU > 30)
-    # max pods reach the kubelet via custom-ami: EKS would inject 100 on its own AMI (it ignores MAX_ENI, custom networking and prefix delegation), not 250; the group takes the same AMI by id from its public SSM parameter with module-owned bootstrap, so eksgen's value is what the kubelet gets
+    # max pods reach the kubelet via eks-ami: on its own AMI EKS sets max pods itself, from the vpc-cni settings (prefix delegation) it reads when it creates the group's launch template (the add-on is created before the node groups): 250, eksgen's value, so the group uses the EKS AMI
     # AMI AL2023_x86_64_NVIDIA: AL2023 NVIDIA variant: driver, container toolkit and EFA host components; install the NVIDIA device plugin
     # zones: pinned in the intent
     # kube-reserved memory 3005 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 250 pods + 255 MiB = 3005 MiB for max pods 250; unset, nodeadm sizes it from the default ENI count (100 on p5.48xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
@@ -165,12 +170,11 @@ module "eks" {
       instance_types = [
         "p5.48xlarge",
       ]
-      # The EKS AMI of this type, taken by id so that the module owns bootstrap and the
-      # kubelet gets eksgen's max pods.
-      ami_type                   = "AL2023_x86_64_NVIDIA"
-      ami_id                     = nonsensitive(data.aws_ssm_parameter.ami_train.value)
-      enable_bootstrap_user_data = true
-      capacity_type              = "ON_DEMAND"
+      ami_type = "AL2023_x86_64_NVIDIA"
+      # AMI release 1.34.9-20260714, pinned in the lock file: awslabs/amazon-eks-ami CHANGELOG.md: AMI Release v20260714, 2026-07-14.
+      use_latest_ami_release_version = false
+      ami_release_version            = "1.34.9-20260714"
+      capacity_type                  = "ON_DEMAND"
 
       min_size     = 0
       max_size     = 4
@@ -223,7 +227,7 @@ module "eks" {
       # vpc-cni has its own role (iam.tf); the node role keeps only what the kubelet needs.
       iam_role_attach_cni_policy = false
 
-      # nodeadm NodeConfig, merged before the module's own (cluster details).
+      # nodeadm NodeConfig, merged before the one EKS appends.
       cloudinit_pre_nodeadm = [
         {
           content_type = "application/node.eks.aws"
@@ -233,7 +237,6 @@ module "eks" {
             spec:
               kubelet:
                 config:
-                  maxPods: 250
                   kubeReserved:
                     "memory": "3005Mi"
                   serializeImagePulls: false
@@ -256,14 +259,4 @@ module "eks" {
   }
 
   tags = local.tags
-}
-
-# AMI ids from the public SSM parameters EKS publishes. Each apply reads the current value,
-# so a new AMI release rolls the group on the next apply.
-data "aws_ssm_parameter" "ami_system" {
-  name = "/aws/service/eks/optimized-ami/1.34/amazon-linux-2023/x86_64/standard/recommended/image_id"
-}
-
-data "aws_ssm_parameter" "ami_train" {
-  name = "/aws/service/eks/optimized-ami/1.34/amazon-linux-2023/x86_64/nvidia/recommended/image_id"
 }

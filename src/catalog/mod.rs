@@ -4,11 +4,13 @@
 //! column list ([`CsvRow`]), the one-time parse into typed [`InstanceType`] records,
 //! lookups by name and "did you mean" suggestions. [`overlay`] adds a user's overlay CSV
 //! on top (and is the only part that reads a file); [`import`] turns
-//! `aws ec2 describe-instance-types` JSON into such an overlay. Nothing here knows about
+//! `aws ec2 describe-instance-types` JSON into such an overlay. The known AMI releases and
+//! add-on versions travel with the catalog ([`releases`]). Nothing here knows about
 //! intents or plans: callers ask it for facts.
 
 pub mod import;
 pub mod overlay;
+pub mod releases;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -221,10 +223,11 @@ pub enum CatalogError {
     Csv { origin: String, reason: String },
 }
 
-/// A set of instance types, keyed by name.
+/// A set of instance types, keyed by name, and the releases eksgen may pin.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     types: BTreeMap<String, InstanceType>,
+    releases: releases::Releases,
 }
 
 static EMBEDDED: LazyLock<Catalog> = LazyLock::new(|| {
@@ -283,7 +286,10 @@ impl Catalog {
             let parsed = parse_row(&row, line, origin)?;
             types.insert(parsed.name.clone(), parsed);
         }
-        Ok(Catalog { types })
+        Ok(Catalog {
+            types,
+            releases: releases::Releases::embedded().clone(),
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<&InstanceType> {
@@ -305,6 +311,17 @@ impl Catalog {
     /// Add or replace types (a user overlay wins over the embedded facts).
     pub fn extend(&mut self, other: Catalog) {
         self.types.extend(other.types);
+    }
+
+    /// The AMI releases and add-on versions eksgen knows (the embedded table, plus a
+    /// `--releases` overlay).
+    pub fn releases(&self) -> &releases::Releases {
+        &self.releases
+    }
+
+    /// Adds releases to the ones this catalog knows (a row for a known release replaces it).
+    pub fn add_releases(&mut self, more: releases::Releases) {
+        self.releases.extend(more);
     }
 
     /// The known name closest to `name` ([`crate::diagnostic::closest`]), as a list of at

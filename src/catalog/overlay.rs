@@ -1,5 +1,7 @@
 //! The catalog in use: the embedded one plus a user overlay (a CSV written by
-//! `eksgen catalog import`), and where each type's facts come from.
+//! `eksgen catalog import`), and where each type's facts come from; and the releases in use:
+//! the embedded table plus a releases overlay (written by `eksgen releases import`, named by
+//! `--releases` or `$EKSGEN_RELEASES`).
 //!
 //! [`CatalogInUse::load`] reads the overlay file; [`overlay_path`] looks at the
 //! environment (through the function it is given) and checks whether the user config file
@@ -15,6 +17,9 @@ use crate::catalog::{Catalog, CatalogError, EMBEDDED_CATALOG_DATE};
 
 /// Environment variable naming a catalog overlay CSV (`cli` declares it on `--catalog`).
 pub const CATALOG_ENV: &str = "EKSGEN_CATALOG";
+
+/// Environment variable naming a releases overlay CSV (`cli` declares it on `--releases`).
+pub const RELEASES_ENV: &str = "EKSGEN_RELEASES";
 
 /// Where an overlay path came from, in the words messages use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +54,8 @@ pub struct Overlay {
 pub struct CatalogInUse {
     catalog: std::borrow::Cow<'static, Catalog>,
     pub overlay: Option<Overlay>,
+    /// The releases overlay in use: its path and how many rows it adds or replaces.
+    pub releases_overlay: Option<(PathBuf, usize)>,
 }
 
 impl Deref for CatalogInUse {
@@ -97,6 +104,16 @@ pub enum OverlayError {
     },
     #[error("{0}")]
     Parse(#[from] CatalogError),
+    #[error(
+        "cannot read {}: {source} (releases overlay named by --releases or {RELEASES_ENV}; write one with `eksgen releases import`)",
+        path.display()
+    )]
+    ReadReleases {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0} (releases overlay; see `eksgen releases import`)")]
+    Releases(#[from] crate::catalog::releases::ReleasesError),
 }
 
 impl CatalogInUse {
@@ -105,7 +122,25 @@ impl CatalogInUse {
         CatalogInUse {
             catalog: std::borrow::Cow::Borrowed(Catalog::embedded()),
             overlay: None,
+            releases_overlay: None,
         }
+    }
+
+    /// This catalog with the releases overlay at `path` (an empty name is none) added to
+    /// the embedded releases. A file that cannot be read or parsed is an error.
+    pub fn with_releases_file(mut self, path: Option<PathBuf>) -> Result<Self, OverlayError> {
+        let Some(path) = path.filter(|p| !p.as_os_str().is_empty()) else {
+            return Ok(self);
+        };
+        let text = fs::read_to_string(&path).map_err(|source| OverlayError::ReadReleases {
+            path: path.clone(),
+            source,
+        })?;
+        let more = crate::catalog::releases::Releases::parse(&text, &path.display().to_string())?;
+        let rows = more.rows().len();
+        self.catalog.to_mut().add_releases(more);
+        self.releases_overlay = Some((path, rows));
+        Ok(self)
     }
 
     /// The embedded catalog plus the overlay `named` by `--catalog` or the environment, or
@@ -145,13 +180,14 @@ impl CatalogInUse {
                 names,
                 replaced,
             }),
+            releases_overlay: None,
         })
     }
 
     /// One stderr line saying an overlay is in use (empty without one), so a plan that
     /// differs between machines can be traced to the overlay.
     pub fn note(&self) -> String {
-        match &self.overlay {
+        let mut note = match &self.overlay {
             None => String::new(),
             Some(o) => format!(
                 "note: catalog overlay {} ({}): {} type(s), {} replacing embedded rows\n",
@@ -160,7 +196,14 @@ impl CatalogInUse {
                 o.names.len(),
                 o.replaced
             ),
+        };
+        if let Some((path, rows)) = &self.releases_overlay {
+            note.push_str(&format!(
+                "note: releases overlay {}: {rows} release(s) added to the embedded table\n",
+                path.display()
+            ));
         }
+        note
     }
 
     /// Where one type's facts come from.

@@ -12,14 +12,18 @@ mod import;
 mod init;
 mod meta;
 mod plan;
+mod releases;
 mod render;
+mod upgrade;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
 use crate::catalog::overlay::CatalogInUse;
-use crate::cli::{CatalogArgs, CatalogCommand, Cli, Command, IntentArgs};
+use crate::cli::{
+    CatalogArgs, CatalogCommand, Cli, Command, IntentArgs, ReleasesArgs, ReleasesCommand,
+};
 use crate::diagnostic::{Diagnostic, IntentError};
 use crate::error::{AppError, Outcome};
 use crate::lock::{self, Lock};
@@ -37,15 +41,22 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             action: Some(CatalogCommand::Import(args)),
             ..
         }) => return catalog::import(args),
+        Command::Releases(ReleasesArgs {
+            action: Some(ReleasesCommand::Import(args)),
+            ..
+        }) => return releases::import(args),
         _ => {}
     }
-    let cat = CatalogInUse::load(cli.catalog_overlay())?;
+    let cat = CatalogInUse::load(cli.catalog_overlay())?
+        .with_releases_file(cli.releases.as_ref().map(PathBuf::from))?;
     let mut outcome = match cli.command {
         Command::Init(args) => init::init(&args, &cat),
         Command::Plan(args) => plan::plan(&args, &cat),
         Command::Lint(args) => plan::lint(&args, &cat),
         Command::Render(args) => render::render(&args, &cat),
         Command::Diff(args) => render::diff(&args, &cat),
+        Command::Upgrade(args) => upgrade::upgrade(&args, &cat),
+        Command::Releases(args) => releases::list(&args, &cat),
         Command::MaxPods(args) => catalog::max_pods(&args, &cat),
         Command::Catalog(args) => catalog::catalog(&args, &cat),
         Command::Import(args) => import::import(&args, &cat),
@@ -126,7 +137,16 @@ fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
 /// The intent named on the command line: a preset or a file, resolved keeping the layout
 /// of its lock file.
 fn load_intent(args: &IntentArgs, catalog: &Catalog) -> Result<LoadedIntent, AppError> {
-    load_intent_locked(args, catalog, false).map(|(loaded, _)| loaded)
+    load_intent_locked(args, catalog, Redo::default()).map(|(loaded, _)| loaded)
+}
+
+/// What a command asks to decide afresh instead of keeping the lock's record.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Redo {
+    /// `--relayout`: a fresh subnet layout.
+    pub relayout: bool,
+    /// `--change-ami-path`: each managed group's AMI path decided afresh.
+    pub change_ami_path: bool,
 }
 
 /// An intent file's lock: where it lives and what it holds (`None`: no lock yet).
@@ -135,12 +155,13 @@ pub(super) struct LockFile {
     pub(super) lock: Option<Lock>,
 }
 
-/// The intent named on the command line, resolved keeping the layout its lock file records
-/// (unless `relayout`), and the lock file (`None` for presets, which have no folder).
+/// The intent named on the command line, resolved keeping what its lock file records
+/// (unless `redo` says otherwise), and the lock file (`None` for presets, which have no
+/// folder).
 pub(super) fn load_intent_locked(
     args: &IntentArgs,
     catalog: &Catalog,
-    relayout: bool,
+    redo: Redo,
 ) -> Result<(LoadedIntent, Option<LockFile>), AppError> {
     let (text, origin) = match &args.preset {
         Some(name) => (preset_text(name)?.to_string(), format!("preset {name}")),
@@ -154,32 +175,29 @@ pub(super) fn load_intent_locked(
         None => Some(read_lock(&lock::path_for(&args.file))?),
     };
     let pins = match lock_file.as_ref().and_then(|f| f.lock.as_ref()) {
-        Some(lock) if !relayout => lock
-            .layout
-            .as_ref()
-            .map(|layout| layout.pins())
-            .transpose()
-            .map_err(|reason| AppError::Lock {
-                path: lock::path_for(&args.file),
-                reason,
-            })?,
-        _ => None,
+        Some(lock) => {
+            // A lock of another cluster must not steer this one's versions or layout.
+            if let Ok(valid) = intent::parse_and_validate(&text, &origin, catalog)
+                && valid.metadata.name != lock.cluster
+            {
+                return Err(AppError::Lock {
+                    path: lock::path_for(&args.file),
+                    reason: format!(
+                        "it belongs to cluster {:?}, the intent names {:?} (a renamed cluster is a new cluster: move the lock away to start a new layout)",
+                        lock.cluster, valid.metadata.name
+                    ),
+                });
+            }
+            lock::Pins::of(lock, redo.relayout, redo.change_ami_path).map_err(|reason| {
+                AppError::Lock {
+                    path: lock::path_for(&args.file),
+                    reason,
+                }
+            })?
+        }
+        None => lock::Pins::default(),
     };
-    let loaded = LoadedIntent::from_text_pinned(text, origin, catalog, pins.as_ref())?;
-    if let Some(lock) = lock_file.as_ref().and_then(|f| f.lock.as_ref())
-        && lock.cluster != loaded.plan.cluster
-    {
-        return Err(AppError::Lock {
-            path: lock_file
-                .as_ref()
-                .map(|f| f.path.clone())
-                .unwrap_or_default(),
-            reason: format!(
-                "it belongs to cluster {:?}, the intent names {:?} (a renamed cluster is a new cluster: move the lock away to start a new layout)",
-                lock.cluster, loaded.plan.cluster
-            ),
-        });
-    }
+    let loaded = LoadedIntent::from_text_pinned(text, origin, catalog, &pins)?;
     Ok((loaded, lock_file))
 }
 

@@ -1,6 +1,7 @@
 //! `eksgen render` and `eksgen diff`: render the intent, then write the files or compare
 //! them with the output folder, with the impact of every change (what AWS and Terraform
-//! would do). `render` also records the subnet layout in the intent's lock file.
+//! would do). `render` also records the subnet layout, the pinned versions and each node
+//! group's AMI release and path in the intent's lock file.
 
 use std::path::{Path, PathBuf};
 
@@ -14,19 +15,19 @@ use crate::plan::Plan;
 use crate::report::diff as report_diff;
 use crate::report::diff::impact::{self, Impact};
 
-use super::{LockFile, header_name, load_intent_locked};
+use super::{LockFile, Redo, header_name, load_intent_locked};
 
 /// A render compared with the output folder.
-struct Compared {
+pub(super) struct Compared {
     plan: Plan,
     dir: PathBuf,
-    changes: output::ChangeSet,
+    pub(super) changes: output::ChangeSet,
     lock: Option<LockFile>,
     /// This render's plan numbers and facts, as the manifest records them.
     numbers: output::Numbers,
     fields: output::Numbers,
     /// What the changes do, compared with the last render's facts (empty on a first render).
-    impacts: Vec<Impact>,
+    pub(super) impacts: Vec<Impact>,
 }
 
 /// Render the intent and compare with the output folder.
@@ -34,9 +35,19 @@ fn render_and_compare(
     intent: &IntentArgs,
     output: Option<&Path>,
     catalog: &Catalog,
-    relayout: bool,
+    redo: Redo,
 ) -> Result<Compared, AppError> {
-    let (loaded, lock) = load_intent_locked(intent, catalog, relayout)?;
+    let (loaded, lock) = load_intent_locked(intent, catalog, redo)?;
+    compare(loaded, lock, intent, output)
+}
+
+/// Render a loaded intent and compare with the output folder.
+pub(super) fn compare(
+    loaded: LoadedIntent,
+    lock: Option<LockFile>,
+    intent: &IntentArgs,
+    output: Option<&Path>,
+) -> Result<Compared, AppError> {
     if let Some(err) = loaded.findings_error() {
         return Err(err.into());
     }
@@ -126,7 +137,11 @@ fn foreign_notes(dir: &Path, rendered: &output::Rendered) -> String {
 }
 
 pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let c = render_and_compare(&args.intent, args.output.as_deref(), catalog, args.relayout)?;
+    let redo = Redo {
+        relayout: args.relayout,
+        change_ami_path: args.change_ami_path,
+    };
+    let c = render_and_compare(&args.intent, args.output.as_deref(), catalog, redo)?;
     if args.dry_run {
         let mut stdout = report_diff::format_unified(&c.changes, false);
         stdout.push_str(&report_diff::format_impact_text(&c.impacts));
@@ -167,7 +182,8 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
             .lock
             .clone()
             .unwrap_or_else(|| Lock::new(&c.plan.cluster))
-            .with_layout_of(&c.plan);
+            .with_layout_of(&c.plan)
+            .with_versions_of(&c.plan);
         let word = match &file.lock {
             None => "created",
             Some(old) if *old != next => "updated",
@@ -205,7 +221,11 @@ pub(super) fn render(args: &RenderArgs, catalog: &Catalog) -> Result<Outcome, Ap
 }
 
 pub(super) fn diff(args: &DiffArgs, catalog: &Catalog) -> Result<Outcome, AppError> {
-    let c = render_and_compare(&args.intent, args.output.as_deref(), catalog, args.relayout)?;
+    let redo = Redo {
+        relayout: args.relayout,
+        change_ami_path: args.change_ami_path,
+    };
+    let c = render_and_compare(&args.intent, args.output.as_deref(), catalog, redo)?;
     let previous = c.changes.previous_numbers();
     let stdout = match args.format {
         // Styled unless colour is off; `main` writes stdout through anstream, which drops

@@ -430,6 +430,7 @@ struct KarpenterView<'a> {
     existing_cluster: bool,
     /// The release the existing cluster runs, as stated.
     installed_version: Option<&'a str>,
+    ami_release_reason: &'a str,
     max_pods: u32,
     max_pods_reason: &'a str,
     max_pods_delivery_reason: &'a str,
@@ -560,6 +561,7 @@ impl<'a> KarpenterView<'a> {
                 .as_ref()
                 .and_then(|c| c.karpenter.as_ref())
                 .and_then(|k| k.installed_version.as_deref()),
+            ami_release_reason: &g.ami.release_reason,
             max_pods: g.max_pods,
             max_pods_reason: &g.max_pods_reason,
             max_pods_delivery_reason: &g.max_pods_delivery.reason,

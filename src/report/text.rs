@@ -364,6 +364,18 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
         ),
         0,
     );
+    if !plan.addon_versions.is_empty() {
+        let addons: Vec<String> = plan
+            .addon_versions
+            .iter()
+            .map(|(name, v)| format!("{name} {v}"))
+            .collect();
+        push_wrapped(
+            &mut o,
+            &format!("add-ons (pinned): {}", addons.join(", ")),
+            2,
+        );
+    }
 
     let _ = writeln!(o, "\n{} {}", p.heading("VPC CNI:"), net.cni.mode);
     for l in wrap(&net.cni.mode_reason, 2, WIDTH) {
@@ -464,6 +476,13 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
             "delivered",
             g.max_pods_delivery.path.as_str(),
             Some(&delivery_reason),
+        );
+        labelled(
+            &mut o,
+            p,
+            "AMI",
+            &format!("{} (pinned)", g.ami.release),
+            Some(&g.ami.release_reason),
         );
         let ipa = &g.ip_accounting;
         labelled(

@@ -20,6 +20,7 @@ use crate::plan::{
 use super::cni::{self, CniInputs};
 use super::ip_budget::{CniTargets, Held, addresses_held};
 use super::kubelet;
+use super::pinning::{self, AmiContext};
 use super::training;
 
 /// Images at least this large get pull tuning and a faster root volume.
@@ -460,19 +461,36 @@ pub fn size_groups(
     })
 }
 
-pub fn finish_groups(
+/// The plan's node groups; a group whose AMI release eksgen cannot pin is an error.
+pub(crate) fn finish_groups(
     intent: &Intent,
     drafts: &[GroupDraft],
     sizing: &Sizing,
-) -> Vec<NodeGroupPlan> {
-    drafts
+    ctx: &AmiContext<'_>,
+) -> Result<Vec<NodeGroupPlan>, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let groups: Vec<NodeGroupPlan> = drafts
         .iter()
         .zip(&sizing.groups)
-        .map(|(d, s)| finish_group(intent, d, s))
-        .collect()
+        .filter_map(|(d, s)| {
+            finish_group(intent, d, s, ctx)
+                .map_err(|e| problems.push(e))
+                .ok()
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(groups)
+    } else {
+        Err(problems)
+    }
 }
 
-fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPlan {
+fn finish_group(
+    intent: &Intent,
+    d: &GroupDraft,
+    s: &GroupSizing,
+    ctx: &AmiContext<'_>,
+) -> Result<NodeGroupPlan, Diagnostic> {
     let spec = &d.spec;
     let first = &d.types[0];
     let min_of = |f: fn(&InstanceType) -> u64| d.types.iter().map(f).min().unwrap_or(0);
@@ -493,12 +511,25 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
     let nvidia = first.has_nvidia_gpu();
     let neuron = first.has_neuron();
 
-    let ami = ami_plan(
+    let max_pods_delivery = delivery(d, s, ctx);
+    let (release, release_reason) = pinning::ami_release(
+        ctx,
+        &d.name,
+        &format!("{}.amiFamily", d.path),
         spec.ami_family,
-        first.arch,
-        nvidia,
-        neuron,
-        &intent.spec.kubernetes_version.0,
+        max_pods_delivery.path,
+    )?;
+    let ami = ami_plan(
+        AmiChoice {
+            family: spec.ami_family,
+            arch: first.arch,
+            nvidia,
+            neuron,
+            k8s: &intent.spec.kubernetes_version.0,
+            path: max_pods_delivery.path,
+        },
+        release,
+        release_reason,
     );
 
     // Labels and taints: the intent's, plus eksgen's for selection and accelerators.
@@ -577,8 +608,6 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
     } else {
         None
     };
-
-    let max_pods_delivery = delivery(d, s);
 
     let karpenter =
         (spec.provisioner == Provisioner::Karpenter).then(|| karpenter_plan(d, gpus, accelerators));
@@ -672,7 +701,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         },
     );
 
-    NodeGroupPlan {
+    Ok(NodeGroupPlan {
         name: d.name.clone(),
         intent_group: spec.name.clone(),
         provisioner: spec.provisioner,
@@ -763,10 +792,34 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         hourly_cost_usd: hourly,
         monthly_cost_usd: monthly,
         cost_reason,
-    }
+    })
 }
 
-fn ami_plan(family: AmiFamily, arch: Arch, nvidia: bool, neuron: bool, k8s: &str) -> AmiPlan {
+/// Which AMI a group runs, before its release.
+struct AmiChoice<'a> {
+    family: AmiFamily,
+    arch: Arch,
+    nvidia: bool,
+    neuron: bool,
+    k8s: &'a str,
+    path: MaxPodsPath,
+}
+
+/// The AMI of a group at the pinned `release`: a release-versioned SSM parameter and
+/// Karpenter alias (never `recommended` or `latest`), and on the EKS AMI of a managed group
+/// the `ami_release_version` EKS takes.
+fn ami_plan(choice: AmiChoice<'_>, release: String, release_reason: String) -> AmiPlan {
+    let AmiChoice {
+        family,
+        arch,
+        nvidia,
+        neuron,
+        k8s,
+        path,
+    } = choice;
+    // EKS AMIs name their release by date (`amazon-eks-node-al2023-x86_64-standard-1.34-
+    // v20260714`); Bottlerocket's SSM parameters by version (`1.64.0` or `1.51.0-47438798`).
+    let date = crate::catalog::releases::eks_ami_date(&release).unwrap_or_default();
     let arch_ssm = match arch {
         Arch::Amd64 => "x86_64",
         Arch::Arm64 => "arm64",
@@ -782,13 +835,12 @@ fn ami_plan(family: AmiFamily, arch: Arch, nvidia: bool, neuron: bool, k8s: &str
     } else {
         AmiVariant::Standard
     };
-    let (ami_type, ssm_parameter, alias, reason) = match family {
+    let (ami_type, ssm_parameter, reason) = match family {
         AmiFamily::Al2023 => (
             format!("AL2023_{arch_type}_{}", variant.as_str().to_uppercase()),
             format!(
-                "/aws/service/eks/optimized-ami/{k8s}/amazon-linux-2023/{arch_ssm}/{variant}/recommended/image_id"
+                "/aws/service/eks/optimized-ami/{k8s}/amazon-linux-2023/{arch_ssm}/{variant}/amazon-eks-node-al2023-{arch_ssm}-{variant}-{k8s}-v{date}/image_id"
             ),
-            "al2023@latest",
             match variant {
                 AmiVariant::Nvidia => {
                     "AL2023 NVIDIA variant: driver, container toolkit and EFA host components; install the NVIDIA device plugin"
@@ -807,9 +859,8 @@ fn ami_plan(family: AmiFamily, arch: Arch, nvidia: bool, neuron: bool, k8s: &str
                     if nvidia { "_NVIDIA" } else { "" }
                 ),
                 format!(
-                    "/aws/service/bottlerocket/aws-k8s-{k8s}{flavour}/{arch_ssm}/latest/image_id"
+                    "/aws/service/bottlerocket/aws-k8s-{k8s}{flavour}/{arch_ssm}/{release}/image_id"
                 ),
-                "bottlerocket@latest",
                 if nvidia {
                     "Bottlerocket NVIDIA variant: includes the NVIDIA device plugin"
                 } else if neuron {
@@ -820,15 +871,22 @@ fn ami_plan(family: AmiFamily, arch: Arch, nvidia: bool, neuron: bool, k8s: &str
             )
         }
         AmiFamily::Al2 => {
-            let (ty, path) = match (arch, nvidia || neuron) {
-                (Arch::Arm64, _) => ("AL2_ARM_64", "amazon-linux-2-arm64"),
-                (Arch::Amd64, true) => ("AL2_x86_64_GPU", "amazon-linux-2-gpu"),
-                (Arch::Amd64, false) => ("AL2_x86_64", "amazon-linux-2"),
+            let (ty, dir, name) = match (arch, nvidia || neuron) {
+                (Arch::Arm64, _) => (
+                    "AL2_ARM_64",
+                    "amazon-linux-2-arm64",
+                    "amazon-eks-arm64-node",
+                ),
+                (Arch::Amd64, true) => (
+                    "AL2_x86_64_GPU",
+                    "amazon-linux-2-gpu",
+                    "amazon-eks-gpu-node",
+                ),
+                (Arch::Amd64, false) => ("AL2_x86_64", "amazon-linux-2", "amazon-eks-node"),
             };
             (
                 ty.to_string(),
-                format!("/aws/service/eks/optimized-ami/{k8s}/{path}/recommended/image_id"),
-                "al2@latest",
+                format!("/aws/service/eks/optimized-ami/{k8s}/{dir}/{name}-{k8s}-v{date}/image_id"),
                 "AL2 (end of life: no EKS AL2 AMIs after Kubernetes 1.32)",
             )
         }
@@ -836,13 +894,24 @@ fn ami_plan(family: AmiFamily, arch: Arch, nvidia: bool, neuron: bool, k8s: &str
     AmiPlan {
         ami_type,
         ssm_parameter,
-        karpenter_alias: alias.to_string(),
+        karpenter_alias: pinning::karpenter_alias(family, &release),
+        release_version: (path == MaxPodsPath::EksAmi).then(|| release.clone()),
+        release,
+        release_reason,
         variant,
         reason: reason.to_string(),
     }
 }
 
-fn delivery(d: &GroupDraft, s: &GroupSizing) -> MaxPodsDelivery {
+/// How max pods reaches the kubelet, per the EKS user guide's precedence: on its own AMI
+/// (a managed node group without an AMI id) EKS writes max pods into the user data itself,
+/// computed like the max-pods calculator from the vpc-cni settings (prefix delegation,
+/// custom networking) and capped at 110 / 250, above every other setting. Where that is
+/// eksgen's value the group uses the EKS AMI; where eksgen's value must differ (`MAX_ENI`,
+/// which EKS does not apply, or a fixed `maxPods`) only a custom AMI (the same EKS AMI by id,
+/// module-owned bootstrap) delivers it. A group the lock records on a custom AMI stays
+/// there: moving it to the EKS AMI replaces it, so only `--change-ami-path` does.
+fn delivery(d: &GroupDraft, s: &GroupSizing, ctx: &AmiContext<'_>) -> MaxPodsDelivery {
     match d.spec.provisioner {
         Provisioner::Karpenter => MaxPodsDelivery {
             path: MaxPodsPath::Karpenter,
@@ -861,20 +930,53 @@ fn delivery(d: &GroupDraft, s: &GroupSizing) -> MaxPodsDelivery {
             ),
         },
         Provisioner::Managed => {
-            // On its own AMI, EKS injects the calculator value for secondary IPs on all ENIs,
-            // capped at 110 / 250: unaware of MAX_ENI, custom networking or a fixed value.
+            let opts = MaxPodsOptions {
+                prefix_delegation: ctx.prefix_delegation,
+                custom_networking: ctx.custom_networking,
+                max_eni: None,
+                uncapped: false,
+            };
+            // One value per group: the smallest of its types (EKS user guide).
             let injected = d
                 .types
                 .iter()
-                .map(|t| max_pods(t, MaxPodsOptions::default()).max_pods)
+                .map(|t| max_pods(t, opts).max_pods)
                 .min()
                 .unwrap_or(0);
-            if injected == s.max_pods {
+            let settings = match (ctx.prefix_delegation, ctx.custom_networking) {
+                (true, true) => "prefix delegation and custom networking",
+                (true, false) => "prefix delegation",
+                (false, true) => "secondary IPs with custom networking",
+                (false, false) => "secondary IPs",
+            };
+            let recorded = ctx.pins.ami_path(&d.name);
+            let pinnable = pinning::eks_ami_release_known(ctx, &d.name, d.spec.ami_family);
+            if injected == s.max_pods && recorded == Some(MaxPodsPath::CustomAmi) {
+                MaxPodsDelivery {
+                    path: MaxPodsPath::CustomAmi,
+                    eks_injected_max_pods: Some(injected),
+                    reason: format!(
+                        "kept on the custom AMI the lock file records: EKS would now set the same {injected} on its own AMI ({settings}), but moving the group there replaces it (`eksgen render --change-ami-path` does, when you choose to)"
+                    ),
+                }
+            } else if injected == s.max_pods && !pinnable {
+                // Nothing floats: without a release EKS can pin, the group takes the same
+                // AMI family by id at a release eksgen knows.
+                MaxPodsDelivery {
+                    path: MaxPodsPath::CustomAmi,
+                    eks_injected_max_pods: Some(injected),
+                    reason: format!(
+                        "EKS would set the same {injected} on its own AMI ({settings}), but a managed group there pins its release as EKS names it ({}), which eksgen does not know for Kubernetes {}; the group takes the AMI by id from the release-versioned SSM parameter instead (import the release with `eksgen releases import` to move it to the EKS AMI with `--change-ami-path`)",
+                        pinning::eks_release_form(d.spec.ami_family),
+                        ctx.kubernetes
+                    ),
+                }
+            } else if injected == s.max_pods {
                 MaxPodsDelivery {
                     path: MaxPodsPath::EksAmi,
                     eks_injected_max_pods: Some(injected),
                     reason: format!(
-                        "EKS injects {injected} on its own AMI, the same as eksgen's value, so the group uses the EKS-provided AMI"
+                        "on its own AMI EKS sets max pods itself, from the vpc-cni settings ({settings}) it reads when it creates the group's launch template (the add-on is created before the node groups): {injected}, eksgen's value, so the group uses the EKS AMI"
                     ),
                 }
             } else {
@@ -882,7 +984,7 @@ fn delivery(d: &GroupDraft, s: &GroupSizing) -> MaxPodsDelivery {
                     path: MaxPodsPath::CustomAmi,
                     eks_injected_max_pods: Some(injected),
                     reason: format!(
-                        "EKS would inject {injected} on its own AMI (it ignores MAX_ENI, custom networking and prefix delegation), not {}; the group takes the same AMI by id from its public SSM parameter with module-owned bootstrap, so eksgen's value is what the kubelet gets",
+                        "EKS would set {injected} on its own AMI ({settings}; it applies neither MAX_ENI nor a fixed maxPods), not {}; the group takes the same AMI release by id from its SSM parameter with module-owned bootstrap, so eksgen's value is what the kubelet gets",
                         s.max_pods
                     ),
                 }

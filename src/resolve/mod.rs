@@ -2,8 +2,8 @@
 //!
 //! Owns the fixed order of decisions: expand memory tiers → CNI mode and env → per group max
 //! pods and addresses held → subnet layout (adding secondary CIDRs and custom networking
-//! only when the primary CIDR cannot hold the plan) → node facts, AMI, labels, taints,
-//! autoscaler tags, costs → findings. Pure and deterministic: no files, no clock, no env.
+//! only when the primary CIDR cannot hold the plan) → node facts, AMI (path and pinned
+//! release), labels, taints, autoscaler tags, add-on versions, costs → findings. Pure and deterministic: no files, no clock, no env.
 //! Problems only visible here (a podsPerNode above what the ENIs allow) come back as
 //! [`Diagnostic`]s with key paths, like validation errors.
 
@@ -19,6 +19,7 @@ pub mod ip_budget;
 pub mod ipamd;
 mod karpenter;
 mod kubelet;
+mod pinning;
 pub mod rules;
 pub mod storage;
 pub mod subnets;
@@ -28,7 +29,7 @@ use crate::catalog::Catalog;
 use crate::cidr::Ipv4Cidr;
 use crate::diagnostic::Diagnostic;
 use crate::intent::{Intent, SecondaryCidrs};
-use crate::lock::LayoutPins;
+use crate::lock::{LayoutPins, Pins};
 use crate::plan::{
     AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, SubnetPlan, SubnetRole,
 };
@@ -39,17 +40,19 @@ pub use groups::{GroupDraft, expand_groups};
 /// Resolve a validated intent into a plan. Returns diagnostics (exit 2) for intents that
 /// validation accepted but whose numbers cannot work.
 pub fn resolve(intent: &Intent, catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
-    resolve_with(intent, catalog, None)
+    resolve_with(intent, catalog, &Pins::default())
 }
 
-/// [`resolve`], keeping the subnet layout a lock file recorded (`pins`): recorded subnets
-/// keep their CIDRs and their positions in the VPC module's lists, new ones go into free
-/// space. An intent that cannot fit without moving a recorded subnet is an error naming
-/// the subnets and what Terraform would replace.
+/// [`resolve`], keeping what a lock file recorded (`pins`): recorded subnets keep their
+/// CIDRs and their positions in the VPC module's lists, new ones go into free space; the
+/// Kubernetes version moves up one minor at most; groups keep their AMI release and AMI
+/// path, add-ons their version. An intent that cannot keep them (a subnet that would move,
+/// a downgrade, a managed group that would change AMI path) is an error naming what
+/// Terraform would replace.
 pub fn resolve_with(
     intent: &Intent,
     catalog: &Catalog,
-    pins: Option<&LayoutPins>,
+    pins: &Pins,
 ) -> Result<Plan, Vec<Diagnostic>> {
     let Unlinted {
         mut plan,
@@ -80,20 +83,24 @@ pub(crate) struct Unlinted {
 pub(crate) fn resolve_parts(
     intent: &Intent,
     catalog: &Catalog,
-    pins: Option<&LayoutPins>,
+    lock: &Pins,
 ) -> Result<Unlinted, Vec<Diagnostic>> {
+    pinning::check_kubernetes(intent, lock)?;
+    let pins = lock.layout.as_ref();
     let net = &intent.spec.network;
     let drafts = expand_groups(intent, catalog)?;
     if let Some(existing) = &net.existing_vpc {
         // A VPC eksgen did not create: its subnets are the user's, not the lock's layout.
         let network = existing_vpc::network(intent, existing, &drafts)?;
-        return Ok(finish(
+        return finish(
             intent,
+            catalog,
+            lock,
             drafts,
             network.plan,
             &network.sizing,
             network.shortfall,
-        ));
+        );
     }
     let vpc: Ipv4Cidr = net
         .vpc_cidr
@@ -179,19 +186,44 @@ pub(crate) fn resolve_parts(
         vpc_endpoints: access::vpc_endpoints(net.interface_endpoints),
         network_policy: None,
     };
-    Ok(finish(intent, drafts, network, &attempt, shortfall))
+    finish(intent, catalog, lock, drafts, network, &attempt, shortfall)
 }
 
-/// Node facts, costs and the cluster-wide plan once the network is laid out.
+/// Node facts, pinned versions, costs and the cluster-wide plan once the network is laid
+/// out.
 fn finish(
     intent: &Intent,
+    catalog: &Catalog,
+    pins: &Pins,
     drafts: Vec<GroupDraft>,
     network: NetworkPlan,
     attempt: &groups::Sizing,
     shortfall: Option<rules::Shortfall>,
-) -> Unlinted {
+) -> Result<Unlinted, Vec<Diagnostic>> {
     let spec = &intent.spec;
-    let node_groups = groups::finish_groups(intent, &drafts, attempt);
+    let env_on = |k: &str| attempt.cni.env.get(k).is_some_and(|v| v == "true");
+    let ctx = pinning::AmiContext {
+        releases: catalog.releases(),
+        pins,
+        kubernetes: &spec.kubernetes_version.0,
+        prefix_delegation: env_on("ENABLE_PREFIX_DELEGATION"),
+        custom_networking: env_on("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"),
+    };
+    let node_groups = groups::finish_groups(intent, &drafts, attempt, &ctx);
+    let addon_versions = pinning::addon_versions(intent, catalog.releases(), pins);
+    let (node_groups, addon_versions) = match (node_groups, addon_versions) {
+        (Ok(g), Ok(a)) => (g, a),
+        (g, a) => {
+            let mut problems = g.err().unwrap_or_default();
+            problems.extend(a.err().unwrap_or_default());
+            return Err(problems);
+        }
+    };
+    let paths: Vec<String> = drafts.iter().map(|d| d.path.clone()).collect();
+    let flips = pinning::path_flips(&node_groups, &paths, pins);
+    if !flips.is_empty() {
+        return Err(flips);
+    }
     let registry = spec.registry.as_ref().map(|r| {
         let region = r.region.clone().unwrap_or_else(|| spec.region.clone());
         let monthly = match (r.image_size_gi_b, r.scale_outs_per_day) {
@@ -247,6 +279,7 @@ fn finish(
         },
         network,
         node_groups,
+        addon_versions,
         registry,
         cluster_admins: access::cluster_admins(&spec.access.cluster_admins),
         // An existing cluster's controllers keep the credentials they have today: eksgen
@@ -284,11 +317,11 @@ fn finish(
             &plan.node_groups,
         ));
     }
-    Unlinted {
+    Ok(Unlinted {
         plan,
         drafts,
         shortfall,
-    }
+    })
 }
 
 /// VPC CNI NetworkPolicy enforcement and the policies eksgen renders with it.

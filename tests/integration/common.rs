@@ -1,5 +1,6 @@
 //! Helpers shared by the CLI tests: run the built `eksgen` in a folder, isolated
-//! from the developer's environment (no catalog overlay, no backtraces, no colour settings).
+//! from the developer's environment (no catalog or releases overlay, no backtraces, no colour
+//! settings).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -10,6 +11,7 @@ pub fn eksgen_env(args: &[&str], dir: &Path, env: &[(&str, &Path)]) -> Output {
     cmd.args(args)
         .current_dir(dir)
         .env_remove("EKSGEN_CATALOG")
+        .env_remove("EKSGEN_RELEASES")
         .env_remove("RUST_BACKTRACE")
         // Colour only where a test asks for it.
         .env_remove("NO_COLOR")

@@ -871,9 +871,10 @@ fn device_plugin_values_cover_the_groups_that_need_them() {
         .into_iter()
         .find(|d| d["kind"] == "EC2NodeClass")
         .unwrap();
+    // The pinned release (the newest Bottlerocket eksgen knows for 1.34), never `@latest`.
     assert_eq!(
         class["spec"]["amiSelectorTerms"][0]["alias"],
-        "bottlerocket@latest"
+        "bottlerocket@v1.64.0"
     );
     let devices: Vec<&str> = class["spec"]["blockDeviceMappings"]
         .as_array()

@@ -27,6 +27,7 @@ mod kubelet_reserve;
 mod kubernetes;
 mod max_pods_properties;
 mod max_pods_rules;
+mod pins;
 mod properties;
 mod published;
 mod report_layout;

@@ -82,6 +82,9 @@ pub struct Root<'a> {
     pub self_managed: Vec<Group>,
     /// One `aws_ssm_parameter` data source per group that takes its AMI by id.
     pub amis: Vec<Ami>,
+    /// The pinned `addon_version` of each add-on (plan `addonVersions`); none for an existing
+    /// cluster, whose add-ons are not rendered.
+    pub addons: Option<AddonVersions>,
     /// Cluster-autoscaler tags for managed node groups' Auto Scaling groups.
     pub asg_tags: Vec<AsgTag>,
     /// v20 only: the root `enable_efa_support` adds the EFA self rules to the shared node
@@ -227,6 +230,17 @@ pub struct Ami {
     pub parameter: String,
 }
 
+/// The pinned version of each add-on eksgen installs.
+#[derive(Debug, Serialize)]
+pub struct AddonVersions {
+    pub vpc_cni: String,
+    pub kube_proxy: String,
+    pub eks_pod_identity_agent: String,
+    /// Present when the plan installs the EBS CSI driver add-on (`ebsCsiDriver`).
+    pub aws_ebs_csi_driver: Option<String>,
+    pub coredns: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct AsgTag {
     /// `for_each` key: `<group>/<tag key>`.
@@ -333,6 +347,11 @@ pub struct Group {
     pub ami_data: Option<String>,
     /// Managed groups on the custom-AMI path.
     pub enable_bootstrap_user_data: bool,
+    /// Managed groups on the EKS AMI: the pinned `ami_release_version`.
+    pub ami_release_version: Option<String>,
+    /// The pinned AMI release and where it comes from, for the comment beside it.
+    pub ami_release: String,
+    pub ami_release_reason: String,
     /// EKS API spelling: `ON_DEMAND`, `SPOT`, `CAPACITY_BLOCK`.
     pub capacity_type: &'static str,
     /// Launch template market type: `capacity-block` (and `spot` for single-type
@@ -655,6 +674,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         managed,
         self_managed,
         amis,
+        addons: addon_versions(plan)?,
         asg_tags,
         efa_node_rules: v20 && any_efa,
         iam: iam(plan),
@@ -996,6 +1016,27 @@ fn net(plan: &Plan) -> Result<Net, LayoutError> {
     })
 }
 
+/// The plan's add-on versions; a cluster eksgen creates without one is not rendered (the
+/// add-on would take whatever EKS has newest on each apply).
+fn addon_versions(plan: &Plan) -> Result<Option<AddonVersions>, LayoutError> {
+    if plan.existing_cluster.is_some() {
+        return Ok(None);
+    }
+    let get = |name: &str| {
+        plan.addon_versions
+            .get(name)
+            .cloned()
+            .ok_or_else(|| LayoutError(format!("the plan pins no version of the {name} add-on")))
+    };
+    Ok(Some(AddonVersions {
+        vpc_cni: get("vpc-cni")?,
+        kube_proxy: get("kube-proxy")?,
+        eks_pod_identity_agent: get("eks-pod-identity-agent")?,
+        coredns: get("coredns")?,
+        aws_ebs_csi_driver: plan.addon_versions.get("aws-ebs-csi-driver").cloned(),
+    }))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Delivery {
     EksAmi,
@@ -1213,6 +1254,11 @@ fn group(
         ami_type: g.ami.ami_type.clone(),
         ami_data: module_owned.then(|| identifier("ami", &g.name, index)),
         enable_bootstrap_user_data: kind == Delivery::CustomAmi,
+        ami_release_version: (kind == Delivery::EksAmi)
+            .then(|| g.ami.release_version.clone())
+            .flatten(),
+        ami_release: g.ami.release.clone(),
+        ami_release_reason: g.ami.release_reason.clone(),
         capacity_type,
         market_type: market_type.or_else(|| {
             (self_managed && mixed.is_none() && capacity_type == "SPOT").then_some("spot")

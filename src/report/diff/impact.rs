@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::plan::Plan;
+use crate::plan::{MaxPodsPath, Plan};
 
 /// What applying a change does, mildest first (the order `--fail-on` compares by).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -138,6 +138,9 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
     for (k, v) in &net.cni.env {
         put(format!("network.cni.env.{k}"), v.clone());
     }
+    for (name, version) in &plan.addon_versions {
+        put(format!("versions.addon.{name}"), version.clone());
+    }
     for s in &net.subnets {
         put(format!("{SUBNET}{}.cidr", s.name), s.cidr.to_string());
         if let Some(i) = net.availability_zones.iter().position(|z| *z == s.az) {
@@ -157,8 +160,18 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
         put(format!("{p}.zones"), g.availability_zones.join(","));
         put(format!("{p}.efa"), g.efa_interfaces.to_string());
         put(format!("{p}.placementGroup"), g.placement_group.to_string());
-        put(format!("{p}.amiSsmParameter"), g.ami.ssm_parameter.clone());
-        put(format!("{p}.karpenterAlias"), g.ami.karpenter_alias.clone());
+        // Only where the output names them: the SSM parameter of groups that take their AMI
+        // by id, the alias of Karpenter's.
+        match g.max_pods_delivery.path {
+            MaxPodsPath::CustomAmi | MaxPodsPath::SelfManaged => {
+                put(format!("{p}.amiSsmParameter"), g.ami.ssm_parameter.clone());
+            }
+            MaxPodsPath::Karpenter => {
+                put(format!("{p}.karpenterAlias"), g.ami.karpenter_alias.clone());
+            }
+            MaxPodsPath::EksAmi => {}
+        }
+        put(format!("{p}.amiRelease"), g.ami.release.clone());
         put(
             format!("{p}.maxPodsDelivery"),
             g.max_pods_delivery.path.to_string(),
@@ -194,7 +207,12 @@ fn subnet_key(key: &str) -> Option<(&str, &str)> {
 }
 
 /// How one node-group field changes things, for a group run by `provisioner`.
-fn group_field_impact(field: &str, provisioner: &str, delivery: &str) -> Option<ImpactKind> {
+fn group_field_impact(
+    field: &str,
+    provisioner: &str,
+    delivery: &str,
+    ami_type: &str,
+) -> Option<ImpactKind> {
     let managed = provisioner == "managed";
     Some(match field {
         "provisioner" => ImpactKind::ReplaceNodeGroup,
@@ -211,19 +229,30 @@ fn group_field_impact(field: &str, provisioner: &str, delivery: &str) -> Option<
                 ImpactKind::RollNodes
             }
         }
-        // Launch template and user data inputs: a new template version, rolled out.
+        // A managed group moving between the EKS AMI and a custom AMI: the module passes
+        // `ami_type` only without an AMI id, and EKS cannot change a group's AMI type in
+        // place (provider: ForceNew), so the group is replaced.
+        "maxPodsDelivery" if managed => ImpactKind::ReplaceNodeGroup,
+        // Launch template and user data inputs: a new template version, rolled out (a new
+        // AMI release too: `ami_release_version`, the SSM parameter, the Karpenter alias).
         // EFA interfaces, the placement group and the capacity reservation live in the
         // launch template too.
         "amiSsmParameter"
         | "karpenterAlias"
+        | "amiRelease"
         | "rootVolume"
         | "maxPodsDelivery"
         | "efa"
         | "placementGroup"
         | "capacityReservationId" => ImpactKind::RollNodes,
-        // Max pods is in the user data on every path but EKS's own AMI, where EKS sets it
-        // when a node starts.
-        "maxPods" if managed && delivery == "eks-ami" => ImpactKind::NewNodesOnly,
+        // Max pods is in the user data on every path but EKS's own AMI, where EKS writes it
+        // when it makes the group's launch template. There eksgen still renders kube-reserved
+        // memory from max pods (AL2023 NodeConfig, Bottlerocket settings): a new launch
+        // template version, and EKS recomputes max pods with it. Only AL2 on the EKS AMI
+        // carries nothing of eksgen's.
+        "maxPods" if managed && delivery == "eks-ami" && ami_type.starts_with("AL2_") => {
+            ImpactKind::NewNodesOnly
+        }
         "maxPods" => ImpactKind::RollNodes,
         // Managed groups update labels and taints through the EKS API; the others carry them
         // in user data or the NodePool template (Karpenter drift).
@@ -319,7 +348,10 @@ pub fn classify(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) 
             let delivery = new
                 .get(&format!("{GROUP}{g}.maxPodsDelivery"))
                 .map_or("", String::as_str);
-            if let Some(kind) = group_field_impact(field, provisioner, delivery) {
+            let ami_type = new
+                .get(&format!("{GROUP}{g}.amiType"))
+                .map_or("", String::as_str);
+            if let Some(kind) = group_field_impact(field, provisioner, delivery, ami_type) {
                 add(format!("node group {g}"), kind, key);
             }
         } else if let Some((s, _)) = subnet_key(key) {
@@ -577,6 +609,46 @@ mod tests {
             assert_eq!(got.len(), 1, "{key}: {got:?}");
             assert_eq!(got[0].1, *want, "{provisioner} {key}");
         }
+    }
+
+    #[test]
+    fn max_pods_and_ami_path_on_managed_groups() {
+        const PATH: &str = "nodeGroups.g.maxPodsDelivery";
+        const AMI: &str = "nodeGroups.g.amiType";
+        const PODS: &str = "nodeGroups.g.maxPods";
+        let one = |kind| vec![("node group g".to_string(), kind)];
+        // On the EKS AMI eksgen still renders kube-reserved from max pods (AL2023): a new
+        // launch template, EKS recomputes max pods, the nodes roll. AL2 carries nothing.
+        let al2023 = |pods| {
+            [
+                (G, "managed"),
+                (PATH, "eks-ami"),
+                (AMI, "AL2023_x86_64_STANDARD"),
+                (PODS, pods),
+            ]
+        };
+        assert_eq!(
+            kinds(&al2023("29"), &al2023("110")),
+            one(ImpactKind::RollNodes)
+        );
+        let al2 = |pods| {
+            [
+                (G, "managed"),
+                (PATH, "eks-ami"),
+                (AMI, "AL2_x86_64"),
+                (PODS, pods),
+            ]
+        };
+        assert_eq!(
+            kinds(&al2("29"), &al2("110")),
+            one(ImpactKind::NewNodesOnly)
+        );
+        // Moving between the EKS AMI and a custom AMI replaces the group.
+        let path = |p| [(G, "managed"), (PATH, p), (AMI, "AL2023_x86_64_STANDARD")];
+        assert_eq!(
+            kinds(&path("eks-ami"), &path("custom-ami")),
+            one(ImpactKind::ReplaceNodeGroup)
+        );
     }
 
     #[test]

@@ -210,7 +210,7 @@ pub fn custom_ami_path(ctx: &Ctx) -> Vec<Hit> {
                 d,
                 "",
                 g.max_pods_delivery.reason.clone(),
-                "nothing to do; the AMI still follows the SSM parameter at each apply",
+                "nothing to do: the group takes the AMI release the lock file pins by id; `eksgen upgrade --ami` moves it",
             )
         })
         .collect()
@@ -295,7 +295,9 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].path, "spec.nodeGroups[0]");
         assert!(
-            found[0].message.contains("EKS would inject 29"),
+            found[0]
+                .message
+                .contains("EKS would set 110 on its own AMI (prefix delegation"),
             "{found:?}"
         );
         // In secondary-IP mode EKS injects the same 29 eksgen computes.

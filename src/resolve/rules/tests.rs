@@ -36,7 +36,7 @@ pub fn hits(check: fn(&Ctx) -> Vec<Hit>, text: &str) -> Vec<Hit> {
     let catalog = Catalog::embedded();
     let intent = crate::intent::parse_and_validate(text, "t.yaml", catalog)
         .unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let parts = crate::resolve::resolve_parts(&intent, catalog, None)
+    let parts = crate::resolve::resolve_parts(&intent, catalog, &crate::lock::Pins::default())
         .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
     check(&Ctx::new(
         &intent,
