@@ -249,17 +249,7 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
     }
 
     if let Some(reg) = &spec.registry {
-        if let Some(r) = &reg.region {
-            check_region(r, "spec.registry.region", &mut out);
-        }
-        if let Some(size) = reg.image_size_gi_b {
-            if !(size.is_finite() && size > 0.0 && size <= 1024.0) {
-                out.push(Diagnostic::new(
-                    "spec.registry.imageSizeGiB",
-                    format!("{size} is not an image size in GiB (0 to 1024)"),
-                ));
-            }
-        }
+        check_registry(reg, &spec.region, &mut out);
     }
 
     // Node groups.
@@ -912,6 +902,132 @@ fn check_derived_names(
 }
 
 /// The region must be one where EKS runs (`data/regions.csv`), not only look like one.
+/// Most layers eksgen accepts: overlayfs stacks at most 128 lower layers on one mount,
+/// and the image's layers are stacked together.
+const MAX_IMAGE_LAYERS: u32 = 128;
+
+/// ECR's pull-through cache prefix rule (2 to 30 characters of a repository name: lower-case
+/// letters and digits, separated by single `.`, `_`, `-` or `/`), which replication filters
+/// accept too.
+fn is_repository_prefix(p: &str) -> bool {
+    let separator = |c: char| matches!(c, '.' | '_' | '-' | '/');
+    (2..=30).contains(&p.len())
+        && p.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || separator(c))
+        && !p.starts_with(separator)
+        && !p.ends_with(separator)
+        && !p
+            .as_bytes()
+            .windows(2)
+            .any(|w| separator(w[0] as char) && separator(w[1] as char))
+}
+
+fn check_registry(reg: &super::RegistrySpec, cluster_region: &str, out: &mut Vec<Diagnostic>) {
+    use super::{RegistryCopy, RegistryKind};
+    if let Some(r) = &reg.region {
+        check_region(r, "spec.registry.region", out);
+    }
+    if let Some(size) = reg.image_size_gi_b {
+        if !(size.is_finite() && size > 0.0 && size <= 1024.0) {
+            out.push(Diagnostic::new(
+                "spec.registry.imageSizeGiB",
+                format!("{size} is not an image size in GiB (0 to 1024)"),
+            ));
+        }
+    }
+    if let Some(layers) = reg.layers {
+        if !(1..=MAX_IMAGE_LAYERS).contains(&layers) {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.layers",
+                    format!("{layers} layers: an image has 1 to {MAX_IMAGE_LAYERS}"),
+                )
+                .hint("count them with `docker manifest inspect IMAGE` (one entry per layer)"),
+            );
+        }
+    }
+    if let Some(largest) = reg.largest_layer_gi_b {
+        match reg.image_size_gi_b {
+            _ if !(largest.is_finite() && largest > 0.0) => out.push(Diagnostic::new(
+                "spec.registry.largestLayerGiB",
+                format!("{largest} is not a layer size in GiB"),
+            )),
+            None => out.push(
+                Diagnostic::new(
+                    "spec.registry.largestLayerGiB",
+                    "a largest layer without registry.imageSizeGiB",
+                )
+                .hint("set imageSizeGiB, the compressed size of the whole image"),
+            ),
+            Some(size) if largest > size => out.push(
+                Diagnostic::new(
+                    "spec.registry.largestLayerGiB",
+                    format!("{largest} GiB is larger than the whole image ({size} GiB)"),
+                )
+                .hint("both are compressed sizes, as the registry shows them"),
+            ),
+            Some(_) => {}
+        }
+    }
+    let cross_region = reg.region.as_deref().is_some_and(|r| r != cluster_region);
+    match reg.in_region_copy {
+        Some(RegistryCopy::Replication | RegistryCopy::PullThroughCache)
+            if reg.kind != RegistryKind::Ecr =>
+        {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.inRegionCopy",
+                    "ECR replication and pull-through cache rules copy from an ECR registry, and registry.kind is not `ecr`",
+                )
+                .hint("set registry.kind: ecr if the images are in your account's ECR registry"),
+            );
+        }
+        Some(RegistryCopy::Replication | RegistryCopy::PullThroughCache) if !cross_region => {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.inRegionCopy",
+                    format!(
+                        "the images are already in the cluster's region ({cluster_region}): there is nothing to copy"
+                    ),
+                )
+                .hint("set registry.region to the region the images are pushed to, or drop inRegionCopy"),
+            );
+        }
+        Some(RegistryCopy::PullThroughCache) if reg.repository_prefix.is_none() => {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.repositoryPrefix",
+                    "a pull-through cache rule needs the repository prefix it caches",
+                )
+                .hint("set repositoryPrefix to the first part of your repository names (e.g. `ml` for `ml/trainer`)"),
+            );
+        }
+        _ => {}
+    }
+    if let Some(prefix) = &reg.repository_prefix {
+        if reg.kind != RegistryKind::Ecr {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.repositoryPrefix",
+                    "a repository prefix selects ECR repositories, and registry.kind is not `ecr`",
+                )
+                .hint("set registry.kind: ecr, or drop repositoryPrefix"),
+            );
+        } else if !is_repository_prefix(prefix) {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.repositoryPrefix",
+                    format!(
+                        "`{}` is not an ECR repository prefix",
+                        prefix.escape_debug()
+                    ),
+                )
+                .hint("2 to 30 lower-case letters and digits, separated by single `.`, `_`, `-` or `/`"),
+            );
+        }
+    }
+}
+
 fn check_region(region: &str, path: &str, out: &mut Vec<Diagnostic>) {
     if !is_region(region) {
         out.push(

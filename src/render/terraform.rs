@@ -6,7 +6,9 @@
 //! associations; ids as variables when asked), `eks.tf` (cluster, add-ons,
 //! managed and self-managed node groups, AMI lookups), `autoscaler.tf` (cluster-autoscaler
 //! tags on managed node groups' Auto Scaling groups), `iam.tf` (controller roles through EKS
-//! Pod Identity), `endpoints.tf` (VPC endpoints), `karpenter.tf` and `outputs.tf`.
+//! Pod Identity), `endpoints.tf` (VPC endpoints), `karpenter.tf`, `registry.tf` (ECR
+//! replication or pull-through cache rule that brings images into the cluster's region) and
+//! `outputs.tf`.
 //! Karpenter NodePools and other manifests belong to the Kubernetes renderer.
 //!
 //! The templates lay out [`context::Root`], a view of the plan; [`hclfmt`] then indents and
@@ -78,6 +80,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/terraform/karpenter.tf.tera"),
     ),
     (
+        "terraform/registry.tf",
+        include_str!("../../templates/terraform/registry.tf.tera"),
+    ),
+    (
         "terraform/outputs.tf",
         include_str!("../../templates/terraform/outputs.tf.tera"),
     ),
@@ -97,7 +103,7 @@ pub fn render(
     let existing = ctx.net.existing.as_ref();
     let module = ctx.module_layout;
     let cluster_exists = ctx.existing_cluster.is_some();
-    let files: [(&str, bool); 13] = [
+    let files: [(&str, bool); 14] = [
         ("versions.tf", true),
         ("providers.tf", true),
         (
@@ -120,6 +126,7 @@ pub fn render(
             "karpenter.tf",
             ctx.karpenter || !ctx.karpenter_placement_groups.is_empty(),
         ),
+        ("registry.tf", ctx.registry_copy.is_some()),
         ("outputs.tf", true),
         ("examples/root/main.tf", module),
     ];

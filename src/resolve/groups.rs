@@ -19,6 +19,7 @@ use crate::plan::{
 use super::cni::{self, CniInputs};
 use super::ip_budget::{CniTargets, Held, addresses_held};
 use super::kubelet;
+use super::pull_model::{self, ImageStorage, PullInputs, RegistryDistance};
 
 /// Images at least this large get pull tuning and a faster root volume.
 pub const BIG_IMAGE_GIB: f64 = 1.0;
@@ -517,19 +518,29 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         gpus > 0 || accelerators > 0,
         if pulls_big_image { image_gib } else { None },
     );
-    let image_pull = if pulls_big_image {
-        image_gib.map(|size| {
+    let image_pull = match (pulls_big_image, registry, image_gib) {
+        (true, Some(registry), Some(size)) => {
             // Pulls use the primary network card; the catalog's figure is all cards together.
             let cards = u64::from(smallest.network_cards.unwrap_or(1).max(1));
-            image_pull_plan(
-                size,
-                smallest.network_bandwidth_mbps / cards,
-                &root_volume,
-                &intent.spec.kubernetes_version.0,
-            )
-        })
-    } else {
-        None
+            let inputs = PullInputs {
+                image_gib: size,
+                largest_layer_gib: registry.largest_layer_gi_b,
+                layers: registry.layers,
+                concurrent_downloads: CONCURRENT_LAYER_DOWNLOADS,
+                network_mbps: smallest.network_bandwidth_mbps / cards,
+                vcpu: smallest.vcpu,
+                storage: ImageStorage::Volume {
+                    mibps: root_volume.throughput_mibps,
+                },
+                accelerated: gpus > 0 || accelerators > 0,
+                distance: RegistryDistance::between(
+                    &intent.spec.region,
+                    super::registry::pull_region(registry, &intent.spec.region),
+                ),
+            };
+            Some(image_pull_plan(&inputs, &intent.spec.kubernetes_version.0))
+        }
+        _ => None,
     };
 
     let max_pods_delivery = delivery(d, s);
@@ -894,31 +905,26 @@ fn containerd_config_version(kubernetes_version: &str) -> (u32, String) {
     }
 }
 
-fn image_pull_plan(
-    size_gib: f64,
-    bandwidth_mbps: u64,
-    volume: &RootVolume,
-    kubernetes_version: &str,
-) -> ImagePullPlan {
+fn image_pull_plan(inputs: &PullInputs, kubernetes_version: &str) -> ImagePullPlan {
     let (containerd_config_version, containerd_config_reason) =
         containerd_config_version(kubernetes_version);
-    // Megabits (10^6 bits) per second to MiB (2^20 bytes) per second.
-    let net_mib_s = bandwidth_mbps as f64 * 1_000_000.0 / 8.0 / 1_048_576.0;
-    let rate = net_mib_s.min(f64::from(volume.throughput_mibps)).max(1.0);
-    let seconds = round1(size_gib * 1024.0 / rate);
+    let time_to_ready = pull_model::time_to_ready(inputs);
     ImagePullPlan {
-        image_size_gib: size_gib,
+        image_size_gib: inputs.image_gib,
         max_parallel_image_pulls: PARALLEL_IMAGE_PULLS,
         registry_pull_qps: REGISTRY_PULL_QPS,
         registry_burst: REGISTRY_BURST,
         containerd_max_concurrent_downloads: CONCURRENT_LAYER_DOWNLOADS,
         containerd_config_version,
         containerd_config_reason,
-        estimated_pull_seconds: seconds,
+        estimated_pull_seconds: time_to_ready.image_seconds,
         reason: format!(
-            "{size_gib} GiB at the slower of the network ({net_mib_s:.0} MiB/s) and the root volume ({} MiB/s): at least {seconds} s per new node before decompression; {CONCURRENT_LAYER_DOWNLOADS} concurrent layer downloads (containerd default 3), {PARALLEL_IMAGE_PULLS} parallel image pulls and registry QPS {REGISTRY_PULL_QPS} / burst {REGISTRY_BURST} (kubelet defaults 5 / 10) keep both busy",
-            volume.throughput_mibps
+            "{} GiB pulled and unpacked in about {:.0} s per new node, bound by {}; {CONCURRENT_LAYER_DOWNLOADS} concurrent layer downloads (containerd default 3), {PARALLEL_IMAGE_PULLS} parallel image pulls and registry QPS {REGISTRY_PULL_QPS} / burst {REGISTRY_BURST} (kubelet defaults 5 / 10) so daemonset images and the workload image do not queue behind each other",
+            inputs.image_gib,
+            time_to_ready.image_seconds,
+            time_to_ready.image_bound.describe(),
         ),
+        time_to_ready,
     }
 }
 

@@ -16,6 +16,8 @@ mod groups;
 pub mod ip_budget;
 pub mod ipamd;
 mod kubelet;
+pub mod pull_model;
+pub mod registry;
 pub mod rules;
 pub mod subnets;
 
@@ -24,9 +26,7 @@ use crate::cidr::Ipv4Cidr;
 use crate::diagnostic::Diagnostic;
 use crate::intent::{Intent, SecondaryCidrs};
 use crate::lock::LayoutPins;
-use crate::plan::{
-    AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, SubnetPlan, SubnetRole,
-};
+use crate::plan::{AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, SubnetPlan, SubnetRole};
 
 pub use cni::LARGE_CLUSTER_NODES;
 pub use groups::{GroupDraft, expand_groups};
@@ -186,20 +186,10 @@ fn finish(
 ) -> Unlinted {
     let spec = &intent.spec;
     let node_groups = groups::finish_groups(intent, &drafts, attempt);
-    let registry = spec.registry.as_ref().map(|r| {
-        let region = r.region.clone().unwrap_or_else(|| spec.region.clone());
-        let monthly = match (r.image_size_gi_b, r.scale_outs_per_day) {
-            (Some(size), Some(per_day)) => Some(size * f64::from(per_day) * 30.0),
-            _ => None,
-        };
-        RegistryPlan {
-            cross_region: region != spec.region,
-            region,
-            image_size_gib: r.image_size_gi_b,
-            scale_outs_per_day: r.scale_outs_per_day,
-            monthly_transfer_gib: monthly,
-        }
-    });
+    let registry = spec
+        .registry
+        .as_ref()
+        .map(|r| registry::plan(r, &spec.region));
 
     let mut plan = Plan {
         cluster: intent.metadata.name.clone(),

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::plan::{
     AmiFamily, CapacityType, ClusterAdminsPlan, EndpointPlan, ImagePullPlan, KarpenterVersionPlan,
-    MaxPodsPath, NatGateway, NodeGroupPlan, Plan, SubnetPlan, SubnetRole, TaintPlan,
+    MaxPodsPath, NatGateway, NodeGroupPlan, Plan, RegistryCopy, SubnetPlan, SubnetRole, TaintPlan,
     TerraformLayout,
 };
 use crate::render::escape::hcl_string;
@@ -88,6 +88,26 @@ pub struct Root<'a> {
     /// `endpoints.tf` (plan `network.vpcEndpoints`).
     pub vpc_endpoints: Vec<VpcEndpoint>,
     pub interface_endpoints: bool,
+    /// `registry.tf`: the rule that copies an ECR registry's images into the cluster's
+    /// region (plan `registry.inRegionCopy`).
+    pub registry_copy: Option<RegistryCopyCtx>,
+    /// A pull-through cache rule: node roles get the policy its first pulls need.
+    pub pull_through_cache: bool,
+    /// v20 (AWS provider 5.x) with replication: the replication configuration is managed
+    /// through a provider aliased `aws.registry` in the registry's region (provider 6.x
+    /// takes a resource-level `region` instead).
+    pub registry_provider_alias: Option<String>,
+}
+
+/// The copy rule of `registry.tf`.
+#[derive(Debug, Serialize)]
+pub struct RegistryCopyCtx {
+    pub replication: bool,
+    pub source_region: String,
+    pub destination_region: String,
+    pub repository_prefix: Option<String>,
+    /// The plan's reason, wrapped into comment lines.
+    pub reason_lines: Vec<String>,
 }
 
 /// One VPC endpoint of `endpoints.tf`.
@@ -474,6 +494,10 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         }
     }
     let any_efa = plan.node_groups.iter().any(|g| g.efa);
+    let registry_copy = plan
+        .registry
+        .as_ref()
+        .and_then(|r| r.in_region_copy.as_ref());
     let karpenter_efa = plan
         .node_groups
         .iter()
@@ -612,6 +636,18 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
             .vpc_endpoints
             .iter()
             .any(|e| e.endpoint_type == "Interface"),
+        registry_copy: registry_copy.as_ref().map(|c| RegistryCopyCtx {
+            replication: c.method == RegistryCopy::Replication,
+            source_region: c.source_region.clone(),
+            destination_region: c.destination_region.clone(),
+            repository_prefix: c.repository_prefix.clone(),
+            reason_lines: crate::report::text::wrap(&format!("{}.", c.reason), 0, 94),
+        }),
+        pull_through_cache: registry_copy
+            .is_some_and(|c| c.method == RegistryCopy::PullThroughCache),
+        registry_provider_alias: registry_copy
+            .filter(|c| v20 && c.method == RegistryCopy::Replication)
+            .map(|c| c.source_region.clone()),
     })
 }
 
