@@ -24,6 +24,9 @@ const INTENTS: &[&str] = &[
     "tf-module-layout",
     "tf-existing-cluster-gpu",
     "tf-access",
+    "tf-registry-replication",
+    "tf-registry-pull-through-cache",
+    "tf-registry-v20-module",
 ];
 
 fn plan_from(text: &str, origin: &str) -> Plan {
