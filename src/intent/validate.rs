@@ -996,8 +996,8 @@ fn check_registry(reg: &super::RegistrySpec, cluster_region: &str, out: &mut Vec
         Some(RegistryCopy::PullThroughCache) if reg.repository_prefix.is_none() => {
             out.push(
                 Diagnostic::new(
-                    "spec.registry.repositoryPrefix",
-                    "a pull-through cache rule needs the repository prefix it caches",
+                    "spec.registry.inRegionCopy",
+                    "a pull-through cache rule needs registry.repositoryPrefix, the repositories it caches",
                 )
                 .hint("set repositoryPrefix to the first part of your repository names (e.g. `ml` for `ml/trainer`)"),
             );
