@@ -75,6 +75,19 @@ pub enum NatGateway {
     Single,
 }
 
+/// How a group's nodes use their NVMe instance-store disks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceStore {
+    /// Left alone: containerd and the kubelet use the root volume.
+    #[default]
+    None,
+    /// One RAID0 array over every NVMe instance-store disk, holding containerd's and the
+    /// kubelet's directories (Karpenter `instanceStorePolicy: RAID0`, nodeadm
+    /// `instance.localStorage.strategy: RAID0`).
+    Raid0,
+}
+
 /// What serves the workload images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -640,6 +653,9 @@ pub struct NodeGroupPlan {
     /// Effective taints (intent taints plus GPU / Neuron ones).
     pub taints: Vec<TaintPlan>,
     pub image_pull: Option<ImagePullPlan>,
+    /// NVMe instance store as one RAID0 array for images and pods (`instanceStore: raid0`);
+    /// None leaves it alone.
+    pub instance_store: Option<InstanceStorePlan>,
     /// Karpenter groups only.
     pub karpenter: Option<KarpenterPlan>,
     /// Tags for the Auto Scaling group (cluster-autoscaler discovery and scale-from-zero).
@@ -808,6 +824,17 @@ pub struct TaintPlan {
     pub eks_effect: String,
     /// `eksgen` for the taints added for GPU / Neuron.
     pub source: ValueSource,
+}
+
+/// A group's NVMe instance store, as one RAID0 array.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceStorePlan {
+    pub strategy: InstanceStore,
+    /// Instance-store capacity of the group's smallest type, GB.
+    pub local_nvme_gb: u64,
+    /// How it is set up (Karpenter or nodeadm) and what moves onto it.
+    pub reason: String,
 }
 
 /// Faster pulls of large images on scale-out.

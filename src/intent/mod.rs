@@ -24,8 +24,8 @@ pub use existing::is_aws_id;
 // Shared vocabulary: the plan carries these choices as they are, so their types live in the
 // contract (`crate::plan`) and the intent re-uses them.
 pub use crate::plan::{
-    AmiFamily, CapacityType, EksModule, NatGateway, Provisioner, RegistryCopy, RegistryKind,
-    TaintEffect, TerraformLayout, Traffic,
+    AmiFamily, CapacityType, EksModule, InstanceStore, NatGateway, Provisioner, RegistryCopy,
+    RegistryKind, TaintEffect, TerraformLayout, Traffic,
 };
 
 pub use locate::LocationIndex;
@@ -643,6 +643,10 @@ pub struct NodeGroupSpec {
     /// Root volume size in GiB (20 to 16,384).
     #[serde(default)]
     pub disk_size_gi_b: Option<u32>,
+    /// `raid0`: one RAID0 array over the types' NVMe instance-store disks holds images and
+    /// pod storage (every listed type needs instance store). Default `none`.
+    #[serde(default)]
+    pub instance_store: InstanceStore,
     /// Kubernetes node labels.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,

@@ -588,6 +588,9 @@ fn check_group(
             }
         }
     }
+    if group.instance_store == super::InstanceStore::Raid0 {
+        check_instance_store(group, path, catalog, out);
+    }
     if let Some(disk) = group.disk_size_gi_b {
         if !(20..=16_384).contains(&disk) {
             out.push(Diagnostic::new(
@@ -902,6 +905,56 @@ fn check_derived_names(
 }
 
 /// The region must be one where EKS runs (`data/regions.csv`), not only look like one.
+/// `instanceStore: raid0` needs disks to build the array on, and a bootstrap that builds it:
+/// Karpenter (AL2023 and Bottlerocket) or nodeadm (AL2023 managed and self-managed groups).
+fn check_instance_store(
+    group: &NodeGroupSpec,
+    path: &str,
+    catalog: &Catalog,
+    out: &mut Vec<Diagnostic>,
+) {
+    let at = format!("{path}.instanceStore");
+    if group.instance_types.is_empty() {
+        out.push(
+            Diagnostic::new(&at, "instance store needs instanceTypes with NVMe disks; memory tiers choose types without looking at them")
+                .hint("list the types (e.g. g6.2xlarge, r6id.4xlarge) instead of memoryTiersGiB"),
+        );
+        return;
+    }
+    let without: Vec<&str> = group
+        .instance_types
+        .iter()
+        .filter(|t| catalog.get(t).is_some_and(|t| t.local_nvme_gb == 0))
+        .map(String::as_str)
+        .collect();
+    if !without.is_empty() {
+        out.push(
+            Diagnostic::new(
+                &at,
+                format!("{} has no NVMe instance store to build a RAID0 array on", without.join(", ")),
+            )
+            .hint("use types with local NVMe (`eksgen catalog TYPE` shows local_nvme_gb), or drop instanceStore"),
+        );
+    }
+    let supported = match group.provisioner {
+        Provisioner::Karpenter => group.ami_family != AmiFamily::Al2,
+        Provisioner::Managed | Provisioner::SelfManaged => group.ami_family == AmiFamily::Al2023,
+    };
+    if !supported {
+        out.push(
+            Diagnostic::new(
+                &at,
+                format!(
+                    "no RAID0 setup for a {} group on {}: Karpenter builds it on AL2023 and Bottlerocket (instanceStorePolicy), nodeadm on AL2023 (localStorage)",
+                    group.provisioner.as_str(),
+                    group.ami_family
+                ),
+            )
+            .hint("use amiFamily: al2023, or provisioner: karpenter"),
+        );
+    }
+}
+
 /// Most layers eksgen accepts: overlayfs stacks at most 128 lower layers on one mount,
 /// and the image's layers are stacked together.
 const MAX_IMAGE_LAYERS: u32 = 128;

@@ -202,6 +202,8 @@ struct KarpenterView<'a> {
     user_data: Option<UserDataView>,
     /// Intent-named types: `none`, or the AMI family has no image-pull user data here.
     image_pull_not_applied: Option<&'a str>,
+    /// `instanceStorePolicy: RAID0` and why (plan `instanceStore`).
+    instance_store_reason: Option<&'a str>,
 }
 
 impl<'a> KarpenterView<'a> {
@@ -309,6 +311,7 @@ impl<'a> KarpenterView<'a> {
             dropped_tags: dropped_tags.into_iter().map(|(k, _)| k).collect(),
             user_data,
             image_pull_not_applied,
+            instance_store_reason: g.instance_store.as_ref().map(|s| s.reason.as_str()),
         })
     }
 }

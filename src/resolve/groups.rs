@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 use crate::catalog::{Arch, Catalog, InstanceType};
 use crate::diagnostic::Diagnostic;
 use crate::intent::{
-    AmiFamily, CapacityType, Consolidation, Intent, MaxPodsSetting, NodeGroupSpec, Provisioner,
-    TaintEffect,
+    AmiFamily, CapacityType, Consolidation, InstanceStore, Intent, MaxPodsSetting, NodeGroupSpec,
+    Provisioner, TaintEffect,
 };
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
-    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, InterfaceType, IpAccounting,
-    KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath, NetworkInterfacePlan,
-    NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan, ValueSource,
+    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, InstanceStorePlan,
+    InterfaceType, IpAccounting, KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath,
+    NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan,
+    ValueSource,
 };
 
 use super::cni::{self, CniInputs};
@@ -518,6 +519,20 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         gpus > 0 || accelerators > 0,
         if pulls_big_image { image_gib } else { None },
     );
+    let instance_store = (spec.instance_store == InstanceStore::Raid0).then(|| {
+        let gb = min_of(|t| t.local_nvme_gb);
+        InstanceStorePlan {
+            strategy: InstanceStore::Raid0,
+            local_nvme_gb: gb,
+            reason: format!(
+                "{gb} GB of NVMe instance store on the smallest type as one RAID0 array holding containerd's images and the kubelet's pod storage ({}), so pulls unpack onto local disks and ephemeral-storage is the array's size; its contents go when the instance stops",
+                match spec.provisioner {
+                    Provisioner::Karpenter => "EC2NodeClass instanceStorePolicy: RAID0",
+                    _ => "nodeadm NodeConfig instance.localStorage.strategy: RAID0",
+                }
+            ),
+        }
+    });
     let image_pull = match (pulls_big_image, registry, image_gib) {
         (true, Some(registry), Some(size)) => {
             // Pulls use the primary network card; the catalog's figure is all cards together.
@@ -529,8 +544,11 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
                 concurrent_downloads: CONCURRENT_LAYER_DOWNLOADS,
                 network_mbps: smallest.network_bandwidth_mbps / cards,
                 vcpu: smallest.vcpu,
-                storage: ImageStorage::Volume {
-                    mibps: root_volume.throughput_mibps,
+                storage: match spec.instance_store {
+                    InstanceStore::Raid0 => ImageStorage::InstanceStoreRaid0,
+                    InstanceStore::None => ImageStorage::Volume {
+                        mibps: root_volume.throughput_mibps,
+                    },
                 },
                 accelerated: gpus > 0 || accelerators > 0,
                 distance: RegistryDistance::between(
@@ -679,6 +697,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         labels,
         taints,
         image_pull,
+        instance_store,
         karpenter,
         autoscaler_tags_set_by_eks: if spec.provisioner == Provisioner::Managed
             && !autoscaler_tags.is_empty()

@@ -385,6 +385,8 @@ pub struct NodeConfig {
     pub image_pull: Option<ImagePullPlan>,
     /// Extra kubelet flags (self-managed groups: labels and taints).
     pub flags: Vec<String>,
+    /// `instance.localStorage.strategy: RAID0` and why (plan `instanceStore`).
+    pub local_storage_raid0: Option<String>,
 }
 
 /// Bottlerocket settings TOML passed in `bootstrap_extra_args`.
@@ -950,16 +952,19 @@ fn group(
     match family {
         AmiFamily::Al2023 => {
             let flags: Vec<String> = labels_flag.into_iter().chain(taints_flag).collect();
+            let local_storage_raid0 = g.instance_store.as_ref().map(|s| s.reason.clone());
             if max_pods.is_some()
                 || g.image_pull.is_some()
                 || !flags.is_empty()
                 || !kube_reserved.is_empty()
+                || local_storage_raid0.is_some()
             {
                 node_config = Some(NodeConfig {
                     max_pods,
                     kube_reserved: kvs(reserved.rendered.iter()),
                     image_pull: g.image_pull.clone(),
                     flags,
+                    local_storage_raid0,
                 });
             }
         }
