@@ -656,6 +656,9 @@ pub struct NodeGroupPlan {
     /// NVMe instance store as one RAID0 array for images and pods (`instanceStore: raid0`);
     /// None leaves it alone.
     pub instance_store: Option<InstanceStorePlan>,
+    /// Bottlerocket data volume restored from a snapshot that holds the images
+    /// (`imageSnapshotId`); None: images are pulled.
+    pub image_snapshot: Option<ImageSnapshotPlan>,
     /// Karpenter groups only.
     pub karpenter: Option<KarpenterPlan>,
     /// Tags for the Auto Scaling group (cluster-autoscaler discovery and scale-from-zero).
@@ -824,6 +827,18 @@ pub struct TaintPlan {
     pub eks_effect: String,
     /// `eksgen` for the taints added for GPU / Neuron.
     pub source: ValueSource,
+}
+
+/// Images preloaded on the volume containerd uses: it is created from an EBS snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageSnapshotPlan {
+    pub snapshot_id: String,
+    /// The device restored from it (`/dev/xvdb`, Bottlerocket's data volume).
+    pub device_name: String,
+    /// EBS provisioned rate for volume initialization the volume asks for, MiB/s.
+    pub initialization_rate_mibps: u32,
+    pub reason: String,
 }
 
 /// A group's NVMe instance store, as one RAID0 array.

@@ -647,6 +647,10 @@ pub struct NodeGroupSpec {
     /// pod storage (every listed type needs instance store). Default `none`.
     #[serde(default)]
     pub instance_store: InstanceStore,
+    /// EBS snapshot (`snap-...`) of a Bottlerocket data volume that already holds the
+    /// workload images: new nodes start with them instead of pulling (Bottlerocket only).
+    #[serde(default)]
+    pub image_snapshot_id: Option<String>,
     /// Kubernetes node labels.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,

@@ -591,6 +591,9 @@ fn check_group(
     if group.instance_store == super::InstanceStore::Raid0 {
         check_instance_store(group, path, catalog, out);
     }
+    if let Some(snapshot) = &group.image_snapshot_id {
+        check_image_snapshot(intent, group, snapshot, path, out);
+    }
     if let Some(disk) = group.disk_size_gi_b {
         if !(20..=16_384).contains(&disk) {
             out.push(Diagnostic::new(
@@ -905,6 +908,57 @@ fn check_derived_names(
 }
 
 /// The region must be one where EKS runs (`data/regions.csv`), not only look like one.
+/// `imageSnapshotId`: a snapshot id, on a node whose image store is a volume of its own.
+fn check_image_snapshot(
+    intent: &Intent,
+    group: &NodeGroupSpec,
+    snapshot: &str,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let at = format!("{path}.imageSnapshotId");
+    let hex = snapshot.strip_prefix("snap-").unwrap_or("");
+    if !(matches!(hex.len(), 8 | 17)
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    {
+        out.push(
+            Diagnostic::new(
+                &at,
+                format!("`{}` is not an EBS snapshot id", snapshot.escape_debug()),
+            )
+            .hint("`snap-` followed by 8 or 17 lower-case hex digits, e.g. snap-0123456789abcdef0"),
+        );
+    }
+    if group.ami_family != AmiFamily::Bottlerocket {
+        out.push(
+            Diagnostic::new(
+                &at,
+                format!(
+                    "on {} containerd keeps images on the root volume, which boots the AMI: restoring it from a snapshot would replace the operating system the AMI id chooses",
+                    group.ami_family
+                ),
+            )
+            .hint("use amiFamily: bottlerocket (images live on its data volume, /dev/xvdb), or instanceStore: raid0 to unpack onto NVMe"),
+        );
+    }
+    if group.instance_store == super::InstanceStore::Raid0 {
+        out.push(
+            Diagnostic::new(&at, "with instanceStore: raid0 containerd keeps images on the NVMe array, so the snapshot volume would not be used")
+                .hint("choose one: the snapshot (images arrive unpacked) or the instance store"),
+        );
+    }
+    if group.provisioner != Provisioner::Karpenter
+        && intent.spec.terraform.eks_module == super::EksModule::V20
+    {
+        out.push(
+            Diagnostic::new(&at, "terraform-aws-eks v20 node groups pass no volume_initialization_rate, so the volume would fetch the snapshot at no stated rate")
+                .hint("use terraform.eksModule: \"21\", or a Karpenter group (EC2NodeClass volumeInitializationRate)"),
+        );
+    }
+}
+
 /// `instanceStore: raid0` needs disks to build the array on, and a bootstrap that builds it:
 /// Karpenter (AL2023 and Bottlerocket) or nodeadm (AL2023 managed and self-managed groups).
 fn check_instance_store(

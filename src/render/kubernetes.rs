@@ -134,6 +134,9 @@ struct BlockDeviceView {
     iops: u32,
     throughput_mibps: u32,
     encrypted: bool,
+    /// Restored from this snapshot (plan `imageSnapshot`); encryption then follows it.
+    snapshot_id: Option<String>,
+    initialization_rate_mibps: Option<u32>,
 }
 
 /// Image-pull tuning handed to the node through EC2NodeClass `userData`.
@@ -204,6 +207,8 @@ struct KarpenterView<'a> {
     image_pull_not_applied: Option<&'a str>,
     /// `instanceStorePolicy: RAID0` and why (plan `instanceStore`).
     instance_store_reason: Option<&'a str>,
+    /// Why the data volume comes from a snapshot (plan `imageSnapshot`).
+    image_snapshot_reason: Option<&'a str>,
 }
 
 impl<'a> KarpenterView<'a> {
@@ -221,6 +226,11 @@ impl<'a> KarpenterView<'a> {
             iops: rv.iops,
             throughput_mibps: rv.throughput_mibps,
             encrypted: rv.encrypted,
+            snapshot_id: g.image_snapshot.as_ref().map(|s| s.snapshot_id.clone()),
+            initialization_rate_mibps: g
+                .image_snapshot
+                .as_ref()
+                .map(|s| s.initialization_rate_mibps),
         };
         let block_devices = if g.ami_family == AmiFamily::Bottlerocket {
             vec![
@@ -232,6 +242,8 @@ impl<'a> KarpenterView<'a> {
                     iops: 3000,
                     throughput_mibps: 125,
                     encrypted: rv.encrypted,
+                    snapshot_id: None,
+                    initialization_rate_mibps: None,
                 },
                 data("/dev/xvdb", true),
             ]
@@ -312,6 +324,7 @@ impl<'a> KarpenterView<'a> {
             user_data,
             image_pull_not_applied,
             instance_store_reason: g.instance_store.as_ref().map(|s| s.reason.as_str()),
+            image_snapshot_reason: g.image_snapshot.as_ref().map(|s| s.reason.as_str()),
         })
     }
 }

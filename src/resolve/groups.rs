@@ -11,10 +11,10 @@ use crate::intent::{
 };
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
-    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, InstanceStorePlan,
-    InterfaceType, IpAccounting, KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath,
-    NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan,
-    ValueSource,
+    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, ImageSnapshotPlan,
+    InstanceStorePlan, InterfaceType, IpAccounting, KarpenterPlan, KarpenterVersionPlan,
+    MaxPodsDelivery, MaxPodsPath, NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume,
+    ScalingPlan, TaintPlan, ValueSource,
 };
 
 use super::cni::{self, CniInputs};
@@ -533,6 +533,23 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
             ),
         }
     });
+    let image_snapshot = spec.image_snapshot_id.as_ref().map(|id| {
+        let rate = pull_model::SNAPSHOT_INITIALIZATION.value as u32;
+        ImageSnapshotPlan {
+            snapshot_id: id.clone(),
+            device_name: "/dev/xvdb".to_string(),
+            initialization_rate_mibps: rate,
+            reason: format!(
+                "the Bottlerocket data volume (/dev/xvdb) is created from {id}, which holds the images already pulled and unpacked, so new nodes start them without pulling; its blocks arrive from S3 at the provisioned {rate} MiB/s (EBS provisioned rate for volume initialization, billed per GiB initialized) instead of lazily on first read. {}; its size ({} GiB) must be at least the snapshot's. Re-make the snapshot when the images change",
+                if spec.provisioner == Provisioner::Karpenter {
+                    "Its encryption follows the snapshot (the EC2NodeClass may not set one for a volume from a snapshot)"
+                } else {
+                    "The launch template asks for encryption, which encrypts a volume restored from an unencrypted snapshot"
+                },
+                root_volume.size_gib
+            ),
+        }
+    });
     let image_pull = match (pulls_big_image, registry, image_gib) {
         (true, Some(registry), Some(size)) => {
             // Pulls use the primary network card; the catalog's figure is all cards together.
@@ -544,9 +561,12 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
                 concurrent_downloads: CONCURRENT_LAYER_DOWNLOADS,
                 network_mbps: smallest.network_bandwidth_mbps / cards,
                 vcpu: smallest.vcpu,
-                storage: match spec.instance_store {
-                    InstanceStore::Raid0 => ImageStorage::InstanceStoreRaid0,
-                    InstanceStore::None => ImageStorage::Volume {
+                storage: match (&image_snapshot, spec.instance_store) {
+                    (Some(snapshot), _) => ImageStorage::Snapshot {
+                        initialization_mibps: snapshot.initialization_rate_mibps,
+                    },
+                    (None, InstanceStore::Raid0) => ImageStorage::InstanceStoreRaid0,
+                    (None, InstanceStore::None) => ImageStorage::Volume {
                         mibps: root_volume.throughput_mibps,
                     },
                 },
@@ -698,6 +718,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         taints,
         image_pull,
         instance_store,
+        image_snapshot,
         karpenter,
         autoscaler_tags_set_by_eks: if spec.provisioner == Provisioner::Managed
             && !autoscaler_tags.is_empty()

@@ -672,7 +672,31 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
             assert_eq!(ebs["volumeType"], json!(g.root_volume.volume_type));
             assert_eq!(ebs["iops"], json!(g.root_volume.iops));
             assert_eq!(ebs["throughput"], json!(g.root_volume.throughput_mibps));
-            assert_eq!(ebs["encrypted"], json!(g.root_volume.encrypted));
+            match &g.image_snapshot {
+                // Karpenter may not set an encryption value on a volume from a snapshot.
+                Some(snap) => {
+                    assert_eq!(ebs["snapshotID"], json!(snap.snapshot_id), "{what}");
+                    assert_eq!(
+                        ebs["volumeInitializationRate"],
+                        json!(snap.initialization_rate_mibps),
+                        "{what}"
+                    );
+                    assert_eq!(ebs["encrypted"], Value::Null, "{what}");
+                }
+                None => {
+                    assert_eq!(ebs["encrypted"], json!(g.root_volume.encrypted));
+                    assert_eq!(ebs["snapshotID"], Value::Null, "{what}");
+                }
+            }
+            assert_eq!(
+                class["spec"]["instanceStorePolicy"],
+                if g.instance_store.is_some() {
+                    json!("RAID0")
+                } else {
+                    Value::Null
+                },
+                "{what}"
+            );
             assert_eq!(class["spec"]["metadataOptions"]["httpTokens"], "required");
             assert_eq!(
                 class["spec"]["metadataOptions"]["httpPutResponseHopLimit"],

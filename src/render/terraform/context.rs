@@ -373,6 +373,10 @@ pub struct Volume {
     pub throughput_mibps: u32,
     pub encrypted: bool,
     pub reason: String,
+    /// Restored from this snapshot (plan `imageSnapshot`): encryption follows it.
+    pub snapshot_id: Option<String>,
+    pub initialization_rate_mibps: Option<u32>,
+    pub snapshot_reason: Option<String>,
 }
 
 /// AL2023 nodeadm `NodeConfig` passed in `cloudinit_pre_nodeadm`.
@@ -1130,6 +1134,12 @@ fn group(
             throughput_mibps: g.root_volume.throughput_mibps,
             encrypted: g.root_volume.encrypted,
             reason: g.root_volume.reason.clone(),
+            snapshot_id: g.image_snapshot.as_ref().map(|s| s.snapshot_id.clone()),
+            initialization_rate_mibps: g
+                .image_snapshot
+                .as_ref()
+                .map(|s| s.initialization_rate_mibps),
+            snapshot_reason: g.image_snapshot.as_ref().map(|s| s.reason.clone()),
         },
         node_config,
         bottlerocket,
