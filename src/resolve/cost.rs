@@ -471,6 +471,74 @@ mod tests {
         );
     }
 
+    fn registry_cost(registry: &str) -> CostPlan {
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: c
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  registry: {{ {registry} }}
+  network:
+    vpcCidr: 10.0.0.0/16
+    availabilityZones: [us-west-2a, us-west-2b]
+  nodeGroups:
+    - {{ name: web, instanceTypes: [m6i.large], scaling: {{ min: 1, desired: 1, max: 2 }} }}
+"
+        );
+        let catalog = crate::catalog::Catalog::embedded();
+        let intent = crate::intent::parse_and_validate(&text, "t.yaml", catalog)
+            .unwrap_or_else(|e| panic!("{e}"));
+        crate::resolve::resolve(&intent, catalog)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .cost
+    }
+
+    fn monthly(cost: &CostPlan, name: &str) -> Option<f64> {
+        cost.items
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| i.monthly_usd.desired)
+    }
+
+    #[test]
+    fn registry_transfer_follows_where_nodes_pull_from() {
+        // 2 GiB x 100 a day x 30 = 6,000 GiB a month.
+        let pulls = "imageSizeGiB: 2, scaleOutsPerDay: 100";
+        // Not said to be ECR, in another region: NAT ceiling and transfer at $0.02.
+        let other = registry_cost(&format!("region: us-east-1, {pulls}"));
+        assert_eq!(monthly(&other, "natDataProcessing"), Some(270.0));
+        assert_eq!(monthly(&other, "crossRegionTransfer"), Some(120.0));
+        // ECR copied into the cluster's region: layers take the S3 gateway, nothing crosses.
+        let copied = registry_cost(&format!("region: us-east-1, kind: ecr, {pulls}"));
+        assert_eq!(monthly(&copied, "natDataProcessing"), Some(0.0));
+        assert_eq!(monthly(&copied, "crossRegionTransfer"), Some(0.0));
+        let item = copied
+            .items
+            .iter()
+            .find(|i| i.name == "crossRegionTransfer")
+            .unwrap();
+        assert!(
+            item.reason.contains("($120 a month)") && item.reason.contains("ECR replication"),
+            "{}",
+            item.reason
+        );
+        // Opting out of the copy keeps the transfer; NAT still carries cross-region layers.
+        let opted_out = registry_cost(&format!(
+            "region: us-east-1, kind: ecr, inRegionCopy: none, {pulls}"
+        ));
+        assert_eq!(monthly(&opted_out, "crossRegionTransfer"), Some(120.0));
+        assert_eq!(monthly(&opted_out, "natDataProcessing"), Some(270.0));
+        // Transfer priced where it leaves: the us-east-1 price is right for us-west-2.
+        assert!(
+            !other.notes[0].contains("crossRegionTransfer"),
+            "{:?}",
+            other.notes
+        );
+    }
+
     #[test]
     fn extended_support_costs_six_times_standard() {
         let std = price("eks-control-plane-standard", PRICES_REGION).unwrap();

@@ -169,9 +169,9 @@ fn ready_hint(ctx: &Ctx, t: &TimeToReadyPlan) -> String {
     match t.dominant {
         TimeToReadyTerm::NodeLaunch | TimeToReadyTerm::AcceleratorSetup => "keep warm capacity for bursts (`scaling.min`, or a low-priority placeholder pod that real work preempts) so pods do not wait for a new node".to_string(),
         TimeToReadyTerm::LayerDownload if pulls_across_regions => "copy the images into the cluster's region (`registry.kind: ecr` renders ECR replication), and split the largest layer: each layer downloads over one connection".to_string(),
-        TimeToReadyTerm::LayerDownload => "split the largest layer (each layer downloads over one connection at about 85 MB/s), or start nodes from a snapshot that holds the image".to_string(),
-        TimeToReadyTerm::Decompression => "start nodes from a snapshot that holds the image, or push zstd-compressed layers: gzip layers decompress on one core, one layer at a time".to_string(),
-        TimeToReadyTerm::DiskWrite => "raise the root volume's throughput or use NVMe instance store (RAID0): the node writes the image twice, compressed and unpacked".to_string(),
+        TimeToReadyTerm::LayerDownload => "split the largest layer (each layer downloads over one connection at about 85 MB/s), or start nodes from a snapshot that holds the image (`imageSnapshotId` on Bottlerocket)".to_string(),
+        TimeToReadyTerm::Decompression => "start nodes from a snapshot that holds the image unpacked (`imageSnapshotId` on Bottlerocket), or push zstd-compressed layers: gzip layers decompress on one core, one layer at a time".to_string(),
+        TimeToReadyTerm::DiskWrite => "use the NVMe instance store (`instanceStore: raid0`) or a faster root volume: the node writes the image twice, compressed and unpacked".to_string(),
         TimeToReadyTerm::SnapshotRestore => "raise the snapshot volume's initialization rate (up to 300 MiB/s), or keep the snapshot to the images the node starts".to_string(),
     }
 }
