@@ -80,6 +80,45 @@ pub enum NatGateway {
     Single,
 }
 
+/// How a group's nodes use their NVMe instance-store disks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceStore {
+    /// Left alone: containerd and the kubelet use the root volume.
+    #[default]
+    None,
+    /// One RAID0 array over every NVMe instance-store disk, holding containerd's and the
+    /// kubelet's directories (Karpenter `instanceStorePolicy: RAID0`, nodeadm
+    /// `instance.localStorage.strategy: RAID0`).
+    Raid0,
+}
+
+/// What serves the workload images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegistryKind {
+    /// Not said (or not ECR): eksgen renders nothing for the registry.
+    #[default]
+    Other,
+    /// Amazon ECR private registry of the account the Terraform runs in.
+    Ecr,
+}
+
+/// How an ECR registry in another region gets its images into the cluster's region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegistryCopy {
+    /// ECR replication: every image pushed in the registry's region is copied to the
+    /// cluster's region (`aws_ecr_replication_configuration` in the registry's region).
+    Replication,
+    /// ECR pull-through cache: the cluster's region fetches an image from the registry on
+    /// its first pull and keeps it (`aws_ecr_pull_through_cache_rule` in the cluster's
+    /// region).
+    PullThroughCache,
+    /// Pull across regions (no rule rendered).
+    None,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Provisioner {
@@ -945,6 +984,12 @@ pub struct NodeGroupPlan {
     /// Effective taints (intent taints plus GPU / Neuron ones).
     pub taints: Vec<TaintPlan>,
     pub image_pull: Option<ImagePullPlan>,
+    /// NVMe instance store as one RAID0 array for images and pods (`instanceStore: raid0`);
+    /// None leaves it alone.
+    pub instance_store: Option<InstanceStorePlan>,
+    /// Bottlerocket data volume restored from a snapshot that holds the images
+    /// (`imageSnapshotId`); None: images are pulled.
+    pub image_snapshot: Option<ImageSnapshotPlan>,
     /// Karpenter groups only.
     pub karpenter: Option<KarpenterPlan>,
     /// EFA groups only: what one training worker pod asks for and the EFA / NCCL settings
@@ -1128,6 +1173,29 @@ pub struct TaintPlan {
     pub source: ValueSource,
 }
 
+/// Images preloaded on the volume containerd uses: it is created from an EBS snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageSnapshotPlan {
+    pub snapshot_id: String,
+    /// The device restored from it (`/dev/xvdb`, Bottlerocket's data volume).
+    pub device_name: String,
+    /// EBS provisioned rate for volume initialization the volume asks for, MiB/s.
+    pub initialization_rate_mibps: u32,
+    pub reason: String,
+}
+
+/// A group's NVMe instance store, as one RAID0 array.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceStorePlan {
+    pub strategy: InstanceStore,
+    /// Instance-store capacity of the group's smallest type, GB.
+    pub local_nvme_gb: u64,
+    /// How it is set up (Karpenter or nodeadm) and what moves onto it.
+    pub reason: String,
+}
+
 /// Faster pulls of large images on scale-out.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -1144,9 +1212,71 @@ pub struct ImagePullPlan {
     /// names on an AMI with containerd 1.x and migrates version-2 names on containerd 2.
     pub containerd_config_version: u32,
     pub containerd_config_reason: String,
-    /// Estimated seconds to pull one image on a new node (network and disk bound).
+    /// Estimated seconds to pull and unpack the image on a new node: the image term of
+    /// `timeToReady` (the slowest of download, decompression and volume writes).
     pub estimated_pull_seconds: f64,
     pub reason: String,
+    /// How long a new node of the group takes from launch until the image is ready, term
+    /// by term (`resolve::pull_model`; parameters and sources in docs/performance.md).
+    pub time_to_ready: TimeToReadyPlan,
+}
+
+/// Time to ready of one new node, with the terms that add up to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimeToReadyPlan {
+    /// `nodeLaunchSeconds + acceleratorSeconds + imageSeconds`.
+    pub seconds: f64,
+    /// EC2 launch, boot and kubelet registration.
+    pub node_launch_seconds: f64,
+    /// GPU / Neuron driver and device plugin (0 on CPU instances).
+    pub accelerator_seconds: f64,
+    /// Pull and unpack: the slowest of its paths (below).
+    pub image_seconds: f64,
+    /// All layers downloaded (the largest on one connection, the rest in parallel).
+    pub download_seconds: f64,
+    /// Every layer decompressed, one at a time.
+    pub decompress_seconds: f64,
+    /// Compressed and unpacked bytes written to the volume.
+    pub disk_seconds: f64,
+    /// What one connection to the registry moves, MiB/s.
+    pub connection_mib_per_second: f64,
+    /// The slowest path of the image term (`layer-download`, `decompression`, `disk-write`
+    /// or `snapshot-restore`).
+    pub image_bound: TimeToReadyTerm,
+    /// The largest term of the whole.
+    pub dominant: TimeToReadyTerm,
+    pub reason: String,
+}
+
+/// One term of a node's time to ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimeToReadyTerm {
+    NodeLaunch,
+    AcceleratorSetup,
+    /// Downloading layers (the largest one, on one connection, as a rule).
+    LayerDownload,
+    /// Single-threaded decompression of the layers, one after another.
+    Decompression,
+    /// Writing the compressed and unpacked image to the volume.
+    DiskWrite,
+    /// Reading a preloaded image while its volume fetches the snapshot's blocks.
+    SnapshotRestore,
+}
+
+impl TimeToReadyTerm {
+    /// The term in a sentence ("bound by ...").
+    pub fn describe(self) -> &'static str {
+        match self {
+            TimeToReadyTerm::NodeLaunch => "the node's launch and join",
+            TimeToReadyTerm::AcceleratorSetup => "the accelerator driver and device plugin",
+            TimeToReadyTerm::LayerDownload => "layer downloads",
+            TimeToReadyTerm::Decompression => "decompression",
+            TimeToReadyTerm::DiskWrite => "the volume's write throughput",
+            TimeToReadyTerm::SnapshotRestore => "the snapshot's initialization rate",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -1348,6 +1478,34 @@ pub struct RegistryPlan {
     pub cross_region: bool,
     /// GiB pulled per 30-day month at the stated scale-outs.
     pub monthly_transfer_gib: Option<f64>,
+    /// `ecr` or `other` (`registry.kind`).
+    pub kind: RegistryKind,
+    /// Layers the image-pull model assumes (`registry.layers`, default 20).
+    pub layers: u32,
+    /// `registry.largestLayerGiB` (None: the model assumes half the image).
+    pub largest_layer_gib: Option<f64>,
+    /// The region new nodes pull from: the cluster's once `inRegionCopy` brings the images
+    /// there, else `region`.
+    pub pull_region: String,
+    /// The rule that copies an ECR registry's images into the cluster's region.
+    pub in_region_copy: Option<RegistryCopyPlan>,
+}
+
+/// An ECR replication or pull-through cache rule, rendered into `file`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryCopyPlan {
+    /// `replication` or `pull-through-cache`.
+    pub method: RegistryCopy,
+    /// Where the images are pushed.
+    pub source_region: String,
+    /// The cluster's region.
+    pub destination_region: String,
+    /// Repositories the rule covers (None: all of them; replication only).
+    pub repository_prefix: Option<String>,
+    /// The Terraform file with the rule (`registry.tf`).
+    pub file: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -164,7 +164,7 @@ module "eks" {
     # zones: pinned in the intent
     # kube-reserved memory 3005 MiB via nodeadm NodeConfig kubelet.config.kubeReserved.memory: 11 MiB x 250 pods + 255 MiB = 3005 MiB for max pods 250; unset, nodeadm sizes it from the default ENI count (100 on p5.48xlarge) whatever config.maxPods says, and nodeadm releases before maxPodsExpression (2025-10) ignore that field; the config drop-in overrides memory only, so CPU keeps nodeadm's per-type value
     # allocatable 191450m CPU, 1926504 MiB: p5.48xlarge: 2097152 MiB less 7.5% OS / hypervisor share = 1939865 MiB, less kube-reserved 3005 MiB and eviction threshold 100 MiB = 1936760 MiB; 192 vCPU less kube-reserved 550m = 191450m; less 10256 MiB of 2 MiB huge pages the EFA driver pre-allocates = 1926504 MiB
-    # image pulls: 12 GiB at the slower of the network (11921 MiB/s) and the root volume (600 MiB/s): at least 20.5 s per new node before decompression; 10 concurrent layer downloads (containerd default 3), 4 parallel image pulls and registry QPS 20 / burst 40 (kubelet defaults 5 / 10) keep both busy
+    # image pulls: 12 GiB pulled and unpacked in about 154 s per new node, bound by decompression; 10 concurrent layer downloads (containerd default 3), 4 parallel image pulls and registry QPS 20 / burst 40 (kubelet defaults 5 / 10) so daemonset images and the workload image do not queue behind each other
     # containerd config version 3 (plugins 'io.containerd.cri.v1.images'): every AL2023 EKS AMI for Kubernetes 1.34 ships containerd 2
     "train" = {
       instance_types = [

@@ -24,8 +24,8 @@ pub use existing::is_aws_id;
 // Shared vocabulary: the plan carries these choices as they are, so their types live in the
 // contract (`crate::plan`) and the intent re-uses them.
 pub use crate::plan::{
-    AmiFamily, AuthenticationMode, CapacityType, EksModule, KarpenterAwsResources, NatGateway,
-    Provisioner, TaintEffect, TerraformLayout, Traffic,
+    AmiFamily, AuthenticationMode, CapacityType, EksModule, InstanceStore, KarpenterAwsResources,
+    NatGateway, Provisioner, RegistryCopy, RegistryKind, TaintEffect, TerraformLayout, Traffic,
 };
 
 pub use locate::LocationIndex;
@@ -597,6 +597,27 @@ pub struct RegistrySpec {
     /// Node scale-outs per day that pull the image (drives the transfer estimate).
     #[serde(default)]
     pub scale_outs_per_day: Option<u32>,
+    /// Layers in the image (default 20): a node downloads up to containerd's
+    /// `max_concurrent_downloads` of them at once.
+    #[serde(default)]
+    pub layers: Option<u32>,
+    /// The image's largest layer (default half the image): it downloads on one connection
+    /// and decompresses on one core, so it often bounds the pull.
+    #[serde(default)]
+    pub largest_layer_gi_b: Option<f64>,
+    /// What serves the images: `ecr` (an ECR private registry of the account the Terraform
+    /// runs in) or `other` (the default: eksgen renders nothing for the registry).
+    #[serde(default)]
+    pub kind: RegistryKind,
+    /// With `kind: ecr` in another region: how the images get into the cluster's region.
+    /// `replication` (the default there), `pull-through-cache` or `none`.
+    #[serde(default)]
+    pub in_region_copy: Option<RegistryCopy>,
+    /// Repository name prefix the copy covers (replication filter; the pull-through cache
+    /// prefix, required for `pull-through-cache`). Without it replication copies every
+    /// repository of the registry.
+    #[serde(default)]
+    pub repository_prefix: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -754,6 +775,14 @@ pub struct NodeGroupSpec {
     /// Root volume size in GiB (20 to 16,384).
     #[serde(default)]
     pub disk_size_gi_b: Option<u32>,
+    /// `raid0`: one RAID0 array over the types' NVMe instance-store disks holds images and
+    /// pod storage (every listed type needs instance store). Default `none`.
+    #[serde(default)]
+    pub instance_store: InstanceStore,
+    /// EBS snapshot (`snap-...`) of a Bottlerocket data volume that already holds the
+    /// workload images: new nodes start with them instead of pulling (Bottlerocket only).
+    #[serde(default)]
+    pub image_snapshot_id: Option<String>,
     /// Kubernetes node labels.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,

@@ -263,17 +263,7 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
     }
 
     if let Some(reg) = &spec.registry {
-        if let Some(r) = &reg.region {
-            check_region(r, "spec.registry.region", &mut out);
-        }
-        if let Some(size) = reg.image_size_gi_b {
-            if !(size.is_finite() && size > 0.0 && size <= 1024.0) {
-                out.push(Diagnostic::new(
-                    "spec.registry.imageSizeGiB",
-                    format!("{size} is not an image size in GiB (0 to 1024)"),
-                ));
-            }
-        }
+        check_registry(reg, &spec.region, &mut out);
     }
 
     // Node groups.
@@ -611,6 +601,12 @@ fn check_group(
                 out.push(d);
             }
         }
+    }
+    if group.instance_store == super::InstanceStore::Raid0 {
+        check_instance_store(group, path, catalog, out);
+    }
+    if let Some(snapshot) = &group.image_snapshot_id {
+        check_image_snapshot(intent, group, snapshot, path, out);
     }
     if let Some(disk) = group.disk_size_gi_b {
         if !(20..=16_384).contains(&disk) {
@@ -952,6 +948,233 @@ fn check_derived_names(
 }
 
 /// The region must be one where EKS runs (`data/regions.csv`), not only look like one.
+/// `imageSnapshotId`: a snapshot id, on a node whose image store is a volume of its own.
+fn check_image_snapshot(
+    intent: &Intent,
+    group: &NodeGroupSpec,
+    snapshot: &str,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let at = format!("{path}.imageSnapshotId");
+    let hex = snapshot.strip_prefix("snap-").unwrap_or("");
+    if !(matches!(hex.len(), 8 | 17)
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    {
+        out.push(
+            Diagnostic::new(
+                &at,
+                format!("`{}` is not an EBS snapshot id", snapshot.escape_debug()),
+            )
+            .hint("`snap-` followed by 8 or 17 lower-case hex digits, e.g. snap-0123456789abcdef0"),
+        );
+    }
+    if group.ami_family != AmiFamily::Bottlerocket {
+        out.push(
+            Diagnostic::new(
+                &at,
+                format!(
+                    "on {} containerd keeps images on the root volume, which boots the AMI: restoring it from a snapshot would replace the operating system the AMI id chooses",
+                    group.ami_family
+                ),
+            )
+            .hint("use amiFamily: bottlerocket (images live on its data volume, /dev/xvdb), or instanceStore: raid0 to unpack onto NVMe"),
+        );
+    }
+    if group.instance_store == super::InstanceStore::Raid0 {
+        out.push(
+            Diagnostic::new(&at, "with instanceStore: raid0 containerd keeps images on the NVMe array, so the snapshot volume would not be used")
+                .hint("choose one: the snapshot (images arrive unpacked) or the instance store"),
+        );
+    }
+    if group.provisioner != Provisioner::Karpenter
+        && intent.spec.terraform.eks_module == super::EksModule::V20
+    {
+        out.push(
+            Diagnostic::new(&at, "terraform-aws-eks v20 node groups pass no volume_initialization_rate, so the volume would fetch the snapshot at no stated rate")
+                .hint("use terraform.eksModule: \"21\", or a Karpenter group (EC2NodeClass volumeInitializationRate)"),
+        );
+    }
+}
+
+/// `instanceStore: raid0` needs disks to build the array on, and a bootstrap that builds it:
+/// Karpenter (AL2023 and Bottlerocket) or nodeadm (AL2023 managed and self-managed groups).
+fn check_instance_store(
+    group: &NodeGroupSpec,
+    path: &str,
+    catalog: &Catalog,
+    out: &mut Vec<Diagnostic>,
+) {
+    let at = format!("{path}.instanceStore");
+    if group.instance_types.is_empty() {
+        out.push(
+            Diagnostic::new(&at, "instance store needs instanceTypes with NVMe disks; memory tiers choose types without looking at them")
+                .hint("list the types (e.g. g6.2xlarge, r6id.4xlarge) instead of memoryTiersGiB"),
+        );
+        return;
+    }
+    let without: Vec<&str> = group
+        .instance_types
+        .iter()
+        .filter(|t| catalog.get(t).is_some_and(|t| t.local_nvme_gb == 0))
+        .map(String::as_str)
+        .collect();
+    if !without.is_empty() {
+        out.push(
+            Diagnostic::new(
+                &at,
+                format!("{} has no NVMe instance store to build a RAID0 array on", without.join(", ")),
+            )
+            .hint("use types with local NVMe (`eksgen catalog TYPE` shows local_nvme_gb), or drop instanceStore"),
+        );
+    }
+    let supported = match group.provisioner {
+        Provisioner::Karpenter => group.ami_family != AmiFamily::Al2,
+        Provisioner::Managed | Provisioner::SelfManaged => group.ami_family == AmiFamily::Al2023,
+    };
+    if !supported {
+        out.push(
+            Diagnostic::new(
+                &at,
+                format!(
+                    "no RAID0 setup for a {} group on {}: Karpenter builds it on AL2023 and Bottlerocket (instanceStorePolicy), nodeadm on AL2023 (localStorage)",
+                    group.provisioner.as_str(),
+                    group.ami_family
+                ),
+            )
+            .hint("use amiFamily: al2023, or provisioner: karpenter"),
+        );
+    }
+}
+
+/// Most layers eksgen accepts: overlayfs stacks at most 128 lower layers on one mount,
+/// and the image's layers are stacked together.
+const MAX_IMAGE_LAYERS: u32 = 128;
+
+/// ECR's pull-through cache prefix rule (2 to 30 characters of a repository name: lower-case
+/// letters and digits, separated by single `.`, `_`, `-` or `/`), which replication filters
+/// accept too.
+fn is_repository_prefix(p: &str) -> bool {
+    let separator = |c: char| matches!(c, '.' | '_' | '-' | '/');
+    (2..=30).contains(&p.len())
+        && p.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || separator(c))
+        && !p.starts_with(separator)
+        && !p.ends_with(separator)
+        && !p
+            .as_bytes()
+            .windows(2)
+            .any(|w| separator(w[0] as char) && separator(w[1] as char))
+}
+
+fn check_registry(reg: &super::RegistrySpec, cluster_region: &str, out: &mut Vec<Diagnostic>) {
+    use super::{RegistryCopy, RegistryKind};
+    if let Some(r) = &reg.region {
+        check_region(r, "spec.registry.region", out);
+    }
+    if let Some(size) = reg.image_size_gi_b {
+        if !(size.is_finite() && size > 0.0 && size <= 1024.0) {
+            out.push(Diagnostic::new(
+                "spec.registry.imageSizeGiB",
+                format!("{size} is not an image size in GiB (0 to 1024)"),
+            ));
+        }
+    }
+    if let Some(layers) = reg.layers {
+        if !(1..=MAX_IMAGE_LAYERS).contains(&layers) {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.layers",
+                    format!("{layers} layers: an image has 1 to {MAX_IMAGE_LAYERS}"),
+                )
+                .hint("count them with `docker manifest inspect IMAGE` (one entry per layer)"),
+            );
+        }
+    }
+    if let Some(largest) = reg.largest_layer_gi_b {
+        match reg.image_size_gi_b {
+            _ if !(largest.is_finite() && largest > 0.0) => out.push(Diagnostic::new(
+                "spec.registry.largestLayerGiB",
+                format!("{largest} is not a layer size in GiB"),
+            )),
+            None => out.push(
+                Diagnostic::new(
+                    "spec.registry.largestLayerGiB",
+                    "a largest layer without registry.imageSizeGiB",
+                )
+                .hint("set imageSizeGiB, the compressed size of the whole image"),
+            ),
+            Some(size) if largest > size => out.push(
+                Diagnostic::new(
+                    "spec.registry.largestLayerGiB",
+                    format!("{largest} GiB is larger than the whole image ({size} GiB)"),
+                )
+                .hint("both are compressed sizes, as the registry shows them"),
+            ),
+            Some(_) => {}
+        }
+    }
+    let cross_region = reg.region.as_deref().is_some_and(|r| r != cluster_region);
+    match reg.in_region_copy {
+        Some(RegistryCopy::Replication | RegistryCopy::PullThroughCache)
+            if reg.kind != RegistryKind::Ecr =>
+        {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.inRegionCopy",
+                    "ECR replication and pull-through cache rules copy from an ECR registry, and registry.kind is not `ecr`",
+                )
+                .hint("set registry.kind: ecr if the images are in your account's ECR registry"),
+            );
+        }
+        Some(RegistryCopy::Replication | RegistryCopy::PullThroughCache) if !cross_region => {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.inRegionCopy",
+                    format!(
+                        "the images are already in the cluster's region ({cluster_region}): there is nothing to copy"
+                    ),
+                )
+                .hint("set registry.region to the region the images are pushed to, or drop inRegionCopy"),
+            );
+        }
+        Some(RegistryCopy::PullThroughCache) if reg.repository_prefix.is_none() => {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.inRegionCopy",
+                    "a pull-through cache rule needs registry.repositoryPrefix, the repositories it caches",
+                )
+                .hint("set repositoryPrefix to the first part of your repository names (e.g. `ml` for `ml/trainer`)"),
+            );
+        }
+        _ => {}
+    }
+    if let Some(prefix) = &reg.repository_prefix {
+        if reg.kind != RegistryKind::Ecr {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.repositoryPrefix",
+                    "a repository prefix selects ECR repositories, and registry.kind is not `ecr`",
+                )
+                .hint("set registry.kind: ecr, or drop repositoryPrefix"),
+            );
+        } else if !is_repository_prefix(prefix) {
+            out.push(
+                Diagnostic::new(
+                    "spec.registry.repositoryPrefix",
+                    format!(
+                        "`{}` is not an ECR repository prefix",
+                        prefix.escape_debug()
+                    ),
+                )
+                .hint("2 to 30 lower-case letters and digits, separated by single `.`, `_`, `-` or `/`"),
+            );
+        }
+    }
+}
+
 fn check_region(region: &str, path: &str, out: &mut Vec<Diagnostic>) {
     if !is_region(region) {
         out.push(

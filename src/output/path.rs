@@ -78,7 +78,7 @@ pub fn check(path: &str) -> Result<(), PathProblem> {
 }
 
 /// Whether the renderer can produce `path` at all: the root module's `.tf` files (by their
-/// template names) and the ENIConfig template earlier releases wrote (so a re-render
+/// template names, `registry.tf` among them) and the ENIConfig template earlier releases wrote (so a re-render
 /// removes it now that the vpc-cni add-on creates the ENIConfigs), and `karpenter/`, `workloads/` and
 /// `device-plugins/` YAML. A manifest entry outside this set is never removed, so a
 /// tampered manifest cannot make eksgen delete `terraform.tfstate` or a user's `main.tf`.
@@ -181,6 +181,8 @@ mod tests {
         for yes in [
             "eks.tf",
             "vpc.tf",
+            // The ECR copy rule (registry.tf), rendered when the intent's registry is copied in.
+            "registry.tf",
             "eniconfigs.yaml.tftpl",
             "karpenter/gpu.yaml",
             "workloads/train.yaml",

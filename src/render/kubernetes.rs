@@ -127,6 +127,8 @@ pub fn render(
                     kube_reserved: BTreeMap::new(),
                     image_pull: group.image_pull.clone(),
                     flags: Vec::new(),
+                    // Karpenter builds the array itself (EC2NodeClass instanceStorePolicy).
+                    local_storage_raid0: None,
                 };
                 user_data.node_config = Some(node_config.render(tera)?);
             }
@@ -347,6 +349,9 @@ struct BlockDeviceView {
     iops: u32,
     throughput_mibps: u32,
     encrypted: bool,
+    /// Restored from this snapshot (plan `imageSnapshot`); encryption then follows it.
+    snapshot_id: Option<String>,
+    initialization_rate_mibps: Option<u32>,
 }
 
 /// Image-pull tuning handed to the node through EC2NodeClass `userData` (AL2023: the
@@ -454,6 +459,8 @@ struct KarpenterView<'a> {
     user_data: Option<UserDataView>,
     /// Intent-named types: `none`, or the AMI family has no image-pull user data here.
     image_pull_not_applied: Option<&'a str>,
+    /// Why the data volume comes from a snapshot (plan `imageSnapshot`).
+    image_snapshot_reason: Option<&'a str>,
 }
 
 impl<'a> KarpenterView<'a> {
@@ -472,6 +479,11 @@ impl<'a> KarpenterView<'a> {
             iops: rv.iops,
             throughput_mibps: rv.throughput_mibps,
             encrypted: rv.encrypted,
+            snapshot_id: g.image_snapshot.as_ref().map(|s| s.snapshot_id.clone()),
+            initialization_rate_mibps: g
+                .image_snapshot
+                .as_ref()
+                .map(|s| s.initialization_rate_mibps),
         };
         let block_devices = if g.ami_family == AmiFamily::Bottlerocket {
             vec![
@@ -483,6 +495,8 @@ impl<'a> KarpenterView<'a> {
                     iops: 3000,
                     throughput_mibps: 125,
                     encrypted: rv.encrypted,
+                    snapshot_id: None,
+                    initialization_rate_mibps: None,
                 },
                 data("/dev/xvdb", true),
             ]
@@ -583,6 +597,7 @@ impl<'a> KarpenterView<'a> {
             dropped_tags: dropped_tags.into_iter().map(|(k, _)| k).collect(),
             user_data,
             image_pull_not_applied,
+            image_snapshot_reason: g.image_snapshot.as_ref().map(|s| s.reason.as_str()),
         })
     }
 }

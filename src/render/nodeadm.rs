@@ -29,6 +29,8 @@ pub struct NodeConfig {
     pub image_pull: Option<ImagePullPlan>,
     /// Extra kubelet flags (labels and taints to register with).
     pub flags: Vec<String>,
+    /// `instance.localStorage.strategy: RAID0`, with why (plan `instanceStore`).
+    pub local_storage_raid0: Option<String>,
 }
 
 impl NodeConfig {

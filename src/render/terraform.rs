@@ -7,7 +7,9 @@
 //! managed and self-managed node groups, AMI lookups), `autoscaler.tf` (cluster-autoscaler
 //! tags on managed node groups' Auto Scaling groups), `iam.tf` (controller roles through EKS
 //! Pod Identity), `endpoints.tf` (VPC endpoints), `karpenter.tf`, `helm.tf` (`helm_release`
-//! resources when the plan's charts are installed by Terraform) and `outputs.tf`.
+//! resources when the plan's charts are installed by Terraform), `registry.tf` (ECR
+//! replication or pull-through cache rule that brings images into the cluster's region) and
+//! `outputs.tf`.
 //! Karpenter NodePools and other manifests belong to the Kubernetes renderer.
 //!
 //! The templates lay out [`context::Root`], a view of the plan; [`hclfmt`] then indents and
@@ -85,6 +87,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/terraform/helm.tf.tera"),
     ),
     (
+        "terraform/registry.tf",
+        include_str!("../../templates/terraform/registry.tf.tera"),
+    ),
+    (
         "terraform/outputs.tf",
         include_str!("../../templates/terraform/outputs.tf.tera"),
     ),
@@ -111,7 +117,7 @@ pub fn render(
     let existing = ctx.net.existing.as_ref();
     let module = ctx.module_layout;
     let cluster_exists = ctx.existing_cluster.is_some();
-    let files: [(&str, bool); 14] = [
+    let files: [(&str, bool); 15] = [
         ("versions.tf", true),
         ("providers.tf", true),
         (
@@ -135,6 +141,7 @@ pub fn render(
             ctx.karpenter_module || !ctx.karpenter_placement_groups.is_empty(),
         ),
         ("helm.tf", ctx.helm.is_some()),
+        ("registry.tf", ctx.registry_copy.is_some()),
         ("outputs.tf", true),
         ("examples/root/main.tf", module),
     ];

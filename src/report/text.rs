@@ -551,12 +551,24 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
             Some(&g.root_volume.reason),
         );
         if let Some(pull) = &g.image_pull {
+            let t = &pull.time_to_ready;
             labelled(
                 &mut o,
                 p,
                 "image pull",
-                &format!("at least {} s per new node", pull.estimated_pull_seconds),
+                &format!("about {:.0} s per new node", pull.estimated_pull_seconds),
                 Some(&pull.reason),
+            );
+            labelled(
+                &mut o,
+                p,
+                "ready",
+                &format!(
+                    "about {:.1} min per new node; largest term: {}",
+                    t.seconds / 60.0,
+                    t.dominant.describe()
+                ),
+                Some(&t.reason),
             );
         }
         let bw = &g.network_bandwidth;

@@ -12,7 +12,10 @@ use std::sync::LazyLock;
 use crate::catalog::{EMBEDDED_CATALOG_DATE, InstanceType};
 use crate::intent::CapacityType;
 use crate::intent::aws_limits::{self, Support};
-use crate::plan::{CostItem, CostPlan, MonthlyCost, NodeGroupPlan, Plan, ScalingPlan};
+use crate::plan::{
+    CostItem, CostPlan, MonthlyCost, NodeGroupPlan, Plan, RegistryCopy, RegistryKind, RegistryPlan,
+    ScalingPlan,
+};
 
 /// Hours in the month used for costs (AWS pricing convention).
 pub const HOURS_PER_MONTH: f64 = 730.0;
@@ -79,6 +82,17 @@ fn price(item: &str, region: &str) -> Option<&'static Price> {
 /// records us-east-1 as its region, and the plan notes it).
 fn local_or_reference(item: &str, region: &str) -> Option<&'static Price> {
     price(item, region).or_else(|| price(item, PRICES_REGION))
+}
+
+/// The price per GB of data sent from `from` to another region `to`, when eksgen has
+/// `from`'s transfer prices (us-east-2 is cheaper from us-east-1 than other regions).
+pub fn cross_region_transfer_price(from: &str, to: &str) -> Option<&'static Price> {
+    let item = if to == "us-east-2" {
+        "transfer-cross-region-out-us-east-2"
+    } else {
+        "transfer-cross-region-out"
+    };
+    price(item, from)
 }
 
 /// Whether `data/prices.csv` has the cluster-level prices of `region`.
@@ -169,6 +183,79 @@ fn group_item(g: &NodeGroupPlan, price_region: &str) -> Option<CostItem> {
     })
 }
 
+/// NAT data processing and cross-region transfer of `gib` pulled a month.
+fn registry_items(
+    plan: &Plan,
+    reg: &RegistryPlan,
+    gib: f64,
+    items: &mut Vec<CostItem>,
+    notes: &mut Vec<String>,
+) {
+    let region = plan.region.as_str();
+    // Layers of an ECR registry in the cluster's region (its own, or a copy there) are S3
+    // objects of that region: they come through the free S3 gateway endpoint when the plan
+    // has one, and only the registry API calls (a few KB a pull) go through NAT.
+    let s3_gateway = plan
+        .network
+        .vpc_endpoints
+        .iter()
+        .any(|e| e.endpoint_type == "Gateway" && e.service == "s3");
+    let layers_in_region =
+        reg.kind == RegistryKind::Ecr && reg.pull_region == plan.region && s3_gateway;
+    if let Some(p) = local_or_reference("nat-gateway-data", region) {
+        let (monthly, reason) = if layers_in_region {
+            (
+                0.0,
+                format!(
+                    "image pulls of {gib:.0} GiB a month (registry.imageSizeGiB x scaleOutsPerDay x 30) from ECR in {region}: the layers are S3 objects of the region and come through the free S3 gateway endpoint, not NAT (through NAT they would cost ${:.0})",
+                    p.usd * gib
+                ),
+            )
+        } else {
+            (
+                p.usd * gib,
+                format!(
+                    "image pulls of {gib:.0} GiB a month (registry.imageSizeGiB x scaleOutsPerDay x 30) through NAT: the ceiling. From ECR in the cluster's region (registry.kind: ecr) the layers come from S3 through the free S3 gateway endpoint instead"
+                ),
+            )
+        };
+        items.push(item("natDataProcessing", p, monthly, monthly, reason));
+    }
+    if !reg.cross_region {
+        return;
+    }
+    match cross_region_transfer_price(&reg.region, region) {
+        Some(p) => {
+            let pulls = p.usd * gib;
+            let (monthly, reason) = match &reg.in_region_copy {
+                Some(copy) => (
+                    0.0,
+                    format!(
+                        "{gib:.0} GiB a month of pulls would cross from {} to {region} (${pulls:.0} a month); {} keeps them in {region}. It moves each pushed image across once instead, which is not in the total (the intent does not say how often images are pushed)",
+                        reg.region,
+                        match copy.method {
+                            RegistryCopy::Replication => "ECR replication (registry.tf)",
+                            _ => "the ECR pull-through cache (registry.tf)",
+                        }
+                    ),
+                ),
+                None => (
+                    pulls,
+                    format!(
+                        "{gib:.0} GiB a month from {} to {region}; an ECR copy in {region} (registry.kind: ecr, inRegionCopy) avoids it",
+                        reg.region
+                    ),
+                ),
+            };
+            items.push(item("crossRegionTransfer", p, monthly, monthly, reason));
+        }
+        None => notes.push(format!(
+            "cross-region transfer from {} ({gib:.0} GiB a month) is not in the total: eksgen has no transfer prices for {}",
+            reg.region, reg.region
+        )),
+    }
+}
+
 /// The cost of a plan whose node groups, network and registry are resolved.
 /// `group_price_regions` is the region of each node group's price (the catalog row of its
 /// first instance type), in `plan.node_groups` order.
@@ -248,47 +335,7 @@ pub fn cluster_cost(plan: &Plan, group_price_regions: &[String]) -> CostPlan {
 
     match plan.registry.as_ref().and_then(|r| r.monthly_transfer_gib.map(|gib| (r, gib))) {
         Some((reg, gib)) => {
-            // Nodes in private subnets reach a registry through the NAT gateways. The S3
-            // gateway endpoint carries the layers of a same-region ECR registry; the intent
-            // does not say the registry is ECR, so this stays the ceiling.
-            if let Some(p) = local_or_reference("nat-gateway-data", region) {
-                let monthly = p.usd * gib;
-                items.push(item(
-                    "natDataProcessing",
-                    p,
-                    monthly,
-                    monthly,
-                    format!(
-                        "image pulls of {gib:.0} GiB a month (registry.imageSizeGiB x scaleOutsPerDay x 30) through NAT: the ceiling. From ECR in the cluster's region the layers come from S3 through the free S3 gateway endpoint instead, so little of this is charged"
-                    ),
-                ));
-            }
-            if reg.cross_region {
-                let out_item = if region == "us-east-2" {
-                    "transfer-cross-region-out-us-east-2"
-                } else {
-                    "transfer-cross-region-out"
-                };
-                match price(out_item, &reg.region) {
-                    Some(p) => {
-                        let monthly = p.usd * gib;
-                        items.push(item(
-                            "crossRegionTransfer",
-                            p,
-                            monthly,
-                            monthly,
-                            format!(
-                                "{gib:.0} GiB a month from {} to {region}; ECR replication into {region} avoids it",
-                                reg.region
-                            ),
-                        ));
-                    }
-                    None => notes.push(format!(
-                        "cross-region transfer from {} ({gib:.0} GiB a month) is not in the total: eksgen has no transfer prices for {}",
-                        reg.region, reg.region
-                    )),
-                }
-            }
+            registry_items(plan, reg, gib, &mut items, &mut notes);
         }
         None => notes.push(
             "NAT data processing and cross-region transfer are not in the total: set registry.imageSizeGiB and registry.scaleOutsPerDay for an estimate".to_string(),
@@ -310,9 +357,15 @@ pub fn cluster_cost(plan: &Plan, group_price_regions: &[String]) -> CostPlan {
         "cross-zone transfer is not in the total: the plan has no estimate of traffic between zones (groups with interNodeTraffic: high keep pods in one zone)".to_string(),
     );
 
+    // Transfer out of the registry's region is priced where the data leaves, which is
+    // right for any cluster region.
+    let registry_region = plan.registry.as_ref().map(|r| r.region.as_str());
     let elsewhere: Vec<&str> = items
         .iter()
         .filter(|i| i.region != region)
+        .filter(|i| {
+            !(i.name == "crossRegionTransfer" && Some(i.region.as_str()) == registry_region)
+        })
         .map(|i| i.name.as_str())
         .collect();
     if !elsewhere.is_empty() {
@@ -415,6 +468,74 @@ mod tests {
         assert!(
             reason.contains("reservation price") && reason.contains("first listed"),
             "{reason}"
+        );
+    }
+
+    fn registry_cost(registry: &str) -> CostPlan {
+        let text = format!(
+            "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata:
+  name: c
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.34\"
+  registry: {{ {registry} }}
+  network:
+    vpcCidr: 10.0.0.0/16
+    availabilityZones: [us-west-2a, us-west-2b]
+  nodeGroups:
+    - {{ name: web, instanceTypes: [m6i.large], scaling: {{ min: 1, desired: 1, max: 2 }} }}
+"
+        );
+        let catalog = crate::catalog::Catalog::embedded();
+        let intent = crate::intent::parse_and_validate(&text, "t.yaml", catalog)
+            .unwrap_or_else(|e| panic!("{e}"));
+        crate::resolve::resolve(&intent, catalog)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .cost
+    }
+
+    fn monthly(cost: &CostPlan, name: &str) -> Option<f64> {
+        cost.items
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| i.monthly_usd.desired)
+    }
+
+    #[test]
+    fn registry_transfer_follows_where_nodes_pull_from() {
+        // 2 GiB x 100 a day x 30 = 6,000 GiB a month.
+        let pulls = "imageSizeGiB: 2, scaleOutsPerDay: 100";
+        // Not said to be ECR, in another region: NAT ceiling and transfer at $0.02.
+        let other = registry_cost(&format!("region: us-east-1, {pulls}"));
+        assert_eq!(monthly(&other, "natDataProcessing"), Some(270.0));
+        assert_eq!(monthly(&other, "crossRegionTransfer"), Some(120.0));
+        // ECR copied into the cluster's region: layers take the S3 gateway, nothing crosses.
+        let copied = registry_cost(&format!("region: us-east-1, kind: ecr, {pulls}"));
+        assert_eq!(monthly(&copied, "natDataProcessing"), Some(0.0));
+        assert_eq!(monthly(&copied, "crossRegionTransfer"), Some(0.0));
+        let item = copied
+            .items
+            .iter()
+            .find(|i| i.name == "crossRegionTransfer")
+            .unwrap();
+        assert!(
+            item.reason.contains("($120 a month)") && item.reason.contains("ECR replication"),
+            "{}",
+            item.reason
+        );
+        // Opting out of the copy keeps the transfer; NAT still carries cross-region layers.
+        let opted_out = registry_cost(&format!(
+            "region: us-east-1, kind: ecr, inRegionCopy: none, {pulls}"
+        ));
+        assert_eq!(monthly(&opted_out, "crossRegionTransfer"), Some(120.0));
+        assert_eq!(monthly(&opted_out, "natDataProcessing"), Some(270.0));
+        // Transfer priced where it leaves: the us-east-1 price is right for us-west-2.
+        assert!(
+            !other.notes[0].contains("crossRegionTransfer"),
+            "{:?}",
+            other.notes
         );
     }
 

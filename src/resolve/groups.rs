@@ -6,21 +6,22 @@ use std::collections::BTreeMap;
 use crate::catalog::{Arch, Catalog, InstanceType};
 use crate::diagnostic::Diagnostic;
 use crate::intent::{
-    AmiFamily, CapacityType, Consolidation, Intent, MaxPodsSetting, NodeGroupSpec, Provisioner,
-    TaintEffect,
+    AmiFamily, CapacityType, Consolidation, InstanceStore, Intent, MaxPodsSetting, NodeGroupSpec,
+    Provisioner, TaintEffect,
 };
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
-    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, InstanceStorePolicy,
-    InterfaceType, IpAccounting, KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath,
-    NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan,
-    ValueSource,
+    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, ImageSnapshotPlan,
+    InstanceStorePlan, InstanceStorePolicy, InterfaceType, IpAccounting, KarpenterPlan,
+    KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath, NetworkInterfacePlan, NodeGroupPlan,
+    PodRequest, RootVolume, ScalingPlan, TaintPlan, ValueSource,
 };
 
 use super::cni::{self, CniInputs};
 use super::ip_budget::{CniTargets, Held, addresses_held};
 use super::kubelet;
 use super::pinning::{self, AmiContext};
+use super::pull_model::{self, ImageStorage, PullInputs, RegistryDistance};
 use super::training;
 
 /// Images at least this large get pull tuning and a faster root volume.
@@ -594,19 +595,66 @@ fn finish_group(
         gpus > 0 || accelerators > 0,
         if pulls_big_image { image_gib } else { None },
     );
-    let image_pull = if pulls_big_image {
-        image_gib.map(|size| {
+    let instance_store = (spec.instance_store == InstanceStore::Raid0).then(|| {
+        let gb = min_of(|t| t.local_nvme_gb);
+        InstanceStorePlan {
+            strategy: InstanceStore::Raid0,
+            local_nvme_gb: gb,
+            reason: format!(
+                "{gb} GB of NVMe instance store on the smallest type as one RAID0 array holding containerd's images and the kubelet's pod storage ({}), so pulls unpack onto local disks and ephemeral-storage is the array's size; its contents go when the instance stops",
+                match spec.provisioner {
+                    Provisioner::Karpenter => "EC2NodeClass instanceStorePolicy: RAID0",
+                    _ => "nodeadm NodeConfig instance.localStorage.strategy: RAID0",
+                }
+            ),
+        }
+    });
+    let image_snapshot = spec.image_snapshot_id.as_ref().map(|id| {
+        let rate = pull_model::SNAPSHOT_INITIALIZATION.value as u32;
+        ImageSnapshotPlan {
+            snapshot_id: id.clone(),
+            device_name: "/dev/xvdb".to_string(),
+            initialization_rate_mibps: rate,
+            reason: format!(
+                "the Bottlerocket data volume (/dev/xvdb) is created from {id}, which holds the images already pulled and unpacked, so new nodes start them without pulling; its blocks arrive from S3 at the provisioned {rate} MiB/s (EBS provisioned rate for volume initialization, billed per GiB initialized) instead of lazily on first read. {}; its size ({} GiB) must be at least the snapshot's. Re-make the snapshot when the images change",
+                if spec.provisioner == Provisioner::Karpenter {
+                    "Its encryption follows the snapshot (the EC2NodeClass may not set one for a volume from a snapshot)"
+                } else {
+                    "The launch template asks for encryption, which encrypts a volume restored from an unencrypted snapshot"
+                },
+                root_volume.size_gib
+            ),
+        }
+    });
+    let image_pull = match (pulls_big_image, registry, image_gib) {
+        (true, Some(registry), Some(size)) => {
             // Pulls use the primary network card; the catalog's figure is all cards together.
             let cards = u64::from(smallest.network_cards.unwrap_or(1).max(1));
-            image_pull_plan(
-                size,
-                smallest.network_bandwidth_mbps / cards,
-                &root_volume,
-                &intent.spec.kubernetes_version.0,
-            )
-        })
-    } else {
-        None
+            let inputs = PullInputs {
+                image_gib: size,
+                largest_layer_gib: registry.largest_layer_gi_b,
+                layers: registry.layers,
+                concurrent_downloads: CONCURRENT_LAYER_DOWNLOADS,
+                network_mbps: smallest.network_bandwidth_mbps / cards,
+                vcpu: smallest.vcpu,
+                storage: match (&image_snapshot, spec.instance_store) {
+                    (Some(snapshot), _) => ImageStorage::Snapshot {
+                        initialization_mibps: snapshot.initialization_rate_mibps,
+                    },
+                    (None, InstanceStore::Raid0) => ImageStorage::InstanceStoreRaid0,
+                    (None, InstanceStore::None) => ImageStorage::Volume {
+                        mibps: root_volume.throughput_mibps,
+                    },
+                },
+                accelerated: gpus > 0 || accelerators > 0,
+                distance: RegistryDistance::between(
+                    &intent.spec.region,
+                    super::registry::pull_region(registry, &intent.spec.region),
+                ),
+            };
+            Some(image_pull_plan(&inputs, &intent.spec.kubernetes_version.0))
+        }
+        _ => None,
     };
 
     let karpenter =
@@ -774,6 +822,8 @@ fn finish_group(
         labels,
         taints,
         image_pull,
+        instance_store,
+        image_snapshot,
         karpenter,
         efa_workload,
         autoscaler_tags_set_by_eks: if spec.provisioner == Provisioner::Managed
@@ -1074,31 +1124,26 @@ fn containerd_config_version(kubernetes_version: &str) -> (u32, String) {
     }
 }
 
-fn image_pull_plan(
-    size_gib: f64,
-    bandwidth_mbps: u64,
-    volume: &RootVolume,
-    kubernetes_version: &str,
-) -> ImagePullPlan {
+fn image_pull_plan(inputs: &PullInputs, kubernetes_version: &str) -> ImagePullPlan {
     let (containerd_config_version, containerd_config_reason) =
         containerd_config_version(kubernetes_version);
-    // Megabits (10^6 bits) per second to MiB (2^20 bytes) per second.
-    let net_mib_s = bandwidth_mbps as f64 * 1_000_000.0 / 8.0 / 1_048_576.0;
-    let rate = net_mib_s.min(f64::from(volume.throughput_mibps)).max(1.0);
-    let seconds = round1(size_gib * 1024.0 / rate);
+    let time_to_ready = pull_model::time_to_ready(inputs);
     ImagePullPlan {
-        image_size_gib: size_gib,
+        image_size_gib: inputs.image_gib,
         max_parallel_image_pulls: PARALLEL_IMAGE_PULLS,
         registry_pull_qps: REGISTRY_PULL_QPS,
         registry_burst: REGISTRY_BURST,
         containerd_max_concurrent_downloads: CONCURRENT_LAYER_DOWNLOADS,
         containerd_config_version,
         containerd_config_reason,
-        estimated_pull_seconds: seconds,
+        estimated_pull_seconds: time_to_ready.image_seconds,
         reason: format!(
-            "{size_gib} GiB at the slower of the network ({net_mib_s:.0} MiB/s) and the root volume ({} MiB/s): at least {seconds} s per new node before decompression; {CONCURRENT_LAYER_DOWNLOADS} concurrent layer downloads (containerd default 3), {PARALLEL_IMAGE_PULLS} parallel image pulls and registry QPS {REGISTRY_PULL_QPS} / burst {REGISTRY_BURST} (kubelet defaults 5 / 10) keep both busy",
-            volume.throughput_mibps
+            "{} GiB pulled and unpacked in about {:.0} s per new node, bound by {}; {CONCURRENT_LAYER_DOWNLOADS} concurrent layer downloads (containerd default 3), {PARALLEL_IMAGE_PULLS} parallel image pulls and registry QPS {REGISTRY_PULL_QPS} / burst {REGISTRY_BURST} (kubelet defaults 5 / 10) so daemonset images and the workload image do not queue behind each other",
+            inputs.image_gib,
+            time_to_ready.image_seconds,
+            time_to_ready.image_bound.describe(),
         ),
+        time_to_ready,
     }
 }
 

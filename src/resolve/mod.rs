@@ -20,6 +20,8 @@ pub mod ipamd;
 mod karpenter;
 mod kubelet;
 mod pinning;
+pub mod pull_model;
+pub mod registry;
 pub mod rules;
 pub mod storage;
 pub mod subnets;
@@ -30,9 +32,7 @@ use crate::cidr::Ipv4Cidr;
 use crate::diagnostic::Diagnostic;
 use crate::intent::{Intent, SecondaryCidrs};
 use crate::lock::{LayoutPins, Pins};
-use crate::plan::{
-    AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, RegistryPlan, SubnetPlan, SubnetRole,
-};
+use crate::plan::{AutoscalingPlan, EndpointPlan, NetworkPlan, Plan, SubnetPlan, SubnetRole};
 
 pub use cni::LARGE_CLUSTER_NODES;
 pub use groups::{GroupDraft, expand_groups};
@@ -224,20 +224,10 @@ fn finish(
     if !flips.is_empty() {
         return Err(flips);
     }
-    let registry = spec.registry.as_ref().map(|r| {
-        let region = r.region.clone().unwrap_or_else(|| spec.region.clone());
-        let monthly = match (r.image_size_gi_b, r.scale_outs_per_day) {
-            (Some(size), Some(per_day)) => Some(size * f64::from(per_day) * 30.0),
-            _ => None,
-        };
-        RegistryPlan {
-            cross_region: region != spec.region,
-            region,
-            image_size_gib: r.image_size_gi_b,
-            scale_outs_per_day: r.scale_outs_per_day,
-            monthly_transfer_gib: monthly,
-        }
-    });
+    let registry = spec
+        .registry
+        .as_ref()
+        .map(|r| registry::plan(r, &spec.region));
 
     let karpenter = karpenter::install(intent, &network);
     let ebs_csi_driver = storage::ebs_csi_driver(&node_groups);

@@ -766,7 +766,35 @@ fn node_classes_and_pools_agree_with_the_plan_and_the_workload_snippets() {
             assert_eq!(ebs["volumeType"], json!(g.root_volume.volume_type));
             assert_eq!(ebs["iops"], json!(g.root_volume.iops));
             assert_eq!(ebs["throughput"], json!(g.root_volume.throughput_mibps));
-            assert_eq!(ebs["encrypted"], json!(g.root_volume.encrypted));
+            match &g.image_snapshot {
+                // Karpenter may not set an encryption value on a volume from a snapshot.
+                Some(snap) => {
+                    assert_eq!(ebs["snapshotID"], json!(snap.snapshot_id), "{what}");
+                    assert_eq!(
+                        ebs["volumeInitializationRate"],
+                        json!(snap.initialization_rate_mibps),
+                        "{what}"
+                    );
+                    assert_eq!(ebs["encrypted"], Value::Null, "{what}");
+                }
+                None => {
+                    assert_eq!(ebs["encrypted"], json!(g.root_volume.encrypted));
+                    assert_eq!(ebs["snapshotID"], Value::Null, "{what}");
+                }
+            }
+            assert_eq!(
+                class["spec"]["instanceStorePolicy"],
+                match k.instance_store_policy {
+                    Some(p) => serde_json::to_value(p).unwrap(),
+                    None => Value::Null,
+                },
+                "{what}"
+            );
+            // An intent's `instanceStore: raid0` is only accepted on NVMe types, where the
+            // NodePool's class builds the array anyway.
+            if g.instance_store.is_some() {
+                assert!(k.instance_store_policy.is_some(), "{what}");
+            }
             assert_eq!(class["spec"]["metadataOptions"]["httpTokens"], "required");
             assert_eq!(
                 class["spec"]["metadataOptions"]["httpPutResponseHopLimit"],

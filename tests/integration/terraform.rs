@@ -26,6 +26,9 @@ const INTENTS: &[&str] = &[
     "tf-existing-cluster-karpenter",
     "tf-access",
     "tf-helm-release",
+    "tf-registry-replication",
+    "tf-registry-pull-through-cache",
+    "tf-registry-v20-module",
 ];
 
 fn plan_from(text: &str, origin: &str) -> Plan {
@@ -1685,4 +1688,186 @@ fn existing_cluster_output_adds_only_node_groups() {
     let expected = plan.existing_cluster.as_ref().expect("existing cluster");
     assert_eq!(expected.current_matches, Some(false));
     assert!(plan.findings.iter().any(|f| f.id == "EKSG030"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// registry.tf: only arguments the AWS provider's ECR resources take.
+
+/// Argument and block names of the ECR resources `registry.tf` writes, as the AWS provider
+/// documents them (website/docs/r/ecr_replication_configuration.html.markdown and
+/// ecr_pull_through_cache_rule.html.markdown; `custom_role_arn` / `upstream_repository_prefix`
+/// since hashicorp/terraform-provider-aws PR #41933, 2025-03, before 5.95). `region` is the
+/// provider-6 resource-level region ("Enhanced Region Support"), so only v21 output may
+/// use it; `provider` is Terraform's meta-argument.
+fn ecr_schema(resource: &str, v20: bool) -> Option<BTreeMap<&'static str, Vec<&'static str>>> {
+    let top_level_region: &[&str] = if v20 { &[] } else { &["region"] };
+    let with_region = |names: &[&'static str]| -> Vec<&'static str> {
+        names.iter().chain(top_level_region).copied().collect()
+    };
+    match resource {
+        "aws_ecr_replication_configuration" => Some(BTreeMap::from([
+            ("", with_region(&["provider", "replication_configuration"])),
+            ("replication_configuration", vec!["rule"]),
+            ("rule", vec!["destination", "repository_filter"]),
+            ("destination", vec!["region", "registry_id"]),
+            ("repository_filter", vec!["filter", "filter_type"]),
+        ])),
+        "aws_ecr_pull_through_cache_rule" => Some(BTreeMap::from([(
+            "",
+            with_region(&[
+                "ecr_repository_prefix",
+                "upstream_registry_url",
+                "credential_arn",
+                "custom_role_arn",
+                "upstream_repository_prefix",
+            ]),
+        )])),
+        _ => None,
+    }
+}
+
+fn check_ecr_body(
+    body: &hcl::Body,
+    within: &str,
+    schema: &BTreeMap<&'static str, Vec<&'static str>>,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
+    let allowed = &schema[within];
+    for name in body
+        .attributes()
+        .map(|a| a.key().to_string())
+        .chain(body.blocks().map(|b| b.identifier().to_string()))
+    {
+        if !allowed.contains(&name.as_str()) {
+            errors.push(format!("{at}: `{name}` is not an argument of `{within}`"));
+        }
+    }
+    for block in body.blocks() {
+        check_ecr_body(block.body(), block.identifier(), schema, at, errors);
+    }
+}
+
+#[test]
+fn registry_resources_use_only_provider_arguments() {
+    let mut rendered = 0;
+    let mut errors = Vec::new();
+    for (name, plan) in all_plans() {
+        let Some(text) = tf_files(&plan).remove("registry.tf") else {
+            continue;
+        };
+        rendered += 1;
+        let v20 = plan.eks_module == EksModule::V20;
+        for block in parse(&name, "registry.tf", &text).blocks() {
+            if block.identifier() != "resource" {
+                continue;
+            }
+            let kind = block.labels()[0].as_str();
+            if let Some(schema) = ecr_schema(kind, v20) {
+                check_ecr_body(
+                    block.body(),
+                    "",
+                    &schema,
+                    &format!("{name} {kind}"),
+                    &mut errors,
+                );
+            }
+        }
+    }
+    assert_eq!(
+        rendered, 3,
+        "the three registry fixtures render registry.tf"
+    );
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The check itself catches a provider-6 argument in v20 output.
+    let mut errors = Vec::new();
+    let body = hcl::from_str::<hcl::Body>(
+        "region = \"us-east-1\"\nreplication_configuration {\n  rule {\n    destination {\n      region = \"x\"\n    }\n  }\n}\n",
+    )
+    .expect("parses");
+    check_ecr_body(
+        &body,
+        "",
+        &ecr_schema("aws_ecr_replication_configuration", true).expect("schema"),
+        "probe",
+        &mut errors,
+    );
+    assert_eq!(errors, ["probe: `region` is not an argument of ``"]);
+}
+
+/// The copy rule follows the plan: replication is managed in the registry's region (a
+/// resource-level `region` on provider 6, the `aws.registry` alias on provider 5), the
+/// pull-through cache lives in the cluster's region and every node role gets its policy.
+#[test]
+fn registry_copy_rules_follow_the_plan() {
+    let replication = fixture_plan("tf-registry-replication");
+    let copy = replication
+        .registry
+        .as_ref()
+        .and_then(|r| r.in_region_copy.as_ref())
+        .expect("replication");
+    let files = tf_files(&replication);
+    let body = parse("replication", "registry.tf", &files["registry.tf"]);
+    let rule = body
+        .blocks()
+        .find(|b| b.identifier() == "resource")
+        .expect("resource");
+    assert_eq!(
+        rule.labels()[0].as_str(),
+        "aws_ecr_replication_configuration"
+    );
+    assert_eq!(string(arg(rule, "region")), copy.source_region);
+    assert!(
+        files["registry.tf"].contains(&format!("region      = \"{}\"", copy.destination_region))
+    );
+
+    let v20 = fixture_plan("tf-registry-v20-module");
+    let files = tf_files(&v20);
+    assert!(files["registry.tf"].contains("provider = aws.registry"));
+    assert!(!files["registry.tf"].contains("\n  region = "));
+    assert!(files["versions.tf"].contains("configuration_aliases = [aws.registry]"));
+    let caller = &files["examples/root/main.tf"];
+    assert!(
+        caller.contains("aws.registry = aws.registry") && caller.contains("alias  = \"registry\"")
+    );
+
+    let ptc = fixture_plan("tf-registry-pull-through-cache");
+    let files = tf_files(&ptc);
+    let body = parse("ptc", "registry.tf", &files["registry.tf"]);
+    let rule = body
+        .blocks()
+        .find(|b| {
+            b.identifier() == "resource"
+                && b.labels()[0].as_str() == "aws_ecr_pull_through_cache_rule"
+        })
+        .expect("pull-through cache rule");
+    assert_eq!(string(arg(rule, "ecr_repository_prefix")), "serving/llm");
+    assert_eq!(
+        string(arg(rule, "upstream_repository_prefix")),
+        "serving/llm"
+    );
+    let attach = "ecr_pull_through_cache = aws_iam_policy.ecr_pull_through_cache.arn";
+    let managed = ptc
+        .node_groups
+        .iter()
+        .filter(|g| g.provisioner != Provisioner::Karpenter)
+        .count();
+    assert_eq!(files["eks.tf"].matches(attach).count(), managed);
+    assert_eq!(files["karpenter.tf"].matches(attach).count(), 1);
+    // Without a pull-through cache no node role gets the policy.
+    for (name, plan) in all_plans() {
+        let copied_by_cache = plan
+            .registry
+            .as_ref()
+            .and_then(|r| r.in_region_copy.as_ref())
+            .is_some_and(|c| c.method == eksgen::plan::RegistryCopy::PullThroughCache);
+        if !copied_by_cache {
+            assert!(
+                tf_files(&plan)
+                    .values()
+                    .all(|t| !t.contains("ecr_pull_through_cache")),
+                "{name}"
+            );
+        }
+    }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::plan::{
     AmiFamily, CapacityType, ClusterAdminsPlan, EndpointPlan, HelmComponent, HelmInstall,
     KarpenterAwsResources, KarpenterVersionPlan, MaxPodsPath, NatGateway, NodeGroupPlan, Plan,
-    SelectorTerm, SubnetPlan, SubnetRole, TaintPlan, TerraformLayout,
+    RegistryCopy, SelectorTerm, SubnetPlan, SubnetRole, TaintPlan, TerraformLayout,
 };
 use crate::render::escape::{hcl_string, shell_word, toml_string};
 use crate::render::kubernetes;
@@ -103,6 +103,15 @@ pub struct Root<'a> {
     pub network_policy: Option<&'a crate::plan::NetworkPolicyPlan>,
     /// `helm.tf`: charts installed by Terraform (plan `helm.install` = `terraform`).
     pub helm: Option<HelmTf>,
+    /// `registry.tf`: the rule that copies an ECR registry's images into the cluster's
+    /// region (plan `registry.inRegionCopy`).
+    pub registry_copy: Option<RegistryCopyCtx>,
+    /// A pull-through cache rule: node roles get the policy its first pulls need.
+    pub pull_through_cache: bool,
+    /// v20 (AWS provider 5.x) with replication: the replication configuration is managed
+    /// through a provider aliased `aws.registry` in the registry's region (provider 6.x
+    /// takes a resource-level `region` instead).
+    pub registry_provider_alias: Option<String>,
 }
 
 /// `helm.tf` and the Helm provider it needs.
@@ -144,6 +153,17 @@ pub const HELM_PROVIDER: &str = ">= 3.0, < 4.0";
 /// Terraform resource name of a release: its name with `-` as `_`.
 pub fn helm_resource_name(release: &crate::plan::HelmReleasePlan) -> String {
     release.release.replace('-', "_")
+}
+
+/// The copy rule of `registry.tf`.
+#[derive(Debug, Serialize)]
+pub struct RegistryCopyCtx {
+    pub replication: bool,
+    pub source_region: String,
+    pub destination_region: String,
+    pub repository_prefix: Option<String>,
+    /// The plan's reason, wrapped into comment lines.
+    pub reason_lines: Vec<String>,
 }
 
 /// One VPC endpoint of `endpoints.tf`.
@@ -432,6 +452,10 @@ pub struct Volume {
     pub throughput_mibps: u32,
     pub encrypted: bool,
     pub reason: String,
+    /// Restored from this snapshot (plan `imageSnapshot`): encryption follows it.
+    pub snapshot_id: Option<String>,
+    pub initialization_rate_mibps: Option<u32>,
+    pub snapshot_reason: Option<String>,
 }
 
 /// Bottlerocket settings TOML passed in `bootstrap_extra_args`.
@@ -541,6 +565,10 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         }
     }
     let any_efa = plan.node_groups.iter().any(|g| g.efa);
+    let registry_copy = plan
+        .registry
+        .as_ref()
+        .and_then(|r| r.in_region_copy.as_ref());
     let karpenter_efa = plan
         .node_groups
         .iter()
@@ -698,6 +726,18 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
         ebs_csi: plan.ebs_csi_driver.as_ref(),
         network_policy: plan.network.network_policy.as_ref(),
         helm: helm_tf(plan)?,
+        registry_copy: registry_copy.as_ref().map(|c| RegistryCopyCtx {
+            replication: c.method == RegistryCopy::Replication,
+            source_region: c.source_region.clone(),
+            destination_region: c.destination_region.clone(),
+            repository_prefix: c.repository_prefix.clone(),
+            reason_lines: crate::report::text::wrap(&format!("{}.", c.reason), 0, 94),
+        }),
+        pull_through_cache: registry_copy
+            .is_some_and(|c| c.method == RegistryCopy::PullThroughCache),
+        registry_provider_alias: registry_copy
+            .filter(|c| v20 && c.method == RegistryCopy::Replication)
+            .map(|c| c.source_region.clone()),
     })
 }
 
@@ -1136,16 +1176,19 @@ fn group(
     match family {
         AmiFamily::Al2023 => {
             let flags: Vec<String> = labels_flag.into_iter().chain(taints_flag).collect();
+            let local_storage_raid0 = g.instance_store.as_ref().map(|s| s.reason.clone());
             if max_pods.is_some()
                 || g.image_pull.is_some()
                 || !flags.is_empty()
                 || !kube_reserved.is_empty()
+                || local_storage_raid0.is_some()
             {
                 node_config = Some(NodeConfig {
                     max_pods,
                     kube_reserved: reserved.rendered.clone(),
                     image_pull: g.image_pull.clone(),
                     flags,
+                    local_storage_raid0,
                 });
             }
         }
@@ -1317,6 +1360,12 @@ fn group(
             throughput_mibps: g.root_volume.throughput_mibps,
             encrypted: g.root_volume.encrypted,
             reason: g.root_volume.reason.clone(),
+            snapshot_id: g.image_snapshot.as_ref().map(|s| s.snapshot_id.clone()),
+            initialization_rate_mibps: g
+                .image_snapshot
+                .as_ref()
+                .map(|s| s.initialization_rate_mibps),
+            snapshot_reason: g.image_snapshot.as_ref().map(|s| s.reason.clone()),
         },
         node_config,
         node_config_yaml: None,

@@ -92,8 +92,8 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "EKSG010",
-        severities: &[Warning],
-        summary: "images pulled from another region",
+        severities: &[Warning, Info],
+        summary: "images pushed to another region than the cluster's (info when an ECR rule copies them in)",
         check: network::cross_region_registry,
     },
     Rule {
@@ -117,7 +117,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "EKSG014",
         severities: &[Warning],
-        summary: "large image takes long to pull on each new node",
+        summary: "new nodes of a group that scales on demand take over three minutes to be ready",
         check: nodes::slow_image_pull,
     },
     Rule {

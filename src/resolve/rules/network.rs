@@ -1,6 +1,9 @@
 //! Rules about the VPC, its subnets, the endpoint and where images come from.
 
-use crate::plan::{CniAddressMode, HelmInstall, NatGateway, Severity, SubnetRole};
+use crate::plan::{
+    CniAddressMode, HelmInstall, NatGateway, RegistryCopy, RegistryKind, Severity, SubnetRole,
+};
+use crate::resolve::cost;
 
 use super::{Ctx, Hit};
 
@@ -31,26 +34,63 @@ pub fn cross_region_registry(ctx: &Ctx) -> Vec<Hit> {
     let Some(reg) = plan.registry.as_ref().filter(|r| r.cross_region) else {
         return Vec::new();
     };
-    let estimate = reg
-        .monthly_transfer_gib
-        .map(|gib| {
-            format!(
-                ": {:.1} TB a month at {} GiB x {} scale-outs a day",
-                gib * 1.073_741_824 / 1000.0,
-                reg.image_size_gib.unwrap_or(0.0),
-                reg.scale_outs_per_day.unwrap_or(0)
-            )
-        })
-        .unwrap_or_default();
-    vec![Hit::cluster(
-        Severity::Warning,
-        "spec.registry.region",
+    let price = cost::cross_region_transfer_price(&reg.region, &plan.region);
+    let estimate = reg.monthly_transfer_gib.map(|gib| {
+        let dollars = price
+            .map(|p| {
+                format!(
+                    ", ${:.0} at ${}/GB ({} list price, {})",
+                    p.usd * gib,
+                    p.usd,
+                    p.region,
+                    cost::prices_date()
+                )
+            })
+            .unwrap_or_default();
         format!(
-            "images come from {} but the cluster is in {}; every new node pulls across regions (billed per GB, slower){estimate}",
-            reg.region, plan.region
+            "{:.1} TB a month at {} GiB x {} scale-outs a day{dollars}",
+            gib * 1.073_741_824 / 1000.0,
+            reg.image_size_gib.unwrap_or(0.0),
+            reg.scale_outs_per_day.unwrap_or(0)
+        )
+    });
+    let hit = match (&reg.in_region_copy, reg.kind) {
+        (Some(copy), _) => Hit::cluster(
+            Severity::Info,
+            "spec.registry.inRegionCopy",
+            format!(
+                "images are pushed to {} and the cluster is in {}: {} in {} copies them into {} (new nodes pull in their own region){}",
+                reg.region,
+                plan.region,
+                match copy.method {
+                    RegistryCopy::Replication => "an ECR replication rule",
+                    _ => "an ECR pull-through cache rule",
+                },
+                copy.file,
+                plan.region,
+                estimate
+                    .map(|e| format!("; cross-region transfer it avoids: {e}"))
+                    .unwrap_or_default()
+            ),
+            copy.reason.clone(),
         ),
-        "replicate the repository into the cluster region (ECR replication or a pull-through cache)",
-    )]
+        (None, kind) => Hit::cluster(
+            Severity::Warning,
+            "spec.registry.region",
+            format!(
+                "images come from {} but the cluster is in {}; every new node pulls across regions (billed per GB, slower){}",
+                reg.region,
+                plan.region,
+                estimate.map(|e| format!(": {e}")).unwrap_or_default()
+            ),
+            if kind == RegistryKind::Ecr {
+                "copy the images into the cluster's region: remove `inRegionCopy: none` (ECR replication) or set `inRegionCopy: pull-through-cache`"
+            } else {
+                "if the images are in your ECR registry, set `registry.kind: ecr`: eksgen then renders ECR replication into the cluster's region; otherwise mirror the repository into the cluster's region"
+            },
+        ),
+    };
+    vec![hit]
 }
 
 /// EKSG011.
@@ -339,8 +379,59 @@ mod tests {
         let found = hits(cross_region_registry, &text);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.contains("1.6 TB a month"), "{found:?}");
+        // eksgen has no eu-west-1 transfer prices: no dollar figure is made up.
+        assert!(!found[0].message.contains('$'), "{found:?}");
+        assert!(found[0].hint.contains("registry.kind: ecr"), "{found:?}");
         let same = intent_with("1.34", "", GROUP, "  registry: { region: us-west-2 }\n");
         assert!(hits(cross_region_registry, &same).is_empty());
+    }
+
+    #[test]
+    fn cross_region_registry_prices_the_transfer_and_knows_the_copy() {
+        let registry = |extra: &str| {
+            format!(
+                "  registry: {{ region: us-east-1, imageSizeGiB: 3.5, scaleOutsPerDay: 1000{extra} }}\n"
+            )
+        };
+        // 3.5 GiB x 1000 x 30 = 105,000 GiB at $0.02/GB out of us-east-1.
+        let found = hits(
+            cross_region_registry,
+            &intent_with("1.34", "", GROUP, &registry("")),
+        );
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(
+            found[0].message.contains("112.7 TB a month")
+                && found[0]
+                    .message
+                    .contains("$2100 at $0.02/GB (us-east-1 list price"),
+            "{found:?}"
+        );
+        let copied = hits(
+            cross_region_registry,
+            &intent_with("1.34", "", GROUP, &registry(", kind: ecr")),
+        );
+        assert_eq!(copied[0].severity, Severity::Info, "{copied:?}");
+        assert_eq!(copied[0].path, "spec.registry.inRegionCopy");
+        assert!(
+            copied[0]
+                .message
+                .contains("ECR replication rule in registry.tf"),
+            "{copied:?}"
+        );
+        let opted_out = hits(
+            cross_region_registry,
+            &intent_with(
+                "1.34",
+                "",
+                GROUP,
+                &registry(", kind: ecr, inRegionCopy: none"),
+            ),
+        );
+        assert_eq!(opted_out[0].severity, Severity::Warning);
+        assert!(
+            opted_out[0].hint.contains("pull-through-cache"),
+            "{opted_out:?}"
+        );
     }
 
     #[test]

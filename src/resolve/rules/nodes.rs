@@ -2,7 +2,9 @@
 //! pulls and Karpenter's view of `scaling.min`.
 
 use crate::intent::{AmiFamily, Provisioner};
-use crate::plan::{AmiVariant, Severity, TaintEffect};
+use crate::plan::{
+    AmiVariant, NodeGroupPlan, Severity, TaintEffect, TimeToReadyPlan, TimeToReadyTerm,
+};
 use crate::resolve::groups::GroupDraft;
 
 use super::{Ctx, Hit};
@@ -141,18 +143,65 @@ pub fn oversized_one_pod_node(ctx: &Ctx) -> Vec<Hit> {
     out
 }
 
+/// Time to ready above which a group that scales out on demand gets EKSG014: three
+/// minutes, the point where a burst of work often waits longer for its node than it runs
+/// (the one-pod-per-node report called 5 minutes acceptable and 10 not).
+pub const SLOW_READY_SECONDS: f64 = 180.0;
+
+/// Whether new nodes of the group start for pending pods: Karpenter, or cluster-autoscaler
+/// with room between `scaling.min` and `scaling.max`.
+fn scales_on_demand(ctx: &Ctx, d: &GroupDraft, g: &NodeGroupPlan) -> bool {
+    match d.spec.provisioner {
+        Provisioner::Karpenter => true,
+        Provisioner::Managed | Provisioner::SelfManaged => {
+            ctx.plan.autoscaling.cluster_autoscaler && g.scaling.max > g.scaling.min
+        }
+    }
+}
+
+/// What to do about the dominant term of a slow time to ready.
+fn ready_hint(ctx: &Ctx, t: &TimeToReadyPlan) -> String {
+    let pulls_across_regions = ctx
+        .plan
+        .registry
+        .as_ref()
+        .is_some_and(|r| r.pull_region != ctx.plan.region);
+    match t.dominant {
+        TimeToReadyTerm::NodeLaunch | TimeToReadyTerm::AcceleratorSetup => "keep warm capacity for bursts (`scaling.min`, or a low-priority placeholder pod that real work preempts) so pods do not wait for a new node".to_string(),
+        TimeToReadyTerm::LayerDownload if pulls_across_regions => "copy the images into the cluster's region (`registry.kind: ecr` renders ECR replication), and split the largest layer: each layer downloads over one connection".to_string(),
+        TimeToReadyTerm::LayerDownload => "split the largest layer (each layer downloads over one connection at about 85 MB/s), or start nodes from a snapshot that holds the image (`imageSnapshotId` on Bottlerocket)".to_string(),
+        TimeToReadyTerm::Decompression => "start nodes from a snapshot that holds the image unpacked (`imageSnapshotId` on Bottlerocket), or push zstd-compressed layers: gzip layers decompress on one core, one layer at a time".to_string(),
+        TimeToReadyTerm::DiskWrite => "use the NVMe instance store (`instanceStore: raid0`) or a faster root volume: the node writes the image twice, compressed and unpacked".to_string(),
+        TimeToReadyTerm::SnapshotRestore => "raise the snapshot volume's initialization rate (up to 300 MiB/s), or keep the snapshot to the images the node starts".to_string(),
+    }
+}
+
 /// EKSG014.
 pub fn slow_image_pull(ctx: &Ctx) -> Vec<Hit> {
     ctx.groups()
         .filter_map(|(d, g)| {
             let pull = g.image_pull.as_ref()?;
-            (pull.estimated_pull_seconds > 120.0).then(|| {
+            let t = &pull.time_to_ready;
+            (scales_on_demand(ctx, d, g) && t.seconds > SLOW_READY_SECONDS).then(|| {
+                let accelerator = if t.accelerator_seconds > 0.0 {
+                    format!(", {:.0} s accelerator driver and device plugin", t.accelerator_seconds)
+                } else {
+                    String::new()
+                };
                 Hit::group(
                     Severity::Warning,
                     d,
                     "",
-                    format!("each new node spends at least {:.0} s pulling the {} GiB image", pull.estimated_pull_seconds, pull.image_size_gib),
-                    "pre-load images on a Bottlerocket data-volume snapshot, or enable SOCI parallel pull; keep images in the cluster region",
+                    format!(
+                        "each new node needs about {:.1} min to be ready: {:.0} s launch and join{accelerator}, {:.0} s for the {} GiB image (bound by {}); the largest term is {}",
+                        t.seconds / 60.0,
+                        t.node_launch_seconds,
+                        t.image_seconds,
+                        pull.image_size_gib,
+                        t.image_bound.describe(),
+                        t.dominant.describe(),
+                    ),
+                    ready_hint(ctx, t),
                 )
             })
         })
@@ -309,15 +358,84 @@ mod tests {
     }
 
     #[test]
-    fn slow_pull_of_a_large_image() {
-        // Pull tuning applies to one-pod-per-node and accelerated groups.
-        let group = "    - { name: web, instanceTypes: [m6i.large], onePodPerNode: true, podsPerNode: 1, scaling: { min: 1, desired: 1, max: 2 } }\n";
-        let big = intent_with("1.34", WIDE, group, "  registry: { imageSizeGiB: 100 }\n");
-        let found = hits(slow_image_pull, &big);
+    fn slow_time_to_ready_on_groups_that_scale_on_demand() {
+        let ca = "  autoscaling: { clusterAutoscaler: true }\n";
+        let group = |extra: &str| {
+            format!(
+                "    - {{ name: ml, instanceTypes: [g4dn.2xlarge], onePodPerNode: true, podsPerNode: 1, scaling: {{ min: 0, desired: 0, max: 20 }}{extra} }}\n"
+            )
+        };
+        let spec = |registry: &str| format!("{ca}  registry: {{ {registry} }}\n");
+        // The report's case: GPU node, 3.5 GiB image from another region, scaling on demand.
+        let found = hits(
+            slow_image_pull,
+            &intent_with(
+                "1.34",
+                WIDE,
+                &group(""),
+                &spec("region: us-east-1, imageSizeGiB: 3.5"),
+            ),
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].path, "spec.nodeGroups[0]");
-        let small = intent_with("1.34", WIDE, group, "  registry: { imageSizeGiB: 0.5 }\n");
-        assert!(hits(slow_image_pull, &small).is_empty());
+        assert!(
+            found[0].message.contains("3.6 min")
+                && found[0].message.contains("90 s accelerator")
+                && found[0].message.contains("bound by layer downloads")
+                && found[0]
+                    .message
+                    .ends_with("the accelerator driver and device plugin"),
+            "{found:?}"
+        );
+        assert!(found[0].hint.contains("warm capacity"), "{found:?}");
+        // A small image on a GPU node stays under three minutes.
+        assert!(
+            hits(
+                slow_image_pull,
+                &intent_with("1.34", WIDE, &group(""), &spec("imageSizeGiB: 1.5"))
+            )
+            .is_empty()
+        );
+        // A fixed-size group does not scale on demand.
+        assert!(
+            hits(
+                slow_image_pull,
+                &intent_with(
+                    "1.34",
+                    WIDE,
+                    "    - { name: ml, instanceTypes: [g4dn.2xlarge], onePodPerNode: true, podsPerNode: 1, scaling: { min: 3, desired: 3, max: 3 } }\n",
+                    &spec("region: us-east-1, imageSizeGiB: 3.5")
+                )
+            )
+            .is_empty()
+        );
+        // Without cluster-autoscaler nothing starts nodes for pending pods.
+        assert!(
+            hits(
+                slow_image_pull,
+                &intent_with(
+                    "1.34",
+                    WIDE,
+                    &group(""),
+                    "  registry: { region: us-east-1, imageSizeGiB: 3.5 }\n"
+                )
+            )
+            .is_empty()
+        );
+        // A CPU node with a 30 GiB image: decompression dominates, and the hint says so.
+        let cpu = "    - { name: web, instanceTypes: [m6i.2xlarge], onePodPerNode: true, podsPerNode: 1, scaling: { min: 0, desired: 0, max: 20 } }\n";
+        let found = hits(
+            slow_image_pull,
+            &intent_with("1.34", WIDE, cpu, &spec("imageSizeGiB: 30")),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .ends_with("the largest term is decompression"),
+            "{found:?}"
+        );
+        assert!(found[0].hint.contains("snapshot"), "{found:?}");
     }
 
     #[test]
