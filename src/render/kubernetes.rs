@@ -5,13 +5,14 @@
 //! Owns the view structs the `templates/k8s/*` templates lay out, and the names the
 //! Terraform side must create for these manifests to resolve (the plan's
 //! `autoscaling.karpenterNodeRole` and `placementGroupName`, [`DISCOVERY_TAG`]). Views only
-//! select, rename and group plan fields; every number comes from the plan. Files:
+//! select, rename and group plan fields; every number and every choice (volumes, dropped
+//! tags, device plugins, pod affinity, do-not-disrupt) comes from the plan. Files:
 //!
 //! | file | when |
 //! |---|---|
 //! | `karpenter/<group>.yaml` | each group with provisioner `karpenter` |
 //! | `workloads/<group>.yaml` | every group |
-//! | `device-plugins/<plugin>-values.yaml` | Helm values when a group needs the NVIDIA, Neuron or EFA device plugin |
+//! | `device-plugins/<plugin>-values.yaml` | each plugin of the plan's `devicePlugins` (NVIDIA, Neuron, EFA) |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,8 +20,9 @@ use serde::Serialize;
 use tera::Tera;
 
 use crate::plan::{
-    AmiFamily, AmiVariant, CapacityType, ConsolidationPolicy, GROUP_LABEL, KarpenterVersionPlan,
-    NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, TaintPlan,
+    AmiFamily, CapacityType, ConsolidationPolicy, DevicePlugin, DevicePluginPlan, EFA_LABEL,
+    GROUP_LABEL, KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner,
+    TaintPlan,
 };
 
 use super::nodeadm::NodeConfig;
@@ -69,22 +71,6 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// EC2NodeClass `spec.tags` keys Karpenter rejects (its CRD validation rules): they would make
-/// the whole EC2NodeClass fail to apply.
-const RESTRICTED_TAG_KEYS: &[&str] = &[
-    "eks:eks-cluster-name",
-    "karpenter.sh/nodepool",
-    "karpenter.sh/nodeclaim",
-    "karpenter.k8s.aws/ec2nodeclass",
-];
-const RESTRICTED_TAG_PREFIX: &str = "kubernetes.io/cluster";
-
-/// Label every EFA group carries (plan `labels`); the EFA device plugin selects on it.
-const EFA_LABEL: &str = "vpc.amazonaws.com/efa.present";
-
-/// Kubernetes minor version from which `podAffinity` `matchLabelKeys` is on by default (beta).
-const MATCH_LABEL_KEYS_MINOR: u32 = 31;
-
 pub fn render(
     plan: &Plan,
     origin: &str,
@@ -114,13 +100,15 @@ pub fn render(
             run_template(tera, WORKLOAD, &WorkloadView::new(plan, group, &head))?,
         );
     }
-    for plugin in DevicePlugin::ALL {
-        if let Some(view) = DevicePluginView::new(plan, plugin, &head) {
-            out.insert(
-                format!("device-plugins/{}-values.yaml", plugin.file_stem()),
-                run_template(tera, plugin.template(), &view)?,
-            );
-        }
+    for plugin in &plan.device_plugins {
+        out.insert(
+            format!("device-plugins/{}-values.yaml", file_stem(plugin.plugin)),
+            run_template(
+                tera,
+                template(plugin.plugin),
+                &DevicePluginView::new(plan, plugin, &head),
+            )?,
+        );
     }
     Ok(())
 }
@@ -147,11 +135,11 @@ impl From<&TaintPlan> for TaintView {
 }
 
 #[derive(Debug, Serialize)]
-struct BlockDeviceView {
-    device_name: &'static str,
+struct BlockDeviceView<'a> {
+    device_name: &'a str,
     root_volume: bool,
     size_gib: u32,
-    volume_type: String,
+    volume_type: &'a str,
     iops: u32,
     throughput_mibps: u32,
     encrypted: bool,
@@ -207,7 +195,7 @@ struct KarpenterView<'a> {
     kube_reserved: &'a BTreeMap<String, String>,
     kube_reserved_reason: &'a str,
     custom_networking: bool,
-    block_devices: Vec<BlockDeviceView>,
+    block_devices: Vec<BlockDeviceView<'a>>,
     root_volume_reason: &'a str,
     metadata_hop_limit: u32,
     metadata_hop_limit_reason: &'a str,
@@ -228,41 +216,38 @@ impl<'a> KarpenterView<'a> {
     fn new(plan: &'a Plan, g: &'a NodeGroupPlan, header: &'a str) -> Option<Self> {
         let k = g.karpenter.as_ref()?;
         let karpenter_capacity_type = g.capacity_type.karpenter_label();
-        // Bottlerocket boots from a small OS volume; images and pods live on the data volume,
-        // which is the one the plan sizes (Karpenter's own Bottlerocket default layout).
+        // The OS volume eksgen writes (Bottlerocket), then the volume the plan sizes, which
+        // Karpenter counts as the node's ephemeral storage (`rootVolume`).
         let rv = &g.root_volume;
-        let data = |device_name, root_volume| BlockDeviceView {
-            device_name,
-            root_volume,
-            size_gib: rv.size_gib,
-            volume_type: rv.volume_type.clone(),
-            iops: rv.iops,
-            throughput_mibps: rv.throughput_mibps,
-            encrypted: rv.encrypted,
-        };
-        let block_devices = if g.ami_family == AmiFamily::Bottlerocket {
-            vec![
-                BlockDeviceView {
-                    device_name: "/dev/xvda",
-                    root_volume: false,
-                    size_gib: 4,
-                    volume_type: rv.volume_type.clone(),
-                    iops: 3000,
-                    throughput_mibps: 125,
-                    encrypted: rv.encrypted,
-                },
-                data("/dev/xvdb", true),
-            ]
-        } else {
-            vec![data("/dev/xvda", true)]
-        };
-        let (tags, dropped_tags) = plan
+        let os = g.os_volume.as_ref().and_then(|o| {
+            o.ebs.as_ref().map(|e| BlockDeviceView {
+                device_name: &o.device_name,
+                root_volume: false,
+                size_gib: e.size_gib,
+                volume_type: &e.volume_type,
+                iops: e.iops,
+                throughput_mibps: e.throughput_mibps,
+                encrypted: e.encrypted,
+            })
+        });
+        let block_devices = os
+            .into_iter()
+            .chain([BlockDeviceView {
+                device_name: &rv.device_name,
+                root_volume: true,
+                size_gib: rv.size_gib,
+                volume_type: &rv.volume_type,
+                iops: rv.iops,
+                throughput_mibps: rv.throughput_mibps,
+                encrypted: rv.encrypted,
+            }])
+            .collect();
+        let tags = plan
             .tags
             .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .partition::<Vec<_>, _>(|(k, _)| {
-                !RESTRICTED_TAG_KEYS.contains(k) && !k.starts_with(RESTRICTED_TAG_PREFIX)
-            });
+            .filter(|(key, _)| !k.dropped_tags.contains(key))
+            .map(|(key, v)| (key.as_str(), v.as_str()))
+            .collect();
         let (user_data, image_pull_not_applied) = match (&g.image_pull, g.ami_family) {
             (None, _) => (None, None),
             (Some(p), family @ (AmiFamily::Al2023 | AmiFamily::Bottlerocket)) => (
@@ -323,8 +308,8 @@ impl<'a> KarpenterView<'a> {
             network_interfaces_reason: k.network_interfaces_reason.as_deref(),
             karpenter_min_version: plan.autoscaling.karpenter_min_version.as_ref(),
             placement_group: g.placement_group_name.clone(),
-            tags: tags.into_iter().collect(),
-            dropped_tags: dropped_tags.into_iter().map(|(k, _)| k).collect(),
+            tags,
+            dropped_tags: k.dropped_tags.iter().map(String::as_str).collect(),
             user_data,
             image_pull_not_applied,
         })
@@ -333,8 +318,8 @@ impl<'a> KarpenterView<'a> {
 
 /// One extended resource (GPU, Neuron device, EFA interface) a workload pod asks for.
 #[derive(Debug, Serialize)]
-struct ExtendedResourceView {
-    name: &'static str,
+struct ExtendedResourceView<'a> {
+    name: &'a str,
     /// What the snippet requests.
     quantity: u32,
     /// What one node has.
@@ -360,48 +345,29 @@ struct WorkloadView<'a> {
     memory_mib: u64,
     /// How the node's allocatable (the request's base) comes about.
     allocatable_reason: &'a str,
-    resources: Vec<ExtendedResourceView>,
+    resources: Vec<ExtendedResourceView<'a>>,
     zones: &'a [String],
-    /// Several zones: emit the preferred same-zone podAffinity.
+    /// Several zones: emit the preferred same-zone podAffinity (plan `zoneAffinity`).
     zone_affinity: bool,
-    /// The cluster's Kubernetes version has `matchLabelKeys` in pod affinity on by default.
+    /// The affinity term uses `matchLabelKeys` (plan `zoneAffinity.matchLabelKeys`).
     match_label_keys: bool,
     kubernetes_version: &'a str,
-    /// Karpenter group whose NodePool only removes empty nodes: keep the pod from being
-    /// disrupted by drift or expiry while it runs.
+    /// Annotate the pod `karpenter.sh/do-not-disrupt` (plan `karpenter.doNotDisrupt`).
     do_not_disrupt: bool,
 }
 
 impl<'a> WorkloadView<'a> {
     fn new(plan: &'a Plan, g: &'a NodeGroupPlan, header: &'a str) -> Self {
-        let whole = g.one_pod_per_node;
-        let mut resources = Vec::new();
-        let mut add = |name, per_node: u32| {
-            if per_node > 0 {
-                resources.push(ExtendedResourceView {
-                    name,
-                    quantity: if whole { per_node } else { 1 },
-                    per_node,
-                    whole_node: whole,
-                });
-            }
-        };
-        if g.ami.variant == AmiVariant::Nvidia {
-            add("nvidia.com/gpu", g.gpus_per_node);
-        }
-        if g.ami.variant == AmiVariant::Neuron {
-            add("aws.amazon.com/neuron", g.accelerators_per_node);
-        }
-        if g.efa {
-            add("vpc.amazonaws.com/efa", g.efa_interfaces);
-        }
-        let match_label_keys = plan
-            .kubernetes_version
-            .split_once('.')
-            .and_then(|(major, minor)| {
-                Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?))
+        let resources = g
+            .extended_resources
+            .iter()
+            .map(|r| ExtendedResourceView {
+                name: &r.name,
+                quantity: r.per_pod,
+                per_node: r.per_node,
+                whole_node: g.one_pod_per_node,
             })
-            .is_some_and(|(major, minor)| major > 1 || minor >= MATCH_LABEL_KEYS_MINOR);
+            .collect();
         WorkloadView {
             header,
             name: &g.name,
@@ -420,73 +386,44 @@ impl<'a> WorkloadView<'a> {
             allocatable_reason: &g.allocatable.reason,
             resources,
             zones: &g.availability_zones,
-            zone_affinity: g.availability_zones.len() > 1,
-            match_label_keys,
+            zone_affinity: g.zone_affinity.is_some(),
+            match_label_keys: g.zone_affinity.as_ref().is_some_and(|z| z.match_label_keys),
             kubernetes_version: &plan.kubernetes_version,
-            do_not_disrupt: g
-                .karpenter
-                .as_ref()
-                .is_some_and(|k| k.consolidation_policy == ConsolidationPolicy::WhenEmpty),
+            do_not_disrupt: g.karpenter.as_ref().is_some_and(|k| k.do_not_disrupt),
         }
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum DevicePlugin {
-    Nvidia,
-    Neuron,
-    Efa,
+fn file_stem(plugin: DevicePlugin) -> &'static str {
+    match plugin {
+        DevicePlugin::Nvidia => "nvidia-device-plugin",
+        DevicePlugin::Neuron => "neuron-device-plugin",
+        DevicePlugin::Efa => "efa-device-plugin",
+    }
 }
 
-impl DevicePlugin {
-    const ALL: [DevicePlugin; 3] = [
-        DevicePlugin::Nvidia,
-        DevicePlugin::Neuron,
-        DevicePlugin::Efa,
-    ];
-
-    fn file_stem(self) -> &'static str {
-        match self {
-            DevicePlugin::Nvidia => "nvidia-device-plugin",
-            DevicePlugin::Neuron => "neuron-device-plugin",
-            DevicePlugin::Efa => "efa-device-plugin",
-        }
+fn template(plugin: DevicePlugin) -> &'static str {
+    match plugin {
+        DevicePlugin::Nvidia => NVIDIA_VALUES,
+        DevicePlugin::Neuron => NEURON_VALUES,
+        DevicePlugin::Efa => EFA_VALUES,
     }
+}
 
-    fn template(self) -> &'static str {
-        match self {
-            DevicePlugin::Nvidia => NVIDIA_VALUES,
-            DevicePlugin::Neuron => NEURON_VALUES,
-            DevicePlugin::Efa => EFA_VALUES,
-        }
-    }
-
-    /// Whether this group's nodes need the plugin installed: the Bottlerocket NVIDIA variant
-    /// ships the NVIDIA device plugin; no EKS AMI ships the Neuron or EFA ones.
-    fn needed_by(self, g: &NodeGroupPlan) -> bool {
-        match self {
-            DevicePlugin::Nvidia => {
-                g.ami.variant == AmiVariant::Nvidia && g.ami_family != AmiFamily::Bottlerocket
-            }
-            DevicePlugin::Neuron => g.ami.variant == AmiVariant::Neuron,
-            DevicePlugin::Efa => g.efa,
-        }
-    }
-
-    /// Tolerations in the chart's default values that a `tolerations` list would replace.
-    fn chart_tolerations(self) -> Vec<KeyToleration> {
-        match self {
-            DevicePlugin::Nvidia => vec![
-                KeyToleration::new("CriticalAddonsOnly", None),
-                KeyToleration::new("nvidia.com/gpu", Some("NoSchedule")),
-            ],
-            DevicePlugin::Neuron => vec![
-                KeyToleration::new("CriticalAddonsOnly", None),
-                KeyToleration::new("aws.amazon.com/neuron", Some("NoSchedule")),
-            ],
-            // The chart's template adds CriticalAddonsOnly itself; its list defaults to empty.
-            DevicePlugin::Efa => Vec::new(),
-        }
+/// Tolerations in the chart's default values that a `tolerations` list would replace (a fact
+/// of each chart's values format, like a module's input names).
+fn chart_tolerations(plugin: DevicePlugin) -> Vec<KeyToleration> {
+    match plugin {
+        DevicePlugin::Nvidia => vec![
+            KeyToleration::new("CriticalAddonsOnly", None),
+            KeyToleration::new("nvidia.com/gpu", Some("NoSchedule")),
+        ],
+        DevicePlugin::Neuron => vec![
+            KeyToleration::new("CriticalAddonsOnly", None),
+            KeyToleration::new("aws.amazon.com/neuron", Some("NoSchedule")),
+        ],
+        // The chart's template adds CriticalAddonsOnly itself; its list defaults to empty.
+        DevicePlugin::Efa => Vec::new(),
     }
 }
 
@@ -527,16 +464,13 @@ struct DevicePluginView<'a> {
 }
 
 impl<'a> DevicePluginView<'a> {
-    fn new(plan: &'a Plan, plugin: DevicePlugin, header: &'a str) -> Option<Self> {
-        let groups: Vec<&NodeGroupPlan> = plan
+    fn new(plan: &'a Plan, plugin: &'a DevicePluginPlan, header: &'a str) -> Self {
+        let groups: Vec<&NodeGroupPlan> = plugin
             .node_groups
             .iter()
-            .filter(|g| plugin.needed_by(g))
+            .filter_map(|name| plan.node_group(name))
             .collect();
-        if groups.is_empty() {
-            return None;
-        }
-        let mut tolerations = plugin.chart_tolerations();
+        let mut tolerations = chart_tolerations(plugin.plugin);
         let taints: BTreeSet<KeyToleration> = groups
             .iter()
             .flat_map(|g| &g.taints)
@@ -547,15 +481,7 @@ impl<'a> DevicePluginView<'a> {
                 tolerations.push(t);
             }
         }
-        let unlabelled = match plugin {
-            DevicePlugin::Efa => groups
-                .iter()
-                .filter(|g| g.labels.get(EFA_LABEL).map(String::as_str) != Some("true"))
-                .map(|g| g.name.as_str())
-                .collect(),
-            _ => Vec::new(),
-        };
-        Some(DevicePluginView {
+        DevicePluginView {
             header,
             groups: groups
                 .iter()
@@ -567,7 +493,11 @@ impl<'a> DevicePluginView<'a> {
             node_group_label: GROUP_LABEL,
             efa_label: EFA_LABEL,
             tolerations,
-            unlabelled,
-        })
+            unlabelled: plugin
+                .unlabelled_node_groups
+                .iter()
+                .map(String::as_str)
+                .collect(),
+        }
     }
 }

@@ -298,7 +298,7 @@ pub fn cluster_cost(plan: &Plan, group_price_regions: &[String]) -> CostPlan {
         .network
         .vpc_endpoints
         .iter()
-        .filter(|e| e.endpoint_type == "Interface")
+        .filter(|e| e.endpoint_type == crate::plan::VpcEndpointType::Interface)
         .count();
     if interface_endpoints > 0 {
         notes.push(format!(

@@ -18,7 +18,7 @@ use crate::plan::{
 
 use super::cni::{self, CniInputs};
 use super::ip_budget::{CniTargets, Held, addresses_held};
-use super::kubelet;
+use super::{kubelet, launch, workload};
 
 /// Images at least this large get pull tuning and a faster root volume.
 pub const BIG_IMAGE_GIB: f64 = 1.0;
@@ -475,7 +475,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
     }
     if spec.efa {
         labels
-            .entry("vpc.amazonaws.com/efa.present".into())
+            .entry(crate::plan::EFA_LABEL.into())
             .or_insert_with(|| "true".into());
     }
     let mut taints: Vec<TaintPlan> = spec
@@ -516,7 +516,9 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         spec.disk_size_gi_b,
         gpus > 0 || accelerators > 0,
         if pulls_big_image { image_gib } else { None },
+        launch::sized_device(spec.ami_family),
     );
+    let os_volume = launch::os_volume(spec.ami_family, spec.provisioner, &root_volume);
     let image_pull = if pulls_big_image {
         image_gib.map(|size| {
             // Pulls use the primary network card; the catalog's figure is all cards together.
@@ -534,8 +536,19 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
 
     let max_pods_delivery = delivery(d, s);
 
-    let karpenter =
-        (spec.provisioner == Provisioner::Karpenter).then(|| karpenter_plan(d, gpus, accelerators));
+    let karpenter = (spec.provisioner == Provisioner::Karpenter)
+        .then(|| karpenter_plan(intent, d, gpus, accelerators));
+    let (network_interfaces, network_interfaces_reason) =
+        launch::efa_launch_interfaces(spec, efa_interfaces);
+    let (instance_market, mixed_instances_policy) = launch::purchase(spec, d.types.len());
+    let placement_group = spec.efa && spec.capacity_reservation_id.is_none();
+    let extended_resources = workload::extended_resources(
+        ami.variant,
+        gpus,
+        accelerators,
+        efa_interfaces,
+        spec.one_pod_per_node,
+    );
 
     let mut autoscaler_tags = BTreeMap::new();
     if intent.spec.autoscaling.cluster_autoscaler && spec.provisioner != Provisioner::Karpenter {
@@ -645,9 +658,17 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         accelerator_name: first.accelerator_name.clone(),
         efa: spec.efa,
         efa_interfaces,
-        placement_group: spec.efa && spec.capacity_reservation_id.is_none(),
-        placement_group_name: (spec.efa && spec.capacity_reservation_id.is_none())
+        placement_group,
+        placement_group_name: placement_group
             .then(|| format!("{}-{}", intent.metadata.name, d.name)),
+        // EFA groups are in one zone (EKSG005 refuses more).
+        placement_group_zone: placement_group
+            .then(|| d.azs.first().cloned())
+            .flatten(),
+        network_interfaces,
+        network_interfaces_reason,
+        instance_market,
+        mixed_instances_policy,
         inter_node_traffic: spec.inter_node_traffic,
         vcpu,
         memory_mib,
@@ -664,10 +685,13 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         network_bandwidth_mbps: min_of(|t| t.network_bandwidth_mbps),
         one_pod_per_node: spec.one_pod_per_node,
         root_volume,
+        os_volume,
         instance_metadata: super::access::instance_metadata(),
         labels,
         taints,
         image_pull,
+        extended_resources,
+        zone_affinity: workload::zone_affinity(d.azs.len(), &intent.spec.kubernetes_version),
         karpenter,
         autoscaler_tags_set_by_eks: if spec.provisioner == Provisioner::Managed
             && !autoscaler_tags.is_empty()
@@ -813,7 +837,12 @@ fn delivery(d: &GroupDraft, s: &GroupSizing) -> MaxPodsDelivery {
     }
 }
 
-fn root_volume(disk: Option<u32>, accelerated: bool, big_image: Option<f64>) -> RootVolume {
+fn root_volume(
+    disk: Option<u32>,
+    accelerated: bool,
+    big_image: Option<f64>,
+    device_name: &str,
+) -> RootVolume {
     let default = if accelerated { 200 } else { 50 };
     let (size, mut reason) = match disk {
         Some(d) => (d, "diskSizeGiB from the intent".to_string()),
@@ -852,6 +881,7 @@ fn root_volume(disk: Option<u32>, accelerated: bool, big_image: Option<f64>) -> 
         throughput_mibps: throughput,
         encrypted: true,
         reason,
+        device_name: device_name.to_string(),
     }
 }
 
@@ -1111,7 +1141,7 @@ pub fn karpenter_min_version(groups: &[NodeGroupPlan]) -> Option<KarpenterVersio
     })
 }
 
-fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan {
+fn karpenter_plan(intent: &Intent, d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan {
     let (policy, after, reason) = match d.spec.consolidation {
         Some(Consolidation::WhenUnderutilized) => (ConsolidationPolicy::WhenEmptyOrUnderutilized, "5m", "set in the intent".to_string()),
         Some(Consolidation::WhenEmpty) => (ConsolidationPolicy::WhenEmpty, "10m", "set in the intent".to_string()),
@@ -1156,9 +1186,15 @@ fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan
     }
     let (network_interfaces, network_interfaces_reason) =
         karpenter_efa_layout(d).network_interfaces();
+    let (do_not_disrupt, do_not_disrupt_reason) = workload::do_not_disrupt(policy);
+    let (dropped_tags, dropped_tags_reason) = launch::karpenter_dropped_tags(&intent.spec.tags);
     KarpenterPlan {
         network_interfaces,
         network_interfaces_reason,
+        do_not_disrupt,
+        do_not_disrupt_reason,
+        dropped_tags,
+        dropped_tags_reason,
         consolidation_policy: policy,
         consolidate_after: after.into(),
         consolidation_reason: reason,

@@ -16,8 +16,10 @@ mod groups;
 pub mod ip_budget;
 pub mod ipamd;
 mod kubelet;
+mod launch;
 pub mod rules;
 pub mod subnets;
+mod workload;
 
 use crate::catalog::Catalog;
 use crate::cidr::Ipv4Cidr;
@@ -227,6 +229,7 @@ fn finish(
             karpenter_min_version: groups::karpenter_min_version(&node_groups),
         },
         network,
+        device_plugins: workload::device_plugins(&node_groups),
         node_groups,
         registry,
         cluster_admins: access::cluster_admins(&spec.access.cluster_admins),
