@@ -404,7 +404,11 @@ pub enum DevicePlugin {
 }
 
 impl DevicePlugin {
-    pub const ALL: [DevicePlugin; 3] = [DevicePlugin::Nvidia, DevicePlugin::Neuron, DevicePlugin::Efa];
+    pub const ALL: [DevicePlugin; 3] = [
+        DevicePlugin::Nvidia,
+        DevicePlugin::Neuron,
+        DevicePlugin::Efa,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -200,7 +200,9 @@ mod tests {
     use super::*;
 
     fn tags(keys: &[&str]) -> BTreeMap<String, String> {
-        keys.iter().map(|k| (k.to_string(), "v".to_string())).collect()
+        keys.iter()
+            .map(|k| (k.to_string(), "v".to_string()))
+            .collect()
     }
 
     /// The keys Karpenter v1.14's CRD refuses (`self.all(k, k != ...)` and
@@ -240,7 +242,10 @@ mod tests {
             karpenter_tag_value("kubernetes.io/cluster/ml", "ml").as_deref(),
             Some("owned")
         );
-        assert_eq!(karpenter_tag_value("kubernetes.io/cluster/other", "ml"), None);
+        assert_eq!(
+            karpenter_tag_value("kubernetes.io/cluster/other", "ml"),
+            None
+        );
         assert_eq!(
             karpenter_tag_value("eks:eks-cluster-name", "ml").as_deref(),
             Some("ml")

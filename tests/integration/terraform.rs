@@ -51,16 +51,20 @@ fn tf_files(plan: &Plan) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Every plan the tests render: the fixtures and the shipped presets.
-fn all_plans() -> Vec<(String, Plan)> {
-    let mut out: Vec<(String, Plan)> = INTENTS
-        .iter()
-        .map(|n| ((*n).to_string(), fixture_plan(n)))
-        .collect();
-    for (name, _, text) in eksgen::presets::PRESETS {
-        out.push((format!("preset {name}"), plan_from(text, name)));
-    }
-    out
+/// Every plan the tests render: the fixtures and the shipped presets, resolved once for all
+/// the tests of this module (resolve is pure; each test renders what it checks itself).
+fn all_plans() -> &'static [(String, Plan)] {
+    static PLANS: std::sync::OnceLock<Vec<(String, Plan)>> = std::sync::OnceLock::new();
+    PLANS.get_or_init(|| {
+        let mut out: Vec<(String, Plan)> = INTENTS
+            .iter()
+            .map(|n| ((*n).to_string(), fixture_plan(n)))
+            .collect();
+        for (name, _, text) in eksgen::presets::PRESETS {
+            out.push((format!("preset {name}"), plan_from(text, name)));
+        }
+        out
+    })
 }
 
 fn parse(name: &str, path: &str, text: &str) -> hcl::Body {
@@ -82,7 +86,7 @@ fn body_of(plan: &Plan) -> hcl::Body {
 #[test]
 fn every_tf_file_parses_and_starts_with_the_header() {
     for (name, plan) in all_plans() {
-        let files = tf_files(&plan);
+        let files = tf_files(plan);
         let network = if plan.network.existing_vpc.is_some() {
             "network.tf"
         } else {
@@ -106,7 +110,7 @@ fn every_tf_file_parses_and_starts_with_the_header() {
                 text.starts_with(&eksgen::render::header("origin.yaml")),
                 "{name} {path}: no generated-file header"
             );
-            parse(&name, path, text);
+            parse(name, path, text);
         }
     }
 }
@@ -114,7 +118,7 @@ fn every_tf_file_parses_and_starts_with_the_header() {
 #[test]
 fn output_is_deterministic() {
     for (name, plan) in all_plans() {
-        assert_eq!(tf_files(&plan), tf_files(&plan), "{name}");
+        assert_eq!(tf_files(plan), tf_files(plan), "{name}");
     }
 }
 
@@ -127,7 +131,7 @@ fn terraform_fmt_leaves_the_output_unchanged() {
     for (name, plan) in all_plans() {
         let sub = dir.path().join(name.replace(' ', "-"));
         std::fs::create_dir_all(&sub).expect("mkdir");
-        for (path, text) in tf_files(&plan) {
+        for (path, text) in tf_files(plan) {
             let file = sub.join(path);
             std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
             std::fs::write(file, text).expect("write");
@@ -383,7 +387,7 @@ fn module_arguments_are_inputs_of_the_pinned_versions() {
         let is_v20 = plan.eks_module == EksModule::V20;
         let eks = if is_v20 { &v20 } else { &v21 };
         let mut errors = Vec::new();
-        for block in body_of(&plan)
+        for block in body_of(plan)
             .blocks()
             .filter(|b| b.identifier() == "module")
         {
@@ -664,10 +668,10 @@ fn node_groups_use_the_private_subnets_of_their_zones() {
 fn cni_env_is_exactly_the_plan_env() {
     // An existing cluster's add-ons are the user's: EKSG030 compares them instead.
     for (name, plan) in all_plans()
-        .into_iter()
+        .iter()
         .filter(|(_, p)| p.existing_cluster.is_none())
     {
-        let body = body_of(&plan);
+        let body = body_of(plan);
         let eks = module(&body, "eks");
         let addons = arg(
             eks,
@@ -702,7 +706,7 @@ fn cni_env_is_exactly_the_plan_env() {
 #[test]
 fn max_pods_reach_the_kubelet_on_every_module_owned_path() {
     for (name, plan) in all_plans() {
-        let files = tf_files(&plan);
+        let files = tf_files(plan);
         let eks = &files[if plan.existing_cluster.is_some() {
             "node_groups.tf"
         } else {
@@ -865,7 +869,7 @@ fn all_plans_both_majors() -> Vec<(String, Plan)> {
     let mut out = Vec::new();
     // An existing cluster's add-ons are the user's (no module "eks" is rendered).
     for (name, plan) in all_plans()
-        .into_iter()
+        .iter()
         .filter(|(_, p)| p.existing_cluster.is_none())
     {
         let other = if plan.eks_module == EksModule::V20 {
@@ -875,7 +879,7 @@ fn all_plans_both_majors() -> Vec<(String, Plan)> {
         };
         let mut flipped = plan.clone();
         flipped.eks_module = other;
-        out.push((format!("{name} (v{})", plan.eks_module), plan));
+        out.push((format!("{name} (v{})", plan.eks_module), plan.clone()));
         out.push((format!("{name} (v{other})"), flipped));
     }
     out
@@ -1365,7 +1369,7 @@ fn bottlerocket_groups_register_their_taints_at_boot() {
     extra.effect = TaintEffect::NoExecute;
     extra.eks_effect = "NO_EXECUTE".into();
     plan.node_groups[managed].taints.push(extra);
-    let mut plans = all_plans();
+    let mut plans = all_plans().to_vec();
     plans.push(("tf-bottlerocket, two effects on one key".to_string(), plan));
     let mut checked = 0;
     for (name, plan) in &plans {
@@ -1490,7 +1494,7 @@ fn existing_vpc_output_adds_only_blocks_subnets_and_route_associations() {
             .collect();
         for (path, file) in tf_files(&plan) {
             let literal = ids.iter().any(|id| file.contains(&format!("\"{id}\"")));
-            let may = existing.ids == "literal" || path == "variables.tf";
+            let may = existing.ids == eksgen::plan::IdReference::Literal || path == "variables.tf";
             assert!(
                 may || !literal,
                 "{name} {path}: an id literal with ids: variables"

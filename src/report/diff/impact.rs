@@ -164,7 +164,10 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
             g.max_pods_delivery.path.to_string(),
         );
         put(format!("{p}.maxPods"), g.max_pods.to_string());
-        put(format!("{p}.rootVolume"), recorded_root_volume(&g.root_volume));
+        put(
+            format!("{p}.rootVolume"),
+            recorded_root_volume(&g.root_volume),
+        );
         put(
             format!("{p}.labels"),
             serde_json::to_string(&g.labels).unwrap_or_default(),
