@@ -501,3 +501,76 @@ impl<'a> DevicePluginView<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{EbsVolumePlan, OsVolumePlan, Plan};
+
+    fn plan() -> Plan {
+        let text = include_str!("../../tests/fixtures/intents/k8s-gpu-inference-spot.yaml");
+        crate::pipeline::plan_from_text(text, "spot.yaml").unwrap()
+    }
+
+    fn files(plan: &Plan) -> crate::render::Rendered {
+        crate::render::render(plan, "spot.yaml").unwrap()
+    }
+
+    /// Render lays out the plan's choices and makes none of its own: flipping a choice in the
+    /// plan flips the output, with no rule of render's in between.
+    #[test]
+    fn every_choice_comes_from_the_plan() {
+        let base = plan();
+        let before = files(&base);
+        let mut p = base.clone();
+        let g = p
+            .node_groups
+            .iter_mut()
+            .find(|g| g.name == "inference")
+            .unwrap();
+        let k = g.karpenter.as_mut().unwrap();
+        assert!(!k.do_not_disrupt);
+        k.do_not_disrupt = true;
+        k.dropped_tags = vec!["team".to_string()];
+        let z = g.zone_affinity.as_mut().unwrap();
+        assert!(z.match_label_keys);
+        z.match_label_keys = false;
+        g.os_volume = Some(OsVolumePlan {
+            device_name: "/dev/xvdq".to_string(),
+            ebs: Some(EbsVolumePlan {
+                size_gib: 7,
+                volume_type: "gp3".to_string(),
+                iops: 3000,
+                throughput_mibps: 125,
+                encrypted: true,
+            }),
+            reason: String::new(),
+        });
+        g.extended_resources.clear();
+        assert!(!p.device_plugins.is_empty());
+        p.device_plugins.clear();
+        let after = files(&p);
+
+        let workload = &after["workloads/inference.yaml"];
+        assert!(
+            workload.contains("karpenter.sh/do-not-disrupt: \"true\""),
+            "{workload}"
+        );
+        assert!(!workload.contains("matchLabelKeys:"), "{workload}");
+        assert!(!workload.contains("nvidia.com/gpu: "), "{workload}");
+        assert!(before["workloads/inference.yaml"].contains("matchLabelKeys:"));
+        let karpenter = &after["karpenter/inference.yaml"];
+        assert!(
+            karpenter.contains("deviceName: \"/dev/xvdq\""),
+            "{karpenter}"
+        );
+        assert!(karpenter.contains("volumeSize: 7Gi"), "{karpenter}");
+        assert!(karpenter.contains("# Tag team left out"), "{karpenter}");
+        assert!(
+            !karpenter.contains(r#""team": "ml-platform""#),
+            "{karpenter}"
+        );
+        assert!(before["karpenter/inference.yaml"].contains(r#""team": "ml-platform""#));
+        assert!(before.keys().any(|f| f.starts_with("device-plugins/")));
+        assert!(!after.keys().any(|f| f.starts_with("device-plugins/")));
+    }
+}

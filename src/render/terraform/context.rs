@@ -1276,6 +1276,72 @@ spec:
         assert_eq!(root.inputs.addons, "cluster_addons");
     }
 
+    /// The launch template lays out the plan's choices: flipping one in the plan flips the
+    /// view, with no rule of render's in between (only v21's lack of `placement_group_az`).
+    #[test]
+    fn launch_choices_come_from_the_plan() {
+        use crate::plan::{
+            InstanceMarketPlan, InterfaceType, MarketType, MixedInstancesPlan,
+            NetworkInterfacePlan, OsVolumePlan, SpotAllocationStrategy,
+        };
+        for v20 in [true, false] {
+            let mut p = plan(if v20 {
+                "  terraform:\n    eksModule: \"20\"\n"
+            } else {
+                ""
+            });
+            let g = &mut p.node_groups[0];
+            assert!(g.mixed_instances_policy.is_none() && g.instance_market.is_none());
+            g.mixed_instances_policy = Some(MixedInstancesPlan {
+                on_demand_base_capacity: 1,
+                on_demand_percentage_above_base_capacity: 37,
+                spot_allocation_strategy: Some(SpotAllocationStrategy::PriceCapacityOptimized),
+                reason: String::new(),
+            });
+            g.instance_market = Some(InstanceMarketPlan {
+                market_type: MarketType::CapacityBlock,
+                reason: String::new(),
+            });
+            g.placement_group_zone = Some("us-west-2c".to_string());
+            g.network_interfaces = vec![NetworkInterfacePlan {
+                network_card_index: 0,
+                device_index: 0,
+                interface_type: InterfaceType::Efa,
+            }];
+            g.root_volume.device_name = "/dev/xvdz".to_string();
+            g.os_volume = Some(OsVolumePlan {
+                device_name: "/dev/xvda".to_string(),
+                ebs: None,
+                reason: String::new(),
+            });
+            let root = build(&p).unwrap();
+            let view = &root.managed[0];
+            let mixed = view.mixed.as_ref().unwrap();
+            assert_eq!(
+                (
+                    mixed.on_demand_base_capacity,
+                    mixed.on_demand_percentage,
+                    mixed.spot_allocation_strategy
+                ),
+                (1, 37, Some("price-capacity-optimized"))
+            );
+            assert_eq!(view.market_type, Some("capacity-block"));
+            assert_eq!(
+                view.placement_group_az.as_deref(),
+                v20.then_some("us-west-2c")
+            );
+            assert_eq!(view.efa_interfaces[0].interface_type, "efa");
+            assert_eq!(
+                (
+                    view.volume.device_name.as_str(),
+                    view.volume.device_key.as_str()
+                ),
+                ("/dev/xvdz", "xvdz")
+            );
+            assert!(view.volume.ami_os_volume);
+        }
+    }
+
     #[test]
     fn group_zones_become_positions_in_the_private_subnet_list() {
         let p = plan("");
