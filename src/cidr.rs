@@ -2,7 +2,9 @@
 //!
 //! Owns the address arithmetic (parse, size, containment, overlap) and the buddy-style
 //! allocator that places power-of-two subnets inside a block without gaps or overlaps.
-//! Pure; knows nothing of subnets' roles.
+//! Pure; knows nothing of subnets' roles. Addresses parse and print through
+//! `std::net::Ipv4Addr`; the allocator is the reason this is not `ipnet` (no crate places
+//! mixed-size blocks), which is where IPv6 clusters should start.
 
 use std::fmt;
 use std::net::Ipv4Addr;

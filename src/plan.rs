@@ -419,6 +419,28 @@ impl DevicePlugin {
     }
 }
 
+/// Which of a group's image-pull settings its nodes' bootstrap applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImagePullApplied {
+    /// Parallel pulls, registry QPS and burst, containerd downloads (the AL2023 NodeConfig).
+    All,
+    /// Registry QPS and burst only.
+    RegistryOnly,
+    /// None of them.
+    None,
+}
+
+impl ImagePullApplied {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImagePullApplied::All => "all",
+            ImagePullApplied::RegistryOnly => "registry-only",
+            ImagePullApplied::None => "none",
+        }
+    }
+}
+
 /// Plan enums print as they serialize, so messages and reasons read as the plan JSON does.
 macro_rules! display_as_str {
     ($($t:ty),*) => {$(
@@ -449,7 +471,8 @@ display_as_str!(
     VpcEndpointType,
     MarketType,
     SpotAllocationStrategy,
-    DevicePlugin
+    DevicePlugin,
+    ImagePullApplied
 );
 
 impl VpcEndpointType {
@@ -1041,6 +1064,9 @@ pub struct ImagePullPlan {
     /// Estimated seconds to pull one image on a new node (network and disk bound).
     pub estimated_pull_seconds: f64,
     pub reason: String,
+    /// Which of these settings the group's bootstrap applies, and why not the others.
+    pub applied: ImagePullApplied,
+    pub applied_reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

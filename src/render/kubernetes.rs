@@ -21,8 +21,8 @@ use tera::Tera;
 
 use crate::plan::{
     AmiFamily, CapacityType, ConsolidationPolicy, DevicePlugin, DevicePluginPlan, EFA_LABEL,
-    GROUP_LABEL, KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner,
-    TaintPlan,
+    GROUP_LABEL, ImagePullApplied, KarpenterVersionPlan, NetworkInterfacePlan, NodeGroupPlan, Plan,
+    Provisioner, TaintPlan,
 };
 
 use super::nodeadm::NodeConfig;
@@ -248,8 +248,11 @@ impl<'a> KarpenterView<'a> {
             .filter(|(key, _)| !k.dropped_tags.contains(key))
             .map(|(key, v)| (key.as_str(), v.as_str()))
             .collect();
+        // The plan says whether the settings reach the node (`imagePull.applied`); the AMI
+        // family says in which format.
         let (user_data, image_pull_not_applied) = match (&g.image_pull, g.ami_family) {
             (None, _) => (None, None),
+            (Some(p), _) if p.applied == ImagePullApplied::None => (None, Some(p.reason.as_str())),
             (Some(p), family @ (AmiFamily::Al2023 | AmiFamily::Bottlerocket)) => (
                 Some(UserDataView {
                     format: family.as_str(),
@@ -261,7 +264,8 @@ impl<'a> KarpenterView<'a> {
                 }),
                 None,
             ),
-            (Some(p), _) => (None, Some(p.reason.as_str())),
+            // AL2 EC2NodeClasses get no user data from eksgen (the plan says `none`).
+            (Some(p), AmiFamily::Al2) => (None, Some(p.reason.as_str())),
         };
         Some(KarpenterView {
             header,
@@ -513,6 +517,49 @@ mod tests {
 
     fn files(plan: &Plan) -> crate::render::Rendered {
         crate::render::render(plan, "spot.yaml").unwrap()
+    }
+
+    /// The plan says which image-pull settings reach a Karpenter node, and the EC2NodeClass
+    /// carries exactly those: all in the AL2023 NodeConfig, registry settings in Bottlerocket's,
+    /// none (no user data) on AL2.
+    #[test]
+    fn image_pull_user_data_follows_the_plan() {
+        use crate::plan::ImagePullApplied;
+        for (family, applied, user_data) in [
+            ("al2023", ImagePullApplied::All, Some("maxParallelImagePulls")),
+            ("bottlerocket", ImagePullApplied::RegistryOnly, Some("registry-qps = 20")),
+            ("al2", ImagePullApplied::None, None),
+        ] {
+            let text = format!(
+                "apiVersion: eksgen/v1alpha1
+kind: ClusterIntent
+metadata: {{ name: pull }}
+spec:
+  region: us-west-2
+  kubernetesVersion: \"1.32\"
+  network: {{ vpcCidr: 10.0.0.0/16, availabilityZones: [us-west-2a, us-west-2b] }}
+  autoscaling: {{ karpenter: true }}
+  registry: {{ imageSizeGiB: 8 }}
+  nodeGroups:
+    - {{ name: system, instanceTypes: [m6i.large], scaling: {{ min: 2, desired: 2, max: 3 }} }}
+    - {{ name: gpu, provisioner: karpenter, amiFamily: {family}, instanceTypes: [g6.xlarge], scaling: {{ min: 0, desired: 0, max: 3 }} }}
+"
+            );
+            let plan = crate::pipeline::plan_from_text(&text, "pull.yaml").unwrap();
+            let pull = plan.node_group("gpu").unwrap().image_pull.as_ref().unwrap();
+            assert_eq!(pull.applied, applied, "{family}");
+            let class = &files(&plan)["karpenter/gpu.yaml"];
+            match user_data {
+                Some(setting) => {
+                    assert!(class.contains("  userData: |"), "{family}\n{class}");
+                    assert!(class.contains(setting), "{family}\n{class}");
+                }
+                None => {
+                    assert!(!class.contains("userData"), "{family}\n{class}");
+                    assert!(class.contains("# Image-pull tuning not applied"), "{class}");
+                }
+            }
+        }
     }
 
     /// Render lays out the plan's choices and makes none of its own: flipping a choice in the

@@ -11,9 +11,10 @@ use crate::intent::{
 };
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
-    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, InterfaceType, IpAccounting,
-    KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath, NetworkInterfacePlan,
-    NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan, ValueSource,
+    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullApplied, ImagePullPlan,
+    InterfaceType, IpAccounting, KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath,
+    NetworkInterfacePlan, NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan,
+    ValueSource,
 };
 
 use super::cni::{self, CniInputs};
@@ -519,6 +520,7 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
         launch::sized_device(spec.ami_family),
     );
     let os_volume = launch::os_volume(spec.ami_family, spec.provisioner, &root_volume);
+    let max_pods_delivery = delivery(d, s);
     let image_pull = if pulls_big_image {
         image_gib.map(|size| {
             // Pulls use the primary network card; the catalog's figure is all cards together.
@@ -528,13 +530,12 @@ fn finish_group(intent: &Intent, d: &GroupDraft, s: &GroupSizing) -> NodeGroupPl
                 smallest.network_bandwidth_mbps / cards,
                 &root_volume,
                 &intent.spec.kubernetes_version.0,
+                launch::image_pull_applied(spec.ami_family, max_pods_delivery.path),
             )
         })
     } else {
         None
     };
-
-    let max_pods_delivery = delivery(d, s);
 
     let karpenter = (spec.provisioner == Provisioner::Karpenter)
         .then(|| karpenter_plan(intent, d, gpus, accelerators));
@@ -929,6 +930,7 @@ fn image_pull_plan(
     bandwidth_mbps: u64,
     volume: &RootVolume,
     kubernetes_version: &str,
+    (applied, applied_reason): (ImagePullApplied, String),
 ) -> ImagePullPlan {
     let (containerd_config_version, containerd_config_reason) =
         containerd_config_version(kubernetes_version);
@@ -949,6 +951,8 @@ fn image_pull_plan(
             "{size_gib} GiB at the slower of the network ({net_mib_s:.0} MiB/s) and the root volume ({} MiB/s): at least {seconds} s per new node before decompression; {CONCURRENT_LAYER_DOWNLOADS} concurrent layer downloads (containerd default 3), {PARALLEL_IMAGE_PULLS} parallel image pulls and registry QPS {REGISTRY_PULL_QPS} / burst {REGISTRY_BURST} (kubelet defaults 5 / 10) keep both busy",
             volume.throughput_mibps
         ),
+        applied,
+        applied_reason,
     }
 }
 

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::intent::{AmiFamily, CapacityType, NodeGroupSpec, Provisioner};
 use crate::plan::{
-    EbsVolumePlan, InstanceMarketPlan, InterfaceType, MarketType, MixedInstancesPlan,
-    NetworkInterfacePlan, OsVolumePlan, RootVolume, SpotAllocationStrategy,
+    EbsVolumePlan, ImagePullApplied, InstanceMarketPlan, InterfaceType, MarketType, MaxPodsPath,
+    MixedInstancesPlan, NetworkInterfacePlan, OsVolumePlan, RootVolume, SpotAllocationStrategy,
 };
 
 /// The device every AMI family boots from.
@@ -65,6 +65,36 @@ pub fn os_volume(
             ),
         },
     })
+}
+
+/// Which image-pull settings a group's bootstrap applies: the AL2023 NodeConfig carries them
+/// all (merged by nodeadm on every path); Bottlerocket settings and AL2's `bootstrap.sh`
+/// kubelet flags have only the registry QPS and burst; EKS-owned AL2 bootstrap ignores
+/// `bootstrap_extra_args`, and eksgen writes no AL2 user data for Karpenter.
+pub fn image_pull_applied(family: AmiFamily, path: MaxPodsPath) -> (ImagePullApplied, String) {
+    let (applied, reason) = match (family, path) {
+        (AmiFamily::Al2023, _) => (
+            ImagePullApplied::All,
+            "the nodeadm NodeConfig sets parallel image pulls, registry QPS and burst, and containerd max_concurrent_downloads",
+        ),
+        (AmiFamily::Bottlerocket, _) => (
+            ImagePullApplied::RegistryOnly,
+            "Bottlerocket applies registry QPS and burst only; parallel pulls and containerd concurrent downloads are not set",
+        ),
+        (AmiFamily::Al2, MaxPodsPath::EksAmi) => (
+            ImagePullApplied::None,
+            "image-pull settings are not applied: EKS owns bootstrap on this AL2 group and ignores bootstrap_extra_args",
+        ),
+        (AmiFamily::Al2, MaxPodsPath::Karpenter) => (
+            ImagePullApplied::None,
+            "image-pull settings are not applied: eksgen writes no AL2 user data into EC2NodeClasses",
+        ),
+        (AmiFamily::Al2, MaxPodsPath::CustomAmi | MaxPodsPath::SelfManaged) => (
+            ImagePullApplied::RegistryOnly,
+            "AL2 applies registry QPS and burst only (kubelet flags); parallel pulls and containerd concurrent downloads have no bootstrap.sh argument",
+        ),
+    };
+    (applied, reason.to_string())
 }
 
 /// The launch-template interfaces of a managed or self-managed EFA group that a capacity

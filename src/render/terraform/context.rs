@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::plan::{
     AmiFamily, CapacityType, ClusterAdminsPlan, EksModule, EndpointPlan, IdReference,
-    KarpenterVersionPlan, MaxPodsPath, NatGateway, NodeGroupPlan, Plan, SubnetPlan, SubnetRole,
-    TaintPlan, TerraformLayout, VpcEndpointType,
+    ImagePullApplied, KarpenterVersionPlan, MaxPodsPath, NatGateway, NodeGroupPlan, Plan,
+    SubnetPlan, SubnetRole, TaintPlan, TerraformLayout, VpcEndpointType,
 };
 use crate::render::escape::{hcl_string, shell_word, toml_string};
 use crate::render::kubernetes;
@@ -987,21 +987,13 @@ fn group(
     ];
     if let Some(p) = &g.image_pull {
         notes.push(format!("image pulls: {}", p.reason));
-        match (family, kind) {
-            (AmiFamily::Al2, Delivery::EksAmi) => notes.push(
-                "image-pull settings are not applied: EKS owns bootstrap on this AL2 group and ignores bootstrap_extra_args"
-                    .to_string(),
-            ),
-            (AmiFamily::Al2, _) => notes.push(
-                "AL2 applies registry QPS and burst only (kubelet flags); parallel pulls and containerd concurrent downloads have no bootstrap.sh argument"
-                    .to_string(),
-            ),
-            (AmiFamily::Al2023, _) => notes.push(p.containerd_config_reason.clone()),
-            (AmiFamily::Bottlerocket, _) => notes.push(
-                "Bottlerocket applies registry QPS and burst only; parallel pulls and containerd concurrent downloads are not set"
-                    .to_string(),
-            ),
-        }
+        // What reaches the node (plan `imagePull.applied`); with everything applied, the
+        // containerd config version is what is worth knowing.
+        notes.push(if p.applied == ImagePullApplied::All {
+            p.containerd_config_reason.clone()
+        } else {
+            p.applied_reason.clone()
+        });
     }
 
     Ok(Group {
