@@ -2,18 +2,21 @@
 //!
 //! Owns the address arithmetic (parse, size, containment, overlap) and the buddy-style
 //! allocator that places power-of-two subnets inside a block without gaps or overlaps.
-//! Pure; knows nothing of subnets' roles.
+//! Pure; knows nothing of subnets' roles. Addresses parse and print through
+//! `std::net::Ipv4Addr`; the allocator is the reason this is not `ipnet` (no crate places
+//! mixed-size blocks), which is where IPv6 clusters should start.
 
 use std::fmt;
+use std::net::Ipv4Addr;
 use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 
 /// AWS reserves the first four and the last address of every subnet.
 pub const AWS_RESERVED_PER_SUBNET: u64 = 5;
-/// Smallest subnet AWS allows.
-pub const MIN_SUBNET_PREFIX: u8 = 28;
-/// Largest VPC CIDR block AWS allows.
+/// Longest prefix length AWS allows for a subnet (the smallest subnet, a /28).
+pub const MAX_SUBNET_PREFIX: u8 = 28;
+/// Shortest prefix length AWS allows for a VPC CIDR block (the largest block, a /16).
 pub const MIN_VPC_PREFIX: u8 = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,7 +77,7 @@ impl Ipv4Cidr {
     /// included), never smaller than a /28.
     pub fn prefix_for_usable(needed: u64) -> u8 {
         let total = needed + AWS_RESERVED_PER_SUBNET;
-        let mut prefix = MIN_SUBNET_PREFIX;
+        let mut prefix = MAX_SUBNET_PREFIX;
         while prefix > 0 && (1u64 << (32 - u32::from(prefix))) < total {
             prefix -= 1;
         }
@@ -93,22 +96,15 @@ fn mask(prefix: u8) -> u32 {
 impl FromStr for Ipv4Cidr {
     type Err = CidrError;
 
-    /// Strict parse: four decimal octets without leading zeros, `/0`..`/32`, no host bits.
+    /// Strict parse: four decimal octets without leading zeros (the standard library's
+    /// address syntax), `/0`..`/32`, no host bits.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let syntax = || CidrError::Syntax(s.to_string());
         let (addr, prefix) = s.split_once('/').ok_or_else(syntax)?;
         let prefix: u8 = parse_decimal(prefix)
             .filter(|p| *p <= 32)
             .ok_or_else(syntax)? as u8;
-        let mut octets = addr.split('.');
-        let mut base: u32 = 0;
-        for _ in 0..4 {
-            let octet = octets.next().and_then(parse_decimal).filter(|o| *o <= 255);
-            base = (base << 8) | octet.ok_or_else(syntax)?;
-        }
-        if octets.next().is_some() {
-            return Err(syntax());
-        }
+        let base = u32::from(addr.parse::<Ipv4Addr>().map_err(|_| syntax())?);
         let block = Ipv4Cidr::new(base, prefix);
         if block.base != base {
             return Err(CidrError::HostBits {
@@ -130,8 +126,7 @@ fn parse_decimal(s: &str) -> Option<u32> {
 
 impl fmt::Display for Ipv4Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = self.base.to_be_bytes();
-        write!(f, "{}.{}.{}.{}/{}", b[0], b[1], b[2], b[3], self.prefix)
+        write!(f, "{}/{}", Ipv4Addr::from(self.base), self.prefix)
     }
 }
 
@@ -197,6 +192,10 @@ mod tests {
             "a.b.c.d/8",
             "10.0.0.0/ 8",
             "10.0.0.0.0/8",
+            "+10.0.0.0/8",
+            "10.0.0.00/32",
+            " 10.0.0.0/8",
+            "10.0.0.0/08",
         ] {
             assert!(bad.parse::<Ipv4Cidr>().is_err(), "{bad}");
         }
@@ -263,7 +262,7 @@ mod tests {
             let p = Ipv4Cidr::prefix_for_usable(needed);
             let block = Ipv4Cidr::new(0, p);
             prop_assert!(block.usable() >= needed);
-            if p < MIN_SUBNET_PREFIX {
+            if p < MAX_SUBNET_PREFIX {
                 prop_assert!(Ipv4Cidr::new(0, p + 1).usable() < needed);
             }
         }

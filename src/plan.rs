@@ -16,6 +16,10 @@ use crate::cidr::Ipv4Cidr;
 /// terraform-aws-eks, so `eks.amazonaws.com/nodegroup` is not a stable selector.
 pub const GROUP_LABEL: &str = "eksgen.dev/node-group";
 
+/// Label every EFA group's nodes carry (`NodeGroupPlan::labels`); the EFA device plugin's
+/// values select nodes by it.
+pub const EFA_LABEL: &str = "vpc.amazonaws.com/efa.present";
+
 /// Karpenter node role names follow the Karpenter documentation's `KarpenterNodeRole-<cluster>`
 /// (`AutoscalingPlan::karpenter_node_role`).
 pub const KARPENTER_NODE_ROLE_PREFIX: &str = "KarpenterNodeRole-";
@@ -66,6 +70,47 @@ impl TerraformLayout {
     /// The plan JSON leaves the default layout out (it was added after the first release).
     pub fn is_root(&self) -> bool {
         *self == TerraformLayout::Root
+    }
+}
+
+// How an existing VPC's ids reach the Terraform (a `//` comment: a doc comment would change
+// the intent's JSON Schema, which shares this type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdReference {
+    /// Ids written into the `.tf` files.
+    #[default]
+    Literal,
+    /// Ids as `variables.tf` inputs, defaulting to the intent's values.
+    Variables,
+}
+
+impl IdReference {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdReference::Literal => "literal",
+            IdReference::Variables => "variables",
+        }
+    }
+}
+
+// What the subnets eksgen adds to an existing VPC hold (no doc comment, as above).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NewSubnets {
+    /// Pod subnets for custom networking (one ENIConfig per zone).
+    #[default]
+    Pods,
+    /// Node subnets: node groups move there, pods use their node's subnet.
+    Nodes,
+}
+
+impl NewSubnets {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NewSubnets::Pods => "pods",
+            NewSubnets::Nodes => "nodes",
+        }
     }
 }
 
@@ -286,6 +331,8 @@ pub enum ConsolidationPolicy {
 pub enum InterfaceType {
     /// ENA interface that takes addresses.
     Interface,
+    /// EFA device with an ENA interface and its address (launch templates).
+    Efa,
     /// EFA device without an address.
     EfaOnly,
 }
@@ -294,6 +341,7 @@ impl InterfaceType {
     pub fn as_str(self) -> &'static str {
         match self {
             InterfaceType::Interface => "interface",
+            InterfaceType::Efa => "efa",
             InterfaceType::EfaOnly => "efa-only",
         }
     }
@@ -357,6 +405,87 @@ impl ConsolidationPolicy {
     }
 }
 
+/// Launch template `instance_market_options.market_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MarketType {
+    CapacityBlock,
+}
+
+impl MarketType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarketType::CapacityBlock => "capacity-block",
+        }
+    }
+}
+
+/// Auto Scaling `spot_allocation_strategy` of a mixed instances policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpotAllocationStrategy {
+    /// Pools least likely to be interrupted, then the lowest price (AWS's recommendation).
+    PriceCapacityOptimized,
+}
+
+impl SpotAllocationStrategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpotAllocationStrategy::PriceCapacityOptimized => "price-capacity-optimized",
+        }
+    }
+}
+
+/// A Kubernetes device plugin whose Helm values eksgen writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DevicePlugin {
+    /// NVIDIA device plugin: advertises `nvidia.com/gpu`.
+    Nvidia,
+    /// Neuron device plugin: advertises `aws.amazon.com/neuron`.
+    Neuron,
+    /// EFA device plugin: advertises `vpc.amazonaws.com/efa`.
+    Efa,
+}
+
+impl DevicePlugin {
+    pub const ALL: [DevicePlugin; 3] = [
+        DevicePlugin::Nvidia,
+        DevicePlugin::Neuron,
+        DevicePlugin::Efa,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DevicePlugin::Nvidia => "nvidia",
+            DevicePlugin::Neuron => "neuron",
+            DevicePlugin::Efa => "efa",
+        }
+    }
+}
+
+/// Which of a group's image-pull settings its nodes' bootstrap applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImagePullApplied {
+    /// Parallel pulls, registry QPS and burst, containerd downloads (the AL2023 NodeConfig).
+    All,
+    /// Registry QPS and burst only.
+    RegistryOnly,
+    /// None of them.
+    None,
+}
+
+impl ImagePullApplied {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImagePullApplied::All => "all",
+            ImagePullApplied::RegistryOnly => "registry-only",
+            ImagePullApplied::None => "none",
+        }
+    }
+}
+
 /// Plan enums print as they serialize, so messages and reasons read as the plan JSON does.
 macro_rules! display_as_str {
     ($($t:ty),*) => {$(
@@ -384,8 +513,24 @@ display_as_str!(
     InterfaceType,
     RequirementOperator,
     KarpenterAwsResources,
-    AuthenticationMode
+    AuthenticationMode,
+    IdReference,
+    NewSubnets,
+    VpcEndpointType,
+    MarketType,
+    SpotAllocationStrategy,
+    DevicePlugin,
+    ImagePullApplied
 );
+
+impl VpcEndpointType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VpcEndpointType::Gateway => "Gateway",
+            VpcEndpointType::Interface => "Interface",
+        }
+    }
+}
 
 /// A max-pods value with the facts that produced it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -423,6 +568,9 @@ pub struct Plan {
     /// The `addon_version` of each EKS add-on eksgen installs (empty for an existing
     /// cluster, whose add-ons eksgen does not manage).
     pub addon_versions: BTreeMap<String, String>,
+    /// Device plugins the groups need installed, each with its groups and why (the Helm
+    /// values files `device-plugins/<plugin>-device-plugin-values.yaml`).
+    pub device_plugins: Vec<DevicePluginPlan>,
     pub registry: Option<RegistryPlan>,
     /// Who administers the cluster: access entries and the secrets key's administrators.
     pub cluster_admins: ClusterAdminsPlan,
@@ -811,12 +959,19 @@ pub struct ExistingVpcPlan {
     /// Blocks associated today, primary first; `secondaryCidrs` are the ones eksgen adds.
     pub cidr_blocks: Vec<Ipv4Cidr>,
     /// `literal` or `variables`: how the ids reach the Terraform.
-    pub ids: String,
+    pub ids: IdReference,
     /// `pods` or `nodes`: what the subnets eksgen creates hold.
-    pub new_subnets: String,
+    pub new_subnets: NewSubnets,
     /// Whether node groups use subnets eksgen creates (`newSubnets: nodes` with secondary
     /// CIDRs); the control plane always stays in the existing private subnets.
     pub nodes_in_new_subnets: bool,
+}
+
+/// EC2 VPC endpoint type, in the EC2 API spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum VpcEndpointType {
+    Gateway,
+    Interface,
 }
 
 /// One VPC endpoint.
@@ -826,7 +981,7 @@ pub struct VpcEndpointPlan {
     /// Service suffix after `com.amazonaws.<region>.`: `s3`, `ecr.api`, `ecr.dkr`, `sts`.
     pub service: String,
     /// `Gateway` or `Interface` (the EC2 API spelling).
-    pub endpoint_type: String,
+    pub endpoint_type: VpcEndpointType,
     pub reason: String,
 }
 
@@ -956,6 +1111,23 @@ pub struct NodeGroupPlan {
     pub placement_group: bool,
     /// `<cluster>-<group>` when `placement_group`.
     pub placement_group_name: Option<String>,
+    /// The zone of the placement group (the group's one zone) when `placement_group`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placement_group_zone: Option<String>,
+    /// Launch-template network interfaces of a managed or self-managed EFA group without a
+    /// placement group (Karpenter groups: `karpenter.networkInterfaces`); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub network_interfaces: Vec<NetworkInterfacePlan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_interfaces_reason: Option<String>,
+    /// How the launch template buys instances (`instance_market_options`): capacity blocks.
+    /// Absent: the capacity type (and a mixed instances policy) alone says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_market: Option<InstanceMarketPlan>,
+    /// Self-managed groups over several types or on spot: the Auto Scaling group's mixed
+    /// instances policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mixed_instances_policy: Option<MixedInstancesPlan>,
     /// High inter-node traffic keeps pods together (zone podAffinity).
     pub inter_node_traffic: Traffic,
     pub vcpu: u32,
@@ -977,6 +1149,9 @@ pub struct NodeGroupPlan {
     /// StorageClass and example claim for `zonalStateful` groups.
     pub storage: Option<StoragePlan>,
     pub root_volume: RootVolume,
+    /// Bottlerocket groups: the OS volume beside `rootVolume` (which is then the data volume).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_volume: Option<OsVolumePlan>,
     /// Instance metadata service settings on the group's launch template / EC2NodeClass.
     pub instance_metadata: InstanceMetadataPlan,
     /// Effective node labels (intent labels plus eksgen's).
@@ -990,6 +1165,13 @@ pub struct NodeGroupPlan {
     /// Bottlerocket data volume restored from a snapshot that holds the images
     /// (`imageSnapshotId`); None: images are pulled.
     pub image_snapshot: Option<ImageSnapshotPlan>,
+    /// Device resources (GPUs, Neuron devices, EFA interfaces) a node advertises through its
+    /// device plugin, and what one workload pod asks for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extended_resources: Vec<ExtendedResourcePlan>,
+    /// Groups over several zones: the workload snippet's preferred same-zone pod affinity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone_affinity: Option<ZoneAffinityPlan>,
     /// Karpenter groups only.
     pub karpenter: Option<KarpenterPlan>,
     /// EFA groups only: what one training worker pod asks for and the EFA / NCCL settings
@@ -1158,6 +1340,85 @@ pub struct RootVolume {
     pub throughput_mibps: u32,
     pub encrypted: bool,
     pub reason: String,
+    /// The block device this volume is: `/dev/xvda`, or on Bottlerocket `/dev/xvdb`, its data
+    /// volume for images and containers (see `osVolume`).
+    pub device_name: String,
+}
+
+/// Bottlerocket's OS volume: Bottlerocket boots from its own small volume and keeps images and
+/// containers on a second one, which `rootVolume` sizes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OsVolumePlan {
+    pub device_name: String,
+    /// The volume as eksgen writes it; `None` where eksgen writes no mapping for it and the
+    /// AMI's own stays.
+    pub ebs: Option<EbsVolumePlan>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EbsVolumePlan {
+    pub size_gib: u32,
+    pub volume_type: String,
+    pub iops: u32,
+    pub throughput_mibps: u32,
+    pub encrypted: bool,
+}
+
+/// One device resource of a group's nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtendedResourcePlan {
+    /// The resource name its device plugin advertises (`nvidia.com/gpu`).
+    pub name: String,
+    /// How many one node has.
+    pub per_node: u32,
+    /// What the workload snippet's pod requests: all of them with one pod per node, else 1.
+    pub per_pod: u32,
+}
+
+/// The preferred same-zone `podAffinity` of a group's workload snippet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ZoneAffinityPlan {
+    /// Whether the term narrows itself to the pod's own app with `matchLabelKeys` (on by
+    /// default from Kubernetes 1.31); otherwise it matches every pod with the app label.
+    pub match_label_keys: bool,
+    pub reason: String,
+}
+
+/// A launch template's `instance_market_options`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceMarketPlan {
+    pub market_type: MarketType,
+    pub reason: String,
+}
+
+/// The `instances_distribution` of a self-managed group's mixed instances policy (the
+/// instance types are the launch template overrides).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MixedInstancesPlan {
+    pub on_demand_base_capacity: u32,
+    pub on_demand_percentage_above_base_capacity: u32,
+    pub spot_allocation_strategy: Option<SpotAllocationStrategy>,
+    pub reason: String,
+}
+
+/// One device plugin the cluster needs, for which groups, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevicePluginPlan {
+    pub plugin: DevicePlugin,
+    pub node_groups: Vec<String>,
+    /// EFA: groups whose nodes lack `vpc.amazonaws.com/efa.present=true`, the label the
+    /// plugin's values select on (a label in the intent replaced eksgen's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unlabelled_node_groups: Vec<String>,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1219,6 +1480,9 @@ pub struct ImagePullPlan {
     /// How long a new node of the group takes from launch until the image is ready, term
     /// by term (`resolve::pull_model`; parameters and sources in docs/performance.md).
     pub time_to_ready: TimeToReadyPlan,
+    /// Which of these settings the group's bootstrap applies, and why not the others.
+    pub applied: ImagePullApplied,
+    pub applied_reason: String,
 }
 
 /// Time to ready of one new node, with the terms that add up to it.
@@ -1309,6 +1573,15 @@ pub struct KarpenterPlan {
     /// EC2NodeClass `instanceStorePolicy`, when every type of the group has local NVMe.
     pub instance_store_policy: Option<InstanceStorePolicy>,
     pub instance_store_reason: Option<String>,
+    /// Whether the workload snippet annotates its pod `karpenter.sh/do-not-disrupt`.
+    pub do_not_disrupt: bool,
+    pub do_not_disrupt_reason: String,
+    /// `spec.tags` keys the EC2NodeClass leaves out (Karpenter refuses them there); finding
+    /// EKSG028 names them too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped_tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped_tags_reason: Option<String>,
 }
 
 /// Operators of NodePool requirements that eksgen writes beyond `In`.

@@ -6,5 +6,5 @@
 mod pipeline;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    pipeline::check(data);
+    pipeline::check_with(data, &mut pipeline::Parsed::default());
 });

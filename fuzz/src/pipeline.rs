@@ -7,6 +7,8 @@
 //! every rendered `.tf` file parses as HCL, every `.tftpl` as an HCL template and every
 //! `.yaml` file as YAML. A violation panics, which is what the fuzzer reports.
 
+use std::collections::HashSet;
+
 use eksgen::pipeline::LoadedIntent;
 use eksgen::render::Rendered;
 
@@ -23,8 +25,16 @@ pub enum Reached {
     Rendered,
 }
 
-/// Runs one input through parse, validate, resolve and render, checking what comes out.
-pub fn check(data: &[u8]) -> Reached {
+/// Rendered files already found to parse, by language and text. Most inputs of a run are
+/// small changes of a few seeds, whose renders share most files with the seed's: a text that
+/// parsed once parses again, so [`check_with`] parses each distinct text once per `Parsed`.
+#[derive(Debug, Default)]
+pub struct Parsed(HashSet<(&'static str, String)>);
+
+/// Runs one input through parse, validate, resolve and render, checking what comes out;
+/// rendered texts `parsed` has seen are not parsed again (libFuzzer passes a fresh one per
+/// input, so its memory stays flat over a long run).
+pub fn check_with(data: &[u8], parsed: &mut Parsed) -> Reached {
     let Ok(text) = std::str::from_utf8(data) else {
         return Reached::NotText;
     };
@@ -64,25 +74,38 @@ pub fn check(data: &[u8]) -> Reached {
     }
     let rendered = eksgen::render::render(plan, ORIGIN)
         .unwrap_or_else(|e| panic!("a plan without error findings failed to render: {e}"));
-    check_rendered(&rendered);
+    check_rendered(&rendered, parsed);
     Reached::Rendered
 }
 
-/// Every rendered file parses in its own language.
-pub fn check_rendered(rendered: &Rendered) {
+/// Every rendered file parses in its own language (each distinct text once per `parsed`).
+pub fn check_rendered(rendered: &Rendered, parsed: &mut Parsed) {
     for (path, text) in rendered {
-        if path.ends_with(".tf") {
-            if let Err(e) = hcl::from_str::<hcl::Body>(text) {
-                panic!("{path} is not valid HCL: {e}\n{text}");
-            }
-        } else if path.ends_with(".tftpl") {
-            if let Err(e) = text.parse::<hcl::template::Template>() {
-                panic!("{path} is not a valid HCL template: {e}\n{text}");
-            }
-        } else if path.ends_with(".yaml") || path.ends_with(".yml") {
-            if let Err(e) = serde_saphyr::from_multiple::<serde_json::Value>(text) {
-                panic!("{path} is not valid YAML: {e}\n{text}");
-            }
+        let language = match path.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("tf") => "HCL",
+            Some("tftpl") => "an HCL template",
+            Some("yaml" | "yml") => "YAML",
+            _ => continue,
+        };
+        let key = (language, text.clone());
+        if parsed.0.contains(&key) {
+            continue;
         }
+        let error = match language {
+            "HCL" => hcl::from_str::<hcl::Body>(text)
+                .err()
+                .map(|e| e.to_string()),
+            "an HCL template" => text
+                .parse::<hcl::template::Template>()
+                .err()
+                .map(|e| e.to_string()),
+            _ => serde_saphyr::from_multiple::<serde_json::Value>(text)
+                .err()
+                .map(|e| e.to_string()),
+        };
+        if let Some(e) = error {
+            panic!("{path} is not valid {language}: {e}\n{text}");
+        }
+        parsed.0.insert(key);
     }
 }

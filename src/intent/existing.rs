@@ -3,7 +3,7 @@
 //! or that cannot be the VPC described (a subnet outside the VPC's blocks, overlapping
 //! subnets, a zone of another region, ids of the wrong shape) is an error located at its key.
 
-use crate::cidr::{Ipv4Cidr, MIN_SUBNET_PREFIX, MIN_VPC_PREFIX};
+use crate::cidr::{Ipv4Cidr, MAX_SUBNET_PREFIX, MIN_VPC_PREFIX};
 use crate::diagnostic::Diagnostic;
 
 use super::aws_limits;
@@ -79,7 +79,7 @@ pub(super) fn check(
     for (i, text) in vpc.cidr_blocks.iter().enumerate() {
         let path = format!("{base}.cidrBlocks[{i}]");
         match text.parse::<Ipv4Cidr>() {
-            Ok(c) if !(MIN_VPC_PREFIX..=MIN_SUBNET_PREFIX).contains(&c.prefix()) => out.push(
+            Ok(c) if !(MIN_VPC_PREFIX..=MAX_SUBNET_PREFIX).contains(&c.prefix()) => out.push(
                 Diagnostic::new(path, format!("`{c}`: a VPC CIDR block is /16 to /28")),
             ),
             Ok(c) => {
@@ -138,7 +138,7 @@ pub(super) fn check(
             out.push(Diagnostic::new(format!("{path}.zone"), message).hint(hint));
         }
         match s.cidr.parse::<Ipv4Cidr>() {
-            Ok(c) if !(MIN_VPC_PREFIX..=MIN_SUBNET_PREFIX).contains(&c.prefix()) => {
+            Ok(c) if !(MIN_VPC_PREFIX..=MAX_SUBNET_PREFIX).contains(&c.prefix()) => {
                 out.push(Diagnostic::new(
                     format!("{path}.cidr"),
                     format!("`{c}`: a subnet is /16 to /28"),

@@ -24,8 +24,9 @@ pub use existing::is_aws_id;
 // Shared vocabulary: the plan carries these choices as they are, so their types live in the
 // contract (`crate::plan`) and the intent re-uses them.
 pub use crate::plan::{
-    AmiFamily, AuthenticationMode, CapacityType, EksModule, InstanceStore, KarpenterAwsResources,
-    NatGateway, Provisioner, RegistryCopy, RegistryKind, TaintEffect, TerraformLayout, Traffic,
+    AmiFamily, AuthenticationMode, CapacityType, EksModule, IdReference, InstanceStore,
+    KarpenterAwsResources, NatGateway, NewSubnets, Provisioner, RegistryCopy, RegistryKind,
+    TaintEffect, TerraformLayout, Traffic,
 };
 
 pub use locate::LocationIndex;
@@ -426,44 +427,6 @@ pub enum ExistingSubnetRole {
     Private,
     /// Load balancers; eksgen places nothing here.
     Public,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum IdReference {
-    /// Ids written into the `.tf` files.
-    #[default]
-    Literal,
-    /// Ids as `variables.tf` inputs, defaulting to the intent's values.
-    Variables,
-}
-
-impl IdReference {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IdReference::Literal => "literal",
-            IdReference::Variables => "variables",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum NewSubnets {
-    /// Pod subnets for custom networking (one ENIConfig per zone).
-    #[default]
-    Pods,
-    /// Node subnets: node groups move there, pods use their node's subnet.
-    Nodes,
-}
-
-impl NewSubnets {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NewSubnets::Pods => "pods",
-            NewSubnets::Nodes => "nodes",
-        }
-    }
 }
 
 /// Secondary VPC CIDRs for pods.

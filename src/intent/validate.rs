@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use crate::catalog::{Arch, Catalog};
-use crate::cidr::{Ipv4Cidr, MIN_SUBNET_PREFIX, MIN_VPC_PREFIX};
+use crate::cidr::{Ipv4Cidr, MAX_SUBNET_PREFIX, MIN_VPC_PREFIX};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
 use super::aws_limits::{self, DerivedName, Support};
@@ -135,7 +135,7 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
     let mut existing_blocks: Vec<Ipv4Cidr> = Vec::new();
     let vpc = match (&net.vpc_cidr, &net.existing_vpc) {
         (Some(text), None) => match text.parse::<Ipv4Cidr>() {
-            Ok(c) if !(MIN_VPC_PREFIX..=MIN_SUBNET_PREFIX).contains(&c.prefix()) => {
+            Ok(c) if !(MIN_VPC_PREFIX..=MAX_SUBNET_PREFIX).contains(&c.prefix()) => {
                 out.push(
                     Diagnostic::new(
                         "spec.network.vpcCidr",
@@ -209,7 +209,7 @@ pub fn validate(intent: &Intent, catalog: &Catalog) -> Vec<Diagnostic> {
         for (i, c) in list.iter().enumerate() {
             let path = format!("spec.network.secondaryCidrs[{i}]");
             match c.parse::<Ipv4Cidr>() {
-                Ok(block) if !(MIN_VPC_PREFIX..=MIN_SUBNET_PREFIX).contains(&block.prefix()) => out
+                Ok(block) if !(MIN_VPC_PREFIX..=MAX_SUBNET_PREFIX).contains(&block.prefix()) => out
                     .push(Diagnostic::new(
                         path,
                         format!("`{block}`: a VPC CIDR block must be /16 to /28"),

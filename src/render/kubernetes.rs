@@ -5,7 +5,8 @@
 //! Owns the view structs the `templates/k8s/*` templates lay out, and the names the
 //! Terraform side must create for these manifests to resolve (the plan's
 //! `autoscaling.karpenterNodeClass` and `placementGroupName`, [`DISCOVERY_TAG`]). Views only
-//! select, rename and group plan fields; every number comes from the plan. Files:
+//! select, rename and group plan fields; every number and every choice (volumes, dropped
+//! tags, device plugins, pod affinity, do-not-disrupt) comes from the plan. Files:
 //!
 //! | file | when |
 //! |---|---|
@@ -23,10 +24,11 @@ use serde::Serialize;
 use tera::Tera;
 
 use crate::plan::{
-    AmiFamily, AmiVariant, CapacityType, ClusterAutoscalerPlan, ConsolidationPolicy,
-    EfaWorkloadPlan, GROUP_LABEL, HelmComponent, HelmInstall, HelmReleasePlan, InstanceStorePolicy,
-    KarpenterAwsResources, KarpenterControllerPlan, KarpenterVersionPlan, NetworkInterfacePlan,
-    NodeGroupPlan, Plan, Provisioner, RequirementPlan, SelectorTerm, StoragePlan, TaintPlan,
+    AmiFamily, AmiVariant, CapacityType, ClusterAutoscalerPlan, ConsolidationPolicy, EFA_LABEL,
+    EfaWorkloadPlan, GROUP_LABEL, HelmComponent, HelmInstall, HelmReleasePlan, ImagePullApplied,
+    InstanceStorePolicy, KarpenterAwsResources, KarpenterControllerPlan, KarpenterVersionPlan,
+    NetworkInterfacePlan, NodeGroupPlan, Plan, Provisioner, RequirementPlan, SelectorTerm,
+    StoragePlan, TaintPlan,
 };
 
 use super::nodeadm::NodeConfig;
@@ -94,22 +96,6 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/k8s/network-policy.yaml.tera"),
     ),
 ];
-
-/// EC2NodeClass `spec.tags` keys Karpenter rejects (its CRD validation rules): they would make
-/// the whole EC2NodeClass fail to apply.
-const RESTRICTED_TAG_KEYS: &[&str] = &[
-    "eks:eks-cluster-name",
-    "karpenter.sh/nodepool",
-    "karpenter.sh/nodeclaim",
-    "karpenter.k8s.aws/ec2nodeclass",
-];
-const RESTRICTED_TAG_PREFIX: &str = "kubernetes.io/cluster";
-
-/// Label every EFA group carries (plan `labels`); the EFA device plugin selects on it.
-const EFA_LABEL: &str = "vpc.amazonaws.com/efa.present";
-
-/// Kubernetes minor version from which `podAffinity` `matchLabelKeys` is on by default (beta).
-const MATCH_LABEL_KEYS_MINOR: u32 = 31;
 
 pub fn render(
     plan: &Plan,
@@ -341,16 +327,16 @@ impl From<&TaintPlan> for TaintView {
 }
 
 #[derive(Debug, Serialize)]
-struct BlockDeviceView {
-    device_name: &'static str,
+struct BlockDeviceView<'a> {
+    device_name: &'a str,
     root_volume: bool,
     size_gib: u32,
-    volume_type: String,
+    volume_type: &'a str,
     iops: u32,
     throughput_mibps: u32,
     encrypted: bool,
     /// Restored from this snapshot (plan `imageSnapshot`); encryption then follows it.
-    snapshot_id: Option<String>,
+    snapshot_id: Option<&'a str>,
     initialization_rate_mibps: Option<u32>,
 }
 
@@ -443,7 +429,7 @@ struct KarpenterView<'a> {
     kube_reserved: &'a BTreeMap<String, String>,
     kube_reserved_reason: &'a str,
     custom_networking: bool,
-    block_devices: Vec<BlockDeviceView>,
+    block_devices: Vec<BlockDeviceView<'a>>,
     root_volume_reason: &'a str,
     metadata_hop_limit: u32,
     metadata_hop_limit_reason: &'a str,
@@ -468,50 +454,50 @@ impl<'a> KarpenterView<'a> {
         let k = g.karpenter.as_ref()?;
         let node_class = plan.autoscaling.karpenter_node_class.as_ref()?;
         let karpenter_capacity_type = g.capacity_type.karpenter_label();
-        // Bottlerocket boots from a small OS volume; images and pods live on the data volume,
-        // which is the one the plan sizes (Karpenter's own Bottlerocket default layout).
+        // The OS volume eksgen writes (Bottlerocket), then the volume the plan sizes, which
+        // Karpenter counts as the node's ephemeral storage (`rootVolume`).
         let rv = &g.root_volume;
-        let data = |device_name, root_volume| BlockDeviceView {
-            device_name,
-            root_volume,
-            size_gib: rv.size_gib,
-            volume_type: rv.volume_type.clone(),
-            iops: rv.iops,
-            throughput_mibps: rv.throughput_mibps,
-            encrypted: rv.encrypted,
-            snapshot_id: g.image_snapshot.as_ref().map(|s| s.snapshot_id.clone()),
-            initialization_rate_mibps: g
-                .image_snapshot
-                .as_ref()
-                .map(|s| s.initialization_rate_mibps),
-        };
-        let block_devices = if g.ami_family == AmiFamily::Bottlerocket {
-            vec![
-                BlockDeviceView {
-                    device_name: "/dev/xvda",
-                    root_volume: false,
-                    size_gib: 4,
-                    volume_type: rv.volume_type.clone(),
-                    iops: 3000,
-                    throughput_mibps: 125,
-                    encrypted: rv.encrypted,
-                    snapshot_id: None,
-                    initialization_rate_mibps: None,
-                },
-                data("/dev/xvdb", true),
-            ]
-        } else {
-            vec![data("/dev/xvda", true)]
-        };
-        let (tags, dropped_tags) = plan
+        let os = g.os_volume.as_ref().and_then(|o| {
+            o.ebs.as_ref().map(|e| BlockDeviceView {
+                device_name: &o.device_name,
+                root_volume: false,
+                size_gib: e.size_gib,
+                volume_type: &e.volume_type,
+                iops: e.iops,
+                throughput_mibps: e.throughput_mibps,
+                encrypted: e.encrypted,
+                snapshot_id: None,
+                initialization_rate_mibps: None,
+            })
+        });
+        let block_devices = os
+            .into_iter()
+            .chain([BlockDeviceView {
+                device_name: &rv.device_name,
+                root_volume: true,
+                size_gib: rv.size_gib,
+                volume_type: &rv.volume_type,
+                iops: rv.iops,
+                throughput_mibps: rv.throughput_mibps,
+                encrypted: rv.encrypted,
+                snapshot_id: g.image_snapshot.as_ref().map(|s| s.snapshot_id.as_str()),
+                initialization_rate_mibps: g
+                    .image_snapshot
+                    .as_ref()
+                    .map(|s| s.initialization_rate_mibps),
+            }])
+            .collect();
+        let tags = plan
             .tags
             .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .partition::<Vec<_>, _>(|(k, _)| {
-                !RESTRICTED_TAG_KEYS.contains(k) && !k.starts_with(RESTRICTED_TAG_PREFIX)
-            });
+            .filter(|(key, _)| !k.dropped_tags.contains(key))
+            .map(|(key, v)| (key.as_str(), v.as_str()))
+            .collect();
+        // The plan says whether the settings reach the node (`imagePull.applied`); the AMI
+        // family says in which format.
         let (user_data, image_pull_not_applied) = match (&g.image_pull, g.ami_family) {
             (None, _) => (None, None),
+            (Some(p), _) if p.applied == ImagePullApplied::None => (None, Some(p.reason.as_str())),
             (Some(p), family @ (AmiFamily::Al2023 | AmiFamily::Bottlerocket)) => (
                 Some(UserDataView {
                     format: family.as_str(),
@@ -523,7 +509,8 @@ impl<'a> KarpenterView<'a> {
                 }),
                 None,
             ),
-            (Some(p), _) => (None, Some(p.reason.as_str())),
+            // AL2 EC2NodeClasses get no user data from eksgen (the plan says `none`).
+            (Some(p), AmiFamily::Al2) => (None, Some(p.reason.as_str())),
         };
         Some(KarpenterView {
             header,
@@ -593,8 +580,8 @@ impl<'a> KarpenterView<'a> {
             bandwidth_requirement: k.bandwidth_requirement.as_ref().map(RequirementView::from),
             karpenter_min_version: plan.autoscaling.karpenter_min_version.as_ref(),
             placement_group: g.placement_group_name.clone(),
-            tags: tags.into_iter().collect(),
-            dropped_tags: dropped_tags.into_iter().map(|(k, _)| k).collect(),
+            tags,
+            dropped_tags: k.dropped_tags.iter().map(String::as_str).collect(),
             user_data,
             image_pull_not_applied,
             image_snapshot_reason: g.image_snapshot.as_ref().map(|s| s.reason.as_str()),
@@ -658,13 +645,12 @@ struct WorkloadView<'a> {
     /// EFA groups: the training worker's devices, huge pages and environment.
     efa: Option<&'a EfaWorkloadPlan>,
     zones: &'a [String],
-    /// Several zones: emit the preferred same-zone podAffinity.
+    /// Several zones: emit the preferred same-zone podAffinity (plan `zoneAffinity`).
     zone_affinity: bool,
-    /// The cluster's Kubernetes version has `matchLabelKeys` in pod affinity on by default.
+    /// The affinity term uses `matchLabelKeys` (plan `zoneAffinity.matchLabelKeys`).
     match_label_keys: bool,
     kubernetes_version: &'a str,
-    /// Karpenter group whose NodePool only removes empty nodes: keep the pod from being
-    /// disrupted by drift or expiry while it runs.
+    /// Annotate the pod `karpenter.sh/do-not-disrupt` (plan `karpenter.doNotDisrupt`).
     do_not_disrupt: bool,
     /// zonalStateful: the example claim the pod mounts.
     storage: Option<&'a StoragePlan>,
@@ -712,13 +698,6 @@ impl<'a> WorkloadView<'a> {
             (None, Some(r)) => (true, r.cpu_millicores, r.memory_mib),
             (None, None) => (false, 0, 0),
         };
-        let match_label_keys = plan
-            .kubernetes_version
-            .split_once('.')
-            .and_then(|(major, minor)| {
-                Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?))
-            })
-            .is_some_and(|(major, minor)| major > 1 || minor >= MATCH_LABEL_KEYS_MINOR);
         WorkloadView {
             header,
             name: &g.name,
@@ -739,13 +718,10 @@ impl<'a> WorkloadView<'a> {
             resources,
             efa: g.efa_workload.as_ref(),
             zones: &g.availability_zones,
-            zone_affinity: g.availability_zones.len() > 1,
-            match_label_keys,
+            zone_affinity: g.zone_affinity.is_some(),
+            match_label_keys: g.zone_affinity.as_ref().is_some_and(|z| z.match_label_keys),
             kubernetes_version: &plan.kubernetes_version,
-            do_not_disrupt: g
-                .karpenter
-                .as_ref()
-                .is_some_and(|k| k.consolidation_policy == ConsolidationPolicy::WhenEmpty),
+            do_not_disrupt: g.karpenter.as_ref().is_some_and(|k| k.do_not_disrupt),
             storage: g.storage.as_ref(),
         }
     }

@@ -3,7 +3,8 @@
 //! node role. The Terraform renderer lays these out in `iam.tf` and on each node group.
 
 use crate::plan::{
-    AdminPrincipalPlan, ClusterAdminsPlan, InstanceMetadataPlan, VpcEndpointPlan, WorkloadRolePlan,
+    AdminPrincipalPlan, ClusterAdminsPlan, InstanceMetadataPlan, VpcEndpointPlan, VpcEndpointType,
+    WorkloadRolePlan,
 };
 
 /// Hop limit on every node: no component eksgen installs needs a pod (in its own network
@@ -75,7 +76,7 @@ pub fn private_subnet_reserve_reason() -> String {
 pub fn vpc_endpoints(interface: bool) -> Vec<VpcEndpointPlan> {
     let mut out = vec![VpcEndpointPlan {
         service: "s3".to_string(),
-        endpoint_type: "Gateway".to_string(),
+        endpoint_type: VpcEndpointType::Gateway,
         reason: "free; ECR serves image layers from S3 in the registry's region, so layers of a \
                  same-region ECR registry skip the NAT gateways and their per-GB charge"
             .to_string(),
@@ -94,7 +95,7 @@ pub fn vpc_endpoints(interface: bool) -> Vec<VpcEndpointPlan> {
         ] {
             out.push(VpcEndpointPlan {
                 service: service.to_string(),
-                endpoint_type: "Interface".to_string(),
+                endpoint_type: VpcEndpointType::Interface,
                 reason: format!(
                     "spec.network.interfaceEndpoints: {why}; one interface per node subnet, \
                      billed per zone-hour"

@@ -199,7 +199,7 @@ fn registry_items(
         .network
         .vpc_endpoints
         .iter()
-        .any(|e| e.endpoint_type == "Gateway" && e.service == "s3");
+        .any(|e| e.endpoint_type == crate::plan::VpcEndpointType::Gateway && e.service == "s3");
     let layers_in_region =
         reg.kind == RegistryKind::Ecr && reg.pull_region == plan.region && s3_gateway;
     if let Some(p) = local_or_reference("nat-gateway-data", region) {
@@ -345,7 +345,7 @@ pub fn cluster_cost(plan: &Plan, group_price_regions: &[String]) -> CostPlan {
         .network
         .vpc_endpoints
         .iter()
-        .filter(|e| e.endpoint_type == "Interface")
+        .filter(|e| e.endpoint_type == crate::plan::VpcEndpointType::Interface)
         .count();
     if interface_endpoints > 0 {
         notes.push(format!(

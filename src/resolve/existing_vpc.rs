@@ -129,8 +129,8 @@ pub(super) fn network(
             existing_vpc: Some(ExistingVpcPlan {
                 id: vpc.id.clone(),
                 cidr_blocks: blocks,
-                ids: vpc.ids.as_str().to_string(),
-                new_subnets: vpc.new_subnets.as_str().to_string(),
+                ids: vpc.ids,
+                new_subnets: vpc.new_subnets,
                 nodes_in_new_subnets: placement == Placement::NewNodeSubnets,
             }),
         },

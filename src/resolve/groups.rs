@@ -11,18 +11,17 @@ use crate::intent::{
 };
 use crate::max_pods::{MaxPods, MaxPodsOptions, max_pods};
 use crate::plan::{
-    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullPlan, ImageSnapshotPlan,
-    InstanceStorePlan, InstanceStorePolicy, InterfaceType, IpAccounting, KarpenterPlan,
-    KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath, NetworkInterfacePlan, NodeGroupPlan,
-    PodRequest, RootVolume, ScalingPlan, TaintPlan, ValueSource,
+    AmiPlan, AmiVariant, CniPlan, ConsolidationPolicy, ImagePullApplied, ImagePullPlan,
+    ImageSnapshotPlan, InstanceStorePlan, InstanceStorePolicy, InterfaceType, IpAccounting,
+    KarpenterPlan, KarpenterVersionPlan, MaxPodsDelivery, MaxPodsPath, NetworkInterfacePlan,
+    NodeGroupPlan, PodRequest, RootVolume, ScalingPlan, TaintPlan, ValueSource,
 };
 
 use super::cni::{self, CniInputs};
 use super::ip_budget::{CniTargets, Held, addresses_held};
-use super::kubelet;
 use super::pinning::{self, AmiContext};
 use super::pull_model::{self, ImageStorage, PullInputs, RegistryDistance};
-use super::training;
+use super::{kubelet, launch, training, workload};
 
 /// Images at least this large get pull tuning and a faster root volume.
 pub const BIG_IMAGE_GIB: f64 = 1.0;
@@ -553,7 +552,7 @@ fn finish_group(
     }
     if spec.efa {
         labels
-            .entry("vpc.amazonaws.com/efa.present".into())
+            .entry(crate::plan::EFA_LABEL.into())
             .or_insert_with(|| "true".into());
     }
     let mut taints: Vec<TaintPlan> = spec
@@ -594,7 +593,9 @@ fn finish_group(
         spec.disk_size_gi_b,
         gpus > 0 || accelerators > 0,
         if pulls_big_image { image_gib } else { None },
+        launch::sized_device(spec.ami_family),
     );
+    let os_volume = launch::os_volume(spec.ami_family, spec.provisioner, &root_volume);
     let instance_store = (spec.instance_store == InstanceStore::Raid0).then(|| {
         let gb = min_of(|t| t.local_nvme_gb);
         InstanceStorePlan {
@@ -652,13 +653,28 @@ fn finish_group(
                     super::registry::pull_region(registry, &intent.spec.region),
                 ),
             };
-            Some(image_pull_plan(&inputs, &intent.spec.kubernetes_version.0))
+            Some(image_pull_plan(
+                &inputs,
+                &intent.spec.kubernetes_version.0,
+                launch::image_pull_applied(spec.ami_family, max_pods_delivery.path),
+            ))
         }
         _ => None,
     };
 
-    let karpenter =
-        (spec.provisioner == Provisioner::Karpenter).then(|| karpenter_plan(d, gpus, accelerators));
+    let karpenter = (spec.provisioner == Provisioner::Karpenter)
+        .then(|| karpenter_plan(intent, d, gpus, accelerators));
+    let (network_interfaces, network_interfaces_reason) =
+        launch::efa_launch_interfaces(spec, efa_interfaces);
+    let (instance_market, mixed_instances_policy) = launch::purchase(spec, d.types.len());
+    let placement_group = spec.efa && spec.capacity_reservation_id.is_none();
+    let extended_resources = workload::extended_resources(
+        ami.variant,
+        gpus,
+        accelerators,
+        efa_interfaces,
+        spec.one_pod_per_node,
+    );
 
     let mut autoscaler_tags = BTreeMap::new();
     if intent.spec.autoscaling.cluster_autoscaler && spec.provisioner != Provisioner::Karpenter {
@@ -790,9 +806,17 @@ fn finish_group(
         accelerator_name: first.accelerator_name.clone(),
         efa: spec.efa,
         efa_interfaces,
-        placement_group: spec.efa && spec.capacity_reservation_id.is_none(),
-        placement_group_name: (spec.efa && spec.capacity_reservation_id.is_none())
+        placement_group,
+        placement_group_name: placement_group
             .then(|| format!("{}-{}", intent.metadata.name, d.name)),
+        // EFA groups are in one zone (EKSG005 refuses more).
+        placement_group_zone: placement_group
+            .then(|| d.azs.first().cloned())
+            .flatten(),
+        network_interfaces,
+        network_interfaces_reason,
+        instance_market,
+        mixed_instances_policy,
         inter_node_traffic: spec.inter_node_traffic,
         vcpu,
         memory_mib,
@@ -818,12 +842,15 @@ fn finish_group(
         zonal_stateful: spec.zonal_stateful,
         storage: None,
         root_volume,
+        os_volume,
         instance_metadata: super::access::instance_metadata(),
         labels,
         taints,
         image_pull,
         instance_store,
         image_snapshot,
+        extended_resources,
+        zone_affinity: workload::zone_affinity(d.azs.len(), &intent.spec.kubernetes_version),
         karpenter,
         efa_workload,
         autoscaler_tags_set_by_eks: if spec.provisioner == Provisioner::Managed
@@ -1043,7 +1070,12 @@ fn delivery(d: &GroupDraft, s: &GroupSizing, ctx: &AmiContext<'_>) -> MaxPodsDel
     }
 }
 
-fn root_volume(disk: Option<u32>, accelerated: bool, big_image: Option<f64>) -> RootVolume {
+fn root_volume(
+    disk: Option<u32>,
+    accelerated: bool,
+    big_image: Option<f64>,
+    device_name: &str,
+) -> RootVolume {
     let default = if accelerated { 200 } else { 50 };
     let (size, mut reason) = match disk {
         Some(d) => (d, "diskSizeGiB from the intent".to_string()),
@@ -1082,6 +1114,7 @@ fn root_volume(disk: Option<u32>, accelerated: bool, big_image: Option<f64>) -> 
         throughput_mibps: throughput,
         encrypted: true,
         reason,
+        device_name: device_name.to_string(),
     }
 }
 
@@ -1124,7 +1157,11 @@ fn containerd_config_version(kubernetes_version: &str) -> (u32, String) {
     }
 }
 
-fn image_pull_plan(inputs: &PullInputs, kubernetes_version: &str) -> ImagePullPlan {
+fn image_pull_plan(
+    inputs: &PullInputs,
+    kubernetes_version: &str,
+    (applied, applied_reason): (ImagePullApplied, String),
+) -> ImagePullPlan {
     let (containerd_config_version, containerd_config_reason) =
         containerd_config_version(kubernetes_version);
     let time_to_ready = pull_model::time_to_ready(inputs);
@@ -1144,6 +1181,8 @@ fn image_pull_plan(inputs: &PullInputs, kubernetes_version: &str) -> ImagePullPl
             time_to_ready.image_bound.describe(),
         ),
         time_to_ready,
+        applied,
+        applied_reason,
     }
 }
 
@@ -1379,7 +1418,7 @@ const KARPENTER_EXPIRE_AFTER: &str = "720h";
 /// NodePool example, v1.14).
 const KARPENTER_TERMINATION_GRACE_PERIOD: &str = "48h";
 
-fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan {
+fn karpenter_plan(intent: &Intent, d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan {
     let (policy, after, reason) = match d.spec.consolidation {
         Some(Consolidation::WhenUnderutilized) => (ConsolidationPolicy::WhenEmptyOrUnderutilized, "5m", "set in the intent".to_string()),
         Some(Consolidation::WhenEmpty) => (ConsolidationPolicy::WhenEmpty, "10m", "set in the intent".to_string()),
@@ -1424,6 +1463,8 @@ fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan
     }
     let (network_interfaces, network_interfaces_reason) =
         karpenter_efa_layout(d).network_interfaces();
+    let (do_not_disrupt, do_not_disrupt_reason) = workload::do_not_disrupt(policy);
+    let (dropped_tags, dropped_tags_reason) = launch::karpenter_dropped_tags(&intent.spec.tags);
     let (expire_after, termination_grace_period, expiry_reason) =
         if policy == ConsolidationPolicy::WhenEmpty {
             (
@@ -1473,6 +1514,10 @@ fn karpenter_plan(d: &GroupDraft, gpus: u32, accelerators: u32) -> KarpenterPlan
         expiry_reason,
         instance_store_policy,
         instance_store_reason,
+        do_not_disrupt,
+        do_not_disrupt_reason,
+        dropped_tags,
+        dropped_tags_reason,
         consolidation_policy: policy,
         consolidate_after: after.into(),
         consolidation_reason: reason,

@@ -19,6 +19,7 @@ pub mod ip_budget;
 pub mod ipamd;
 mod karpenter;
 mod kubelet;
+mod launch;
 mod pinning;
 pub mod pull_model;
 pub mod registry;
@@ -26,6 +27,7 @@ pub mod rules;
 pub mod storage;
 pub mod subnets;
 mod training;
+mod workload;
 
 use crate::catalog::Catalog;
 use crate::cidr::Ipv4Cidr;
@@ -268,6 +270,7 @@ fn finish(
             karpenter_controller: None,
         },
         network,
+        device_plugins: workload::device_plugins(&node_groups),
         node_groups,
         addon_versions,
         registry,

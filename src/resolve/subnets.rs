@@ -3,7 +3,7 @@
 //!
 //! Pure: takes per-AZ address needs, returns blocks or the shortfall.
 
-use crate::cidr::{Ipv4Cidr, MIN_SUBNET_PREFIX};
+use crate::cidr::{Ipv4Cidr, MAX_SUBNET_PREFIX};
 
 /// Private subnets may grow to use at most this share of the primary CIDR, leaving room for
 /// later groups, endpoints and databases.
@@ -37,7 +37,7 @@ pub fn public_prefix(vpc: Ipv4Cidr) -> u8 {
     if vpc.prefix() <= 20 {
         24
     } else {
-        (vpc.prefix() + 4).min(MIN_SUBNET_PREFIX)
+        (vpc.prefix() + 4).min(MAX_SUBNET_PREFIX)
     }
 }
 
@@ -69,7 +69,7 @@ pub fn layout_primary(vpc: Ipv4Cidr, private_needs: &[u64]) -> Result<PrimaryLay
     };
     // Grow every private subnet to a common size while they stay within the growth share.
     let budget = vpc.size() * PRIVATE_GROWTH_SHARE.0 / PRIVATE_GROWTH_SHARE.1;
-    for grow in vpc.prefix()..=MIN_SUBNET_PREFIX {
+    for grow in vpc.prefix()..=MAX_SUBNET_PREFIX {
         let sizes: Vec<u8> = required.iter().map(|r| (*r).min(grow)).collect();
         if crate::cidr::total_size(&sizes) > budget {
             continue;
@@ -104,7 +104,7 @@ pub fn layout_pods(spaces: &[Ipv4Cidr], pod_needs: &[u64]) -> Result<Vec<Ipv4Cid
         .map(|need| Ipv4Cidr::prefix_for_usable(*need))
         .collect();
     let widest = spaces.iter().map(|s| s.prefix()).min().unwrap_or(32);
-    for grow in widest..=MIN_SUBNET_PREFIX {
+    for grow in widest..=MAX_SUBNET_PREFIX {
         let sizes: Vec<u8> = required.iter().map(|r| (*r).min(grow)).collect();
         if let Some(blocks) = pack(spaces, &sizes) {
             return Ok(blocks);

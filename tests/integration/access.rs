@@ -463,7 +463,7 @@ fn vpc_endpoints_follow_the_plan() {
             .network
             .vpc_endpoints
             .iter()
-            .filter(|e| e.endpoint_type == "Interface")
+            .filter(|e| e.endpoint_type == eksgen::plan::VpcEndpointType::Interface)
             .collect();
         for e in &interface {
             let r = block(

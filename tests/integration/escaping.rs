@@ -10,6 +10,9 @@
 //!   a cut-off piece. Which files hold it is the renderers' business; this test only asks
 //!   that some rendered file does, once any renderer produces files.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use eksgen::error::AppError;
 use eksgen::pipeline::plan_from_text;
 use eksgen::render::Rendered;
@@ -328,20 +331,40 @@ fn hcl_expr_strings(expr: &hcl::Expression, out: &mut Vec<String>) {
 /// Every string value of every rendered file, parsed in the file's language. Panics when a
 /// file does not parse.
 fn rendered_strings(rendered: &Rendered) -> Vec<String> {
+    thread_local! {
+        /// Strings of each file text this thread has parsed: a hostile value changes a few
+        /// files of a render, and the base intent's other files come back the same each time.
+        static SEEN: RefCell<HashMap<(String, String), Vec<String>>> = RefCell::default();
+    }
     let mut out = Vec::new();
     for (path, text) in rendered {
-        if path.ends_with(".tf") {
-            let body: hcl::Body = hcl::from_str(text)
-                .unwrap_or_else(|e| panic!("{path} is not valid HCL: {e}\n{text}"));
-            hcl_strings(&body, &mut out);
-        } else if path.ends_with(".yaml") || path.ends_with(".yml") {
-            let docs: Vec<Value> = serde_saphyr::from_multiple(text)
-                .unwrap_or_else(|e| panic!("{path} is not valid YAML: {e}\n{text}"));
-            docs.iter().for_each(|d| json_strings(d, &mut out));
-        } else if path.ends_with(".tftpl") {
-            text.parse::<hcl::template::Template>()
-                .unwrap_or_else(|e| panic!("{path} is not a valid HCL template: {e}\n{text}"));
+        let kind = path.rsplit_once('.').map_or("", |(_, ext)| ext).to_string();
+        let key = (kind, text.clone());
+        if let Some(strings) = SEEN.with(|seen| seen.borrow().get(&key).cloned()) {
+            out.extend(strings);
+            continue;
         }
+        let strings = file_strings(path, text);
+        out.extend(strings.iter().cloned());
+        SEEN.with(|seen| seen.borrow_mut().insert(key, strings));
+    }
+    out
+}
+
+/// Every string value of one rendered file, parsed in its language.
+fn file_strings(path: &str, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if path.ends_with(".tf") {
+        let body: hcl::Body =
+            hcl::from_str(text).unwrap_or_else(|e| panic!("{path} is not valid HCL: {e}\n{text}"));
+        hcl_strings(&body, &mut out);
+    } else if path.ends_with(".yaml") || path.ends_with(".yml") {
+        let docs: Vec<Value> = serde_saphyr::from_multiple(text)
+            .unwrap_or_else(|e| panic!("{path} is not valid YAML: {e}\n{text}"));
+        docs.iter().for_each(|d| json_strings(d, &mut out));
+    } else if path.ends_with(".tftpl") {
+        text.parse::<hcl::template::Template>()
+            .unwrap_or_else(|e| panic!("{path} is not a valid HCL template: {e}\n{text}"));
     }
     out
 }

@@ -12,7 +12,7 @@ use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use pipeline::Reached;
+use pipeline::{Parsed, Reached};
 
 /// The seeds: every preset (`preset-<name>.yaml`), every test intent of
 /// `tests/fixtures/intents/` (`fixture-<name>.yaml`) and the seeds kept only in
@@ -67,9 +67,10 @@ fn kept_seeds_are_no_copies() {
     }
 }
 
-/// Runs the check; on a panic, saves the input under `target/` and fails with its path.
-fn run(name: &str, input: &[u8]) -> Reached {
-    match catch_unwind(AssertUnwindSafe(|| pipeline::check(input))) {
+/// Runs the check (parsing only rendered texts `parsed` has not seen); on a panic, saves the
+/// input under `target/` and fails with its path.
+fn run(name: &str, input: &[u8], parsed: &mut Parsed) -> Reached {
+    match catch_unwind(AssertUnwindSafe(|| pipeline::check_with(input, parsed))) {
         Ok(reached) => reached,
         Err(cause) => {
             let message = cause
@@ -92,8 +93,9 @@ fn run(name: &str, input: &[u8]) -> Reached {
 
 #[test]
 fn seed_corpus() {
+    let mut parsed = Parsed::default();
     for (name, bytes) in corpus() {
-        let reached = run(&name, &bytes);
+        let reached = run(&name, &bytes, &mut parsed);
         // Seeds named preset-*, fixture-* and variant-* are valid intents that render.
         if !name.starts_with("crash-") {
             assert_eq!(reached, Reached::Rendered, "{name}");
@@ -311,12 +313,12 @@ fn seeded_mutations() {
     let seed = env_number("EKSGEN_FUZZ_SEED", 0x00E4_56E4_5EED);
     let mut rng = Rng(seed | 1);
     let mut reached: BTreeMap<Reached, u64> = BTreeMap::new();
+    let mut parsed = Parsed::default();
     for i in 0..iterations {
         let (name, base) = rng.pick(&seeds);
         let input = mutate(&mut rng, base, &seeds);
-        *reached
-            .entry(run(&format!("seed-{seed:x}-iteration-{i}-{name}"), &input))
-            .or_default() += 1;
+        let name = format!("seed-{seed:x}-iteration-{i}-{name}");
+        *reached.entry(run(&name, &input, &mut parsed)).or_default() += 1;
     }
     eprintln!("{iterations} mutations (seed {seed:#x}): {reached:?}");
     // The mutations must reach every stage, or the run proves little.

@@ -56,16 +56,20 @@ fn tf_files(plan: &Plan) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Every plan the tests render: the fixtures and the shipped presets.
-fn all_plans() -> Vec<(String, Plan)> {
-    let mut out: Vec<(String, Plan)> = INTENTS
-        .iter()
-        .map(|n| ((*n).to_string(), fixture_plan(n)))
-        .collect();
-    for (name, _, text) in eksgen::presets::PRESETS {
-        out.push((format!("preset {name}"), plan_from(text, name)));
-    }
-    out
+/// Every plan the tests render: the fixtures and the shipped presets, resolved once for all
+/// the tests of this module (resolve is pure; each test renders what it checks itself).
+fn all_plans() -> &'static [(String, Plan)] {
+    static PLANS: std::sync::OnceLock<Vec<(String, Plan)>> = std::sync::OnceLock::new();
+    PLANS.get_or_init(|| {
+        let mut out: Vec<(String, Plan)> = INTENTS
+            .iter()
+            .map(|n| ((*n).to_string(), fixture_plan(n)))
+            .collect();
+        for (name, _, text) in eksgen::presets::PRESETS {
+            out.push((format!("preset {name}"), plan_from(text, name)));
+        }
+        out
+    })
 }
 
 fn parse(name: &str, path: &str, text: &str) -> hcl::Body {
@@ -87,7 +91,7 @@ fn body_of(plan: &Plan) -> hcl::Body {
 #[test]
 fn every_tf_file_parses_and_starts_with_the_header() {
     for (name, plan) in all_plans() {
-        let files = tf_files(&plan);
+        let files = tf_files(plan);
         let network = if plan.network.existing_vpc.is_some() {
             "network.tf"
         } else {
@@ -111,7 +115,7 @@ fn every_tf_file_parses_and_starts_with_the_header() {
                 text.starts_with(&eksgen::render::header("origin.yaml")),
                 "{name} {path}: no generated-file header"
             );
-            parse(&name, path, text);
+            parse(name, path, text);
         }
     }
 }
@@ -119,7 +123,7 @@ fn every_tf_file_parses_and_starts_with_the_header() {
 #[test]
 fn output_is_deterministic() {
     for (name, plan) in all_plans() {
-        assert_eq!(tf_files(&plan), tf_files(&plan), "{name}");
+        assert_eq!(tf_files(plan), tf_files(plan), "{name}");
     }
 }
 
@@ -132,7 +136,7 @@ fn terraform_fmt_leaves_the_output_unchanged() {
     for (name, plan) in all_plans() {
         let sub = dir.path().join(name.replace(' ', "-"));
         std::fs::create_dir_all(&sub).expect("mkdir");
-        for (path, text) in tf_files(&plan) {
+        for (path, text) in tf_files(plan) {
             let file = sub.join(path);
             std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
             std::fs::write(file, text).expect("write");
@@ -385,7 +389,7 @@ fn module_arguments_are_inputs_of_the_pinned_versions() {
     let vpc = schema("terraform-aws-vpc-6.6.0.json");
     let mut checked = BTreeSet::new();
     // Existing clusters call the sub-modules directly: check them in the other major too.
-    let mut plans = all_plans();
+    let mut plans = all_plans().to_vec();
     for (name, plan) in plans.clone() {
         if plan.existing_cluster.is_some() {
             let mut flipped = plan;
@@ -684,10 +688,10 @@ fn node_groups_use_the_private_subnets_of_their_zones() {
 fn cni_env_is_exactly_the_plan_env() {
     // An existing cluster's add-ons are the user's: EKSG030 compares them instead.
     for (name, plan) in all_plans()
-        .into_iter()
+        .iter()
         .filter(|(_, p)| p.existing_cluster.is_none())
     {
-        let body = body_of(&plan);
+        let body = body_of(plan);
         let eks = module(&body, "eks");
         let addons = arg(
             eks,
@@ -722,7 +726,7 @@ fn cni_env_is_exactly_the_plan_env() {
 #[test]
 fn max_pods_reach_the_kubelet_on_every_module_owned_path() {
     for (name, plan) in all_plans() {
-        let files = tf_files(&plan);
+        let files = tf_files(plan);
         let eks = &files[if plan.existing_cluster.is_some() {
             "node_groups.tf"
         } else {
@@ -945,8 +949,8 @@ fn referenced_data_sources_are_declared() {
         } else {
             EksModule::V20
         };
-        for p in [plan, flipped] {
-            let body = body_of(&p);
+        for p in [plan, &flipped] {
+            let body = body_of(p);
             let declared: BTreeSet<(String, String)> = body
                 .blocks()
                 .filter(|b| b.identifier() == "data")
@@ -957,7 +961,7 @@ fn referenced_data_sources_are_declared() {
                     )
                 })
                 .collect();
-            let text: String = tf_files(&p)
+            let text: String = tf_files(p)
                 .into_iter()
                 .filter(|(path, _)| !path.contains('/'))
                 .map(|(_, t)| t)
@@ -985,7 +989,7 @@ fn all_plans_both_majors() -> Vec<(String, Plan)> {
     let mut out = Vec::new();
     // An existing cluster's add-ons are the user's (no module "eks" is rendered).
     for (name, plan) in all_plans()
-        .into_iter()
+        .iter()
         .filter(|(_, p)| p.existing_cluster.is_none())
     {
         let other = if plan.eks_module == EksModule::V20 {
@@ -995,7 +999,7 @@ fn all_plans_both_majors() -> Vec<(String, Plan)> {
         };
         let mut flipped = plan.clone();
         flipped.eks_module = other;
-        out.push((format!("{name} (v{})", plan.eks_module), plan));
+        out.push((format!("{name} (v{})", plan.eks_module), plan.clone()));
         out.push((format!("{name} (v{other})"), flipped));
     }
     out
@@ -1488,7 +1492,7 @@ fn bottlerocket_groups_register_their_taints_at_boot() {
     extra.effect = TaintEffect::NoExecute;
     extra.eks_effect = "NO_EXECUTE".into();
     plan.node_groups[managed].taints.push(extra);
-    let mut plans = all_plans();
+    let mut plans = all_plans().to_vec();
     plans.push(("tf-bottlerocket, two effects on one key".to_string(), plan));
     let mut checked = 0;
     for (name, plan) in &plans {
@@ -1613,7 +1617,7 @@ fn existing_vpc_output_adds_only_blocks_subnets_and_route_associations() {
             .collect();
         for (path, file) in tf_files(&plan) {
             let literal = ids.iter().any(|id| file.contains(&format!("\"{id}\"")));
-            let may = existing.ids == "literal" || path == "variables.tf";
+            let may = existing.ids == eksgen::plan::IdReference::Literal || path == "variables.tf";
             assert!(
                 may || !literal,
                 "{name} {path}: an id literal with ids: variables"
@@ -1753,12 +1757,12 @@ fn registry_resources_use_only_provider_arguments() {
     let mut rendered = 0;
     let mut errors = Vec::new();
     for (name, plan) in all_plans() {
-        let Some(text) = tf_files(&plan).remove("registry.tf") else {
+        let Some(text) = tf_files(plan).remove("registry.tf") else {
             continue;
         };
         rendered += 1;
         let v20 = plan.eks_module == EksModule::V20;
-        for block in parse(&name, "registry.tf", &text).blocks() {
+        for block in parse(name, "registry.tf", &text).blocks() {
             if block.identifier() != "resource" {
                 continue;
             }
@@ -1863,7 +1867,7 @@ fn registry_copy_rules_follow_the_plan() {
             .is_some_and(|c| c.method == eksgen::plan::RegistryCopy::PullThroughCache);
         if !copied_by_cache {
             assert!(
-                tf_files(&plan)
+                tf_files(plan)
                     .values()
                     .all(|t| !t.contains("ecr_pull_through_cache")),
                 "{name}"

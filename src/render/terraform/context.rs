@@ -4,14 +4,16 @@
 //! into ordered lists, a group's availability zones turned into positions in the VPC module's
 //! subnet lists, plan strings spelled the way an API or a config format wants them (EKS
 //! capacity types, kubelet flags; TOML and shell quoting come from [`crate::render::escape`]).
-//! No number is derived here: every value comes from a plan field.
+//! No number is derived and nothing is decided here: every value comes from a plan field, and
+//! what differs by module version is only where a value goes.
 
 use serde::Serialize;
 
 use crate::plan::{
-    AmiFamily, CapacityType, ClusterAdminsPlan, EndpointPlan, HelmComponent, HelmInstall,
-    KarpenterAwsResources, KarpenterVersionPlan, MaxPodsPath, NatGateway, NodeGroupPlan, Plan,
-    RegistryCopy, SelectorTerm, SubnetPlan, SubnetRole, TaintPlan, TerraformLayout,
+    AmiFamily, CapacityType, ClusterAdminsPlan, EksModule, EndpointPlan, HelmComponent,
+    HelmInstall, IdReference, ImagePullApplied, KarpenterAwsResources, KarpenterVersionPlan,
+    MaxPodsPath, NatGateway, NodeGroupPlan, Plan, RegistryCopy, SelectorTerm, SubnetPlan,
+    SubnetRole, TaintPlan, TerraformLayout, VpcEndpointType,
 };
 use crate::render::escape::{hcl_string, shell_word, toml_string};
 use crate::render::kubernetes;
@@ -374,11 +376,11 @@ pub struct Group {
     pub ami_release_reason: String,
     /// EKS API spelling: `ON_DEMAND`, `SPOT`, `CAPACITY_BLOCK`.
     pub capacity_type: &'static str,
-    /// Launch template market type: `capacity-block` (and `spot` for single-type
-    /// self-managed groups).
+    /// Launch template market type (plan `instanceMarket`): `capacity-block`.
     pub market_type: Option<&'static str>,
     pub capacity_reservation_id: Option<String>,
-    /// Self-managed groups over several instance types or on spot.
+    /// Self-managed groups over several instance types or on spot (plan
+    /// `mixedInstancesPolicy`).
     pub mixed: Option<Mixed>,
     pub min: u32,
     pub desired: u32,
@@ -397,7 +399,8 @@ pub struct Group {
     /// v21 groups with listed EFA interfaces: the all-self rules on the group's own security
     /// group (v20 puts them on the shared node security group, see `efa_node_rules`).
     pub efa_self_rules: bool,
-    /// v20 EFA groups: the zone the module picks subnets and the placement group in.
+    /// v20 EFA groups: the zone the module picks subnets and the placement group in (plan
+    /// `placementGroupZone`; v21 has no such input).
     pub placement_group_az: Option<String>,
     /// Managed groups: `labels` / `taints` inputs.
     pub labels: Vec<Kv>,
@@ -428,6 +431,7 @@ pub struct EfaInterface {
 
 #[derive(Debug, Serialize)]
 pub struct Mixed {
+    pub on_demand_base_capacity: u32,
     pub on_demand_percentage: u32,
     pub spot_allocation_strategy: Option<&'static str>,
 }
@@ -443,9 +447,9 @@ pub struct Taint {
 
 #[derive(Debug, Serialize)]
 pub struct Volume {
-    pub device_name: &'static str,
-    /// Map key in `block_device_mappings`.
-    pub device_key: &'static str,
+    pub device_name: String,
+    /// Map key in `block_device_mappings`: the device name without `/dev/`.
+    pub device_key: String,
     pub size_gib: u32,
     pub volume_type: String,
     pub iops: u32,
@@ -456,6 +460,9 @@ pub struct Volume {
     pub snapshot_id: Option<String>,
     pub initialization_rate_mibps: Option<u32>,
     pub snapshot_reason: Option<String>,
+    /// Bottlerocket: the volume is the data volume, and the OS volume is the AMI's own (plan
+    /// `osVolume` without `ebs`).
+    pub ami_os_volume: bool,
 }
 
 /// Bottlerocket settings TOML passed in `bootstrap_extra_args`.
@@ -482,15 +489,7 @@ pub struct LayoutError(pub String);
 
 /// Build the templates' context from the plan.
 pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
-    let v20 = match plan.eks_module.as_str() {
-        "20" => true,
-        "21" => false,
-        other => {
-            return Err(LayoutError(format!(
-                "eksModule `{other}` is not one this renderer knows (20 or 21)"
-            )));
-        }
-    };
+    let v20 = plan.eks_module == EksModule::V20;
     let azs = &plan.network.availability_zones;
     let private = subnets(plan, SubnetRole::Private)?;
     let public = if plan.network.existing_vpc.is_some() {
@@ -714,7 +713,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
             .map(|e| VpcEndpoint {
                 id: e.service.replace('.', "_"),
                 service_name: format!("com.amazonaws.{}.{}", plan.region, e.service),
-                interface: e.endpoint_type == "Interface",
+                interface: e.endpoint_type == VpcEndpointType::Interface,
                 reason: e.reason.clone(),
             })
             .collect(),
@@ -722,7 +721,7 @@ pub fn build(plan: &Plan) -> Result<Root<'_>, LayoutError> {
             .network
             .vpc_endpoints
             .iter()
-            .any(|e| e.endpoint_type == "Interface"),
+            .any(|e| e.endpoint_type == VpcEndpointType::Interface),
         ebs_csi: plan.ebs_csi_driver.as_ref(),
         network_policy: plan.network.network_policy.as_ref(),
         helm: helm_tf(plan)?,
@@ -886,11 +885,7 @@ fn net(plan: &Plan) -> Result<Net, LayoutError> {
             existing: None,
         });
     };
-    let variables = match existing.ids.as_str() {
-        "variables" => true,
-        "literal" => false,
-        other => return Err(LayoutError(format!("unknown ids reference `{other}`"))),
-    };
+    let variables = existing.ids == IdReference::Variables;
     let kind = if existing.nodes_in_new_subnets {
         "nodes"
     } else {
@@ -1138,22 +1133,17 @@ fn group(
         .first()
         .cloned()
         .ok_or_else(|| fail("no instance types".to_string()))?;
-    let (capacity_type, market_type) = match g.capacity_type {
-        CapacityType::OnDemand => ("ON_DEMAND", None),
-        CapacityType::Spot => ("SPOT", None),
-        CapacityType::CapacityBlock => ("CAPACITY_BLOCK", Some("capacity-block")),
+    let capacity_type = match g.capacity_type {
+        CapacityType::OnDemand => "ON_DEMAND",
+        CapacityType::Spot => "SPOT",
+        CapacityType::CapacityBlock => "CAPACITY_BLOCK",
     };
     let self_managed = kind == Delivery::SelfManaged;
-    // Self-managed Auto Scaling groups take several types or spot through a mixed instances
-    // policy; a capacity block is one type on the launch template.
-    let mixed = (self_managed
-        && market_type.is_none()
-        && (g.instance_types.len() > 1 || capacity_type == "SPOT"))
-        .then(|| Mixed {
-            on_demand_percentage: if capacity_type == "SPOT" { 0 } else { 100 },
-            spot_allocation_strategy: (capacity_type == "SPOT")
-                .then_some("price-capacity-optimized"),
-        });
+    let mixed = g.mixed_instances_policy.as_ref().map(|m| Mixed {
+        on_demand_base_capacity: m.on_demand_base_capacity,
+        on_demand_percentage: m.on_demand_percentage_above_base_capacity,
+        spot_allocation_strategy: m.spot_allocation_strategy.map(|s| s.as_str()),
+    });
     let family = g.ami_family;
     let module_owned = kind != Delivery::EksAmi;
     let max_pods = module_owned.then_some(g.max_pods);
@@ -1272,21 +1262,13 @@ fn group(
     ];
     if let Some(p) = &g.image_pull {
         notes.push(format!("image pulls: {}", p.reason));
-        match (family, kind) {
-            (AmiFamily::Al2, Delivery::EksAmi) => notes.push(
-                "image-pull settings are not applied: EKS owns bootstrap on this AL2 group and ignores bootstrap_extra_args"
-                    .to_string(),
-            ),
-            (AmiFamily::Al2, _) => notes.push(
-                "AL2 applies registry QPS and burst only (kubelet flags); parallel pulls and containerd concurrent downloads have no bootstrap.sh argument"
-                    .to_string(),
-            ),
-            (AmiFamily::Al2023, _) => notes.push(p.containerd_config_reason.clone()),
-            (AmiFamily::Bottlerocket, _) => notes.push(
-                "Bottlerocket applies registry QPS and burst only; parallel pulls and containerd concurrent downloads are not set"
-                    .to_string(),
-            ),
-        }
+        // What reaches the node (plan `imagePull.applied`); with everything applied, the
+        // containerd config version is what is worth knowing.
+        notes.push(if p.applied == ImagePullApplied::All {
+            p.containerd_config_reason.clone()
+        } else {
+            p.applied_reason.clone()
+        });
     }
 
     Ok(Group {
@@ -1303,9 +1285,7 @@ fn group(
         ami_release: g.ami.release.clone(),
         ami_release_reason: g.ami.release_reason.clone(),
         capacity_type,
-        market_type: market_type.or_else(|| {
-            (self_managed && mixed.is_none() && capacity_type == "SPOT").then_some("spot")
-        }),
+        market_type: g.instance_market.as_ref().map(|m| m.market_type.as_str()),
         capacity_reservation_id: g.capacity_reservation_id.clone(),
         mixed,
         min: g.scaling.min,
@@ -1315,11 +1295,21 @@ fn group(
         subnet_exprs: Vec::new(),
         module_name: identifier("node_group", &g.name, index),
         efa: g.efa,
-        efa_interfaces: efa_interfaces(g),
+        efa_interfaces: g
+            .network_interfaces
+            .iter()
+            .map(|n| EfaInterface {
+                card: n.network_card_index,
+                device: n.device_index,
+                interface_type: n.interface_type.as_str(),
+            })
+            .collect(),
         efa_self_rules: !v20 && g.efa && !g.placement_group,
-        placement_group_az: (v20 && g.efa && g.placement_group)
-            .then(|| g.availability_zones.first().cloned())
-            .flatten(),
+        placement_group_az: if v20 {
+            g.placement_group_zone.clone()
+        } else {
+            None
+        },
         labels: if self_managed {
             Vec::new()
         } else {
@@ -1342,18 +1332,12 @@ fn group(
         metadata_hop_limit: g.instance_metadata.hop_limit,
         metadata_hop_limit_reason: g.instance_metadata.reason.clone(),
         volume: Volume {
-            // Bottlerocket keeps images and container data on its second volume; the first
-            // only holds the OS.
-            device_name: if family == AmiFamily::Bottlerocket {
-                "/dev/xvdb"
-            } else {
-                "/dev/xvda"
-            },
-            device_key: if family == AmiFamily::Bottlerocket {
-                "xvdb"
-            } else {
-                "xvda"
-            },
+            device_name: g.root_volume.device_name.clone(),
+            device_key: g
+                .root_volume
+                .device_name
+                .trim_start_matches("/dev/")
+                .to_string(),
             size_gib: g.root_volume.size_gib,
             volume_type: g.root_volume.volume_type.clone(),
             iops: g.root_volume.iops,
@@ -1366,6 +1350,7 @@ fn group(
                 .as_ref()
                 .map(|s| s.initialization_rate_mibps),
             snapshot_reason: g.image_snapshot.as_ref().map(|s| s.reason.clone()),
+            ami_os_volume: g.os_volume.as_ref().is_some_and(|o| o.ebs.is_none()),
         },
         node_config,
         node_config_yaml: None,
@@ -1395,22 +1380,6 @@ fn iam(plan: &Plan) -> Option<Iam> {
             plan.cluster
         ),
     })
-}
-
-/// The launch-template interfaces of an EFA group without a placement group: one per EFA
-/// interface the instance type supports (each on its own network card), EFA with an IP address
-/// on card 0 and efa-only on the rest. Empty for other groups.
-fn efa_interfaces(g: &NodeGroupPlan) -> Vec<EfaInterface> {
-    if !g.efa || g.placement_group {
-        return Vec::new();
-    }
-    (0..g.efa_interfaces)
-        .map(|card| EfaInterface {
-            card,
-            device: u32::from(card > 0),
-            interface_type: if card == 0 { "efa" } else { "efa-only" },
-        })
-        .collect()
 }
 
 fn identifier(prefix: &str, group: &str, index: usize) -> String {
@@ -1584,6 +1553,72 @@ spec:
         assert_eq!(root.versions.vpc_module, VPC_MODULE_V5);
         assert_eq!(root.versions.aws_provider, "~> 5.95");
         assert_eq!(root.inputs.addons, "cluster_addons");
+    }
+
+    /// The launch template lays out the plan's choices: flipping one in the plan flips the
+    /// view, with no rule of render's in between (only v21's lack of `placement_group_az`).
+    #[test]
+    fn launch_choices_come_from_the_plan() {
+        use crate::plan::{
+            InstanceMarketPlan, InterfaceType, MarketType, MixedInstancesPlan,
+            NetworkInterfacePlan, OsVolumePlan, SpotAllocationStrategy,
+        };
+        for v20 in [true, false] {
+            let mut p = plan(if v20 {
+                "  terraform:\n    eksModule: \"20\"\n"
+            } else {
+                ""
+            });
+            let g = &mut p.node_groups[0];
+            assert!(g.mixed_instances_policy.is_none() && g.instance_market.is_none());
+            g.mixed_instances_policy = Some(MixedInstancesPlan {
+                on_demand_base_capacity: 1,
+                on_demand_percentage_above_base_capacity: 37,
+                spot_allocation_strategy: Some(SpotAllocationStrategy::PriceCapacityOptimized),
+                reason: String::new(),
+            });
+            g.instance_market = Some(InstanceMarketPlan {
+                market_type: MarketType::CapacityBlock,
+                reason: String::new(),
+            });
+            g.placement_group_zone = Some("us-west-2c".to_string());
+            g.network_interfaces = vec![NetworkInterfacePlan {
+                network_card_index: 0,
+                device_index: 0,
+                interface_type: InterfaceType::Efa,
+            }];
+            g.root_volume.device_name = "/dev/xvdz".to_string();
+            g.os_volume = Some(OsVolumePlan {
+                device_name: "/dev/xvda".to_string(),
+                ebs: None,
+                reason: String::new(),
+            });
+            let root = build(&p).unwrap();
+            let view = &root.managed[0];
+            let mixed = view.mixed.as_ref().unwrap();
+            assert_eq!(
+                (
+                    mixed.on_demand_base_capacity,
+                    mixed.on_demand_percentage,
+                    mixed.spot_allocation_strategy
+                ),
+                (1, 37, Some("price-capacity-optimized"))
+            );
+            assert_eq!(view.market_type, Some("capacity-block"));
+            assert_eq!(
+                view.placement_group_az.as_deref(),
+                v20.then_some("us-west-2c")
+            );
+            assert_eq!(view.efa_interfaces[0].interface_type, "efa");
+            assert_eq!(
+                (
+                    view.volume.device_name.as_str(),
+                    view.volume.device_key.as_str()
+                ),
+                ("/dev/xvdz", "xvdz")
+            );
+            assert!(view.volume.ami_os_volume);
+        }
     }
 
     #[test]

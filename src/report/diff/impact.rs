@@ -179,7 +179,7 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
         put(format!("{p}.maxPods"), g.max_pods.to_string());
         put(
             format!("{p}.rootVolume"),
-            serde_json::to_string(&g.root_volume).unwrap_or_default(),
+            recorded_root_volume(&g.root_volume),
         );
         put(
             format!("{p}.labels"),
@@ -195,6 +195,31 @@ pub fn fields(plan: &Plan) -> BTreeMap<String, String> {
         );
     }
     f
+}
+
+/// A group's root volume as manifests have recorded it since the first release: the fields
+/// a plan addition to `RootVolume` brings (`deviceName`, which follows the AMI type) stay out,
+/// so they never read as a change against an older render.
+fn recorded_root_volume(v: &crate::plan::RootVolume) -> String {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Recorded<'a> {
+        size_gib: u32,
+        volume_type: &'a str,
+        iops: u32,
+        throughput_mibps: u32,
+        encrypted: bool,
+        reason: &'a str,
+    }
+    serde_json::to_string(&Recorded {
+        size_gib: v.size_gib,
+        volume_type: &v.volume_type,
+        iops: v.iops,
+        throughput_mibps: v.throughput_mibps,
+        encrypted: v.encrypted,
+        reason: &v.reason,
+    })
+    .unwrap_or_default()
 }
 
 /// The node group a key belongs to and the field: `nodeGroups.a.maxPods` → (`a`, `maxPods`).

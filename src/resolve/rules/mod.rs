@@ -199,6 +199,12 @@ pub const RULES: &[Rule] = &[
         check: nodes::system_nodes,
     },
     Rule {
+        id: "EKSG028",
+        severities: &[Warning, Info],
+        summary: "spec.tags keys that Karpenter's EC2NodeClasses leave out",
+        check: nodes::karpenter_tags_dropped,
+    },
+    Rule {
         id: "EKSG029",
         severities: &[Warning, Info],
         summary: "Karpenter nodes go to existing subnets that eksgen does not tag",

@@ -1,5 +1,5 @@
 //! Rules about the nodes of a group: AMI, instance size for one-pod-per-node work, image
-//! pulls and Karpenter's view of `scaling.min`.
+//! pulls, Karpenter's view of `scaling.min` and the tags its EC2NodeClasses leave out.
 
 use crate::intent::{AmiFamily, Provisioner};
 use crate::plan::{
@@ -227,6 +227,56 @@ pub fn karpenter_min_ignored(ctx: &Ctx) -> Vec<Hit> {
         .collect()
 }
 
+/// EKSG028: `spec.tags` keys Karpenter refuses on EC2NodeClasses are left out of them (plan
+/// `karpenter.droppedTags`). Info when Karpenter puts the intent's value on its instances
+/// itself (`kubernetes.io/cluster/<cluster> = owned`, `eks:eks-cluster-name = <cluster>`), a
+/// warning when its instances lose the intent's value.
+pub fn karpenter_tags_dropped(ctx: &Ctx) -> Vec<Hit> {
+    let plan = ctx.plan;
+    let dropping: Vec<(&str, &[String])> = plan
+        .node_groups
+        .iter()
+        .filter_map(|g| {
+            let k = g.karpenter.as_ref()?;
+            (!k.dropped_tags.is_empty()).then_some((g.name.as_str(), k.dropped_tags.as_slice()))
+        })
+        .collect();
+    let Some((_, dropped)) = dropping.first() else {
+        return Vec::new();
+    };
+    let lost: Vec<&str> = dropped
+        .iter()
+        .filter(|key| {
+            crate::resolve::launch::karpenter_tag_value(key, &plan.cluster).as_ref()
+                != plan.tags.get(key.as_str())
+        })
+        .map(String::as_str)
+        .collect();
+    let groups: Vec<&str> = dropping.iter().map(|(name, _)| *name).collect();
+    let mut message = format!(
+        "spec.tags {} left out of the EC2NodeClass{} of {}: Karpenter refuses these keys there and sets its own values on them",
+        dropped.join(", "),
+        if groups.len() == 1 { "" } else { "es" },
+        groups.join(", ")
+    );
+    if !lost.is_empty() {
+        message.push_str(&format!(
+            "; the instances Karpenter launches do not carry {} with the intent's value",
+            lost.join(", ")
+        ));
+    }
+    vec![Hit::cluster(
+        if lost.is_empty() {
+            Severity::Info
+        } else {
+            Severity::Warning
+        },
+        "spec.tags",
+        message,
+        "drop these keys from spec.tags (Karpenter tags its instances kubernetes.io/cluster/<cluster> = owned and eks:eks-cluster-name = <cluster> itself), or tag Karpenter's instances another way",
+    )]
+}
+
 /// Taint key the coredns add-on and the Karpenter chart tolerate (the usual "system nodes"
 /// taint), so a group tainted only with it still hosts them.
 pub const CRITICAL_ADDONS_TAINT: &str = "CriticalAddonsOnly";
@@ -319,6 +369,49 @@ mod tests {
         let found = hits(accelerator_ami, &intent("1.34", WIDE, neuron));
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.starts_with("Neuron devices"), "{found:?}");
+    }
+
+    #[test]
+    fn restricted_tags_are_reported_once_for_all_karpenter_groups() {
+        let groups = "    - { name: system, instanceTypes: [m6i.large], scaling: { min: 2, desired: 2, max: 3 } }
+    - { name: a, provisioner: karpenter, instanceTypes: [m6i.large], scaling: { min: 0, desired: 0, max: 3 } }
+    - { name: b, provisioner: karpenter, instanceTypes: [m6i.large], scaling: { min: 0, desired: 0, max: 3 } }
+";
+        let with_tags = |tags: &str| {
+            intent_with(
+                "1.34",
+                WIDE,
+                groups,
+                &format!("  autoscaling: {{ karpenter: true }}\n  tags: {{ {tags} }}\n"),
+            )
+        };
+        // Karpenter puts the same values on its instances itself: info.
+        let same = hits(
+            karpenter_tags_dropped,
+            &with_tags("team: ml, kubernetes.io/cluster/t: owned, eks:eks-cluster-name: t"),
+        );
+        assert_eq!(same.len(), 1, "{same:?}");
+        assert_eq!(same[0].severity, Severity::Info);
+        assert_eq!(same[0].path, "spec.tags");
+        assert!(
+            same[0].message.contains("EC2NodeClasses of a, b"),
+            "{}",
+            same[0].message
+        );
+        // A value Karpenter does not set is lost on its instances: a warning naming it.
+        let lost = hits(
+            karpenter_tags_dropped,
+            &with_tags("kubernetes.io/cluster/t: shared, karpenter.sh/nodepool: x"),
+        );
+        assert_eq!(lost[0].severity, Severity::Warning);
+        assert!(
+            lost[0]
+                .message
+                .ends_with("do not carry karpenter.sh/nodepool, kubernetes.io/cluster/t with the intent's value"),
+            "{}",
+            lost[0].message
+        );
+        assert!(hits(karpenter_tags_dropped, &with_tags("team: ml")).is_empty());
     }
 
     #[test]
