@@ -1,13 +1,9 @@
 //! The binary's commands, exit codes and error messages (the cases that are only arguments,
 //! exit code and output are data: `tests/cmd/`).
 
-use crate::common::{eksgen, text};
+use crate::common::{eksgen, text, tmp};
 
 use std::path::Path;
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
 
 fn write(dir: &Path, name: &str, body: &str) {
     std::fs::write(dir.join(name), body).expect("write");

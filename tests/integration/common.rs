@@ -35,6 +35,17 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// A fresh temporary folder for one test.
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Run eksgen in `dir`: exit code, stdout and stderr as text.
+pub fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = eksgen(args, dir);
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
 /// Whether `terraform` is on PATH, for the checks that run it. Without it those checks
 /// cannot run: under CI (`CI` set) that fails the test, so a CI job without terraform is
 /// not green by accident; elsewhere the test says it skipped, and why.

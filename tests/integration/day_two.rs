@@ -2,7 +2,7 @@
 //! every change by what AWS and Terraform would do, and the output folder survives crashes,
 //! stray files and tampering.
 
-use crate::common::{eksgen, text};
+use crate::common::{run, tmp};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -29,15 +29,6 @@ spec:
       scaling: {min: 0, desired: 0, max: 4}
       podsPerNode: 20
 ";
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
-
-fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = eksgen(args, dir);
-    (out.status.code(), text(&out.stdout), text(&out.stderr))
-}
 
 /// Writes the intent with `edit` applied (a list of text replacements).
 fn intent(dir: &Path, edits: &[(&str, &str)]) {

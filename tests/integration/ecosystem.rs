@@ -1,7 +1,7 @@
 //! eksgen in its surroundings: the intent schema (and editors), shell completions, the man
 //! page, catalog import and overlays.
 
-use crate::common::{eksgen, eksgen_env, text};
+use crate::common::{eksgen, eksgen_env, text, tmp};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,10 +19,6 @@ fn ok(out: &Output) -> String {
         text(&out.stderr)
     );
     text(&out.stdout)
-}
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
 }
 
 fn schema_value() -> serde_json::Value {

@@ -4,7 +4,7 @@
 //! at a time, never down), and a change that would move a managed group between the EKS AMI
 //! and a custom AMI is refused until asked for.
 
-use crate::common::{eksgen, text};
+use crate::common::{run, tmp};
 
 use std::fs;
 use std::path::Path;
@@ -27,15 +27,6 @@ spec:
       scaling: {min: 2, desired: 2, max: 4}
       podsPerNode: 20
 ";
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
-
-fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = eksgen(args, dir);
-    (out.status.code(), text(&out.stdout), text(&out.stderr))
-}
 
 fn write_intent(dir: &Path, edits: &[(&str, &str)]) {
     let mut body = INTENT.to_string();
